@@ -1,0 +1,46 @@
+# Sourced by the bin/ scripts: finds a JDK of 21 or later and makes sure SoftHSM2 and OpenSSL are present.
+# Runs on the operator's or CI's machine; touches nothing but the package manager (as root) and JAVA_HOME.
+
+die() { echo "error: $*" >&2; exit 1; }
+
+java_major() { # prints the major version of the java at $1/bin/java, or nothing
+  "$1/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1
+}
+
+find_jdk() {
+  local candidate major
+  for candidate in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")" /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
+    major=$(java_major "$candidate")
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      export JAVA_HOME="$candidate"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  die "no JDK of version 21 or later found (looked at \$JAVA_HOME, the java on PATH and /usr/lib/jvm/*); install one, e.g. apt-get install openjdk-21-jdk, or set JAVA_HOME"
+}
+
+apt_install() { # apt_install PACKAGE...: installs Debian packages when running as root, else explains
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing $* (Debian packages)..." >&2
+    if [ -z "${SHOMEI_APT_UPDATED:-}" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+      export SHOMEI_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+  else
+    die "missing $*: install them (Debian: sudo apt-get install $*) and run again"
+  fi
+}
+
+ensure_tools() {
+  local missing=()
+  [ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+  command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# The JVM flags every launcher needs: SunPKCS11's wrapper finds tokens by label (RFC 7512 URIs).
+SHOMEI_JVM_ARGS="--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED --add-opens=jdk.crypto.cryptoki/sun.security.pkcs11=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
