@@ -1,0 +1,325 @@
+package dev.shomei.audit;
+
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tamper-evident audit log of one component: appends entries inside the caller's transaction,
+ * signs checkpoints, and produces RFC 9162 inclusion and consistency proofs.
+ *
+ * <p>Zone: all (each component has its own log and database). Touches only the audit_* tables, through
+ * the connections it is given; the checkpoint key only through {@link CheckpointSigner}.
+ *
+ * <p>Appends are serialized by a lock on the single head row, held until the caller commits or rolls
+ * back: so append as the last step before commit, and use READ COMMITTED (under REPEATABLE READ or
+ * SERIALIZABLE a concurrent append makes PostgreSQL abort the transaction with a serialization failure).
+ */
+public final class AuditLog {
+
+    private static final String LOCK_HEAD =
+            "SELECT origin, seq, entry_hash, clock_timestamp() FROM audit_head WHERE id = 1 FOR UPDATE";
+    // One round trip writes the entry and advances the head, to keep the time the head is locked short.
+    private static final String INSERT_ENTRY = "WITH e AS (INSERT INTO audit_entry (" + AuditRows.ENTRY_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"
+            + " UPDATE audit_head SET seq = ?, entry_hash = ?, origin = ? WHERE id = 1";
+
+    private final String origin;
+
+    /** @param origin the log's name, e.g. {@code "shomei.example/ca-secure"}; it is written into every checkpoint */
+    public AuditLog(String origin) {
+        this.origin = Checkpoint.checkOrigin(origin);
+    }
+
+    public String origin() {
+        return origin;
+    }
+
+    /**
+     * Appends an entry inside the caller's transaction (autocommit must be off); the caller commits or
+     * rolls back. A rollback leaves no entry and no gap in the sequence.
+     *
+     * @return the entry's sequence number (0 for the first entry)
+     */
+    public long append(Connection tx, AuditEvent event) {
+        try {
+            if (tx.getAutoCommit()) {
+                throw new AuditException("AuditLog.append needs the caller's transaction, but the connection is in"
+                        + " autocommit mode: call setAutoCommit(false) and commit after appending");
+            }
+            // Step 1: lock the head; this waits for any other uncommitted append.
+            String headOrigin;
+            long seq;
+            byte[] prevHash;
+            Instant now;
+            try (PreparedStatement ps = tx.prepareStatement(LOCK_HEAD); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new AuditException("audit_head has no row: run AuditSchema.migrate first");
+                }
+                headOrigin = rs.getString(1);
+                seq = rs.getLong(2) + 1;
+                prevHash = rs.getBytes(3);
+                now = rs.getObject(4, OffsetDateTime.class).toInstant();
+            }
+            if (headOrigin != null && !headOrigin.equals(origin)) {
+                throw new AuditException("this database holds the audit log '" + headOrigin + "', not '" + origin
+                        + "': check the component's audit origin setting");
+            }
+            // Step 2: hash the entry, linking it to the previous one.
+            AuditEntry entry = AuditEntry.create(seq, now, event, prevHash);
+            // Step 3: store it and advance the head.
+            try (PreparedStatement ps = tx.prepareStatement(INSERT_ENTRY)) {
+                Actor a = event.actor();
+                ps.setLong(1, seq);
+                ps.setObject(2, OffsetDateTime.ofInstant(entry.time(), ZoneOffset.UTC));
+                ps.setString(3, a.kind().name());
+                ps.setString(4, a.id());
+                setNullable(ps, 5, a.authentication());
+                setNullable(ps, 6, a.version());
+                setNullable(ps, 7, a.policyId());
+                setNullable(ps, 8, a.policyDigest());
+                ps.setString(9, event.action());
+                ps.setString(10, event.subject());
+                ps.setBytes(11, event.detailSha256());
+                ps.setBytes(12, prevHash);
+                byte[] hash = entry.entryHash();
+                ps.setBytes(13, hash);
+                ps.setLong(14, seq);
+                ps.setBytes(15, hash);
+                ps.setString(16, origin);
+                ps.executeUpdate();
+            }
+            return seq;
+        } catch (SQLException e) {
+            throw new AuditException("cannot append audit entry '" + event.action() + "' for '" + event.subject()
+                    + "' to log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void setNullable(PreparedStatement ps, int i, String v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.VARCHAR);
+        } else {
+            ps.setString(i, v);
+        }
+    }
+
+    /**
+     * Signs and stores a checkpoint of the current tree (all committed entries). Before signing, the
+     * entries added since the previous checkpoint are re-hashed and their chain checked: the log signs
+     * only what it has verified. If autocommit is off, the checkpoint row is part of the caller's transaction.
+     */
+    public Checkpoint checkpoint(Connection c, CheckpointSigner signer) {
+        try {
+            // Step 1: start from the largest stored checkpoint, after checking its frontier gives its signed root.
+            MerkleFrontier frontier = MerkleFrontier.empty();
+            byte[] lastHash = AuditEntry.GENESIS_PREV_HASH;
+            List<AuditRows.CheckpointRow> previous = AuditRows.checkpoints(c,
+                    "ORDER BY tree_size DESC, id DESC LIMIT 1");
+            if (!previous.isEmpty()) {
+                AuditRows.CheckpointRow row = previous.getFirst();
+                Checkpoint prev = Checkpoint.parse(row.text());
+                if (!prev.origin().equals(origin)) {
+                    throw new AuditException("checkpoint #" + row.id() + " belongs to log '" + prev.origin()
+                            + "', not '" + origin + "'");
+                }
+                frontier = MerkleFrontier.decode(prev.treeSize(), row.frontier());
+                if (!MessageDigest.isEqual(frontier.root(), prev.rootHash())) {
+                    throw new AuditException("refusing to sign: the stored frontier of checkpoint #" + row.id()
+                            + " does not give its signed root; the checkpoint table was altered. Run `audit verify`.");
+                }
+            }
+            // Step 2: the head tells how many entries are committed.
+            AuditRows.Head head = AuditRows.head(c);
+            long size = head.size();
+            if (head.origin() != null && !head.origin().equals(origin)) {
+                throw new AuditException("this database holds the audit log '" + head.origin() + "', not '"
+                        + origin + "'");
+            }
+            if (size < frontier.size()) {
+                throw new AuditException("refusing to sign: the log holds " + size + " entries but an earlier"
+                        + " checkpoint covered " + frontier.size() + "; entries were removed. Run `audit verify`.");
+            }
+            // Step 3: re-hash and chain-check the new entries, extending the frontier.
+            long from = frontier.size();
+            if (from > 0) {
+                // Verified when that checkpoint was signed; a later change to it breaks the link checked below.
+                lastHash = entryHash(c, from - 1);
+            }
+            ChainExtender ext = new ChainExtender(frontier, from, lastHash);
+            AuditRows.entries(c, from, size, ext);
+            if (ext.next != size) {
+                throw new AuditException("refusing to sign: the head says " + size + " entries but entry " + ext.next
+                        + " is missing. Run `audit verify`.");
+            }
+            if (!MessageDigest.isEqual(ext.last, head.entryHash())) {
+                throw new AuditException("refusing to sign: the head's hash does not match entry " + (size - 1)
+                        + ". Run `audit verify`.");
+            }
+            // Step 4: sign, check the signature with the signer's own public key, store.
+            Checkpoint cp = Checkpoint.sign(origin, size, frontier.root(), head.now(), signer);
+            if (!cp.verify(signer.publicKey())) {
+                throw new AuditException("checkpoint signer " + signer.keyName() + " produced a signature that its"
+                        + " own public key does not verify; check the signer's key and algorithm");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_checkpoint (origin, tree_size, root_hash,"
+                    + " signed_at, key_name, checkpoint, frontier) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, origin);
+                ps.setLong(2, size);
+                ps.setBytes(3, cp.rootHash());
+                ps.setObject(4, OffsetDateTime.ofInstant(cp.time(), ZoneOffset.UTC));
+                ps.setString(5, cp.keyName());
+                ps.setString(6, cp.text());
+                ps.setBytes(7, frontier.encode());
+                ps.executeUpdate();
+            }
+            return cp;
+        } catch (SQLException e) {
+            throw new AuditException("cannot create a checkpoint of log " + origin + " with key " + signer.keyName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Re-hashes entries in order, checking each against its stored hash and its predecessor. */
+    private static final class ChainExtender implements java.util.function.Consumer<AuditEntry> {
+        final MerkleFrontier frontier;
+        long next;
+        byte[] last;
+
+        ChainExtender(MerkleFrontier frontier, long next, byte[] last) {
+            this.frontier = frontier;
+            this.next = next;
+            this.last = last;
+        }
+
+        @Override
+        public void accept(AuditEntry e) {
+            if (e.seq() != next) {
+                throw new AuditException("refusing to sign: entry " + next + " is missing. Run `audit verify`.");
+            }
+            byte[] computed = e.computeHash();
+            if (!MessageDigest.isEqual(computed, e.entryHash()) || !MessageDigest.isEqual(e.prevHash(), last)) {
+                throw new AuditException("refusing to sign: entry " + e.seq() + " does not match its hash or does"
+                        + " not link to entry " + (e.seq() - 1) + ". Run `audit verify`.");
+            }
+            frontier.append(computed);
+            last = computed;
+            next++;
+        }
+    }
+
+    private static byte[] entryHash(Connection c, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT entry_hash FROM audit_entry WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new AuditException("entry " + seq + " is missing. Run `audit verify`.");
+                }
+                return rs.getBytes(1);
+            }
+        }
+    }
+
+    // ---- reading ----
+
+    /** Number of committed entries (the next sequence number). */
+    public long size(Connection c) {
+        try {
+            return AuditRows.head(c).size();
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the head of log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<AuditEntry> entry(Connection c, long seq) {
+        List<AuditEntry> one = entries(c, seq, seq);
+        return one.isEmpty() ? Optional.empty() : Optional.of(one.getFirst());
+    }
+
+    /** Entries with {@code from <= seq <= toInclusive}, in order. */
+    public List<AuditEntry> entries(Connection c, long from, long toInclusive) {
+        List<AuditEntry> out = new ArrayList<>();
+        try {
+            AuditRows.entries(c, from, toInclusive + 1, out::add);
+            return out;
+        } catch (SQLException e) {
+            throw new AuditException("cannot read entries " + from + ".." + toInclusive + " of log " + origin + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** All stored checkpoints, oldest first. */
+    public List<Checkpoint> checkpoints(Connection c) {
+        try {
+            return AuditRows.checkpoints(c, "ORDER BY id").stream().map(r -> Checkpoint.parse(r.text())).toList();
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the checkpoints of log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The checkpoint of the largest tree (the newest, if several have that size). */
+    public Optional<Checkpoint> latestCheckpoint(Connection c) {
+        try {
+            return AuditRows.checkpoints(c, "ORDER BY tree_size DESC, id DESC LIMIT 1").stream()
+                    .map(r -> Checkpoint.parse(r.text())).findFirst();
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the latest checkpoint of log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The stored checkpoint of exactly this tree size (the newest, if several). */
+    public Optional<Checkpoint> checkpointOfSize(Connection c, long treeSize) {
+        try {
+            return AuditRows.checkpoints(c, "WHERE tree_size = " + treeSize + " ORDER BY id DESC LIMIT 1").stream()
+                    .map(r -> Checkpoint.parse(r.text())).findFirst();
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the checkpoint of size " + treeSize + " of log " + origin + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The tree of the first {@code treeSize} entries, over their stored hashes. */
+    public MerkleTree tree(Connection c, long treeSize) {
+        try {
+            return new MerkleTree(AuditRows.storedLeafHashes(c, treeSize));
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the entry hashes of log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The RFC 9162 inclusion proof of entry {@code seq} in the tree of size {@code treeSize}. */
+    public InclusionProof proveInclusion(Connection c, long seq, long treeSize) {
+        if (seq < 0 || seq >= treeSize) {
+            throw new AuditException("entry " + seq + " is not in a tree of size " + treeSize
+                    + (seq >= treeSize ? ": wait for a checkpoint that covers it" : ""));
+        }
+        return tree(c, treeSize).proveInclusion(seq, treeSize);
+    }
+
+    /** The RFC 9162 consistency proof between the trees of sizes {@code firstSize} and {@code secondSize}. */
+    public ConsistencyProof proveConsistency(Connection c, long firstSize, long secondSize) {
+        if (firstSize < 0 || firstSize > secondSize) {
+            throw new AuditException("no consistency proof from size " + firstSize + " to size " + secondSize);
+        }
+        return tree(c, secondSize).proveConsistency(firstSize, secondSize);
+    }
+
+    @Override
+    public String toString() {
+        return "AuditLog[" + origin + "]";
+    }
+
+    static String hex(byte[] b) {
+        return b == null ? "(none)" : HexFormat.of().formatHex(b);
+    }
+}
