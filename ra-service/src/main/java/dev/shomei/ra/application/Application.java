@@ -1,0 +1,81 @@
+package dev.shomei.ra.application;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A certificate application as received and verified (books: applications), with the evidence it was decided on:
+ * the signed bytes, the JPKI certificate, the identity it states and J-LIS's revocation answer.
+ *
+ * <p>Zone: online (ra-service), table {@code application}. Holds personal data: never log its fields other
+ * than {@link #id} and {@link #status}.
+ */
+@Entity
+@Table(name = "application")
+public class Application extends PanacheEntityBase {
+
+    public enum Status { WAITING_FOR_JLIS, APPROVED, REFERRED, REJECTED }
+
+    @Id
+    public UUID id;
+    @Column(name = "cms_sha256") public String cmsSha256;
+    public byte[] cms;
+    @Column(name = "received_at") public Instant receivedAt;
+    @Enumerated(EnumType.STRING) public Status status;
+    @Column(name = "signing_time") public Instant signingTime;
+
+    @Column(name = "jpki_certificate") public byte[] jpkiCertificate;
+    @Column(name = "jpki_serial") public String jpkiSerial;
+    @Column(name = "jpki_issuer") public String jpkiIssuer;
+    @Column(name = "jpki_issuer_sha256") public String jpkiIssuerSha256;
+    @Column(name = "jpki_name") public String jpkiName;
+    @Column(name = "jpki_name_substitutes") public String jpkiNameSubstitutes;
+    @Column(name = "jpki_gender") public String jpkiGender;
+    @Column(name = "jpki_birth_date") public String jpkiBirthDate;
+    @Column(name = "jpki_address") public String jpkiAddress;
+    @Column(name = "jpki_address_substitutes") public String jpkiAddressSubstitutes;
+
+    @Column(name = "claimed_name") public String claimedName;
+    @Column(name = "claimed_birth_date") public LocalDate claimedBirthDate;
+    @Column(name = "claimed_gender") public String claimedGender;
+    @Column(name = "claimed_address") public String claimedAddress;
+
+    public byte[] csr;
+    @Column(name = "csr_sha256") public String csrSha256;
+    @Column(name = "consent_document_id") public String consentDocumentId;
+    @Column(name = "consent_document_sha256") public String consentDocumentSha256;
+
+    @Column(name = "revocation_status") public String revocationStatus;
+    @Column(name = "revocation_source") public String revocationSource;
+    @Column(name = "revocation_response") public byte[] revocationResponse;
+    @Column(name = "revocation_checked_at") public Instant revocationCheckedAt;
+    @Column(name = "revocation_note") public String revocationNote;
+    @Column(name = "jlis_attempts") public int jlisAttempts;
+    @Column(name = "next_attempt_at") public Instant nextAttemptAt;
+
+    @Column(name = "decision_id") public UUID decisionId;
+    @Column(name = "retain_until") public Instant retainUntil;
+
+    public static Optional<Application> byCmsSha256(String sha256) {
+        return find("cmsSha256", sha256).firstResultOptional();
+    }
+
+    public static List<Application> waitingDue(Instant now, int limit) {
+        return find("status = ?1 and nextAttemptAt <= ?2 order by nextAttemptAt", Status.WAITING_FOR_JLIS, now)
+                .page(0, limit).list();
+    }
+
+    public static List<Application> referred() {
+        return list("status = ?1 order by receivedAt", Status.REFERRED);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.shomei.ra.application;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.shomei.ra.problem.RaProblem;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * The content an applicant signs: the PKCS#10 CSR of the key they generated (同時送付: the public key travels with
+ * the signed application), the identity they claim, and the consent document they were shown. Encoded as UTF-8
+ * JSON inside the CMS eContent, so that the applicant's app can show exactly what is signed.
+ *
+ * <pre>{@code
+ * {"format": "shomei-ra-application/1",
+ *  "csr": "<base64 DER PKCS#10>",
+ *  "claimedIdentity": {"name": "...", "birthDate": "1985-04-12", "gender": "female", "address": "..."},
+ *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"}}
+ * }</pre>
+ *
+ * <p>Zone: online (ra-service). Pure parsing; the claimed identity is personal data.
+ */
+public record ApplicationContent(String format, String csr, ClaimedIdentity claimedIdentity, Consent consent) {
+
+    public static final String FORMAT = "shomei-ra-application/1";
+
+    /** @param gender male, female or not-known */
+    public record ClaimedIdentity(String name, LocalDate birthDate, String gender, String address) {
+        @Override
+        public String toString() {
+            return "ClaimedIdentity[redacted]";
+        }
+    }
+
+    public record Consent(String documentId, String sha256) {}
+
+    /** JPKI gender codes (1.2.392.200149.8.5.5.3) by the words the API uses. */
+    public static final Map<String, String> GENDER_CODES = Map.of("male", "1", "female", "2", "not-known", "3");
+
+    private static final ObjectReader READER = new ObjectMapper().registerModule(new JavaTimeModule())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .readerFor(ApplicationContent.class);
+
+    public static ApplicationContent parse(byte[] content) {
+        ApplicationContent c;
+        try {
+            c = READER.readValue(content);
+        } catch (JsonMappingException e) {
+            throw malformed(e.getPathReference().replace("dev.shomei.ra.application.", ""),
+                    e.getOriginalMessage().split("\n")[0]);
+        } catch (IOException e) {
+            throw malformed("(content)", "not UTF-8 JSON");
+        }
+        if (!FORMAT.equals(c.format())) {
+            throw malformed("format", "is '" + c.format() + "', expected '" + FORMAT + "'");
+        }
+        require(c.csr(), "csr");
+        require(c.claimedIdentity(), "claimedIdentity");
+        require(c.claimedIdentity().name(), "claimedIdentity.name");
+        require(c.claimedIdentity().birthDate(), "claimedIdentity.birthDate");
+        require(c.claimedIdentity().gender(), "claimedIdentity.gender");
+        require(c.claimedIdentity().address(), "claimedIdentity.address");
+        require(c.consent(), "consent");
+        require(c.consent().documentId(), "consent.documentId");
+        require(c.consent().sha256(), "consent.sha256");
+        if (!GENDER_CODES.containsKey(c.claimedIdentity().gender())) {
+            throw malformed("claimedIdentity.gender", "is '" + c.claimedIdentity().gender()
+                    + "'; use one of male, female, not-known");
+        }
+        return c;
+    }
+
+    public byte[] csrDer() {
+        try {
+            return Base64.getDecoder().decode(csr);
+        } catch (IllegalArgumentException e) {
+            throw malformed("csr", "is not base64 (" + e.getMessage() + "); put the DER PKCS#10 request in base64");
+        }
+    }
+
+    private static void require(Object value, String field) {
+        if (value == null || (value instanceof String s && s.isBlank())) {
+            throw malformed(field, "is missing");
+        }
+    }
+
+    static RaProblem malformed(String field, String what) {
+        return RaProblem.badRequest("application-content-malformed", "Application content malformed",
+                "the signed application's field " + field + " " + what + "; the content must be the JSON document"
+                        + " described in the RA README (format " + FORMAT + ")").with("field", field);
+    }
+}

@@ -1,0 +1,165 @@
+package dev.shomei.ra.application;
+
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.decision.ApprovalPolicy;
+import dev.shomei.ra.decision.Decision;
+import dev.shomei.ra.decision.Finding;
+import dev.shomei.ra.decision.Outcome;
+import dev.shomei.ra.jpki.JlisRevocationCheck;
+import dev.shomei.ra.jpki.JpkiSignatureVerifier;
+import dev.shomei.ra.jpki.RevocationEvidence;
+import dev.shomei.ra.jpki.VerifiedSignature;
+import dev.shomei.ra.problem.RaProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes a signed application from the wire to a recorded decision, in numbered steps (see README, "Applications"):
+ * <ol>
+ * <li>size limit and idempotency (SHA-256 of the CMS bytes: the same bytes are the same application);</li>
+ * <li>the JPKI signature, certificate kind and chain ({@link JpkiSignatureVerifier});</li>
+ * <li>the content: claimed identity, CSR, consent document ({@link ApplicationChecks});</li>
+ * <li>revocation status of the JPKI certificate at J-LIS ({@link JlisRevocationCheck});</li>
+ * <li>the policy's decision, recorded with its evidence ({@link ApplicationService}).</li>
+ * </ol>
+ * Network calls to J-LIS happen outside any database transaction.
+ *
+ * <p>Zone: online (ra-service). Calls J-LIS; writes only through {@link ApplicationService}.
+ */
+@ApplicationScoped
+public class ApplicationIntake {
+
+    private static final Logger LOG = Logger.getLogger(ApplicationIntake.class);
+
+    private final RaConfig config;
+    private final JpkiSignatureVerifier verifier;
+    private final JlisRevocationCheck revocation;
+    private final ApplicationChecks checks;
+    private final ApprovalPolicy policy;
+    private final ApplicationService service;
+
+    @Inject
+    public ApplicationIntake(RaConfig config, JpkiSignatureVerifier verifier, JlisRevocationCheck revocation,
+                             ApplicationChecks checks, ApprovalPolicy policy, ApplicationService service) {
+        this.config = config;
+        this.verifier = verifier;
+        this.revocation = revocation;
+        this.checks = checks;
+        this.policy = policy;
+        this.service = service;
+    }
+
+    /** The outcome of a submission: the application and whether these bytes had been received before. */
+    public record Submission(UUID applicationId, boolean duplicate) {}
+
+    public Submission submit(byte[] cms) {
+        // Step 1: bounded size, then idempotency on the exact bytes.
+        if (cms.length == 0) {
+            throw RaProblem.badRequest("body-empty", "Empty body",
+                    "the request body is empty; send the signed application (DER CMS SignedData) as the body");
+        }
+        if (cms.length > config.application().maxBytes()) {
+            throw new RaProblem(413, "body-too-large", "Body too large", "the signed application is "
+                    + cms.length + " bytes; the limit is " + config.application().maxBytes()
+                    + " (ra.application.max-bytes); a CMS with one JPKI signer and a CSR is about 5 KiB, so check"
+                    + " that only the application is sent");
+        }
+        String sha256 = ConfiguredFile.sha256Hex(cms);
+        Optional<UUID> existing = service.idOf(sha256);
+        if (existing.isPresent()) {
+            return new Submission(existing.get(), true);
+        }
+        Instant now = Instant.now();
+        Assessment assessment = assess(cms, now, now);
+        try {
+            UUID id = service.recordNew(sha256, cms, assessment, now);
+            LOG.infof("application %s received: %s %s", id,
+                    assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
+            return new Submission(id, false);
+        } catch (RuntimeException e) {
+            // Two submissions of the same bytes raced; the unique key kept one, which is the answer to both.
+            Optional<UUID> raced = service.idOf(sha256);
+            if (raced.isPresent()) {
+                return new Submission(raced.get(), true);
+            }
+            throw e;
+        }
+    }
+
+    /** Re-assesses an application that waited for J-LIS; a no-op if it was decided meanwhile. */
+    public void retry(UUID id) {
+        Optional<ApplicationService.Waiting> waiting = service.waiting(id);
+        if (waiting.isEmpty()) {
+            return;
+        }
+        Assessment assessment;
+        try {
+            assessment = assess(waiting.get().cms(), Instant.now(), waiting.get().receivedAt());
+        } catch (RaProblem p) {
+            // It verified when received; a refusal now (e.g. a removed trust anchor) goes to an officer.
+            LOG.warnf("application %s no longer verifies (%s); referring it", id, p.code());
+            service.referUnverifiable(id, p, Instant.now());
+            return;
+        }
+        service.recordRetry(id, assessment, Instant.now());
+        LOG.infof("application %s retried: %s %s", id,
+                assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
+    }
+
+    Assessment assess(byte[] cms, Instant now, Instant receivedAt) {
+        // Step 2: signature, certificate kind, chain to a pinned generation, validity.
+        VerifiedSignature signature = verifier.verify(cms, "application", now);
+        // Step 3: content checks, each a finding for the policy.
+        ApplicationContent content = ApplicationContent.parse(signature.content());
+        byte[] csrDer = content.csrDer();
+        PKCS10CertificationRequest csr;
+        try {
+            csr = new PKCS10CertificationRequest(csrDer);
+        } catch (Exception e) {
+            throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
+        }
+        List<Finding> findings = new ArrayList<>(signature.findings());
+        findings.addAll(checks.identity(content.claimedIdentity(), signature.identity()));
+        findings.addAll(checks.csr(csr, signature.signer().getPublicKey(), policy.csrKeys()));
+        findings.addAll(checks.consent(content.consent()));
+        // Step 4: J-LIS revocation status, with the raw answer kept as evidence.
+        RevocationEvidence rev = revocation.check(signature.signer(), signature.issuer().certificate(), now);
+        switch (rev.status()) {
+            case REVOKED -> findings.add(new Finding("jpki-certificate-revoked", "J-LIS reports the JPKI signing"
+                    + " certificate revoked (" + rev.source() + "); the card's signing certificate must be"
+                    + " reissued at the municipal office before applying"));
+            case UNKNOWN -> findings.add(new Finding("jpki-certificate-status-unknown", "J-LIS does not know the"
+                    + " JPKI signing certificate; an RA officer reviews the application"));
+            default -> { }
+        }
+        // Step 5: the policy decides. Without J-LIS's answer nothing is approved: the application waits, and is
+        // referred to an officer once it has waited longer than the policy allows.
+        Decision decision = policy.decide(findings);
+        if (!rev.reachedJlis() && decision.outcome() != Outcome.REJECTED) {
+            if (Duration.between(receivedAt, now).compareTo(policy.referAfterJlisUnavailable()) < 0) {
+                return new Assessment(signature, content, csrDer, rev, findings, null);
+            }
+            findings.add(new Finding("jlis-unavailable", "J-LIS could not be reached for "
+                    + policy.referAfterJlisUnavailable() + "; an RA officer decides"));
+            decision = policy.decide(findings);
+            if (decision.outcome() == Outcome.APPROVED) {
+                // Whatever the policy file says, an unchecked certificate is never approved automatically.
+                decision = new Decision(Outcome.REFERRED, List.of(findings.get(findings.size() - 1)));
+            }
+        }
+        return new Assessment(signature, content, csrDer, rev, findings, decision);
+    }
+
+    private static List<String> codes(Assessment a) {
+        return a.findings().stream().map(Finding::code).toList();
+    }
+}

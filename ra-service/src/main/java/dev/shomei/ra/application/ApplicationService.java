@@ -1,0 +1,257 @@
+package dev.shomei.ra.application;
+
+import dev.shomei.audit.Actor;
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.books.BookEntry;
+import dev.shomei.ra.books.Books;
+import dev.shomei.ra.decision.Decision;
+import dev.shomei.ra.decision.DecisionRecord;
+import dev.shomei.ra.decision.DecisionRecorder;
+import dev.shomei.ra.decision.Finding;
+import dev.shomei.ra.decision.Outcome;
+import dev.shomei.ra.decision.PolicyConfiguration.SystemDecider;
+import dev.shomei.ra.jpki.RevocationEvidence;
+import dev.shomei.ra.problem.RaProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.security.cert.CertificateEncodingException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Records applications and their decisions: each method is one transaction in which the application row, its
+ * book entries, the decision and the audit-log event commit together or not at all.
+ *
+ * <p>Zone: online (ra-service). Reads and writes {@code application}, {@code decision}, {@code book_entry} and
+ * audit-log; no network.
+ */
+@ApplicationScoped
+public class ApplicationService {
+
+    static final String SUBJECT_KIND = DecisionRecord.SubjectKind.APPLICATION.name();
+    /** How identity was verified (本人確認の方法), as the books state it. */
+    static final String VERIFICATION_METHOD = "JPKI signing certificate (署名用電子証明書) signature on the application";
+
+    private final Books books;
+    private final DecisionRecorder decisions;
+    private final SystemDecider system;
+    private final dev.shomei.ra.RaConfig config;
+
+    @Inject
+    public ApplicationService(Books books, DecisionRecorder decisions, SystemDecider system,
+                              dev.shomei.ra.RaConfig config) {
+        this.books = books;
+        this.decisions = decisions;
+        this.system = system;
+        this.config = config;
+    }
+
+    record Waiting(byte[] cms, Instant receivedAt) {}
+
+    @Transactional
+    public Optional<UUID> idOf(String cmsSha256) {
+        return Application.byCmsSha256(cmsSha256).map(a -> a.id);
+    }
+
+    @Transactional
+    Optional<Waiting> waiting(UUID id) {
+        Application a = Application.findById(id);
+        return a == null || a.status != Application.Status.WAITING_FOR_JLIS ? Optional.empty()
+                : Optional.of(new Waiting(a.cms, a.receivedAt));
+    }
+
+    @Transactional
+    public List<UUID> waitingDue(Instant now, int limit) {
+        return Application.waitingDue(now, limit).stream().map(a -> a.id).toList();
+    }
+
+    @Transactional
+    UUID recordNew(String cmsSha256, byte[] cms, Assessment as, Instant now) {
+        Application a = new Application();
+        a.id = UUID.randomUUID();
+        a.cmsSha256 = cmsSha256;
+        a.cms = cms;
+        a.receivedAt = now;
+        a.signingTime = as.signature().signingTime();
+        try {
+            a.jpkiCertificate = as.signature().signer().getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+        a.jpkiSerial = as.signature().signer().getSerialNumber().toString(16);
+        a.jpkiIssuer = as.signature().signer().getIssuerX500Principal().getName();
+        a.jpkiIssuerSha256 = as.signature().issuer().sha256();
+        a.jpkiName = as.signature().identity().name();
+        a.jpkiNameSubstitutes = as.signature().identity().nameSubstitutes();
+        a.jpkiGender = as.signature().identity().gender();
+        a.jpkiBirthDate = as.signature().identity().birthDate();
+        a.jpkiAddress = as.signature().identity().address();
+        a.jpkiAddressSubstitutes = as.signature().identity().addressSubstitutes();
+        ApplicationContent.ClaimedIdentity claimed = as.content().claimedIdentity();
+        a.claimedName = claimed.name();
+        a.claimedBirthDate = claimed.birthDate();
+        a.claimedGender = claimed.gender();
+        a.claimedAddress = claimed.address();
+        a.csr = as.csrDer();
+        a.csrSha256 = ConfiguredFile.sha256Hex(as.csrDer());
+        a.consentDocumentId = as.content().consent().documentId();
+        a.consentDocumentSha256 = as.content().consent().sha256();
+        a.retainUntil = books.retainUntil(now);
+        a.status = Application.Status.WAITING_FOR_JLIS;
+        a.jlisAttempts = 0;
+        a.persist();
+
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("applicationId", a.id);
+        entry.put("receivedAt", now.toString());
+        entry.put("cmsSha256", cmsSha256);
+        entry.put("csrSha256", a.csrSha256);
+        entry.put("consentDocumentId", a.consentDocumentId);
+        entry.put("consentDocumentSha256", a.consentDocumentSha256);
+        entry.put("claimedIdentity", Map.of("name", claimed.name(), "birthDate", claimed.birthDate().toString(),
+                "gender", claimed.gender(), "address", claimed.address()));
+        books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
+        apply(a, as, now);
+        return a.id;
+    }
+
+    @Transactional
+    void recordRetry(UUID id, Assessment as, Instant now) {
+        Application a = Application.findById(id);
+        if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
+            return;
+        }
+        apply(a, as, now);
+    }
+
+    /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
+    @Transactional
+    void referUnverifiable(UUID id, RaProblem problem, Instant now) {
+        Application a = Application.findById(id);
+        if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
+            return;
+        }
+        Decision d = new Decision(Outcome.REFERRED, List.of(new Finding(problem.code(), problem.detail())));
+        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, d, system.actor(),
+                evidence(a), "application.decided", now);
+        a.status = Application.Status.REFERRED;
+        a.decisionId = r.id;
+    }
+
+    /** Stores J-LIS's answer, and either schedules another attempt or records the decision and acts on it. */
+    private void apply(Application a, Assessment as, Instant now) {
+        RevocationEvidence rev = as.revocation();
+        a.revocationStatus = rev.status().name();
+        a.revocationSource = rev.source().name();
+        a.revocationResponse = rev.raw();
+        a.revocationCheckedAt = rev.checkedAt();
+        a.revocationNote = rev.note();
+        a.jlisAttempts++;
+        if (as.waiting()) {
+            a.status = Application.Status.WAITING_FOR_JLIS;
+            a.nextAttemptAt = now.plus(config.jlis().retryInterval());
+            return;
+        }
+        a.nextAttemptAt = null;
+        Map<String, Object> verification = new LinkedHashMap<>();
+        verification.put("applicationId", a.id);
+        verification.put("method", VERIFICATION_METHOD);
+        verification.put("jpkiCertificateSerial", a.jpkiSerial);
+        verification.put("jpkiCertificateIssuer", a.jpkiIssuer);
+        verification.put("jpkiIssuerCertificateSha256", a.jpkiIssuerSha256);
+        verification.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
+        verification.put("revocationCheck", Map.of("status", rev.status().name(), "source", rev.source().name(),
+                "checkedAt", rev.checkedAt().toString(),
+                "responseSha256", rev.raw() == null ? "" : ConfiguredFile.sha256Hex(rev.raw())));
+        verification.put("certifiedIdentity", Map.of("name", a.jpkiName, "birthDate", a.jpkiBirthDate,
+                "gender", a.jpkiGender, "address", a.jpkiAddress));
+        books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
+
+        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(),
+                system.actor(), evidence(a), "application.decided", now);
+        a.decisionId = r.id;
+        a.status = statusOf(as.decision().outcome());
+    }
+
+    /** An RA officer's approval or rejection of a referred (or still waiting) application. */
+    @Transactional
+    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
+        Application a = Application.findById(id);
+        if (a == null) {
+            throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
+                    + " /officer/queue");
+        }
+        if (a.status != Application.Status.REFERRED && a.status != Application.Status.WAITING_FOR_JLIS) {
+            throw new RaProblem(409, "application-already-decided", "Already decided", "application " + id
+                    + " is " + a.status + "; only REFERRED or WAITING_FOR_JLIS applications await an officer");
+        }
+        Instant now = Instant.now();
+        Decision d = new Decision(outcome, List.of(new Finding("officer-decision", reason)));
+        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, evidence(a),
+                "application.officer-decided", now);
+        a.decisionId = r.id;
+        a.status = statusOf(outcome);
+        a.nextAttemptAt = null;
+        return r;
+    }
+
+    @Transactional
+    public Optional<Map<String, Object>> view(UUID id) {
+        Application a = Application.findById(id);
+        return a == null ? Optional.empty() : Optional.of(view(a));
+    }
+
+    @Transactional
+    public List<Map<String, Object>> referredQueue() {
+        return Application.referred().stream().map(this::view).toList();
+    }
+
+    /** The application as the API shows it: status, certificate reference, J-LIS check, decisions; no identity. */
+    Map<String, Object> view(Application a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("applicationId", a.id);
+        m.put("status", a.status);
+        m.put("receivedAt", a.receivedAt.toString());
+        m.put("cmsSha256", a.cmsSha256);
+        m.put("jpkiCertificate", Map.of("serial", a.jpkiSerial, "issuer", a.jpkiIssuer,
+                "issuerSha256", a.jpkiIssuerSha256));
+        Map<String, Object> rev = new LinkedHashMap<>();
+        rev.put("status", a.revocationStatus);
+        rev.put("source", a.revocationSource);
+        rev.put("checkedAt", a.revocationCheckedAt == null ? null : a.revocationCheckedAt.toString());
+        rev.put("attempts", a.jlisAttempts);
+        m.put("revocationCheck", rev);
+        List<Map<String, Object>> ds = DecisionRecord.of(a.id).stream().map(decisions::view).toList();
+        m.put("decision", ds.isEmpty() ? null : ds.get(ds.size() - 1));
+        m.put("decisions", ds);
+        return m;
+    }
+
+    private static Map<String, Object> evidence(Application a) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("signedApplicationSha256", a.cmsSha256);
+        e.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
+        e.put("jpkiIssuerCertificateSha256", a.jpkiIssuerSha256);
+        e.put("csrSha256", a.csrSha256);
+        e.put("consentDocumentSha256", a.consentDocumentSha256);
+        e.put("revocationStatus", a.revocationStatus);
+        e.put("revocationSource", a.revocationSource);
+        e.put("revocationCheckedAt", a.revocationCheckedAt == null ? null : a.revocationCheckedAt.toString());
+        e.put("revocationResponseSha256", a.revocationResponse == null ? null
+                : ConfiguredFile.sha256Hex(a.revocationResponse));
+        return e;
+    }
+
+    private static Application.Status statusOf(Outcome o) {
+        return switch (o) {
+            case APPROVED -> Application.Status.APPROVED;
+            case REFERRED -> Application.Status.REFERRED;
+            case REJECTED -> Application.Status.REJECTED;
+        };
+    }
+}

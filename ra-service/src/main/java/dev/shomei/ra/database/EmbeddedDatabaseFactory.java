@@ -1,0 +1,37 @@
+package dev.shomei.ra.database;
+
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import java.util.List;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+/**
+ * Adds {@link EmbeddedDatabase} when {@code ra.database.embedded} is true (the default) and no
+ * {@code quarkus.datasource.jdbc.url} is configured.
+ *
+ * <p>Zone: online (ra-service). Reads configuration only.
+ */
+public final class EmbeddedDatabaseFactory implements ConfigSourceFactory {
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        ConfigValue enabled = context.getValue("ra.database.embedded");
+        if (enabled.getValue() != null && !Boolean.parseBoolean(enabled.getValue())) {
+            return List.of();
+        }
+        ConfigValue url = context.getValue("quarkus.datasource.jdbc.url");
+        if (url.getValue() != null && !url.getValue().isBlank()) {
+            return List.of();
+        }
+        ConfigValue dir = context.getValue("ra.database.data-directory");
+        ConfigValue port = context.getValue("ra.database.port");
+        return List.of(new EmbeddedDatabase(dir.getValue() == null ? "var/ra-db" : dir.getValue(),
+                port.getValue() == null ? 54329 : Integer.parseInt(port.getValue())));
+    }
+
+    @Override
+    public java.util.OptionalInt getPriority() {
+        return java.util.OptionalInt.of(EmbeddedDatabase.ORDINAL);
+    }
+}

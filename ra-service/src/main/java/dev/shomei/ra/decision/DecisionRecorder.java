@@ -1,0 +1,108 @@
+package dev.shomei.ra.decision;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shomei.audit.Actor;
+import dev.shomei.ra.books.AuditTrail;
+import dev.shomei.ra.books.BookEntry;
+import dev.shomei.ra.books.Books;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Records a {@link Decision} with its decider and evidence: the decision row, its book entry and the audit-log
+ * event, all in the caller's transaction.
+ *
+ * <p>Zone: online (ra-service). Inserts into {@code decision} and {@code book_entry}; appends to audit-log.
+ */
+@ApplicationScoped
+public class DecisionRecorder {
+
+    private final Books books;
+    private final AuditTrail audit;
+    private final ObjectMapper json;
+
+    @Inject
+    public DecisionRecorder(Books books, AuditTrail audit, ObjectMapper json) {
+        this.books = books;
+        this.audit = audit;
+        this.json = json;
+    }
+
+    /**
+     * @param action the audit-log action, e.g. {@code application.decided}
+     * @param evidence digests (hex SHA-256) and references of what the decision rests on
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public DecisionRecord record(DecisionRecord.SubjectKind kind, UUID subjectId, Decision decision, Actor actor,
+                                 Map<String, ?> evidence, String action, Instant at) {
+        DecisionRecord r = new DecisionRecord();
+        r.id = UUID.randomUUID();
+        r.subjectKind = kind;
+        r.subjectId = subjectId;
+        r.outcome = decision.outcome();
+        r.reasons = write(decision.reasons());
+        r.actorKind = actor.kind().name();
+        r.actorId = actor.id();
+        r.actorAuthentication = actor.authentication();
+        r.actorVersion = actor.version();
+        r.policyId = actor.policyId();
+        r.policyDigest = actor.policyDigest();
+        r.decidedAt = at;
+        r.evidence = write(evidence);
+        r.retainUntil = books.retainUntil(at);
+        r.persist();
+
+        Map<String, Object> entry = view(r);
+        books.append(BookEntry.Book.DECISION, kind.name(), subjectId, entry, at);
+        // audit-log serialises appends on its head row until commit: write everything else first, so the
+        // lock is held for the append and the commit only.
+        DecisionRecord.flush();
+        audit.append(actor, action, kind.name().toLowerCase().replace('_', '-') + ":" + subjectId,
+                write(entry).getBytes(StandardCharsets.UTF_8));
+        return r;
+    }
+
+    /** The decision as the API, the books and the audit detail show it. */
+    public Map<String, Object> view(DecisionRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("decisionId", r.id);
+        m.put("subjectKind", r.subjectKind);
+        m.put("subjectId", r.subjectId);
+        m.put("outcome", r.outcome);
+        m.put("reasons", read(r.reasons));
+        Map<String, Object> decider = new LinkedHashMap<>();
+        decider.put("kind", r.actorKind);
+        decider.put("id", r.actorId);
+        if (r.actorAuthentication != null) decider.put("authentication", r.actorAuthentication);
+        if (r.actorVersion != null) decider.put("version", r.actorVersion);
+        if (r.policyId != null) decider.put("policyId", r.policyId);
+        if (r.policyDigest != null) decider.put("policyDigest", r.policyDigest);
+        m.put("decider", decider);
+        m.put("decidedAt", r.decidedAt.toString());
+        m.put("evidence", read(r.evidence));
+        return m;
+    }
+
+    private String write(Object o) {
+        try {
+            return json.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Object read(String s) {
+        try {
+            return json.readValue(s, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package dev.shomei.ra.jpki;
+
+import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.decision.Finding;
+import dev.shomei.ra.problem.RaProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.Time;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.x509.CertificatePolicies;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.PolicyInformation;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+
+/**
+ * Verifies a CMS SignedData (RFC 5652) signed with the signing key of a My Number card: the signature, that the
+ * signer certificate is a JPKI <em>signing</em> certificate (never an authentication one), and that it chains to
+ * a pinned J-LIS generation. Does not check revocation ({@link JlisRevocationCheck} does).
+ *
+ * <p>Zone: online (ra-service). Pure verification; touches no database and no network.
+ */
+@ApplicationScoped
+public class JpkiSignatureVerifier {
+
+    private static final String TITLE_SIGNATURE = "Signature not acceptable";
+
+    private final JpkiTrustAnchors anchors;
+    private final Set<String> signingPolicies;
+
+    @Inject
+    public JpkiSignatureVerifier(JpkiTrustAnchors anchors, RaConfig config) {
+        this.anchors = anchors;
+        this.signingPolicies = Set.copyOf(config.jpki().signingPolicies());
+    }
+
+    /** Verifies at {@code now}; throws {@link RaProblem} for anything that cannot be attributed to a JPKI signer. */
+    public VerifiedSignature verify(byte[] cms, String what, Instant now) {
+        // Step 1: parse. ASN1Primitive.fromByteArray refuses trailing bytes, so a body with junk appended is refused.
+        CMSSignedData signed;
+        try {
+            ContentInfo info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(cms));
+            if (info == null || !CMSObjectIdentifiers.signedData.equals(info.getContentType())) {
+                throw new IllegalArgumentException("not SignedData");
+            }
+            signed = new CMSSignedData(info);
+        } catch (Exception e) {
+            throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
+                    "the request body (" + cms.length + " bytes) is not a DER-encoded CMS SignedData (RFC 5652 section 5)"
+                            + " or is truncated; send the complete " + what + " exactly as the card signed it");
+        }
+        if (signed.getSignedContent() == null) {
+            throw RaProblem.badRequest("cms-content-missing", "Detached signature",
+                    "the SignedData has no encapsulated content (eContent); the " + what
+                            + " must be inside the SignedData, not detached");
+        }
+        // Step 2: exactly one signer, whose certificate travels in the SignedData.
+        Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
+        if (signers.size() != 1) {
+            throw RaProblem.badRequest("cms-signer-count", "One signer expected",
+                    "the SignedData has " + signers.size() + " signerInfos; a " + what
+                            + " is signed once, by the applicant's JPKI signing key");
+        }
+        SignerInformation signer = signers.iterator().next();
+        @SuppressWarnings("unchecked")
+        Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(signer.getSID());
+        if (matches.isEmpty()) {
+            throw RaProblem.badRequest("cms-signer-certificate-missing", "Signer certificate missing",
+                    "the SignedData does not include the signer's certificate; include the JPKI signing certificate"
+                            + " read from the card in the certificates field");
+        }
+        X509Certificate cert;
+        try {
+            cert = new JcaX509CertificateConverter().getCertificate(matches.iterator().next());
+        } catch (CertificateException e) {
+            throw RaProblem.badRequest("cms-signer-certificate-malformed", "Signer certificate malformed",
+                    "the signer certificate in the SignedData cannot be decoded: " + e.getMessage());
+        }
+        if (!NISTObjectIdentifiers.id_sha256.getId().equals(signer.getDigestAlgOID())) {
+            throw RaProblem.badRequest("cms-digest-algorithm", "Digest algorithm not allowed",
+                    "signerInfo digestAlgorithm is " + signer.getDigestAlgOID() + "; sign with SHA-256 ("
+                            + NISTObjectIdentifiers.id_sha256.getId() + ")");
+        }
+        if (signer.getSignedAttributes() == null) {
+            throw RaProblem.badRequest("cms-signed-attributes-missing", "Signed attributes missing",
+                    "the signerInfo has no signed attributes; sign contentType, messageDigest and signingTime"
+                            + " (RFC 5652 section 5.3)");
+        }
+        // Step 3: the signature, including the messageDigest of the content (RFC 5652 section 5.4).
+        boolean valid;
+        try {
+            valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert));
+        } catch (CMSException | OperatorCreationException e) {
+            valid = false;
+        }
+        if (!valid) {
+            throw RaProblem.unprocessable("cms-signature-invalid", TITLE_SIGNATURE,
+                    "the signature or the messageDigest of the " + what + " does not verify with the signer"
+                            + " certificate: the content was changed after signing, or it was signed with another"
+                            + " key; sign the " + what + " again with the card");
+        }
+        // Step 4: an authentication certificate (利用者証明用電子証明書) proves a login, not consent to a document.
+        if (isFromAuthenticationCa(cert)) {
+            throw RaProblem.unprocessable("jpki-authentication-certificate", TITLE_SIGNATURE,
+                    "the " + what + " is signed with the card's user-authentication certificate (issuer OU '"
+                            + JpkiOids.AUTHENTICATION_CA_OU + "'); sign it with the card's signing certificate"
+                            + " (署名用電子証明書) and its signing PIN");
+        }
+        // Step 5: chain to a pinned generation, chosen by signature since all generations share one DN.
+        JpkiTrustAnchors.Generation issuer = anchors.issuerOf(cert).orElseThrow(() -> RaProblem.unprocessable(
+                "jpki-issuer-unknown", TITLE_SIGNATURE,
+                "the signer certificate (serial " + cert.getSerialNumber().toString(16) + ") is not signed by any"
+                        + " pinned J-LIS signing CA generation (ra.jpki.signing-cas); only My Number card signing"
+                        + " certificates are accepted"));
+        // Step 6: a signing certificate: keyUsage digitalSignature + nonRepudiation and a JPKI signing policy.
+        boolean[] ku = cert.getKeyUsage();
+        if (ku == null || !ku[0] || !ku[1]) {
+            throw RaProblem.unprocessable("jpki-not-signing-certificate", TITLE_SIGNATURE,
+                    "the signer certificate's keyUsage lacks digitalSignature and nonRepudiation; it is not a JPKI"
+                            + " signing certificate; sign with the card's signing certificate");
+        }
+        List<String> policies = policies(cert);
+        if (policies.stream().noneMatch(signingPolicies::contains)) {
+            throw RaProblem.unprocessable("jpki-not-signing-certificate", TITLE_SIGNATURE,
+                    "the signer certificate has certificate policies " + policies + ", none of the accepted JPKI"
+                            + " signing policies " + signingPolicies + " (ra.jpki.signing-policies)");
+        }
+        JpkiIdentity identity;
+        try {
+            identity = JpkiIdentity.from(cert);
+        } catch (CertificateParsingException e) {
+            throw RaProblem.unprocessable("jpki-identity-missing", TITLE_SIGNATURE, e.getMessage());
+        }
+        // Step 7: validity periods are findings, so the application is recorded with its rejection.
+        List<Finding> findings = new ArrayList<>();
+        Date at = Date.from(now);
+        if (at.before(cert.getNotBefore())) {
+            findings.add(new Finding("jpki-certificate-not-yet-valid", "the JPKI signing certificate is valid only"
+                    + " from " + cert.getNotBefore().toInstant() + "; check the clock of the device that signed, or"
+                    + " wait until the certificate is valid"));
+        } else if (at.after(cert.getNotAfter())) {
+            findings.add(new Finding("jpki-certificate-expired", "the JPKI signing certificate expired at "
+                    + cert.getNotAfter().toInstant() + "; renew it at the municipal office and sign again"));
+        }
+        X509Certificate ca = issuer.certificate();
+        if (at.before(ca.getNotBefore()) || at.after(ca.getNotAfter())) {
+            findings.add(new Finding("jpki-issuer-not-valid", "the J-LIS CA generation that issued the signing"
+                    + " certificate is valid only from " + ca.getNotBefore().toInstant() + " to "
+                    + ca.getNotAfter().toInstant()));
+        }
+        return new VerifiedSignature(signed.getSignedContent().getContent() instanceof byte[] b ? b : new byte[0],
+                cert, issuer, identity, signingTime(signer), List.copyOf(findings));
+    }
+
+    private static boolean isFromAuthenticationCa(X509Certificate cert) {
+        try {
+            for (Rdn rdn : new LdapName(cert.getIssuerX500Principal().getName()).getRdns()) {
+                if ("OU".equalsIgnoreCase(rdn.getType())
+                        && JpkiOids.AUTHENTICATION_CA_OU.equals(String.valueOf(rdn.getValue()))) {
+                    return true;
+                }
+            }
+        } catch (InvalidNameException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static List<String> policies(X509Certificate cert) {
+        byte[] ext = cert.getExtensionValue(Extension.certificatePolicies.getId());
+        List<String> out = new ArrayList<>();
+        if (ext == null) {
+            return out;
+        }
+        try {
+            ASN1Primitive value = ASN1Primitive.fromByteArray(
+                    org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            for (PolicyInformation pi : CertificatePolicies.getInstance(value).getPolicyInformation()) {
+                out.add(pi.getPolicyIdentifier().getId());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return out;
+        }
+        return out;
+    }
+
+    private static Instant signingTime(SignerInformation signer) {
+        Attribute a = signer.getSignedAttributes().get(CMSAttributes.signingTime);
+        if (a == null || a.getAttrValues().size() != 1) {
+            return null;
+        }
+        try {
+            return Time.getInstance(a.getAttrValues().getObjectAt(0)).getDate().toInstant();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

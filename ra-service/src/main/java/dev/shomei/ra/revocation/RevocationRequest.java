@@ -1,0 +1,56 @@
+package dev.shomei.ra.revocation;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A request to revoke the certificate issued for an application (books: revocation), signed by the subscriber
+ * with their JPKI signing certificate, or initiated by an RA officer.
+ *
+ * <p>Zone: online (ra-service), table {@code revocation_request}.
+ */
+@Entity
+@Table(name = "revocation_request")
+public class RevocationRequest extends PanacheEntityBase {
+
+    public enum Status { APPROVED, REFERRED, REJECTED }
+
+    public enum InitiatedBy { APPLICANT, OFFICER }
+
+    @Id
+    public UUID id;
+    @Column(name = "cms_sha256") public String cmsSha256;
+    public byte[] cms;
+    @Column(name = "received_at") public Instant receivedAt;
+    @Enumerated(EnumType.STRING) @Column(name = "initiated_by") public InitiatedBy initiatedBy;
+    @Enumerated(EnumType.STRING) public Status status;
+    @Column(name = "application_id") public UUID applicationId;
+    @Column(name = "certificate_serial") public String certificateSerial;
+    public String reason;
+    @Column(name = "jpki_certificate") public byte[] jpkiCertificate;
+    @Column(name = "jpki_serial") public String jpkiSerial;
+    @Column(name = "jpki_issuer") public String jpkiIssuer;
+    @Column(name = "revocation_status") public String revocationStatus;
+    @Column(name = "revocation_source") public String revocationSource;
+    @Column(name = "revocation_response") public byte[] revocationResponse;
+    @Column(name = "revocation_checked_at") public Instant revocationCheckedAt;
+    @Column(name = "decision_id") public UUID decisionId;
+    @Column(name = "retain_until") public Instant retainUntil;
+
+    public static Optional<RevocationRequest> byCmsSha256(String sha256) {
+        return find("cmsSha256", sha256).firstResultOptional();
+    }
+
+    public static List<RevocationRequest> referred() {
+        return list("status = ?1 order by receivedAt", Status.REFERRED);
+    }
+}

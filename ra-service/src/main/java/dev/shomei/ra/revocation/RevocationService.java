@@ -1,0 +1,190 @@
+package dev.shomei.ra.revocation;
+
+import dev.shomei.audit.Actor;
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.application.Application;
+import dev.shomei.ra.books.BookEntry;
+import dev.shomei.ra.books.Books;
+import dev.shomei.ra.decision.Decision;
+import dev.shomei.ra.decision.DecisionRecord;
+import dev.shomei.ra.decision.DecisionRecorder;
+import dev.shomei.ra.decision.Finding;
+import dev.shomei.ra.decision.Outcome;
+import dev.shomei.ra.decision.PolicyConfiguration.SystemDecider;
+import dev.shomei.ra.jpki.JpkiIdentity;
+import dev.shomei.ra.jpki.RevocationEvidence;
+import dev.shomei.ra.jpki.VerifiedSignature;
+import dev.shomei.ra.problem.RaProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.security.cert.CertificateEncodingException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Records revocation requests and their decisions (books: revocation), each in one transaction with its
+ * decision and audit-log event. The certificate itself is revoked later by the CA, from an RA-signed order.
+ *
+ * <p>Zone: online (ra-service). Reads {@code application}; writes {@code revocation_request}, {@code decision},
+ * {@code book_entry} and audit-log.
+ */
+@ApplicationScoped
+public class RevocationService {
+
+    private final Books books;
+    private final DecisionRecorder decisions;
+    private final SystemDecider system;
+
+    @Inject
+    public RevocationService(Books books, DecisionRecorder decisions, SystemDecider system) {
+        this.books = books;
+        this.decisions = decisions;
+        this.system = system;
+    }
+
+    /** The JPKI identity recorded when the subscriber applied: the revocation requester must be that person. */
+    record Subscriber(Application.Status status, JpkiIdentity identity) {}
+
+    @Transactional
+    public Optional<UUID> idOf(String cmsSha256) {
+        return RevocationRequest.byCmsSha256(cmsSha256).map(r -> r.id);
+    }
+
+    @Transactional
+    Optional<Subscriber> subscriberOf(UUID applicationId) {
+        Application a = Application.findById(applicationId);
+        return a == null ? Optional.empty() : Optional.of(new Subscriber(a.status, new JpkiIdentity(a.jpkiName,
+                a.jpkiNameSubstitutes, a.jpkiGender, a.jpkiBirthDate, a.jpkiAddress, a.jpkiAddressSubstitutes)));
+    }
+
+    @Transactional
+    UUID recordSigned(String cmsSha256, byte[] cms, RevocationContent content, VerifiedSignature sig,
+                      RevocationEvidence rev, Decision decision, Instant now) {
+        RevocationRequest r = new RevocationRequest();
+        r.id = UUID.randomUUID();
+        r.cmsSha256 = cmsSha256;
+        r.cms = cms;
+        r.receivedAt = now;
+        r.initiatedBy = RevocationRequest.InitiatedBy.APPLICANT;
+        r.applicationId = UUID.fromString(content.applicationId());
+        r.certificateSerial = content.certificateSerial();
+        r.reason = content.reason();
+        try {
+            r.jpkiCertificate = sig.signer().getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+        r.jpkiSerial = sig.signer().getSerialNumber().toString(16);
+        r.jpkiIssuer = sig.signer().getIssuerX500Principal().getName();
+        r.revocationStatus = rev.status().name();
+        r.revocationSource = rev.source().name();
+        r.revocationResponse = rev.raw();
+        r.revocationCheckedAt = rev.checkedAt();
+        r.retainUntil = books.retainUntil(now);
+        r.persist();
+        apply(r, decision, system.actor(), "revocation-request.decided", now);
+        return r.id;
+    }
+
+    @Transactional
+    public UUID revokeByOfficer(UUID applicationId, String certificateSerial, String reason, Actor officer) {
+        Application a = Application.findById(applicationId);
+        if (a == null) {
+            throw RaProblem.notFound("application-not-found", "no application " + applicationId
+                    + "; name the application whose certificate is to be revoked");
+        }
+        Instant now = Instant.now();
+        RevocationRequest r = new RevocationRequest();
+        r.id = UUID.randomUUID();
+        r.receivedAt = now;
+        r.initiatedBy = RevocationRequest.InitiatedBy.OFFICER;
+        r.applicationId = applicationId;
+        r.certificateSerial = certificateSerial;
+        r.reason = reason;
+        r.retainUntil = books.retainUntil(now);
+        r.persist();
+        apply(r, new Decision(Outcome.APPROVED, List.of(new Finding("officer-initiated", reason))), officer,
+                "revocation.officer-initiated", now);
+        return r.id;
+    }
+
+    @Transactional
+    public void decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
+        RevocationRequest r = RevocationRequest.findById(id);
+        if (r == null) {
+            throw RaProblem.notFound("revocation-request-not-found", "no revocation request " + id
+                    + "; take ids from GET /officer/queue");
+        }
+        if (r.status != RevocationRequest.Status.REFERRED) {
+            throw new RaProblem(409, "revocation-request-already-decided", "Already decided", "revocation request "
+                    + id + " is " + r.status + "; only REFERRED requests await an officer");
+        }
+        apply(r, new Decision(outcome, List.of(new Finding("officer-decision", reason))), officer,
+                "revocation-request.officer-decided", Instant.now());
+    }
+
+    private void apply(RevocationRequest r, Decision decision, Actor actor, String action, Instant now) {
+        Map<String, Object> evidence = new LinkedHashMap<>();
+        evidence.put("applicationId", r.applicationId);
+        if (r.cmsSha256 != null) {
+            evidence.put("signedRequestSha256", r.cmsSha256);
+            evidence.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(r.jpkiCertificate));
+            evidence.put("revocationStatus", r.revocationStatus);
+            evidence.put("revocationSource", r.revocationSource);
+            evidence.put("revocationResponseSha256", r.revocationResponse == null ? null
+                    : ConfiguredFile.sha256Hex(r.revocationResponse));
+        }
+        DecisionRecord d = decisions.record(DecisionRecord.SubjectKind.REVOCATION_REQUEST, r.id, decision, actor,
+                evidence, action, now);
+        r.decisionId = d.id;
+        r.status = switch (decision.outcome()) {
+            case APPROVED -> RevocationRequest.Status.APPROVED;
+            case REFERRED -> RevocationRequest.Status.REFERRED;
+            case REJECTED -> RevocationRequest.Status.REJECTED;
+        };
+        if (decision.outcome() == Outcome.APPROVED) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("revocationRequestId", r.id);
+            entry.put("applicationId", r.applicationId);
+            entry.put("certificateSerial", r.certificateSerial);
+            entry.put("reason", r.reason);
+            entry.put("initiatedBy", r.initiatedBy);
+            entry.put("decisionId", d.id);
+            // The CA revokes from an RA-signed order (a separate issue); its confirmation is a later entry.
+            entry.put("state", "DECIDED_PENDING_CA_ORDER");
+            books.append(BookEntry.Book.REVOCATION, DecisionRecord.SubjectKind.REVOCATION_REQUEST.name(), r.id,
+                    entry, now);
+        }
+    }
+
+    @Transactional
+    public Optional<Map<String, Object>> view(UUID id) {
+        RevocationRequest r = RevocationRequest.findById(id);
+        return r == null ? Optional.empty() : Optional.of(view(r));
+    }
+
+    @Transactional
+    public List<Map<String, Object>> referredQueue() {
+        return RevocationRequest.referred().stream().map(this::view).toList();
+    }
+
+    private Map<String, Object> view(RevocationRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("revocationRequestId", r.id);
+        m.put("status", r.status);
+        m.put("initiatedBy", r.initiatedBy);
+        m.put("applicationId", r.applicationId);
+        m.put("certificateSerial", r.certificateSerial);
+        m.put("reason", r.reason);
+        m.put("receivedAt", r.receivedAt.toString());
+        List<Map<String, Object>> ds = DecisionRecord.of(r.id).stream().map(decisions::view).toList();
+        m.put("decision", ds.isEmpty() ? null : ds.get(ds.size() - 1));
+        m.put("decisions", ds);
+        return m;
+    }
+}
