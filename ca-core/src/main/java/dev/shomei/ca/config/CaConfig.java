@@ -1,0 +1,113 @@
+package dev.shomei.ca.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.shomei.ca.hsm.HsmConfig;
+import dev.shomei.ca.hsm.PinSource;
+import dev.shomei.ca.profile.CertificateProfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The CA's configuration, one YAML file (see {@code docs/ca-configuration.md} and
+ * {@code ca-core/src/main/dist/ca.yaml}). Relative paths are resolved against the file's directory.
+ *
+ * <p>Zone: secure. Holds no secrets: the HSM PIN and database password are read from the sources named here.
+ */
+public record CaConfig(
+        Hsm hsm,
+        Database database,
+        String issuingKey,
+        Ceremony ceremony,
+        Repository repository,
+        Crl crl,
+        Map<String, CertificateProfile> profiles,
+        Path baseDirectory) {
+
+    public record Hsm(String module, String token, String pin, Integer parallelism) {}
+
+    /** {@code embedded}: data directory of the embedded PostgreSQL (the default); or an external {@code url}. */
+    public record Database(String embedded, String url, String user, String passwordFile) {}
+
+    /** One CA key made at the ceremony. */
+    public record CaKey(String label, String algorithm, String subject, Integer validityYears, Integer pathLength) {}
+
+    public record Ceremony(String output, CaKey root, CaKey issuing) {}
+
+    /** Where relying parties fetch things (CP/CPS §2: repository); URLs go into certificates. */
+    public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
+
+    /** CRL issuance (CP/CPS §4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). */
+    public record Crl(Integer nextUpdateHours) {}
+
+    public static CaConfig load(Path file) {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+        try {
+            CaConfig raw = yaml.readValue(Files.readString(file), CaConfig.class);
+            return raw.withBase(file.toAbsolutePath().getParent());
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' at "
+                    + e.getPathReference() + "; known settings here: " + e.getKnownPropertyIds());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read CA configuration " + file + ": " + e.getMessage());
+        }
+    }
+
+    private CaConfig withBase(Path base) {
+        return new CaConfig(hsm, database, issuingKey, ceremony, repository, crl,
+                profiles == null ? Map.of() : profiles, base);
+    }
+
+    public Path resolve(String path) {
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : baseDirectory.resolve(p).normalize();
+    }
+
+    public HsmConfig hsmConfig() {
+        if (hsm == null) {
+            throw new ConfigException("the 'hsm' section is missing: give module, token and pin");
+        }
+        require(hsm.module(), "hsm.module");
+        require(hsm.token(), "hsm.token");
+        require(hsm.pin(), "hsm.pin");
+        PinSource pin = PinSource.parse(hsm.pin());
+        if (pin.kind().equals("file")) {
+            pin = new PinSource("file", resolve(pin.location()).toString());
+        }
+        return new HsmConfig(resolve(hsm.module()), hsm.token(), pin,
+                hsm.parallelism() == null ? 2 : hsm.parallelism());
+    }
+
+    public CertificateProfile profile(String name) {
+        CertificateProfile p = profiles.get(name);
+        if (p == null) {
+            throw new ConfigException("no certificate profile named '" + name + "'; configured profiles: "
+                    + profiles.keySet());
+        }
+        return p;
+    }
+
+    public int crlNextUpdateHours() {
+        return crl == null || crl.nextUpdateHours() == null ? 24 : crl.nextUpdateHours();
+    }
+
+    public Repository repositoryOrEmpty() {
+        return repository == null ? new Repository(null, null, null) : repository;
+    }
+
+    public String issuingKeyLabel() {
+        require(issuingKey, "issuingKey");
+        return dev.shomei.ca.hsm.Pkcs11Uri.parse(issuingKey).requireObject();
+    }
+
+    static void require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException("setting '" + name + "' is missing from the CA configuration");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.shomei.ca.issuance;
+
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+
+/**
+ * Where the CA records what it did, inside the same transaction as the act: the tamper-evident
+ * audit log in production. Named after the events, so that what is recorded is decided here.
+ *
+ * <p>Zone: secure.
+ */
+public interface CaEventLog {
+    void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile);
+
+    void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy);
+
+    void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256);
+}

@@ -1,0 +1,84 @@
+package dev.shomei.ca.issuance;
+
+import dev.shomei.ca.hsm.KeyAlgorithm;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+
+/**
+ * A checked PKCS#10 request (RFC 2986): parsed, its self-signature verified (proof of possession of the
+ * private key), and its key of an allowed type and size.
+ *
+ * <p>Zone: secure (also usable by the RA, which checks the same before deciding).
+ */
+public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorithm keyAlgorithm) {
+
+    /** Parses DER or PEM; any failure is a {@link CsrException} naming the problem. */
+    public static Csr parse(byte[] bytes, Set<KeyAlgorithm> allowedKeys) {
+        if (bytes == null || bytes.length == 0) {
+            throw new CsrException("the CSR is empty");
+        }
+        PKCS10CertificationRequest req = decode(bytes);
+        JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(req);
+        PublicKey key;
+        try {
+            key = jca.getPublicKey();
+        } catch (Exception e) {
+            throw new CsrException("the CSR's public key cannot be read: " + e.getMessage(), e);
+        }
+        try {
+            if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
+                throw new CsrException("the CSR's signature does not verify with the public key it carries"
+                        + " (proof of possession failed): the request was altered or signed with another key");
+            }
+        } catch (OperatorCreationException | PKCSException e) {
+            throw new CsrException("the CSR's signature cannot be checked: " + e.getMessage(), e);
+        }
+        KeyAlgorithm ka;
+        try {
+            ka = KeyAlgorithm.of(key);
+        } catch (IllegalArgumentException e) {
+            throw new CsrException("the CSR's key is refused: " + e.getMessage());
+        }
+        if (!allowedKeys.contains(ka)) {
+            throw new CsrException("the CSR's key " + ka.label() + " is not allowed by the profile (allowed: "
+                    + allowedKeys.stream().map(KeyAlgorithm::label).sorted().toList() + ")");
+        }
+        // Extensions come from the profile only: requested ones (pkcs-9 extensionRequest) are never copied.
+        try {
+            return new Csr(req.getEncoded(), req.getSubject(), key, ka);
+        } catch (IOException e) {
+            throw new CsrException("the CSR cannot be re-encoded: " + e.getMessage(), e);
+        }
+    }
+
+    private static PKCS10CertificationRequest decode(byte[] bytes) {
+        String head = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII);
+        try {
+            if (head.contains("-----BEGIN")) {
+                try (PEMParser p = new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
+                    Object o = p.readObject();
+                    if (o instanceof PKCS10CertificationRequest r) {
+                        return r;
+                    }
+                    throw new CsrException("the PEM file holds " + (o == null ? "nothing readable"
+                            : o.getClass().getSimpleName()) + ", not a CERTIFICATE REQUEST");
+                }
+            }
+            return new PKCS10CertificationRequest(bytes);
+        } catch (CsrException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new CsrException("not a PKCS#10 certificate signing request (DER or PEM): " + e.getMessage(), e);
+        }
+    }
+}

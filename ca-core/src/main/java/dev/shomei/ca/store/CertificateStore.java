@@ -1,0 +1,233 @@
+package dev.shomei.ca.store;
+
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * SQL for the CA's records. Every method runs on the caller's connection, inside the caller's
+ * transaction, so that a signature and its record commit together or not at all.
+ *
+ * <p>Zone: secure.
+ */
+public final class CertificateStore {
+
+    public record CaKeyRecord(String label, String role, byte[] certificate, String subject, String sha256,
+                              String sha1, Instant notBefore, Instant notAfter) {}
+
+    public record CertificateRecord(String serial, String issuerLabel, String requestId, String profile,
+                                    String subject, Instant notBefore, Instant notAfter, byte[] der,
+                                    Instant issuedAt, Revocation revocation) {}
+
+    public record Revocation(Instant revokedAt, int reason, String requestedBy) {}
+
+    public record RevokedEntry(BigInteger serial, Instant revokedAt, int reason) {}
+
+    public record CrlRecord(String issuerLabel, long number, Instant thisUpdate, Instant nextUpdate, int entries,
+                            String sha256) {}
+
+    public static String hex(BigInteger serial) {
+        return serial.toString(16);
+    }
+
+    public void insertCaKey(Connection c, CaKeyRecord k) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_key (label, role, certificate, subject,"
+                + " sha256_fingerprint, sha1_fingerprint, not_before, not_after) VALUES (?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, k.label());
+            ps.setString(2, k.role());
+            ps.setBytes(3, k.certificate());
+            ps.setString(4, k.subject());
+            ps.setString(5, k.sha256());
+            ps.setString(6, k.sha1());
+            ps.setTimestamp(7, Timestamp.from(k.notBefore()));
+            ps.setTimestamp(8, Timestamp.from(k.notAfter()));
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<CaKeyRecord> caKey(Connection c, String label) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT label, role, certificate, subject, sha256_fingerprint,"
+                + " sha1_fingerprint, not_before, not_after FROM ca_key WHERE label = ?")) {
+            ps.setString(1, label);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(caKeyRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public List<CaKeyRecord> caKeys(Connection c) throws SQLException {
+        List<CaKeyRecord> keys = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT label, role, certificate, subject, sha256_fingerprint,"
+                + " sha1_fingerprint, not_before, not_after FROM ca_key ORDER BY created_at, label");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                keys.add(caKeyRow(rs));
+            }
+        }
+        return keys;
+    }
+
+    private static CaKeyRecord caKeyRow(ResultSet rs) throws SQLException {
+        return new CaKeyRecord(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getTimestamp(7).toInstant(), rs.getTimestamp(8).toInstant());
+    }
+
+    /** Locks the issuer's row: serialises CRL numbering for that issuer. */
+    public void lockIssuer(Connection c, String label) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT label FROM ca_key WHERE label = ? FOR UPDATE")) {
+            ps.setString(1, label);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("no CA key '" + label + "' in the CA database");
+                }
+            }
+        }
+    }
+
+    public void insertCertificate(Connection c, CertificateRecord r, String publicKeySha256) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate (serial, issuer_label, request_id,"
+                + " profile, subject, public_key_sha256, not_before, not_after, der) VALUES (?,?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, r.serial());
+            ps.setString(2, r.issuerLabel());
+            ps.setString(3, r.requestId());
+            ps.setString(4, r.profile());
+            ps.setString(5, r.subject());
+            ps.setString(6, publicKeySha256);
+            ps.setTimestamp(7, Timestamp.from(r.notBefore()));
+            ps.setTimestamp(8, Timestamp.from(r.notAfter()));
+            ps.setBytes(9, r.der());
+            ps.executeUpdate();
+        }
+    }
+
+    private static final String CERT_COLUMNS = "c.serial, c.issuer_label, c.request_id, c.profile, c.subject,"
+            + " c.not_before, c.not_after, c.der, c.issued_at, r.revoked_at, r.reason, r.requested_by"
+            + " FROM certificate c LEFT JOIN revocation r ON r.serial = c.serial";
+
+    public Optional<CertificateRecord> bySerial(Connection c, String serialHex, boolean forUpdate) throws SQLException {
+        String sql = "SELECT " + CERT_COLUMNS + " WHERE c.serial = ?" + (forUpdate ? " FOR UPDATE OF c" : "");
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, serialHex);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(certRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public Optional<CertificateRecord> byRequestId(Connection c, String requestId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS + " WHERE c.request_id = ?")) {
+            ps.setString(1, requestId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(certRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The most recent certificates first, for an operator's overview. */
+    public List<CertificateRecord> recent(Connection c, int limit) throws SQLException {
+        List<CertificateRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS
+                + " ORDER BY c.issued_at DESC, c.serial LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(certRow(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    public long count(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static CertificateRecord certRow(ResultSet rs) throws SQLException {
+        Timestamp revokedAt = rs.getTimestamp(10);
+        Revocation rev = revokedAt == null ? null
+                : new Revocation(revokedAt.toInstant(), rs.getInt(11), rs.getString(12));
+        return new CertificateRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getTimestamp(7).toInstant(), rs.getBytes(8),
+                rs.getTimestamp(9).toInstant(), rev);
+    }
+
+    public void insertRevocation(Connection c, String serialHex, Revocation r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO revocation (serial, revoked_at, reason, requested_by) VALUES (?,?,?,?)")) {
+            ps.setString(1, serialHex);
+            ps.setTimestamp(2, Timestamp.from(r.revokedAt()));
+            ps.setInt(3, r.reason());
+            ps.setString(4, r.requestedBy());
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Streams the revoked, unexpired certificates of an issuer (RFC 5280 §3.3: an entry may be removed
+     * once the certificate has expired) in serial order, from a server-side cursor.
+     */
+    public void revokedEntries(Connection c, String issuerLabel, Instant at, Consumer<RevokedEntry> sink)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.serial, r.revoked_at, r.reason FROM revocation r"
+                + " JOIN certificate c ON c.serial = r.serial WHERE c.issuer_label = ? AND c.not_after > ?"
+                + " ORDER BY c.serial")) {
+            ps.setFetchSize(10_000);
+            ps.setString(1, issuerLabel);
+            ps.setTimestamp(2, Timestamp.from(at));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sink.accept(new RevokedEntry(new BigInteger(rs.getString(1), 16),
+                            rs.getTimestamp(2).toInstant(), rs.getInt(3)));
+                }
+            }
+        }
+    }
+
+    public long lastCrlNumber(Connection c, String issuerLabel) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT coalesce(max(crl_number), 0) FROM crl WHERE issuer_label = ?")) {
+            ps.setString(1, issuerLabel);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    public void insertCrl(Connection c, CrlRecord r, byte[] der) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO crl (issuer_label, crl_number, this_update,"
+                + " next_update, entries, sha256, der) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, r.issuerLabel());
+            ps.setLong(2, r.number());
+            ps.setTimestamp(3, Timestamp.from(r.thisUpdate()));
+            ps.setTimestamp(4, Timestamp.from(r.nextUpdate()));
+            ps.setInt(5, r.entries());
+            ps.setString(6, r.sha256());
+            ps.setBytes(7, der);
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<CrlRecord> latestCrl(Connection c, String issuerLabel) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_label, crl_number, this_update, next_update,"
+                + " entries, sha256 FROM crl WHERE issuer_label = ? ORDER BY crl_number DESC LIMIT 1")) {
+            ps.setString(1, issuerLabel);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new CrlRecord(rs.getString(1), rs.getLong(2),
+                        rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant(), rs.getInt(5),
+                        rs.getString(6))) : Optional.empty();
+            }
+        }
+    }
+}

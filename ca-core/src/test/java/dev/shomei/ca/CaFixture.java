@@ -1,0 +1,169 @@
+package dev.shomei.ca;
+
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.issuance.CaEventLog;
+import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.testsupport.SoftHsmToken;
+import dev.shomei.testsupport.TestDatabase;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+
+/** A CA on a private SoftHSM2 token and a fresh PostgreSQL database, configured as an operator would. */
+final class CaFixture implements AutoCloseable {
+
+    static final String TOKEN_PIN = "4321-test";
+
+    final SoftHsmToken token;
+    final TestDatabase.Database db;
+    final Path dir;
+    final Path configFile;
+    final List<String> events = new CopyOnWriteArrayList<>();
+    CertificateAuthority ca;
+
+    private CaFixture(SoftHsmToken token, TestDatabase.Database db, Path dir, Path configFile) {
+        this.token = token;
+        this.db = db;
+        this.dir = dir;
+        this.configFile = configFile;
+    }
+
+    static CaFixture create(String name, String rootAlg, String issuingAlg) throws IOException {
+        SoftHsmToken token = SoftHsmToken.create("ca-" + name, TOKEN_PIN);
+        TestDatabase.Database db = TestDatabase.create("ca_" + name);
+        Path dir = token.directory();
+        Path pin = token.writePinFile();
+        Files.writeString(dir.resolve("db.password"), db.password());
+        Path config = dir.resolve("ca.yaml");
+        Files.writeString(config, """
+                hsm:
+                  module: %s
+                  token: %s
+                  pin: file:%s
+                  parallelism: 2
+                database:
+                  url: %s
+                  user: %s
+                  passwordFile: db.password
+                issuingKey: pkcs11:token=%s;object=issuing-test
+                ceremony:
+                  output: ceremony
+                  root:    { label: root-test, algorithm: %s, subject: "CN=Shomei Test Root CA,O=Shomei Test,C=JP", validityYears: 20 }
+                  issuing: { label: issuing-test, algorithm: %s, subject: "CN=Shomei Test Issuing CA,O=Shomei Test,C=JP", validityYears: 10 }
+                repository:
+                  crlUrl: http://repo.test/crl/issuing-test.crl
+                  ocspUrl: http://repo.test/ocsp
+                  caIssuersUrl: http://repo.test/certs/issuing-test.cer
+                crl:
+                  nextUpdateHours: 24
+                profiles:
+                  subscriber-signature:
+                    description: e-signature (電子署名法) subscriber certificate
+                    validityDays: 1825
+                    keyUsage: [digitalSignature, nonRepudiation]
+                    certificatePolicies: ["1.3.6.1.4.1.99999.1.1"]
+                    crlDistributionPoint: true
+                    ocsp: true
+                    caIssuers: true
+                    allowedKeys: [EC-P256, EC-P384, RSA-2048, RSA-3072]
+                  ocsp-responder:
+                    validityDays: 90
+                    keyUsage: [digitalSignature]
+                    extendedKeyUsage: [ocspSigning]
+                    ocspNoCheck: true
+                    allowedKeys: [EC-P256, RSA-2048]
+                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(),
+                rootAlg, issuingAlg), StandardCharsets.UTF_8);
+        return new CaFixture(token, db, dir, config);
+    }
+
+    CaConfig config() {
+        return CaConfig.load(configFile);
+    }
+
+    CertificateAuthority open() {
+        ca = CertificateAuthority.open(config(), recordingEvents(), Clock.systemUTC());
+        return ca;
+    }
+
+    CertificateAuthority ceremony() {
+        open().ceremony("Test Operator", List.of("Test Witness"), s -> { });
+        return ca;
+    }
+
+    CaEventLog recordingEvents() {
+        return new CaEventLog() {
+            @Override
+            public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
+                events.add("issued " + certificate.getSerialNumber().toString(16));
+            }
+
+            @Override
+            public void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy) {
+                events.add("revoked " + serialHex);
+            }
+
+            @Override
+            public void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256) {
+                events.add("crl " + crlNumber);
+            }
+        };
+    }
+
+    long count(String table) throws SQLException {
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static KeyPair ecKey(String curve) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+        g.initialize(new ECGenParameterSpec(curve));
+        return g.generateKeyPair();
+    }
+
+    static KeyPair rsaKey(int bits) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(bits);
+        return g.generateKeyPair();
+    }
+
+    static byte[] csr(String subject, KeyPair keys) throws Exception {
+        return csr(subject, keys.getPublic(), keys.getPrivate());
+    }
+
+    /** A CSR carrying {@code publicKey} but signed with {@code signingKey}. */
+    static byte[] csr(String subject, PublicKey publicKey, PrivateKey signingKey) throws Exception {
+        String alg = signingKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        return new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), publicKey)
+                .build(new JcaContentSignerBuilder(alg).setProvider(new BouncyCastleProvider()).build(signingKey))
+                .getEncoded();
+    }
+
+    @Override
+    public void close() {
+        if (ca != null) {
+            ca.close();
+        }
+    }
+}
