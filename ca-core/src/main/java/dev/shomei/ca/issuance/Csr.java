@@ -35,14 +35,6 @@ public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorith
         } catch (Exception e) {
             throw new CsrException("the CSR's public key cannot be read: " + e.getMessage(), e);
         }
-        try {
-            if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
-                throw new CsrException("the CSR's signature does not verify with the public key it carries"
-                        + " (proof of possession failed): the request was altered or signed with another key");
-            }
-        } catch (OperatorCreationException | PKCSException e) {
-            throw new CsrException("the CSR's signature cannot be checked: " + e.getMessage(), e);
-        }
         KeyAlgorithm ka;
         try {
             ka = KeyAlgorithm.of(key);
@@ -53,12 +45,33 @@ public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorith
             throw new CsrException("the CSR's key " + ka.label() + " is not allowed by the profile (allowed: "
                     + allowedKeys.stream().map(KeyAlgorithm::label).sorted().toList() + ")");
         }
+        // The signature is checked after the key policy, so that a weak or unapproved key is named as such.
+        try {
+            if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
+                throw new CsrException("the CSR's signature does not verify with the public key it carries"
+                        + " (proof of possession failed): the request was altered or signed with another key");
+            }
+        } catch (OperatorCreationException | PKCSException | RuntimeException e) {
+            if (e instanceof CsrException ce) {
+                throw ce;
+            }
+            throw new CsrException("the CSR's signature is missing or malformed (proof of possession failed): "
+                    + rootMessage(e), e);
+        }
         // Extensions come from the profile only: requested ones (pkcs-9 extensionRequest) are never copied.
         try {
             return new Csr(req.getEncoded(), req.getSubject(), key, ka);
         } catch (IOException e) {
             throw new CsrException("the CSR cannot be re-encoded: " + e.getMessage(), e);
         }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable r = t;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        return r.getMessage() == null ? r.getClass().getSimpleName() : r.getMessage();
     }
 
     private static PKCS10CertificationRequest decode(byte[] bytes) {
