@@ -357,17 +357,24 @@ public final class AuditVerifier {
             }
             byte[] computed = e.computeHash();
             byte[] stored = e.entryHash();
-            if (!MessageDigest.isEqual(computed, stored)) {
+            boolean changed = !MessageDigest.isEqual(computed, stored);
+            if (changed) {
                 f.add(Kind.ENTRY_CHANGED, seq, "entry " + seq + ": its content does not match its stored hash;"
                         + " it was changed after it was written (or rows were swapped)", hex(stored), hex(computed));
             }
             if (prevStored != null && !MessageDigest.isEqual(e.prevHash(), prevStored)) {
-                // The previous entry still matches its own hash, so it was rewritten together with its hash,
-                // or this entry's link was rewritten: either way the chain breaks between seq-1 and seq.
-                long blamed = seq == firstSeq ? seq : seq - 1;
-                f.add(Kind.CHAIN_BROKEN, blamed, "entry " + seq + " does not link to entry " + (seq - 1) + ": entry "
-                        + (seq - 1) + " was rewritten with a recomputed hash, or entry " + seq + "'s prev_hash was"
-                        + " changed", hex(prevStored), hex(e.prevHash()));
+                if (changed) {
+                    // This entry no longer matches its own hash: its broken link is part of that change.
+                    f.add(Kind.CHAIN_BROKEN, seq, "entry " + seq + " does not link to entry " + (seq - 1)
+                            + ": it was replaced by another row's content", hex(prevStored), hex(e.prevHash()));
+                } else {
+                    // This entry is intact, so its prev_hash is what was written: the predecessor was rewritten
+                    // together with its hash (or, less likely, this entry was too).
+                    long blamed = seq == firstSeq ? seq : seq - 1;
+                    f.add(Kind.CHAIN_BROKEN, blamed, "entry " + seq + " does not link to entry " + (seq - 1) + ": entry "
+                            + (seq - 1) + " was rewritten with a recomputed hash, or entry " + seq
+                            + " was rewritten with its prev_hash", hex(prevStored), hex(e.prevHash()));
+                }
             }
             if (gapAt < 0) {
                 leaves.add(computed);
