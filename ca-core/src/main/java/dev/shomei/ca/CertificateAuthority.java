@@ -50,7 +50,7 @@ public final class CertificateAuthority implements AutoCloseable {
     }
 
     public KeyCeremony.Result ceremony(String operator, List<String> witnesses, Consumer<String> progress) {
-        return new KeyCeremony(config, token, database.dataSource(), clock, progress).run(operator, witnesses);
+        return new KeyCeremony(config, token, database.dataSource(), clock, events, progress).run(operator, witnesses);
     }
 
     public synchronized Pkcs11Signer issuingSigner() {

@@ -112,6 +112,11 @@ final class CaFixture implements AutoCloseable {
     CaEventLog recordingEvents() {
         return new CaEventLog() {
             @Override
+            public void caKeyCertified(Connection tx, String label, String role, X509Certificate certificate) {
+                events.add("ca-key " + label);
+            }
+
+            @Override
             public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
                 events.add("issued " + certificate.getSerialNumber().toString(16));
             }

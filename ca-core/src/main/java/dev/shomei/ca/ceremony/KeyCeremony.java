@@ -6,6 +6,7 @@ import dev.shomei.ca.hsm.HsmToken;
 import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.issuance.SerialNumbers;
 import dev.shomei.ca.issuance.TbsSigning;
 import dev.shomei.ca.lint.PreIssuanceLint;
@@ -65,13 +66,16 @@ public final class KeyCeremony {
     private final DataSource dataSource;
     private final Clock clock;
     private final Consumer<String> progress;
+    private final CaEventLog events;
     private final List<String> transcript = new ArrayList<>();
 
-    public KeyCeremony(CaConfig config, HsmToken token, DataSource dataSource, Clock clock, Consumer<String> progress) {
+    public KeyCeremony(CaConfig config, HsmToken token, DataSource dataSource, Clock clock, CaEventLog events,
+                       Consumer<String> progress) {
         this.config = config;
         this.token = token;
         this.dataSource = dataSource;
         this.clock = clock;
+        this.events = events;
         this.progress = progress;
     }
 
@@ -223,6 +227,7 @@ public final class KeyCeremony {
                 new CertificateStore().insertCaKey(conn, new CertificateStore.CaKeyRecord(label, role, cert.getEncoded(),
                         cert.getSubjectX500Principal().getName(), h.sha256(), h.sha1(),
                         cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()));
+                events.caKeyCertified(conn, label, role, cert);
                 conn.commit();
             } catch (SQLException | CertificateEncodingException e) {
                 conn.rollback();

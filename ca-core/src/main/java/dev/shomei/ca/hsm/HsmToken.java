@@ -36,6 +36,8 @@ import javax.security.auth.login.FailedLoginException;
 public final class HsmToken implements AutoCloseable {
 
     private static final AtomicLong INSTANCES = new AtomicLong();
+    /** Open connections per module and slot: PKCS#11 login state is per token, shared by all of them. */
+    private static final java.util.Map<String, Integer> OPEN = new java.util.HashMap<>();
 
     /**
      * Keys generated through this provider are token objects, private, sensitive and non-extractable,
@@ -73,7 +75,14 @@ public final class HsmToken implements AutoCloseable {
     public static HsmToken login(HsmConfig config) {
         HsmToken token = new HsmToken(config);
         token.connect();
+        synchronized (OPEN) {
+            OPEN.merge(token.openKey(), 1, Integer::sum);
+        }
         return token;
+    }
+
+    private String openKey() {
+        return config.module() + "#" + slotId;
     }
 
     private void connect() {
@@ -258,9 +267,30 @@ public final class HsmToken implements AutoCloseable {
         return f.getBoolean(o);
     }
 
+    /**
+     * Logs out when this is the last open connection to the token in this process, so that a later login
+     * must present the PIN again. The module stays loaded (SunPKCS11 never finalises it).
+     */
     @Override
     public void close() {
-        // The module stays loaded (SunPKCS11 never finalises it); dropping the provider releases its sessions.
+        Provider p = provider;
+        if (p == null) {
+            return;
+        }
+        boolean last;
+        synchronized (OPEN) {
+            last = OPEN.merge(openKey(), -1, Integer::sum) <= 0;
+            if (last) {
+                OPEN.remove(openKey());
+            }
+        }
+        if (last && p instanceof java.security.AuthProvider auth) {
+            try {
+                auth.logout();
+            } catch (javax.security.auth.login.LoginException | RuntimeException e) {
+                // already logged out, or the token is gone: nothing is left to protect
+            }
+        }
         provider = null;
         keyStore = null;
     }

@@ -10,6 +10,9 @@ import java.sql.Connection;
  * <p>Zone: secure.
  */
 public interface CaEventLog {
+    /** A CA key was made and certified at a key ceremony. */
+    void caKeyCertified(Connection tx, String label, String role, X509Certificate certificate);
+
     void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile);
 
     void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy);

@@ -81,6 +81,7 @@ public final class CaDatabase implements AutoCloseable {
     }
 
     static void migrate(DataSource ds) {
+        dev.shomei.audit.AuditSchema.migrate(ds);
         Flyway.configure()
                 .dataSource(ds)
                 .locations("classpath:db/ca")

@@ -1,0 +1,80 @@
+package dev.shomei.ca.audit;
+
+import dev.shomei.audit.Actor;
+import dev.shomei.audit.AuditEvent;
+import dev.shomei.audit.AuditLog;
+import dev.shomei.ca.issuance.CaEventLog;
+import dev.shomei.ca.issuance.RevocationReason;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+
+/**
+ * Writes the CA's events to the tamper-evident audit log, in the same transaction as the act: an issued
+ * certificate without its audit entry (or the reverse) cannot be committed. The detail hashed into each
+ * entry is the artifact itself (certificate DER) or a canonical line describing the act.
+ *
+ * <p>Zone: secure. Touches the audit tables of the CA database.
+ */
+public final class AuditedCaEvents implements CaEventLog {
+
+    /** The component name and version recorded when the CA acts on its own (no operator named). */
+    public static final String COMPONENT = "shomei-ca-core";
+
+    private final AuditLog log;
+    private final Actor actor;
+
+    public AuditedCaEvents(AuditLog log, Actor actor) {
+        this.log = log;
+        this.actor = actor;
+    }
+
+    /** The actor for a command run by a named operator, logged in to the HSM with the token's user PIN. */
+    public static Actor operator(String name, String tokenLabel) {
+        return Actor.person(name, "CA operator; HSM user login to token '" + tokenLabel + "'");
+    }
+
+    public static Actor system() {
+        return Actor.system(COMPONENT, version());
+    }
+
+    public static String version() {
+        String v = AuditedCaEvents.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    @Override
+    public void caKeyCertified(Connection tx, String label, String role, X509Certificate certificate) {
+        log.append(tx, AuditEvent.of(actor, "ca-key.certified", "ca-key:" + label + " role:" + role, der(certificate)));
+    }
+
+    @Override
+    public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
+        log.append(tx, AuditEvent.of(actor, "certificate.issued",
+                "serial:" + certificate.getSerialNumber().toString(16) + " request:" + requestId + " profile:" + profile,
+                der(certificate)));
+    }
+
+    @Override
+    public void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy) {
+        log.append(tx, AuditEvent.of(actor, "certificate.revoked", "serial:" + serialHex,
+                ("serial=" + serialHex + " reason=" + reason.rfcName() + " requested-by=" + requestedBy)
+                        .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256) {
+        log.append(tx, AuditEvent.of(actor, "crl.issued", "crl:" + issuerLabel + "/" + crlNumber,
+                ("issuer=" + issuerLabel + " number=" + crlNumber + " entries=" + entries + " sha256=" + sha256)
+                        .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] der(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package dev.shomei.ca.cli;
+
+import dev.shomei.audit.Actor;
+import dev.shomei.audit.AuditLog;
+import dev.shomei.audit.Checkpoint;
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.audit.SignerCheckpointSigner;
+import dev.shomei.ca.ceremony.CaHashValues;
+import dev.shomei.ca.ceremony.KeyCeremony;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.crl.CrlIssuer;
+import dev.shomei.ca.hsm.HsmException;
+import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.issuance.CaOperationException;
+import dev.shomei.ca.issuance.CertificateIssuer;
+import dev.shomei.ca.issuance.CsrException;
+import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.ca.lint.LintException;
+import dev.shomei.ca.store.CertificateStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The {@code ca} command for CA operators (docs/ca-cli.md). One-shot commands; no inbound port.
+ *
+ * <p>Zone: secure, in the CA room. Exit codes: 0 done; 1 refused (bad CSR, unknown or revoked serial,
+ * lint findings); 2 configuration or usage error; 3 HSM or database failure.
+ */
+@Command(name = "ca", mixinStandardHelpOptions = true, version = "shomei ca 0.1.0",
+        description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
+        subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
+                CaCli.CrlCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class})
+public final class CaCli {
+
+    static final int REFUSED = 1;
+    static final int CONFIG = 2;
+    static final int FAILURE = 3;
+
+    @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
+    Path config;
+
+    @Option(names = "--verbose", description = "log library diagnostics")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new CaCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String kind;
+            int code;
+            if (e instanceof CsrException || e instanceof CaOperationException || e instanceof LintException) {
+                kind = "refused";
+                code = REFUSED;
+            } else if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+                kind = "configuration error";
+                code = CONFIG;
+            } else if (e instanceof HsmException) {
+                kind = "HSM error";
+                code = FAILURE;
+            } else {
+                kind = "failed";
+                code = FAILURE;
+            }
+            cmd.getErr().println("ca " + cmd.getCommandName() + ": " + kind + ": " + e.getMessage());
+            if (code == FAILURE && Boolean.getBoolean("shomei.trace")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return code;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("ca: " + ex.getMessage());
+            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            return CONFIG;
+        });
+        return cl.execute(args);
+    }
+
+    CaConfig loadConfig() {
+        Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
+        for (var h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(verbose ? Level.INFO : Level.WARNING);
+        }
+        Path file = config;
+        if (file == null) {
+            String env = System.getenv("SHOMEI_CA_CONFIG");
+            file = Path.of(env == null ? "ca.yaml" : env);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("CA configuration " + file.toAbsolutePath() + " not found; give one with --config");
+        }
+        return CaConfig.load(file);
+    }
+
+    /** Opens the CA with the actor the command acts as. */
+    CertificateAuthority open(CaConfig cfg, String operator) {
+        Actor actor = operator == null ? AuditedCaEvents.system() : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), Clock.systemUTC());
+    }
+
+    static AuditLog auditLog(CaConfig cfg) {
+        return new AuditLog("shomei/ca/" + cfg.hsmConfig().tokenLabel());
+    }
+
+    static void writePem(Path file, Object... objects) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+            for (Object o : objects) {
+                p.writeObject(o);
+            }
+        }
+        Files.writeString(file, w.toString(), StandardCharsets.US_ASCII);
+    }
+
+    @Command(name = "ceremony", description = "Generate the root and issuing CA keys in the HSM and certify them.")
+    static final class CeremonyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--operator", required = true, description = "name of the operator conducting the ceremony")
+        String operator;
+        @Option(names = "--witness", description = "name of a witness (repeatable)")
+        List<String> witnesses = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            PrintWriter out = new PrintWriter(System.out, true);
+            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                KeyCeremony.Result r = ca.ceremony(operator, witnesses, s -> out.println(s));
+                out.println();
+                out.println("CA hash values (publish in the official gazette; witnesses compare them):");
+                for (X509Certificate c : List.of(r.root(), r.issuing())) {
+                    CaHashValues h = CaHashValues.of(c);
+                    out.println("  " + c.getSubjectX500Principal().getName());
+                    out.println("    SHA-256: " + h.sha256());
+                    out.println("    SHA-1:   " + h.sha1());
+                }
+                out.println("Ceremony record: " + r.outputDirectory() + " (transcript: " + r.transcript().getFileName() + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "issue", description = "Issue a certificate from a PKCS#10 CSR (PEM or DER).")
+    static final class IssueCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--csr", required = true) Path csr;
+        @Option(names = "--profile", required = true, description = "certificate profile from the configuration")
+        String profile;
+        @Option(names = "--request-id", description = "idempotency key (default: the CSR's SHA-256)") String requestId;
+        @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        String operator;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            if (!Files.isRegularFile(csr)) {
+                throw new CsrException("CSR file " + csr + " not found");
+            }
+            byte[] bytes = Files.readAllBytes(csr);
+            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                CertificateIssuer.Issued issued = ca.issuer().issue(requestId, bytes, profile);
+                X509Certificate c = issued.certificate();
+                if (out != null) {
+                    writePem(out, c);
+                }
+                System.out.println((issued.alreadyIssued() ? "already issued for this request: " : "issued: ")
+                        + "serial " + issued.serialHex());
+                System.out.println("  subject:  " + c.getSubjectX500Principal().getName());
+                System.out.println("  validity: " + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant());
+                System.out.println("  profile:  " + profile + (out == null ? "" : ", written to " + out));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke a certificate by serial number (hex).")
+    static final class RevokeCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--serial", required = true) String serial;
+        @Option(names = "--reason", required = true, description = "RFC 5280 reason: ${COMPLETION-CANDIDATES}")
+        String reason;
+        @Option(names = "--operator", required = true, description = "operator revoking the certificate") String operator;
+
+        @Override
+        public Integer call() {
+            RevocationReason r = RevocationReason.parse(reason);
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, operator);
+                System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
+                        + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "crl", description = "Sign the next full CRL and an audit-log checkpoint.")
+    static final class CrlCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--out", description = "write the CRL (DER) here") Path out;
+        @Option(names = "--checkpoint-out", description = "write the signed audit checkpoint here") Path checkpointOut;
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        String operator;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
+                if (out != null) {
+                    Files.write(out, crl.der());
+                }
+                System.out.println("CRL " + crl.record().number() + ": " + crl.record().entries() + " revoked"
+                        + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "
+                        + crl.record().nextUpdate() + (out == null ? "" : ", written to " + out));
+                Checkpoint cp = checkpoint(ca);
+                if (checkpointOut != null) {
+                    Files.writeString(checkpointOut, cp.text(), StandardCharsets.UTF_8);
+                }
+                System.out.println("audit checkpoint: " + cp.treeSize() + " entries, signed by " + cp.keyName()
+                        + (checkpointOut == null ? "" : ", written to " + checkpointOut));
+            }
+            return 0;
+        }
+
+        private Checkpoint checkpoint(CertificateAuthority ca) {
+            try (Connection c = ca.database().dataSource().getConnection()) {
+                Checkpoint cp = auditLog(ca.config()).checkpoint(c, new SignerCheckpointSigner(ca.issuingSigner()));
+                c.commit();
+                return cp;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot sign the audit checkpoint: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "show", description = "Show the CA keys with their hash values, counts and the latest CRL; or one certificate.")
+    static final class ShowCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--serial", description = "show one certificate") String serial;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, null); Connection c = ca.database().dataSource().getConnection()) {
+                CertificateStore store = new CertificateStore();
+                if (serial != null) {
+                    String s = CertificateIssuer.normaliseSerial(serial);
+                    CertificateStore.CertificateRecord r = store.bySerial(c, s, false).orElseThrow(
+                            () -> new CaOperationException("no certificate with serial " + s + " was issued by this CA"));
+                    System.out.println("serial:     " + r.serial());
+                    System.out.println("subject:    " + r.subject());
+                    System.out.println("profile:    " + r.profile() + ", request " + r.requestId());
+                    System.out.println("validity:   " + r.notBefore() + " to " + r.notAfter());
+                    System.out.println("issued at:  " + r.issuedAt());
+                    System.out.println("status:     " + (r.revocation() == null ? "good" : "revoked at "
+                            + r.revocation().revokedAt() + " (" + RevocationReason.of(r.revocation().reason()).rfcName()
+                            + ", by " + r.revocation().requestedBy() + ")"));
+                    c.rollback();
+                    return 0;
+                }
+                System.out.println("CA keys (HSM token '" + cfg.hsmConfig().tokenLabel() + "', database "
+                        + ca.database().description() + "):");
+                for (CertificateStore.CaKeyRecord k : store.caKeys(c)) {
+                    System.out.println("  " + k.role() + " " + k.label() + ": " + k.subject());
+                    System.out.println("    valid " + k.notBefore() + " to " + k.notAfter());
+                    System.out.println("    SHA-256: " + k.sha256());
+                    System.out.println("    SHA-1:   " + k.sha1());
+                }
+                System.out.println("certificates issued: " + store.count(c, "SELECT count(*) FROM certificate")
+                        + ", revoked: " + store.count(c, "SELECT count(*) FROM revocation"));
+                store.latestCrl(c, cfg.issuingKeyLabel()).ifPresentOrElse(
+                        crl -> System.out.println("latest CRL: number " + crl.number() + ", " + crl.entries()
+                                + " entries, nextUpdate " + crl.nextUpdate()),
+                        () -> System.out.println("latest CRL: none yet (run 'ca crl')"));
+                System.out.println("audit log: " + auditLog(cfg).size(c) + " entries");
+                c.rollback();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "health", description = "Sign and verify a probe with the issuing key; check the database.")
+    static final class HealthCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, null)) {
+                Signer.Health h = ca.issuingSigner().health();
+                System.out.println((h.ok() ? "ok: " : "FAILED: ") + h.detail());
+                System.out.println("ok: database " + ca.database().description());
+                return h.ok() ? 0 : FAILURE;
+            }
+        }
+    }
+}
