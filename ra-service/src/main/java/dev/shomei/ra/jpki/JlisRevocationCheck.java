@@ -146,8 +146,12 @@ public class JlisRevocationCheck {
      */
     private static void verifyResponder(BasicOCSPResp basic, X509Certificate issuer) throws Exception {
         JcaContentVerifierProviderBuilder verifiers = new JcaContentVerifierProviderBuilder();
-        if (basic.isSignatureValid(verifiers.build(issuer.getPublicKey()))) {
-            return;
+        try {
+            if (basic.isSignatureValid(verifiers.build(issuer.getPublicKey()))) {
+                return;
+            }
+        } catch (Exception e) {
+            // Signed with another key type than the CA's: a delegated responder, checked below.
         }
         for (X509CertificateHolder holder : basic.getCerts()) {
             X509Certificate responder = new JcaX509CertificateConverter().getCertificate(holder);

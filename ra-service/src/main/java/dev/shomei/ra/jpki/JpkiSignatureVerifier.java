@@ -112,7 +112,9 @@ public class JpkiSignatureVerifier {
         // Step 3: the signature, including the messageDigest of the content (RFC 5652 section 5.4).
         boolean valid;
         try {
-            valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert));
+            // Built from the public key, not the certificate: BC would otherwise refuse a certificate that is not
+            // valid at the claimed signingTime, and validity is a finding for the policy (step 7), not a refusal.
+            valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert.getPublicKey()));
         } catch (CMSException | OperatorCreationException e) {
             valid = false;
         }

@@ -1,0 +1,53 @@
+package dev.shomei.ra.testkit;
+
+import dev.shomei.testsupport.TestDatabase;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Everything the RA needs around it in tests: a fresh PostgreSQL database (test-support's TestDatabase, never a
+ * mock), the simulated J-LIS OCSP responder and CRL, and the officer TLS material (HTTPS with optional client
+ * certificates, trusting the officer CA).
+ *
+ * <p>Zone: tests only. Values a test needs are passed as configuration (test.*), read with ConfigProvider.
+ */
+public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
+
+    private SimulatedJlis jlis;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            TestDatabase.Database db = TestDatabase.create("ra");
+            jlis = new SimulatedJlis();
+            OfficerPki pki = OfficerPki.create(Path.of("target", "ra-test-pki-" + ProcessHandle.current().pid()));
+            Map<String, String> props = new HashMap<>();
+            props.put("quarkus.datasource.jdbc.url", db.jdbcUrl());
+            props.put("quarkus.datasource.username", db.user());
+            props.put("quarkus.datasource.password", db.password());
+            props.put("ra.jlis.ocsp-url", jlis.baseUrl() + "/ocsp");
+            props.put("ra.jlis.crl-url", jlis.baseUrl() + "/crl");
+            props.put("ra.officer.ca-path", pki.officerCaPem().toString());
+            props.put("quarkus.tls.key-store.p12.path", pki.serverKeyStore().toString());
+            props.put("quarkus.tls.key-store.p12.password", pki.password());
+            props.put("quarkus.tls.trust-store.pem.certs", pki.officerCaPem().toString());
+            props.put("test.tls.server-keystore", pki.serverKeyStore().toString());
+            props.put("test.tls.officer-keystore", pki.officerKeyStore().toString());
+            props.put("test.tls.stranger-keystore", pki.strangerKeyStore().toString());
+            props.put("test.tls.password", pki.password());
+            props.put("test.database.url", db.jdbcUrl());
+            return props;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the RA test environment: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (jlis != null) {
+            jlis.close();
+        }
+    }
+}
