@@ -2,7 +2,9 @@ package dev.shomei.ca.cli;
 
 import dev.shomei.audit.Actor;
 import dev.shomei.audit.AuditLog;
+import dev.shomei.audit.AuditVerifier;
 import dev.shomei.audit.Checkpoint;
+import dev.shomei.audit.VerificationReport;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.ca.audit.SignerCheckpointSigner;
@@ -48,7 +50,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "ca", mixinStandardHelpOptions = true, version = "shomei ca 0.1.0",
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
-                CaCli.CrlCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class})
+                CaCli.CrlCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
+                CaCli.AuditVerifyCommand.class})
 public final class CaCli {
 
     static final int REFUSED = 1;
@@ -299,6 +302,23 @@ public final class CaCli {
                 c.rollback();
             }
             return 0;
+        }
+    }
+
+    @Command(name = "audit-verify", description = "Verify the CA's audit log: hash chain, Merkle tree and every"
+            + " checkpoint signature (trusting the issuing CA key); names the first bad entry.")
+    static final class AuditVerifyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, null); Connection c = ca.database().dataSource().getConnection()) {
+                VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c);
+                c.rollback();
+                System.out.println(report.render());
+                return report.ok() ? 0 : REFUSED;
+            }
         }
     }
 
