@@ -27,12 +27,10 @@ import java.util.Optional;
  */
 public final class AuditLog {
 
-    private static final String LOCK_HEAD =
-            "SELECT origin, seq, entry_hash, clock_timestamp() FROM audit_head WHERE id = 1 FOR UPDATE";
-    // One round trip writes the entry and advances the head, to keep the time the head is locked short.
-    private static final String INSERT_ENTRY = "WITH e AS (INSERT INTO audit_entry (" + AuditRows.ENTRY_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"
-            + " UPDATE audit_head SET seq = ?, entry_hash = ?, origin = ? WHERE id = 1";
+    // One round trip locks the head, hashes, stores the entry and advances the head (V2__append_function.sql):
+    // the head stays locked until the caller commits, so every round trip inside the lock costs throughput.
+    private static final String APPEND = "SELECT o_seq, o_logged_at, o_prev_hash, o_entry_hash, o_head_origin"
+            + " FROM audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final String origin;
 
@@ -57,47 +55,42 @@ public final class AuditLog {
                 throw new AuditException("AuditLog.append needs the caller's transaction, but the connection is in"
                         + " autocommit mode: call setAutoCommit(false) and commit after appending");
             }
-            // Step 1: lock the head; this waits for any other uncommitted append.
-            String headOrigin;
+            // Step 1: lock the head, number, hash and store the entry, in the database (one round trip).
+            Actor a = event.actor();
             long seq;
+            Instant time;
             byte[] prevHash;
-            Instant now;
-            try (PreparedStatement ps = tx.prepareStatement(LOCK_HEAD); ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new AuditException("audit_head has no row: run AuditSchema.migrate first");
+            byte[] entryHash;
+            try (PreparedStatement ps = tx.prepareStatement(APPEND)) {
+                ps.setString(1, origin);
+                ps.setString(2, a.kind().name());
+                ps.setString(3, a.id());
+                setNullable(ps, 4, a.authentication());
+                setNullable(ps, 5, a.version());
+                setNullable(ps, 6, a.policyId());
+                setNullable(ps, 7, a.policyDigest());
+                ps.setString(8, event.action());
+                ps.setString(9, event.subject());
+                ps.setBytes(10, event.detailSha256());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    String headOrigin = rs.getString(5);
+                    if (headOrigin != null && !headOrigin.equals(origin)) {
+                        throw new AuditException("this database holds the audit log '" + headOrigin + "', not '"
+                                + origin + "': check the component's audit origin setting");
+                    }
+                    seq = rs.getLong(1);
+                    time = rs.getObject(2, OffsetDateTime.class).toInstant();
+                    prevHash = rs.getBytes(3);
+                    entryHash = rs.getBytes(4);
                 }
-                headOrigin = rs.getString(1);
-                seq = rs.getLong(2) + 1;
-                prevHash = rs.getBytes(3);
-                now = rs.getObject(4, OffsetDateTime.class).toInstant();
             }
-            if (headOrigin != null && !headOrigin.equals(origin)) {
-                throw new AuditException("this database holds the audit log '" + headOrigin + "', not '" + origin
-                        + "': check the component's audit origin setting");
-            }
-            // Step 2: hash the entry, linking it to the previous one.
-            AuditEntry entry = AuditEntry.create(seq, now, event, prevHash);
-            // Step 3: store it and advance the head.
-            try (PreparedStatement ps = tx.prepareStatement(INSERT_ENTRY)) {
-                Actor a = event.actor();
-                ps.setLong(1, seq);
-                ps.setObject(2, OffsetDateTime.ofInstant(entry.time(), ZoneOffset.UTC));
-                ps.setString(3, a.kind().name());
-                ps.setString(4, a.id());
-                setNullable(ps, 5, a.authentication());
-                setNullable(ps, 6, a.version());
-                setNullable(ps, 7, a.policyId());
-                setNullable(ps, 8, a.policyDigest());
-                ps.setString(9, event.action());
-                ps.setString(10, event.subject());
-                ps.setBytes(11, event.detailSha256());
-                ps.setBytes(12, prevHash);
-                byte[] hash = entry.entryHash();
-                ps.setBytes(13, hash);
-                ps.setLong(14, seq);
-                ps.setBytes(15, hash);
-                ps.setString(16, origin);
-                ps.executeUpdate();
+            // Step 2: re-hash in Java, the verifier's encoding; a disagreement would make the entry unverifiable.
+            AuditEntry entry = AuditEntry.create(seq, time, event, prevHash);
+            if (!MessageDigest.isEqual(entry.entryHash(), entryHash)) {
+                throw new AuditException("entry " + seq + ": the database computed entry hash " + hex(entryHash)
+                        + " but the canonical encoding gives " + hex(entry.entryHash())
+                        + "; roll back and report this (audit_append and AuditEntry.encode disagree)");
             }
             return seq;
         } catch (SQLException e) {

@@ -40,6 +40,28 @@ class AuditLogTest {
     }
 
     @Test
+    void theDatabaseAndJavaEncodingsAgreeOnUnusualText() throws Exception {
+        // audit_append hashes in SQL and append re-hashes in Java: any disagreement would throw here.
+        LogFixture f = LogFixture.create();
+        List<AuditEvent> events = List.of(
+                AuditEvent.of(Actor.person("山田 太郎", "マイナンバーカード 署名用電子証明書"), "申請.承認", "申請:１２３",
+                        new byte[0]),
+                AuditEvent.of(new Actor(Actor.Kind.SYSTEM, "ra", "", "1", null, null), "x", "", new byte[] {1}),
+                AuditEvent.of(Actor.policy("ra", "2.0", "p\"'\\;--", "ABCDEF"), "emoji.\uD83D\uDE00", "tab\tnewline\n",
+                        new byte[] {2}));
+        try (Connection c = f.connect()) {
+            c.setAutoCommit(false);
+            for (AuditEvent e : events) {
+                f.log.append(c, e);
+            }
+            c.commit();
+            assertThat(f.log.entries(c, 0, 2)).extracting(AuditEntry::event).containsExactlyElementsOf(events);
+        }
+        f.checkpoint();
+        assertThat(f.verify().ok()).isTrue();
+    }
+
+    @Test
     void theEntryIsPartOfTheCallersTransaction() throws Exception {
         LogFixture f = LogFixture.create();
         try (Connection c = f.connect(); Statement st = c.createStatement()) {

@@ -1,0 +1,90 @@
+package dev.shomei.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Append throughput with 1, 4 and 16 concurrent writers, each append in its own transaction (append +
+ * commit), against the test PostgreSQL. Not a test: run with {@code ./mvnw -B -o -pl audit-log -Pbench verify}.
+ * Also times a checkpoint and a full verification of what was written.
+ */
+@Tag("bench")
+class AppendBenchmarkTest {
+
+    private static final long WARMUP_MS = 2_000;
+    private static final long MEASURE_MS = 8_000;
+
+    @Test
+    void appendsPerSecond() throws Exception {
+        StringBuilder summary = new StringBuilder("\n=== audit-log append benchmark (PostgreSQL: "
+                + dev.shomei.testsupport.TestDatabase.kind() + ", " + Runtime.getRuntime().availableProcessors()
+                + " CPUs) ===\n");
+        for (int writers : new int[] {1, 4, 16}) {
+            LogFixture f = LogFixture.create();
+            run(f, writers, WARMUP_MS);
+            long before = count(f);
+            long ms = run(f, writers, MEASURE_MS);
+            long n = count(f) - before;
+            double rate = n * 1000.0 / ms;
+
+            long t0 = System.nanoTime();
+            Checkpoint cp = f.checkpoint();
+            long checkpointMs = (System.nanoTime() - t0) / 1_000_000;
+            t0 = System.nanoTime();
+            VerificationReport r = f.verify();
+            long verifyMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.ok()).as(r.render()).isTrue();
+            summary.append(String.format("%2d writers: %,8.0f entries/s  (%,d appends in %.1f s; then checkpoint of %,d"
+                    + " entries %,d ms, full verify %,d ms)%n", writers, rate, n, ms / 1000.0, cp.treeSize(), checkpointMs,
+                    verifyMs));
+        }
+        System.out.println(summary);
+    }
+
+    private static long count(LogFixture f) throws Exception {
+        try (Connection c = f.connect()) {
+            return f.log.size(c);
+        }
+    }
+
+    /** Every writer appends and commits in a loop for {@code millis}; returns the elapsed time. */
+    private static long run(LogFixture f, int writers, long millis) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicLong failures = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        long[] deadline = new long[1];
+        for (int w = 0; w < writers; w++) {
+            int id = w;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try (Connection c = f.connect()) {
+                    c.setAutoCommit(false);
+                    start.await();
+                    int i = 0;
+                    while (System.nanoTime() < deadline[0]) {
+                        f.log.append(c, LogFixture.event(id * 1_000_000 + i++));
+                        c.commit();
+                    }
+                } catch (Exception e) {
+                    failures.incrementAndGet();
+                    e.printStackTrace();
+                }
+            }));
+        }
+        Thread.sleep(200); // let every writer connect first
+        long t0 = System.nanoTime();
+        deadline[0] = t0 + millis * 1_000_000;
+        start.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failures.get()).isZero();
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}
