@@ -172,10 +172,10 @@ public class ApplicationService {
                 "gender", a.jpkiGender, "address", a.jpkiAddress));
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
 
+        a.status = statusOf(as.decision().outcome());
         DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(),
                 system.actor(), evidence(a), "application.decided", now);
         a.decisionId = r.id;
-        a.status = statusOf(as.decision().outcome());
     }
 
     /** An RA officer's approval or rejection of a referred (or still waiting) application. */

@@ -86,6 +86,7 @@ public class RevocationService {
         r.revocationResponse = rev.raw();
         r.revocationCheckedAt = rev.checkedAt();
         r.retainUntil = books.retainUntil(now);
+        r.status = statusOf(decision);
         r.persist();
         apply(r, decision, system.actor(), "revocation-request.decided", now);
         return r.id;
@@ -107,6 +108,7 @@ public class RevocationService {
         r.certificateSerial = certificateSerial;
         r.reason = reason;
         r.retainUntil = books.retainUntil(now);
+        r.status = RevocationRequest.Status.APPROVED;
         r.persist();
         apply(r, new Decision(Outcome.APPROVED, List.of(new Finding("officer-initiated", reason))), officer,
                 "revocation.officer-initiated", now);
@@ -129,6 +131,7 @@ public class RevocationService {
     }
 
     private void apply(RevocationRequest r, Decision decision, Actor actor, String action, Instant now) {
+        r.status = statusOf(decision);
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("applicationId", r.applicationId);
         if (r.cmsSha256 != null) {
@@ -142,11 +145,6 @@ public class RevocationService {
         DecisionRecord d = decisions.record(DecisionRecord.SubjectKind.REVOCATION_REQUEST, r.id, decision, actor,
                 evidence, action, now);
         r.decisionId = d.id;
-        r.status = switch (decision.outcome()) {
-            case APPROVED -> RevocationRequest.Status.APPROVED;
-            case REFERRED -> RevocationRequest.Status.REFERRED;
-            case REJECTED -> RevocationRequest.Status.REJECTED;
-        };
         if (decision.outcome() == Outcome.APPROVED) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("revocationRequestId", r.id);
@@ -160,6 +158,14 @@ public class RevocationService {
             books.append(BookEntry.Book.REVOCATION, DecisionRecord.SubjectKind.REVOCATION_REQUEST.name(), r.id,
                     entry, now);
         }
+    }
+
+    private static RevocationRequest.Status statusOf(Decision decision) {
+        return switch (decision.outcome()) {
+            case APPROVED -> RevocationRequest.Status.APPROVED;
+            case REFERRED -> RevocationRequest.Status.REFERRED;
+            case REJECTED -> RevocationRequest.Status.REJECTED;
+        };
     }
 
     @Transactional

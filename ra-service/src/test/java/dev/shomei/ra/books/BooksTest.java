@@ -1,0 +1,208 @@
+package dev.shomei.ra.books;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.ApplicantClient;
+import dev.shomei.ra.testkit.ApplicantClient.Claim;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.OfficerPki;
+import dev.shomei.ra.testkit.RaTestEnvironment;
+import dev.shomei.ra.testkit.SimulatedCard;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The books (帳簿): both the automatically approved and the officer-approved application appear in the export
+ * with their identity verification and decisions; entries cannot be changed or deleted before their retention
+ * deadline; every decision is in audit-log; personal data stays out of the log file.
+ */
+@QuarkusTest
+@WithTestResource(RaTestEnvironment.class)
+class BooksTest {
+
+    static final JpkiPerson PERSON = JpkiPerson.of("帳簿", "確認", "3", java.time.LocalDate.of(1990, 1, 31),
+            "福岡県福岡市博多区博多駅前三丁目2番1号");
+    static SimulatedCard card;
+    static String automatic;
+    static String byOfficer;
+
+    @BeforeAll
+    static void applications() {
+        KeyPair k = SimulatedCard.rsaKey();
+        card = SimulatedCard.inSoftware(k, PERSON, JpkiTestCa.signing(JpkiTestCa.GEN_2024, k.getPublic(), PERSON));
+    }
+
+    static synchronized void ensureApplications() {
+        if (automatic != null) {
+            return;
+        }
+        automatic = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                ApplicantClient.csr(ApplicantClient.ecKey()))).then().statusCode(201).extract().path("applicationId");
+        byOfficer = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON).withName("帳簿 確認X"),
+                ApplicantClient.csr(ApplicantClient.ecKey()))).then().statusCode(201).extract().path("applicationId");
+        Ra.officer().contentType("application/json").body(Map.of("outcome", "APPROVED", "reason", "typo in name"))
+                .post("/officer/applications/" + byOfficer + "/decision").then().statusCode(200);
+    }
+
+    @Test
+    void theJsonExportShowsBothApplicationsTheirVerificationAndWhoDecided() {
+        ensureApplications();
+
+        Response r = Ra.officer().get("/books/export?format=json");
+
+        r.then().statusCode(200).contentType("application/json");
+        List<Map<String, Object>> entries = r.jsonPath().getList("$");
+        List<Map<String, Object>> auto = of(entries, automatic);
+        List<Map<String, Object>> officer = of(entries, byOfficer);
+        assertThat(auto).extracting(e -> e.get("book"))
+                .containsExactly("APPLICATION", "IDENTITY_VERIFICATION", "DECISION");
+        assertThat(officer).extracting(e -> e.get("book"))
+                .containsExactly("APPLICATION", "IDENTITY_VERIFICATION", "DECISION", "DECISION");
+        Map<String, Object> verification = entry(auto.get(1));
+        assertThat(verification.get("method")).asString().contains("JPKI signing certificate");
+        assertThat(verification.get("jpkiCertificateSerial"))
+                .isEqualTo(card.certificate().getSerialNumber().toString(16));
+        assertThat(verification.get("jpkiCertificateIssuer")).asString().contains("JPKI for digital signature");
+        assertThat(verification.get("revocationCheck")).asString().contains("GOOD").contains("OCSP");
+        assertThat(decider(auto.get(2))).containsEntry("kind", "SYSTEM").containsEntry("id", "ra-service");
+        assertThat(decider(officer.get(2))).containsEntry("kind", "SYSTEM");
+        assertThat(decider(officer.get(3))).containsEntry("kind", "PERSON").containsEntry("id", OfficerPki.OFFICER_NAME);
+        // Retention: ten years from recording (ra.books.retention=P10Y).
+        Instant recorded = Instant.parse((String) auto.get(0).get("recordedAt"));
+        Instant retain = Instant.parse((String) auto.get(0).get("retainUntil"));
+        assertThat(retain).isEqualTo(recorded.atZone(ZoneOffset.UTC).plusYears(10).toInstant());
+    }
+
+    @Test
+    void theCsvExportHasOneRowPerEntry() {
+        ensureApplications();
+
+        Response r = Ra.officer().get("/books/export?format=csv");
+
+        r.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/csv"));
+        String[] lines = r.asString().split("\r\n");
+        assertThat(lines[0]).isEqualTo("seq,id,book,subject_kind,subject_id,recorded_at,retain_until,entry");
+        assertThat(List.of(lines).stream().filter(l -> l.contains(automatic)).count()).isEqualTo(3);
+        assertThat(List.of(lines).stream().filter(l -> l.contains("," + byOfficer + ",")).count()).isEqualTo(4);
+    }
+
+    @Test
+    void theExportNeedsAnOfficerOrAuditorCertificateAndThereIsNoDeleteEndpoint() {
+        Response anonymous = RestAssured.given().get("/books/export?format=json");
+        anonymous.then().statusCode(401).contentType("application/problem+json");
+        Response delete = Ra.officer().delete("/books/export");
+        delete.then().statusCode(405).contentType("application/problem+json");
+        assertThat(delete.jsonPath().getString("code")).isEqualTo("method-not-allowed");
+    }
+
+    @Test
+    void theDatabaseRefusesToDeleteOrChangeEntriesBeforeTheirRetentionDeadline() throws SQLException {
+        ensureApplications();
+        try (Connection c = connect()) {
+            UUID app = UUID.fromString(automatic);
+            assertThatThrownBy(() -> update(c, "DELETE FROM book_entry WHERE subject_id = ?", app))
+                    .hasMessageContaining("must be kept until");
+            assertThatThrownBy(() -> update(c, "UPDATE book_entry SET entry = '{}' WHERE subject_id = ?", app))
+                    .hasMessageContaining("append-only");
+            assertThatThrownBy(() -> update(c, "DELETE FROM decision WHERE subject_id = ?", app))
+                    .hasMessageContaining("must be kept until");
+            assertThatThrownBy(() -> update(c, "DELETE FROM application WHERE id = ?", app))
+                    .hasMessageContaining("must be kept until");
+            assertThatThrownBy(() -> c.createStatement().execute("TRUNCATE book_entry"))
+                    .hasMessageContaining("cannot be truncated");
+            // Past its deadline, an entry may go: the trigger enforces the deadline, not "never".
+            UUID old = UUID.randomUUID();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO book_entry (id, book, subject_kind, subject_id,"
+                    + " recorded_at, retain_until, entry) VALUES (?, 'APPLICATION', 'APPLICATION', ?,"
+                    + " now() - interval '11 years', now() - interval '1 year', '{}')")) {
+                ps.setObject(1, old);
+                ps.setObject(2, UUID.randomUUID());
+                ps.executeUpdate();
+            }
+            assertThat(update(c, "DELETE FROM book_entry WHERE id = ?", old)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void everyDecisionIsInTheAuditLog() throws SQLException {
+        ensureApplications();
+        try (Connection c = connect()) {
+            assertThat(actors(c, "application:" + automatic)).containsExactly("SYSTEM ra-service");
+            assertThat(actors(c, "application:" + byOfficer))
+                    .containsExactly("SYSTEM ra-service", "PERSON " + OfficerPki.OFFICER_NAME);
+        }
+    }
+
+    @Test
+    void personalDataFromTheJpkiCertificateIsNotLogged() throws Exception {
+        ensureApplications();
+        String log = Files.readString(Path.of("target", "ra-test.log"), StandardCharsets.UTF_8);
+        assertThat(log).contains(automatic);
+        assertThat(log).doesNotContain(PERSON.name()).doesNotContain("帳簿").doesNotContain(PERSON.address())
+                .doesNotContain(PERSON.eraBirthDate()).doesNotContain("1990-01-31");
+    }
+
+    static List<String> actors(Connection c, String subject) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT actor_kind, actor_id FROM audit_entry WHERE subject = ? ORDER BY seq")) {
+            ps.setString(1, subject);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> out = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1) + " " + rs.getString(2));
+                }
+                return out;
+            }
+        }
+    }
+
+    static int update(Connection c, String sql, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, id);
+            return ps.executeUpdate();
+        }
+    }
+
+    static Connection connect() throws SQLException {
+        var config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+    }
+
+    static List<Map<String, Object>> of(List<Map<String, Object>> entries, String id) {
+        return entries.stream().filter(e -> id.equals(e.get("subjectId"))).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> entry(Map<String, Object> e) {
+        return (Map<String, Object>) e.get("entry");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> decider(Map<String, Object> e) {
+        return (Map<String, Object>) entry(e).get("decider");
+    }
+}
