@@ -1,0 +1,148 @@
+package dev.shomei.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ca.crl.StreamingCrlEncoder;
+import dev.shomei.ca.hsm.Pkcs11Signer;
+import dev.shomei.ca.issuance.CertificateIssuer;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CA's figures on this machine, each beside the raw PKCS#11 signing rate measured in the same run:
+ * issuance per second (target: at least half the raw rate) and a CRL of 1,000,000 entries (target: under
+ * 5 s and 256 MB of heap). Run with {@code bin/bench} or {@code ./mvnw -Pbench -pl ca-core verify}.
+ */
+@Tag("bench")
+class CaBenchmarkTest {
+
+    private static final int THREADS = 2;
+
+    @Test
+    void figures() throws Exception {
+        try (CaFixture f = CaFixture.create("bench", "EC-P256", "EC-P256")) {
+            f.ceremony();
+            Pkcs11Signer signer = f.ca.issuingSigner();
+
+            // Baseline: raw signatures through SunPKCS11 + SoftHSM2 (P-256), same threads as issuance.
+            byte[] tbs = new byte[400]; // about a certificate's to-be-signed size
+            rate("warm-up", 1, 2_000, i -> signer.sign(tbs));
+            double raw1 = rate("raw PKCS#11 sign, 1 thread", 1, 10_000, i -> signer.sign(tbs));
+            double raw = rate("raw PKCS#11 sign, " + THREADS + " threads", THREADS, 10_000, i -> signer.sign(tbs));
+
+            // Issuance end to end: CSR checks, build, lint, HSM sign, verify, DB insert + audit entry, commit.
+            int n = 3_000;
+            List<byte[]> csrs = new ArrayList<>(n);
+            for (int i = 0; i < n + 200; i++) {
+                csrs.add(CaFixture.csr("CN=Subscriber " + i + ",C=JP", CaFixture.ecKey("secp256r1")));
+            }
+            CertificateIssuer issuer = f.ca.issuer();
+            AtomicInteger next = new AtomicInteger();
+            rate("warm-up", THREADS, 200, i -> issuer.issue("warm-" + i, csrs.get(next.getAndIncrement()), "subscriber-signature"));
+            double issuance = rate("issuance, " + THREADS + " threads", THREADS, n,
+                    i -> issuer.issue("bench-" + i, csrs.get(next.getAndIncrement()), "subscriber-signature"));
+            System.out.printf("issuance / raw signing rate: %.2f (target >= 0.50)%n", issuance / raw);
+            assertThat(f.count("certificate")).isEqualTo(n + 200);
+
+            // CRL with 1,000,000 entries, streamed and signed in the HSM, written to a file.
+            System.gc();
+            resetPeaks();
+            long heapBefore = heapUsed();
+            byte[] ski = SubjectKeyIdentifier.fromExtensions(new org.bouncycastle.cert.jcajce.JcaX509CertificateHolder(
+                    signer.certificate()).getExtensions()).getKeyIdentifier();
+            Path crlFile = f.dir.resolve("bench.crl");
+            long t0 = System.nanoTime();
+            Instant now = Instant.now();
+            StreamingCrlEncoder enc = new StreamingCrlEncoder(signer.certificate().getSubjectX500Principal().getEncoded(),
+                    now, now.plusSeconds(86_400), BigInteger.ONE, ski);
+            BigInteger base = BigInteger.ONE.shiftLeft(126);
+            for (int i = 0; i < 1_000_000; i++) {
+                enc.add(base.add(BigInteger.valueOf(i * 7919L)), now.minusSeconds(i % 100_000), i % 3 == 0 ? 0 : 1);
+            }
+            long bytes;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(crlFile), 1 << 16)) {
+                bytes = enc.writeSigned(signer, out);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long peak = peakHeap() - heapBefore;
+            System.out.printf("CRL, 1,000,000 entries: %.2f s, %.1f MB DER, peak heap above baseline %d MB (targets: < 5 s, < 256 MB)%n",
+                    seconds, bytes / 1e6, peak / (1 << 20));
+            ExternalVerifiers.Run check = ExternalVerifiers.openssl(f.dir, "crl", "-inform", "DER", "-in", crlFile.toString(),
+                    "-CAfile", f.dir.resolve("ceremony/issuing-ca.pem").toString(), "-noout");
+            System.out.println("openssl crl -verify on the 1M-entry CRL: " + check.output().trim());
+            assertThat(check.output()).contains("verify OK");
+            System.out.printf("SUMMARY raw1=%.0f/s raw%d=%.0f/s issuance=%.0f/s ratio=%.2f crl1M=%.2fs peakHeap=%dMB%n",
+                    raw1, THREADS, raw, issuance, issuance / raw, seconds, peak / (1 << 20));
+        }
+    }
+
+    interface Op {
+        void run(int i) throws Exception;
+    }
+
+    private static double rate(String name, int threads, int count, Op op) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicInteger counter = new AtomicInteger();
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                fs.add(pool.submit(() -> {
+                    int i;
+                    while ((i = counter.getAndIncrement()) < count) {
+                        op.run(i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> fu : fs) {
+                fu.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        double perSecond = count / ((System.nanoTime() - t0) / 1e9);
+        if (!name.equals("warm-up")) {
+            System.out.printf("%-40s %,10.0f /s  (%,d operations)%n", name, perSecond, count);
+        }
+        return perSecond;
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                p.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                sum += p.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    private static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
