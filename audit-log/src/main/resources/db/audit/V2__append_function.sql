@@ -7,14 +7,6 @@
 -- every returned entry in Java and refuses to continue if the two ever disagree, so entries are
 -- always verifiable by the Java verifier.
 
-CREATE FUNCTION audit_str(t text) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT int4send(octet_length(convert_to(t, 'UTF8'))) || convert_to(t, 'UTF8')
-$$;
-
-CREATE FUNCTION audit_opt(t text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN t IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea || audit_str(t) END
-$$;
-
 CREATE FUNCTION audit_append(
         p_origin text, p_actor_kind text, p_actor_id text, p_actor_authentication text, p_actor_version text,
         p_policy_id text, p_policy_digest text, p_action text, p_subject text, p_detail_sha256 bytea,
@@ -37,19 +29,26 @@ BEGIN
     o_seq := h.seq + 1;
     o_logged_at := clock_timestamp();
     o_prev_hash := h.entry_hash;
-    -- Step 3: entry hash = RFC 9162 leaf hash, SHA-256(0x00 || canonical encoding v1).
+    -- Step 3: entry hash = RFC 9162 leaf hash, SHA-256(0x00 || canonical encoding v1). Written as one
+    -- expression, without helper SQL functions: convert_to is STABLE, so such helpers are not inlined
+    -- and each call would cost a full function invocation.
     o_entry_hash := sha256('\x00'::bytea
         || '\x01'::bytea
         || int8send(o_seq)
         || int8send(round(extract(epoch FROM o_logged_at) * 1000000)::bigint)
         || CASE p_actor_kind WHEN 'PERSON' THEN '\x01'::bytea ELSE '\x02'::bytea END
-        || audit_str(p_actor_id)
-        || audit_opt(p_actor_authentication)
-        || audit_opt(p_actor_version)
-        || audit_opt(p_policy_id)
-        || audit_opt(p_policy_digest)
-        || audit_str(p_action)
-        || audit_str(p_subject)
+        || int4send(octet_length(convert_to(p_actor_id, 'UTF8'))) || convert_to(p_actor_id, 'UTF8')
+        || CASE WHEN p_actor_authentication IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea
+                || int4send(octet_length(convert_to(p_actor_authentication, 'UTF8')))
+                || convert_to(p_actor_authentication, 'UTF8') END
+        || CASE WHEN p_actor_version IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea
+                || int4send(octet_length(convert_to(p_actor_version, 'UTF8'))) || convert_to(p_actor_version, 'UTF8') END
+        || CASE WHEN p_policy_id IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea
+                || int4send(octet_length(convert_to(p_policy_id, 'UTF8'))) || convert_to(p_policy_id, 'UTF8') END
+        || CASE WHEN p_policy_digest IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea
+                || int4send(octet_length(convert_to(p_policy_digest, 'UTF8'))) || convert_to(p_policy_digest, 'UTF8') END
+        || int4send(octet_length(convert_to(p_action, 'UTF8'))) || convert_to(p_action, 'UTF8')
+        || int4send(octet_length(convert_to(p_subject, 'UTF8'))) || convert_to(p_subject, 'UTF8')
         || int4send(octet_length(p_detail_sha256)) || p_detail_sha256
         || int4send(octet_length(o_prev_hash)) || o_prev_hash);
     -- Step 4: store the entry and advance the head.
