@@ -6,7 +6,12 @@ import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.hsm.HsmToken;
 import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ca.issuance.CaEventLog;
+import dev.shomei.ca.hsm.KeyAlgorithm;
+import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import org.bouncycastle.asn1.x500.X500Name;
 import dev.shomei.ca.store.CaDatabase;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,6 +72,32 @@ public final class CertificateAuthority implements AutoCloseable {
     public CrlIssuer crlIssuer() {
         return new CrlIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(),
                 Duration.ofHours(config.crlNextUpdateHours()), clock, events);
+    }
+
+    /**
+     * Generates a key in the HSM and certifies it under the issuing CA with the given profile: the delegated
+     * OCSP responder key ({@code ocsp-responder}) or another signing key the secure zone uses. The key is
+     * stored on the token with its chain under {@code label}; certifying the same label again returns the
+     * certificate already issued.
+     */
+    public X509Certificate delegate(String label, KeyAlgorithm algorithm, X500Name subject, String profile) {
+        if (token.containsKey(label)) {
+            throw new CaOperationException("token '" + token.config().tokenLabel() + "' already holds a key labelled '"
+                    + label + "'; choose a new label");
+        }
+        KeyPair keys = token.generateKeyPair(algorithm);
+        X509Certificate cert = issuer().issueForHsmKey("delegated:" + label, subject, keys.getPublic(), profile).certificate();
+        X509Certificate[] caChain = token.certificateChain(config.issuingKeyLabel());
+        X509Certificate[] chain = new X509Certificate[caChain.length + 1];
+        chain[0] = cert;
+        System.arraycopy(caChain, 0, chain, 1, caChain.length);
+        token.storeCertificateChain(label, keys.getPrivate(), chain);
+        return cert;
+    }
+
+    /** A signer for another key on the same token (a delegated key), by label. */
+    public Pkcs11Signer signer(String label) {
+        return Pkcs11Signer.open(token, label);
     }
 
     public CaConfig config() {

@@ -50,7 +50,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "ca", mixinStandardHelpOptions = true, version = "shomei ca 0.1.0",
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
-                CaCli.CrlCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
+                CaCli.CrlCommand.class, CaCli.DelegateCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class})
 public final class CaCli {
 
@@ -214,6 +214,36 @@ public final class CaCli {
                 CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, operator);
                 System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
                         + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delegate", description = "Generate a key in the HSM and certify it under the issuing CA"
+            + " (e.g. the delegated OCSP responder: --profile ocsp-responder).")
+    static final class DelegateCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true, description = "label of the new key on the token") String label;
+        @Option(names = "--algorithm", defaultValue = "EC-P256", description = "EC-P256, EC-P384, RSA-2048, ...")
+        String algorithm;
+        @Option(names = "--subject", required = true, description = "e.g. \"CN=Shomei OCSP Responder 2026,O=...,C=JP\"")
+        String subject;
+        @Option(names = "--profile", required = true) String profile;
+        @Option(names = "--operator", required = true) String operator;
+        @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                X509Certificate c = ca.delegate(label, dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm),
+                        new org.bouncycastle.asn1.x500.X500Name(subject), profile);
+                if (out != null) {
+                    writePem(out, c);
+                }
+                System.out.println("delegated key '" + label + "' certified: serial " + c.getSerialNumber().toString(16)
+                        + ", profile " + profile + ", valid to " + c.getNotAfter().toInstant()
+                        + (out == null ? "" : ", written to " + out));
             }
             return 0;
         }

@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -86,6 +87,26 @@ public final class CertificateIssuer {
         Csr csr = Csr.parse(csrBytes, allowed);
         checkSubject(csr.subject(), profile);
         String id = requestId == null || requestId.isBlank() ? requestIdFor(csr.der()) : requestId;
+        return issueChecked(id, csr.subject(), csr.publicKey(), profileName, profile);
+    }
+
+    /**
+     * Issues for a public key whose private key the CA itself holds in the HSM (a delegated OCSP responder
+     * or publication signer): no CSR travels, the key comes from the token. Same lint, signing and recording.
+     */
+    public Issued issueForHsmKey(String requestId, X500Name subject, PublicKey publicKey, String profileName) {
+        CertificateProfile profile = config.profile(profileName);
+        KeyAlgorithm ka = KeyAlgorithm.of(publicKey);
+        if (!profile.allowedKeys().contains(ka.label())) {
+            throw new CaOperationException("key " + ka.label() + " is not allowed by profile " + profileName
+                    + " (allowed: " + profile.allowedKeys() + ")");
+        }
+        checkSubject(subject, profile);
+        return issueChecked(requestId, subject, publicKey, profileName, profile);
+    }
+
+    private Issued issueChecked(String id, X500Name subject, PublicKey publicKey, String profileName,
+                                CertificateProfile profile) {
 
         try (Connection c = dataSource.getConnection()) {
             try {
@@ -93,15 +114,15 @@ public final class CertificateIssuer {
                 Optional<CertificateRecord> existing = store.byRequestId(c, id);
                 if (existing.isPresent()) {
                     c.rollback();
-                    return new Issued(sameRequest(existing.get(), csr), true);
+                    return new Issued(sameRequest(existing.get(), publicKey), true);
                 }
                 // Step 3: build, lint, sign, verify.
-                X509Certificate cert = build(csr, profile);
+                X509Certificate cert = build(subject, publicKey, profile);
                 // Step 4: record and commit together with the audit entry.
                 store.insertCertificate(c, new CertificateRecord(CertificateStore.hex(cert.getSerialNumber()),
                         issuerLabel, id, profileName, cert.getSubjectX500Principal().getName(),
                         cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), cert.getEncoded(),
-                        null, null), HexFormat.of().formatHex(sha256(csr.publicKey().getEncoded())));
+                        null, null), HexFormat.of().formatHex(sha256(publicKey.getEncoded())));
                 events.certificateIssued(c, id, cert, profileName);
                 c.commit();
                 return new Issued(cert, false);
@@ -112,7 +133,7 @@ public final class CertificateIssuer {
                     Optional<CertificateRecord> winner = store.byRequestId(c, id);
                     c.rollback();
                     if (winner.isPresent()) {
-                        return new Issued(sameRequest(winner.get(), csr), true);
+                        return new Issued(sameRequest(winner.get(), publicKey), true);
                     }
                 }
                 throw e;
@@ -127,16 +148,16 @@ public final class CertificateIssuer {
     }
 
     /** A request id names one request: the same id with another key is an error, not a re-issue. */
-    private static X509Certificate sameRequest(CertificateRecord r, Csr csr) throws CertificateException {
+    private static X509Certificate sameRequest(CertificateRecord r, PublicKey publicKey) throws CertificateException {
         X509Certificate cert = parse(r.der());
-        if (!cert.getPublicKey().equals(csr.publicKey())) {
+        if (!cert.getPublicKey().equals(publicKey)) {
             throw new CaOperationException("request id " + r.requestId() + " was already used for certificate "
                     + r.serial() + " with a different public key; a request id cannot be reused");
         }
         return cert;
     }
 
-    private X509Certificate build(Csr csr, CertificateProfile profile) {
+    private X509Certificate build(X500Name subject, PublicKey publicKey, CertificateProfile profile) {
         X509Certificate issuer = signer.certificate();
         Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = notBefore.plus(Duration.ofDays(profile.validityDays())).minusSeconds(1);
@@ -147,8 +168,8 @@ public final class CertificateIssuer {
         BigInteger serial = SerialNumbers.random();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), serial,
-                Date.from(notBefore), Date.from(notAfter), csr.subject(), csr.publicKey());
-        ProfileExtensions.addTo(b, profile, csr.publicKey(), issuer, config.repositoryOrEmpty());
+                Date.from(notBefore), Date.from(notAfter), subject, publicKey);
+        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty());
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
         return TbsSigning.sign(b, signer, issuer.getPublicKey(), tbs -> PreIssuanceLint.check(tbs, issuer, exp));
     }
