@@ -49,6 +49,15 @@ public final class AuditVerifier {
      * connection of its own (it changes and then restores autocommit, isolation and read-only).
      */
     public VerificationReport verify(Connection c) {
+        return verify(c, List.of());
+    }
+
+    /**
+     * As {@link #verify(Connection)}, and also checks the log against checkpoints obtained elsewhere
+     * (e.g. those published with the CRLs): this catches a history rewritten together with the stored
+     * checkpoints that covered it.
+     */
+    public VerificationReport verify(Connection c, List<Checkpoint> published) {
         String source;
         try {
             source = "database " + c.getMetaData().getURL();
@@ -83,8 +92,11 @@ public final class AuditVerifier {
                 }
                 String origin = head.origin() != null ? head.origin()
                         : checkpoints.isEmpty() ? null : checkpoints.getFirst().cp().origin();
-                checkCheckpoints(f, origin, checkpoints, chain, rows.size());
-                return f.report(source, origin, chain.count, rows.size());
+                List<Signed> external = published.stream()
+                        .map(cp -> new Signed("published checkpoint of " + Checkpoint.TIME.format(cp.time()) + " (size "
+                                + cp.treeSize() + ")", cp)).toList();
+                checkCheckpoints(f, origin, checkpoints, external, chain);
+                return f.report(source, origin, chain.count, rows.size() + published.size());
             } finally {
                 c.rollback();
                 c.setReadOnly(readOnly);
@@ -135,14 +147,17 @@ public final class AuditVerifier {
         return Optional.of(new Signed(label + " (size " + cp.treeSize() + ")", cp));
     }
 
-    private void checkCheckpoints(Findings f, String origin, List<Signed> checkpoints, Chain chain, int rowCount) {
+    private void checkCheckpoints(Findings f, String origin, List<Signed> checkpoints, List<Signed> published,
+                                  Chain chain) {
+        List<Signed> all = new ArrayList<>(checkpoints);
+        all.addAll(published);
         MerkleTree tree = new MerkleTree(chain.leaves);
         long covered = chain.leaves.size();
         int signedOk = 0;
         int rootsOk = 0;
         Set<String> keys = new LinkedHashSet<>();
         Map<Signed, Boolean> rootMatches = new HashMap<>();
-        for (Signed s : checkpoints) {
+        for (Signed s : all) {
             Checkpoint cp = s.cp();
             Optional<PublicKey> key = cp.signedBy(trustedKeys);
             if (key.isEmpty()) {
@@ -174,14 +189,14 @@ public final class AuditVerifier {
                         + " root of entries 0.." + (cp.treeSize() - 1) + (firstChanged >= 0
                         ? " (entry " + firstChanged + " is bad, above)"
                         : ": entries were rewritten with recomputed hashes after it was signed"
-                        + lastGoodBefore(checkpoints, rootMatches, cp.treeSize())),
+                        + lastGoodBefore(all, rootMatches, cp.treeSize())),
                         hex(cp.rootHash()), hex(root));
             }
         }
         // Forks: two signed roots for one size.
         Map<Long, Signed> bySize = new HashMap<>();
         int forks = 0;
-        for (Signed s : checkpoints) {
+        for (Signed s : all) {
             Signed other = bySize.putIfAbsent(s.cp().treeSize(), s);
             if (other != null && !MessageDigest.isEqual(other.cp().rootHash(), s.cp().rootHash())) {
                 forks++;
@@ -214,17 +229,18 @@ public final class AuditVerifier {
                         + " were rewritten before " + b.label() + " was signed", null, null);
             }
         }
-        if (!checkpoints.isEmpty() && signedOk == checkpoints.size()) {
+        if (!all.isEmpty() && signedOk == all.size()) {
             f.passed("signatures: all " + signedOk + " checkpoints signed by a trusted key: " + String.join(", ", keys));
         }
-        if (!checkpoints.isEmpty() && rootsOk == checkpoints.size()) {
-            f.passed("Merkle tree: every checkpoint's root matches the entries (RFC 9162 §2.1.1)");
+        if (!all.isEmpty() && rootsOk == all.size()) {
+            f.passed("Merkle tree: every checkpoint's root matches the entries (RFC 9162 §2.1.1)"
+                    + (published.isEmpty() ? "" : ", including " + published.size() + " published"));
         }
         if (checkpoints.size() > 1 && forks == 0 && consistent == checkpoints.size() - 1 - sameSizePairs(checkpoints)) {
             f.passed("consistency: " + consistent + " successive checkpoint pairs proven consistent (RFC 9162 §2.1.4),"
                     + " no forks");
         }
-        if (rowCount == 0) {
+        if (all.isEmpty()) {
             f.passed("checkpoints: none stored yet (nothing signed to check the entries against)");
         }
     }

@@ -172,7 +172,7 @@ class AuditCliTest {
                 new Case("key file is not a key", LogFixture.args("verify", f.dbArgs(dir), "--trusted-key",
                         Files.writeString(dir.resolve("junk.pem"), "hello")), "holds no PEM public key"),
                 new Case("export without checkpoint", LogFixture.args("verify", "--export", key, "--trusted-key", key),
-                        "needs both --export and --checkpoint"),
+                        "needs both --export and one --checkpoint"),
                 new Case("unknown format", LogFixture.args("export", f.dbArgs(dir), "--format", "xml", "--out",
                         dir.resolve("x")), "export format must be jsonl or csv"));
         for (Case c : cases) {

@@ -143,6 +143,33 @@ class TamperDetectionTest {
     }
 
     @Test
+    void aTailRemovedTogetherWithItsStoredCheckpointIsCaughtByThePublishedOne() throws Exception {
+        Checkpoint published;
+        try (Connection c = f.connect()) {
+            published = f.log.latestCheckpoint(c).orElseThrow();
+        }
+        Path publishedFile = java.nio.file.Files.writeString(dir.resolve("published.checkpoint"), published.text());
+        // Remove entries 15..19, rewind the head, and delete the stored checkpoint that covered them.
+        f.tamper("DELETE FROM audit_entry WHERE seq >= 15",
+                "UPDATE audit_head SET seq = 14, entry_hash = (SELECT entry_hash FROM audit_entry WHERE seq = 14)",
+                "DELETE FROM audit_checkpoint WHERE tree_size = 20");
+        assertThat(f.verify().ok()).as("the database alone now looks consistent").isTrue();
+
+        VerificationReport r;
+        try (Connection c = f.connect()) {
+            r = new AuditVerifier(List.of(f.keys.getPublic())).verify(c, List.of(published));
+        }
+        assertThat(kinds(r)).containsExactly(Kind.CHECKPOINT_NOT_COVERED);
+        assertThat(r.firstBadEntry().orElseThrow().seq()).isEqualTo(15);
+
+        LogFixture.CliResult cli = LogFixture.cli(LogFixture.args("verify", f.dbArgs(dir), "--trusted-key",
+                f.trustedKeyFile(dir), "--checkpoint", publishedFile));
+        assertThat(cli.exitCode()).as(cli.all()).isEqualTo(1);
+        assertThat(cli.out()).contains("published checkpoint of", "(size 20) covers entries 0..19",
+                "entries 15..19 were removed", "first bad entry: seq 15");
+    }
+
+    @Test
     void aTruncatedTailWithoutRewindingTheHeadIsCaughtByTheHead() throws Exception {
         f.tamper("DELETE FROM audit_entry WHERE seq >= 18");
         VerificationReport r = f.verify();

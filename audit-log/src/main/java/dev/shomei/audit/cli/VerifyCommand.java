@@ -42,25 +42,27 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "FILE", description = "an export written by `audit export` (jsonl or csv)")
     Path export;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "the checkpoint text to verify --export against")
-    Path checkpoint;
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = {"with --export: the checkpoint to verify it against;",
+            "without: published checkpoints the database must also agree with (repeatable)"})
+    List<Path> checkpoints = List.of();
 
     @Override
     public Integer call() {
         AuditVerifier verifier = new AuditVerifier(Keys.load(trustedKeys));
         VerificationReport report;
-        if (export != null || checkpoint != null) {
-            if (export == null || checkpoint == null) {
-                throw new ParameterException(spec.commandLine(), "offline verification needs both --export and --checkpoint");
+        if (export != null) {
+            if (checkpoints.size() != 1) {
+                throw new ParameterException(spec.commandLine(), "offline verification needs both --export and one --checkpoint");
             }
             if (db.given()) {
                 throw new ParameterException(spec.commandLine(), "give either database options or --export, not both");
             }
-            report = verifier.verify(readExport(), readCheckpoint());
-            report = relabel(report, "export " + export + " against checkpoint " + checkpoint);
+            report = verifier.verify(readExport(), readCheckpoint(checkpoints.getFirst()));
+            report = relabel(report, "export " + export + " against checkpoint " + checkpoints.getFirst());
         } else {
+            List<Checkpoint> published = checkpoints.stream().map(this::readCheckpoint).toList();
             try (Connection c = db.connect(spec)) {
-                report = verifier.verify(c);
+                report = verifier.verify(c, published);
             } catch (SQLException e) {
                 throw new AuditCli.ConfigurationError("database error: " + e.getMessage(), e);
             }
@@ -80,7 +82,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    private Checkpoint readCheckpoint() {
+    private Checkpoint readCheckpoint(Path checkpoint) {
         String text;
         try {
             text = Files.readString(checkpoint, StandardCharsets.UTF_8);
