@@ -1,0 +1,536 @@
+package dev.shomei.publisher.bundle;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.Security;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import javax.security.auth.x500.X500Principal;
+
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.SingleResp;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.ContentVerifierProvider;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+
+import dev.shomei.publisher.bundle.CaCertificates.CaCertificate;
+import dev.shomei.publisher.origin.LiveManifest;
+
+/**
+ * Checks a publication bundle before anything of it is pushed (docs/publication-bundle.md, "The publisher's
+ * checks"). It collects every reason to refuse rather than stopping at the first, so the operator fixes the
+ * bundle in one round.
+ *
+ * <p>Online zone. Pure: reads the bundle in memory, the configured CA certificates and the live manifest it is
+ * given; writes nothing. Holds no private key.
+ */
+public final class BundleVerifier {
+
+    static {
+        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
+    }
+
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern OCSP_PATH = Pattern.compile("ocsp/([0-9a-f]{40})/([0-9a-f]+)\\.der");
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final CaCertificates cas;
+    private final Clock clock;
+
+    public BundleVerifier(CaCertificates cas, Clock clock) {
+        this.cas = cas;
+        this.clock = clock;
+    }
+
+    /** Checks the bundle against the configured CAs and what is live now; never throws for a bad bundle. */
+    public Verification verify(PublicationBundle bundle, LiveManifest live) {
+        Instant now = clock.instant();
+        List<Refusal> refusals = new ArrayList<>();
+        List<VerifiedArtifact> verified = new ArrayList<>();
+
+        // Step 1: manifest.p7s verifies over the exact bytes of manifest.json and chains to a configured CA.
+        if (bundle.manifestJson() == null) {
+            refusals.add(new Refusal(PublicationBundle.MANIFEST, "missing from the bundle directory " + bundle.directory()));
+        }
+        if (bundle.manifestSignature() == null) {
+            refusals.add(new Refusal(PublicationBundle.MANIFEST_SIGNATURE, "missing from the bundle directory " + bundle.directory()));
+        }
+        if (!refusals.isEmpty()) {
+            return new Verification(null, List.of(), refusals);
+        }
+        checkManifestSignature(bundle, now, refusals);
+        if (!refusals.isEmpty()) {
+            // Nothing in an unauthenticated manifest is worth checking further.
+            return new Verification(null, List.of(), refusals);
+        }
+        Manifest manifest;
+        try {
+            manifest = Manifest.parse(bundle.manifestJson());
+        } catch (IOException e) {
+            refusals.add(new Refusal(PublicationBundle.MANIFEST, "is not valid manifest JSON: " + e.getMessage()));
+            return new Verification(null, List.of(), refusals);
+        }
+        checkManifestHeader(manifest, refusals);
+        if (manifest.artifacts() == null) {
+            return new Verification(manifest, List.of(), refusals);
+        }
+
+        // Step 2: every listed file present with its size and SHA-256; nothing unlisted.
+        Set<String> listed = new HashSet<>();
+        for (Manifest.Artifact a : manifest.artifacts()) {
+            if (a == null || a.path() == null) {
+                refusals.add(new Refusal(PublicationBundle.MANIFEST, "an artifact entry has no path"));
+                continue;
+            }
+            if (!listed.add(a.path())) {
+                refusals.add(new Refusal(a.path(), "is listed more than once in manifest.json; list each file exactly once"));
+            }
+        }
+        for (String extra : bundle.files().keySet()) {
+            if (!listed.contains(extra)) {
+                refusals.add(new Refusal(extra, "is in the bundle but not listed in manifest.json; remove it or re-sign a manifest that lists it"));
+            }
+        }
+        for (String odd : bundle.unreadable()) {
+            refusals.add(new Refusal(odd, "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
+        }
+
+        ResponderChecks responders = new ResponderChecks();
+        for (Manifest.Artifact a : manifest.artifacts()) {
+            if (a == null || a.path() == null) {
+                continue;
+            }
+            int before = refusals.size();
+            Optional<ArtifactKind> kind = checkEntry(a, refusals);
+            byte[] content = bundle.files().get(a.path());
+            if (content == null) {
+                refusals.add(new Refusal(a.path(), "is listed in manifest.json but missing from the bundle"));
+                continue;
+            }
+            String sha256 = HEX.formatHex(CaCertificates.digest("SHA-256", content));
+            if (a.size() == null || a.size() != content.length) {
+                refusals.add(new Refusal(a.path(), "size is " + content.length + " bytes, manifest says " + a.size()));
+            }
+            if (a.sha256() == null || !a.sha256().equalsIgnoreCase(sha256)) {
+                refusals.add(new Refusal(a.path(), "SHA-256 is " + sha256 + ", manifest says " + a.sha256()
+                        + "; the file was changed after the manifest was signed"));
+            }
+            if (kind.isEmpty() || refusals.size() > before) {
+                continue;
+            }
+            VerifiedArtifact v = switch (kind.get()) {
+                // Steps 3-5, per kind.
+                case CRL -> checkCrl(a, content, sha256, live, now, refusals);
+                case OCSP -> checkOcsp(a, content, sha256, live, now, responders, refusals);
+                case CA_CERTIFICATE -> checkCaCertificate(a, content, sha256, refusals);
+                default -> new VerifiedArtifact(a.path(), kind.get(), a.contentType(), content, sha256,
+                        null, null, null, null, null);
+            };
+            if (v != null && refusals.size() == before) {
+                verified.add(v);
+            }
+        }
+        return new Verification(manifest, refusals.isEmpty() ? verified : List.of(), refusals);
+    }
+
+    private void checkManifestSignature(PublicationBundle bundle, Instant now, List<Refusal> refusals) {
+        String p7s = PublicationBundle.MANIFEST_SIGNATURE;
+        try {
+            CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(bundle.manifestJson()), bundle.manifestSignature());
+            Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
+            if (signers.size() != 1) {
+                refusals.add(new Refusal(p7s, "has " + signers.size() + " signers; exactly one (the publication signer) is expected"));
+                return;
+            }
+            SignerInformation signer = signers.iterator().next();
+            if (!NISTObjectIdentifiers.id_sha256.getId().equals(signer.getDigestAlgOID())) {
+                refusals.add(new Refusal(p7s, "digest algorithm is " + signer.getDigestAlgOID() + "; SHA-256 is required"));
+                return;
+            }
+            @SuppressWarnings("unchecked")
+            Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(signer.getSID());
+            if (matches.isEmpty()) {
+                refusals.add(new Refusal(p7s, "does not carry the signer certificate in its certificates field"));
+                return;
+            }
+            X509Certificate signerCert = new JcaX509CertificateConverter().getCertificate(matches.iterator().next());
+            Optional<CaCertificate> issuer = issuerOf(signerCert);
+            if (issuer.isEmpty()) {
+                refusals.add(new Refusal(p7s, "signer certificate '" + signerCert.getSubjectX500Principal().getName()
+                        + "' (issuer '" + signerCert.getIssuerX500Principal().getName()
+                        + "') is not issued by any configured CA certificate; configure the issuing CA with --ca-cert"));
+                return;
+            }
+            Instant notBefore = signerCert.getNotBefore().toInstant();
+            Instant notAfter = signerCert.getNotAfter().toInstant();
+            if (now.isBefore(notBefore) || now.isAfter(notAfter)) {
+                refusals.add(new Refusal(p7s, "signer certificate '" + signerCert.getSubjectX500Principal().getName()
+                        + "' is not valid now (" + notBefore + " .. " + notAfter + "); re-sign with a current publication signer"));
+                return;
+            }
+            if (!signer.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build(signerCert))) {
+                refusals.add(new Refusal(p7s, "signature does not verify over manifest.json; the manifest was changed after signing"));
+            }
+        } catch (CMSException e) {
+            // BC reports a digest mismatch of the detached content as a CMSException.
+            refusals.add(new Refusal(p7s, "signature does not verify over manifest.json (" + e.getMessage()
+                    + "); the manifest was changed after signing or manifest.p7s is not CMS SignedData"));
+        } catch (CertificateException | OperatorCreationException | RuntimeException e) {
+            refusals.add(new Refusal(p7s, "cannot be verified: " + e));
+        }
+    }
+
+    private void checkManifestHeader(Manifest m, List<Refusal> refusals) {
+        String path = PublicationBundle.MANIFEST;
+        if (!Manifest.FORMAT.equals(m.format())) {
+            refusals.add(new Refusal(path, "format is '" + m.format() + "'; this publisher reads '" + Manifest.FORMAT + "'"));
+        }
+        try {
+            UUID.fromString(String.valueOf(m.bundleId()));
+        } catch (IllegalArgumentException e) {
+            // The bundle id names staging directories and keys on the origin: it must be a plain UUID.
+            refusals.add(new Refusal(path, "bundleId '" + m.bundleId() + "' is not a UUID"));
+        }
+        if (m.artifacts() == null) {
+            refusals.add(new Refusal(path, "has no artifacts array"));
+        }
+        if (m.issuer() == null) {
+            refusals.add(new Refusal(path, "has no issuer"));
+        } else {
+            try {
+                X500Name issuer = new X500Name(m.issuer());
+                boolean known = cas.all().stream().anyMatch(c ->
+                        X500Name.getInstance(c.certificate().getSubjectX500Principal().getEncoded()).equals(issuer));
+                if (!known) {
+                    refusals.add(new Refusal(path, "issuer '" + m.issuer() + "' is not the subject of any configured CA certificate"));
+                }
+            } catch (IllegalArgumentException e) {
+                refusals.add(new Refusal(path, "issuer '" + m.issuer() + "' is not an RFC 4514 name"));
+            }
+        }
+    }
+
+    /** Path shape, kind and content type of one entry. */
+    private Optional<ArtifactKind> checkEntry(Manifest.Artifact a, List<Refusal> refusals) {
+        String path = a.path();
+        String[] segments = path.split("/", -1);
+        boolean safe = segments.length >= 2 && Arrays.stream(segments).allMatch(s -> SEGMENT.matcher(s).matches())
+                && !path.endsWith(".headers");
+        if (!safe) {
+            // Paths become file names and object keys on the origin: no '..', no absolute paths, no sidecar names.
+            refusals.add(new Refusal(path, "is not a safe relative path (letters, digits, '.', '_', '-' in '/'-separated segments)"));
+            return Optional.empty();
+        }
+        Optional<ArtifactKind> kind = ArtifactKind.byLabel(String.valueOf(a.kind()));
+        if (kind.isEmpty()) {
+            refusals.add(new Refusal(path, "kind '" + a.kind() + "' is unknown; expected crl, ocsp, ca-certificate, ca-hash-values, cps or audit-checkpoint"));
+            return Optional.empty();
+        }
+        if (!path.startsWith(kind.get().directory())) {
+            refusals.add(new Refusal(path, "kind '" + a.kind() + "' belongs under " + kind.get().directory()));
+            return Optional.empty();
+        }
+        String expected = kind.get().contentTypeFor(path);
+        if (expected == null || !expected.equals(a.contentType())) {
+            refusals.add(new Refusal(path, "contentType is '" + a.contentType() + "'; a " + a.kind() + " at this path is served as '" + expected + "'"));
+            return Optional.empty();
+        }
+        return kind;
+    }
+
+    private VerifiedArtifact checkCrl(Manifest.Artifact a, byte[] content, String sha256, LiveManifest live, Instant now,
+                                      List<Refusal> refusals) {
+        X509CRLHolder crl;
+        try {
+            crl = new X509CRLHolder(content);
+        } catch (IOException | RuntimeException e) {
+            refusals.add(new Refusal(a.path(), "is not a DER X.509 CRL: " + e.getMessage()));
+            return null;
+        }
+        String issuer = crl.getIssuer().toString();
+        boolean signed = false;
+        for (CaCertificate ca : cas.all()) {
+            if (X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()).equals(crl.getIssuer())
+                    && verifies(crl, ca.certificate())) {
+                signed = true;
+                break;
+            }
+        }
+        if (!signed) {
+            refusals.add(new Refusal(a.path(), "signature by '" + issuer + "' does not verify with any configured CA certificate"));
+            return null;
+        }
+        if (crl.getExtension(Extension.deltaCRLIndicator) != null) {
+            refusals.add(new Refusal(a.path(), "is a delta CRL; the bundle carries full CRLs only"));
+        }
+        Extension numberExt = crl.getExtension(Extension.cRLNumber);
+        if (numberExt == null) {
+            // RFC 5280 §5.2.3: conforming CRL issuers MUST include the CRL number.
+            refusals.add(new Refusal(a.path(), "has no cRLNumber extension (RFC 5280 §5.2.3)"));
+            return null;
+        }
+        BigInteger number = ASN1Integer.getInstance(numberExt.getParsedValue()).getValue();
+        if (a.crlNumber() == null || !BigInteger.valueOf(a.crlNumber()).equals(number)) {
+            refusals.add(new Refusal(a.path(), "cRLNumber is " + number + ", manifest says " + a.crlNumber()));
+        }
+        Instant thisUpdate = crl.getThisUpdate().toInstant();
+        Instant nextUpdate = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
+        checkTimes(a, thisUpdate, nextUpdate, now, refusals);
+        OptionalLong liveNumber = live.crlNumber(issuer);
+        Optional<LiveManifest.Entry> liveEntry = live.entry(a.path());
+        boolean sameAsLive = liveEntry.isPresent() && sha256.equalsIgnoreCase(liveEntry.get().sha256());
+        // RFC 5280 §5.2.3: CRL numbers increase monotonically. Re-publishing the very same CRL (a retried
+        // publication) is no regression, so identical bytes are let through.
+        if (liveNumber.isPresent() && !sameAsLive && number.compareTo(BigInteger.valueOf(liveNumber.getAsLong())) <= 0) {
+            refusals.add(new Refusal(a.path(), "cRLNumber " + number + " is not greater than the live CRL number "
+                    + liveNumber.getAsLong() + " of '" + issuer + "'; publish a newer CRL"));
+        }
+        return new VerifiedArtifact(a.path(), ArtifactKind.CRL, a.contentType(), content, sha256, thisUpdate, nextUpdate,
+                number.longValueExact(), issuer, null);
+    }
+
+    private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, LiveManifest live, Instant now,
+                                       ResponderChecks responders, List<Refusal> refusals) {
+        var m = OCSP_PATH.matcher(a.path());
+        if (!m.matches()) {
+            refusals.add(new Refusal(a.path(), "is not ocsp/<40 hex issuerKeyHash>/<lowercase hex serial>.der"));
+            return null;
+        }
+        BasicOCSPResp basic;
+        try {
+            OCSPResp resp = new OCSPResp(content);
+            if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
+                refusals.add(new Refusal(a.path(), "responseStatus is " + resp.getStatus() + "; only successful pre-signed responses are published"));
+                return null;
+            }
+            basic = (BasicOCSPResp) resp.getResponseObject();
+        } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException e) {
+            refusals.add(new Refusal(a.path(), "is not a DER OCSPResponse with a BasicOCSPResponse: " + e.getMessage()));
+            return null;
+        }
+        SingleResp[] singles = basic.getResponses();
+        if (singles.length != 1) {
+            // RFC 5019 §2.2.2: one SingleResponse per pre-produced response.
+            refusals.add(new Refusal(a.path(), "has " + singles.length + " SingleResponses; a pre-signed response answers exactly one certificate"));
+            return null;
+        }
+        SingleResp single = singles[0];
+        CertificateID id = single.getCertID();
+        String serial = id.getSerialNumber().toString(16);
+        String keyHash = HEX.formatHex(id.getIssuerKeyHash());
+        if (!OIWObjectIdentifiers.idSHA1.equals(id.getHashAlgOID())) {
+            // The bundle directory is the SHA-1 key hash; the edge maps SHA-256 CertIDs onto it (RFC 5019 §2.1.1).
+            refusals.add(new Refusal(a.path(), "CertID hash algorithm is " + id.getHashAlgOID() + "; pre-signed responses use SHA-1 CertIDs"));
+            return null;
+        }
+        if (!serial.equals(m.group(2)) || !serial.equals(a.serial())) {
+            refusals.add(new Refusal(a.path(), "CertID serial is " + serial + ", but the path says " + m.group(2) + " and the manifest " + a.serial()));
+        }
+        if (!keyHash.equals(m.group(1)) || !keyHash.equals(a.issuerKeyHash())) {
+            refusals.add(new Refusal(a.path(), "CertID issuerKeyHash is " + keyHash + ", but the path says " + m.group(1) + " and the manifest " + a.issuerKeyHash()));
+        }
+        Optional<CaCertificate> ca = cas.bySha1KeyHash(id.getIssuerKeyHash());
+        if (ca.isEmpty()) {
+            refusals.add(new Refusal(a.path(), "issuerKeyHash " + keyHash + " is not the key of any configured CA certificate"));
+            return null;
+        }
+        if (!Arrays.equals(ca.get().nameHashSha1(), id.getIssuerNameHash())) {
+            refusals.add(new Refusal(a.path(), "issuerNameHash does not match the configured CA '"
+                    + ca.get().certificate().getSubjectX500Principal().getName() + "' with that key"));
+        }
+        Optional<String> signerProblem = responders.check(basic, ca.get(), now);
+        signerProblem.ifPresent(p -> refusals.add(new Refusal(a.path(), p)));
+
+        Instant thisUpdate = single.getThisUpdate().toInstant();
+        Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
+        checkTimes(a, thisUpdate, nextUpdate, now, refusals);
+        String status = single.getCertStatus() == null ? "good"
+                : single.getCertStatus() instanceof RevokedStatus ? "revoked" : "unknown";
+        if (!status.equals(a.status())) {
+            refusals.add(new Refusal(a.path(), "certStatus is " + status + ", manifest says " + a.status()));
+        }
+        Optional<Instant> liveThisUpdate = live.ocspThisUpdate(a.path());
+        if (liveThisUpdate.isPresent() && thisUpdate.isBefore(liveThisUpdate.get())) {
+            refusals.add(new Refusal(a.path(), "thisUpdate " + thisUpdate + " is older than the live response's "
+                    + liveThisUpdate.get() + " for serial " + serial + "; a newer response must not be replaced by an older one"));
+        }
+        return new VerifiedArtifact(a.path(), ArtifactKind.OCSP, a.contentType(), content, sha256, thisUpdate, nextUpdate,
+                null, null, serial);
+    }
+
+    private VerifiedArtifact checkCaCertificate(Manifest.Artifact a, byte[] content, String sha256, List<Refusal> refusals) {
+        if (cas.byEncoding(content).isEmpty()) {
+            refusals.add(new Refusal(a.path(), "is not byte for byte one of the configured CA certificates; "
+                    + "a CA certificate changes only with a new --ca-cert configuration"));
+            return null;
+        }
+        return new VerifiedArtifact(a.path(), ArtifactKind.CA_CERTIFICATE, a.contentType(), content, sha256,
+                null, null, null, null, null);
+    }
+
+    /** thisUpdate/nextUpdate of the artifact agree with the manifest, and nextUpdate is in the future. */
+    private static void checkTimes(Manifest.Artifact a, Instant thisUpdate, Instant nextUpdate, Instant now, List<Refusal> refusals) {
+        if (nextUpdate == null) {
+            // RFC 5280 §5.1.2.5 (CRLs) and RFC 5019 §2.2.4 (OCSP): nextUpdate must be present; caches need it.
+            refusals.add(new Refusal(a.path(), "has no nextUpdate; the CA must set it (RFC 5280 §5.1.2.5, RFC 5019 §2.2.4)"));
+            return;
+        }
+        if (!nextUpdate.isAfter(now)) {
+            refusals.add(new Refusal(a.path(), "nextUpdate " + nextUpdate + " is not in the future (now " + now
+                    + "); the secure zone must re-sign it"));
+        }
+        if (!sameSecond(a.thisUpdate(), thisUpdate)) {
+            refusals.add(new Refusal(a.path(), "thisUpdate is " + thisUpdate + ", manifest says " + a.thisUpdate()));
+        }
+        if (!sameSecond(a.nextUpdate(), nextUpdate)) {
+            refusals.add(new Refusal(a.path(), "nextUpdate is " + nextUpdate + ", manifest says " + a.nextUpdate()));
+        }
+    }
+
+    private static boolean sameSecond(String manifestValue, Instant actual) {
+        if (manifestValue == null) {
+            return false;
+        }
+        try {
+            return Instant.parse(manifestValue).getEpochSecond() == actual.getEpochSecond();
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    private Optional<CaCertificate> issuerOf(X509Certificate cert) {
+        for (CaCertificate ca : cas.all()) {
+            X500Principal subject = ca.certificate().getSubjectX500Principal();
+            if (subject.equals(cert.getIssuerX500Principal())) {
+                try {
+                    cert.verify(ca.certificate().getPublicKey());
+                    return Optional.of(ca);
+                } catch (GeneralSecurityException e) {
+                    // Same name, different key (e.g. a re-keyed CA): try the next one.
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean verifies(X509CRLHolder crl, X509Certificate ca) {
+        try {
+            return crl.isSignatureValid(verifierFor(ca));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static ContentVerifierProvider verifierFor(X509Certificate cert) throws OperatorCreationException {
+        return new JcaContentVerifierProviderBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build(cert);
+    }
+
+    /**
+     * Who may sign an OCSP response (RFC 6960 §4.2.2.2): the CA itself, or a responder certificate issued
+     * directly by the CA with id-kp-OCSPSigning. Responder certificates repeat in every response, so each
+     * distinct one is checked once.
+     */
+    private static final class ResponderChecks {
+        private final Map<ByteBuffer, Optional<String>> delegateProblems = new HashMap<>();
+
+        Optional<String> check(BasicOCSPResp basic, CaCertificate ca, Instant now) {
+            try {
+                for (X509CertificateHolder holder : basic.getCerts()) {
+                    if (!basic.getResponderId().equals(new org.bouncycastle.cert.ocsp.RespID(holder.getSubject()))
+                            && !basic.getResponderId().equals(respIdByKey(holder))) {
+                        continue;
+                    }
+                    ByteBuffer key = ByteBuffer.wrap(concat(holder.getEncoded(), ca.encoded()));
+                    Optional<String> problem = delegateProblems.computeIfAbsent(key, k -> delegate(holder, ca, now));
+                    if (problem.isPresent()) {
+                        return problem;
+                    }
+                    return basic.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                            .setProvider(BouncyCastleProvider.PROVIDER_NAME).build(holder))
+                            ? Optional.empty()
+                            : Optional.of("signature does not verify with the responder certificate '" + holder.getSubject() + "'");
+                }
+                // No delegated certificate named by the ResponderID: it must be the CA's own signature.
+                return basic.isSignatureValid(verifierFor(ca.certificate()))
+                        ? Optional.empty()
+                        : Optional.of("signature does not verify with the CA '" + ca.certificate().getSubjectX500Principal().getName()
+                        + "' and no responder certificate issued by it is included");
+            } catch (Exception e) {
+                return Optional.of("signature cannot be verified: " + e);
+            }
+        }
+
+        private static Optional<String> delegate(X509CertificateHolder holder, CaCertificate ca, Instant now) {
+            try {
+                if (!holder.getIssuer().equals(X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()))
+                        || !holder.isSignatureValid(verifierFor(ca.certificate()))) {
+                    return Optional.of("responder certificate '" + holder.getSubject() + "' is not issued by the CA '"
+                            + ca.certificate().getSubjectX500Principal().getName() + "' (RFC 6960 §4.2.2.2)");
+                }
+                ExtendedKeyUsage eku = ExtendedKeyUsage.fromExtensions(holder.getExtensions());
+                if (eku == null || !eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)) {
+                    return Optional.of("responder certificate '" + holder.getSubject() + "' lacks id-kp-OCSPSigning (RFC 6960 §4.2.2.2)");
+                }
+                if (!holder.isValidOn(java.util.Date.from(now))) {
+                    return Optional.of("responder certificate '" + holder.getSubject() + "' is not valid now ("
+                            + holder.getNotBefore().toInstant() + " .. " + holder.getNotAfter().toInstant() + ")");
+                }
+                return Optional.empty();
+            } catch (Exception e) {
+                return Optional.of("responder certificate '" + holder.getSubject() + "' cannot be checked: " + e);
+            }
+        }
+
+        private static org.bouncycastle.cert.ocsp.RespID respIdByKey(X509CertificateHolder holder) throws Exception {
+            return new org.bouncycastle.cert.ocsp.RespID(holder.getSubjectPublicKeyInfo(),
+                    new org.bouncycastle.operator.bc.BcDigestCalculatorProvider()
+                            .get(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1)));
+        }
+
+        private static byte[] concat(byte[] a, byte[] b) {
+            byte[] out = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, out, a.length, b.length);
+            return out;
+        }
+    }
+}

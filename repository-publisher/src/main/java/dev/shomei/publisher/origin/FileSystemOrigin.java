@@ -1,0 +1,234 @@
+package dev.shomei.publisher.origin;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A filesystem origin: a directory that a web server (or {@code publisher edge}) serves.
+ *
+ * <pre>
+ * ROOT/current -> releases/&lt;bundleId&gt;     symbolic link; the web server's document root is ROOT/current
+ * ROOT/releases/&lt;bundleId&gt;/...            one complete repository per publication (+ .headers sidecars)
+ * ROOT/releases/.staging-&lt;bundleId&gt;-N      a publication being prepared; never served
+ * </pre>
+ *
+ * <p>Guarantee: a release is built complete in a staging directory (the previous release hard-linked in, the
+ * bundle's objects written over it through temporary files and renames, so the live release's files are never
+ * opened for writing), every object is read back and compared, and then {@code current} is replaced by one
+ * rename(2) of a new symbolic link, which POSIX makes atomic: a request sees the old release or the new one,
+ * never a mix. Anything that fails before that rename deletes the staging directory and leaves {@code current}
+ * untouched. A file already open by the web server keeps its old content (hard links, not rewrites).
+ *
+ * <p>Online zone. Writes only under ROOT. One publisher at a time: a lock on ROOT/.publish.lock.
+ */
+public class FileSystemOrigin implements Origin {
+
+    static final String CURRENT = "current";
+    static final String RELEASES = "releases";
+    private static final int KEEP_PREVIOUS_RELEASES = 3;
+
+    private final Path root;
+
+    public FileSystemOrigin(Path root) {
+        this.root = root.toAbsolutePath();
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    /** The directory of the live release, if anything was ever published. */
+    public Optional<Path> liveRelease() throws IOException {
+        Path current = root.resolve(CURRENT);
+        if (!Files.isSymbolicLink(current)) {
+            return Optional.empty();
+        }
+        return Optional.of(root.resolve(Files.readSymbolicLink(current)).normalize());
+    }
+
+    @Override
+    public LiveManifest liveManifest() throws IOException {
+        Optional<Path> live = liveRelease();
+        if (live.isEmpty() || !Files.exists(live.get().resolve(LiveManifest.PATH))) {
+            return LiveManifest.empty();
+        }
+        return LiveManifest.parse(Files.readAllBytes(live.get().resolve(LiveManifest.PATH)));
+    }
+
+    @Override
+    public void publish(Release release) throws IOException {
+        Files.createDirectories(root.resolve(RELEASES));
+        try (FileChannel lockFile = FileChannel.open(root.resolve(".publish.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                throw new IOException("another publisher holds " + root.resolve(".publish.lock") + "; wait for it to finish");
+            }
+            publishLocked(release);
+        }
+    }
+
+    private void publishLocked(Release release) throws IOException {
+        Optional<Path> previous = liveRelease();
+        Path staging = root.resolve(RELEASES).resolve(".staging-" + release.bundleId() + "-" + System.nanoTime());
+        try {
+            // Step 1: the new release starts as the previous one (bundles may be incremental), by hard links.
+            Files.createDirectories(staging);
+            if (previous.isPresent()) {
+                linkTree(previous.get(), staging);
+            }
+            // Step 2: every object and its header sidecar, the live manifest last.
+            for (OriginObject o : release.inUploadOrder()) {
+                Path target = staging.resolve(o.path());
+                writeFile(target, o.content());
+                writeFile(sidecar(target), o.headers().toJson());
+            }
+            // Step 3: read each back and compare; a disk that lies is caught before anything is live.
+            for (OriginObject o : release.inUploadOrder()) {
+                Path target = staging.resolve(o.path());
+                byte[] back = Files.readAllBytes(target);
+                if (!Arrays.equals(back, o.content()) || !sha256(back).equals(o.headers().sha256())) {
+                    throw new IOException("read-back of " + target + " differs from what was written");
+                }
+                if (!Arrays.equals(Files.readAllBytes(sidecar(target)), o.headers().toJson())) {
+                    throw new IOException("read-back of " + sidecar(target) + " differs from what was written");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw new PublicationFailedException("publication of bundle " + release.bundleId() + " to " + root
+                    + " failed before the switch; the live release is unchanged ("
+                    + previous.map(Path::toString).orElse("nothing published yet") + "): " + e.getMessage(), e);
+        }
+        // Step 4: name the release and switch 'current' to it with one atomic rename.
+        Path released = uniqueReleaseDir(release.bundleId());
+        Path link = root.resolve(".current-" + System.nanoTime());
+        try {
+            Files.move(staging, released, StandardCopyOption.ATOMIC_MOVE);
+            Files.createSymbolicLink(link, root.relativize(released));
+            switchCurrent(link);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(link);
+            deleteTree(Files.exists(released) ? released : staging);
+            throw new PublicationFailedException("switching " + root.resolve(CURRENT) + " to bundle " + release.bundleId()
+                    + " failed; the live release is unchanged: " + e.getMessage(), e);
+        }
+        // Step 5: keep a few previous releases (an operator can switch back by hand), delete older ones.
+        pruneReleases(released, previous.orElse(null));
+    }
+
+    /** The atomic switch; a seam so a test can make it fail. */
+    protected void switchCurrent(Path newLink) throws IOException {
+        try {
+            Files.move(newLink, root.resolve(CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the filesystem of " + root + " cannot rename atomically; use a local POSIX filesystem", e);
+        }
+    }
+
+    /**
+     * Writes a file through a temporary sibling, fsync and rename, so a hard-linked file of the live release
+     * is replaced, not modified. A seam for tests that interrupt a publication part-way.
+     */
+    protected void writeFile(Path target, byte[] content) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            var buf = java.nio.ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static Path sidecar(Path file) {
+        return file.resolveSibling(file.getFileName() + ObjectHeaders.SIDECAR_SUFFIX);
+    }
+
+    private Path uniqueReleaseDir(String bundleId) {
+        Path dir = root.resolve(RELEASES).resolve(bundleId);
+        for (int n = 2; Files.exists(dir, LinkOption.NOFOLLOW_LINKS); n++) {
+            // The same bundle published again (e.g. after a failed attempt elsewhere): a new directory each time.
+            dir = root.resolve(RELEASES).resolve(bundleId + "-" + n);
+        }
+        return dir;
+    }
+
+    private static void linkTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(target);
+                } else {
+                    try {
+                        Files.createLink(target, p);
+                    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
+    private void pruneReleases(Path keep, Path previous) {
+        try (Stream<Path> list = Files.list(root.resolve(RELEASES))) {
+            List<Path> old = new ArrayList<>(list.filter(p -> !p.equals(keep) && !p.getFileName().toString().startsWith(".")).toList());
+            old.sort(Comparator.comparing(FileSystemOrigin::modified).reversed());
+            for (Path p : old.subList(Math.min(KEEP_PREVIOUS_RELEASES, old.size()), old.size())) {
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            // Pruning is housekeeping; the publication itself succeeded.
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Best effort: a leftover staging directory is never served and is named as such.
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
