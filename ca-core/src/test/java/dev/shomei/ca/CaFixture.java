@@ -31,6 +31,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 final class CaFixture implements AutoCloseable {
 
     static final String TOKEN_PIN = "4321-test";
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
     final SoftHsmToken token;
     final TestDatabase.Database db;
@@ -142,7 +143,7 @@ final class CaFixture implements AutoCloseable {
     }
 
     static KeyPair ecKey(String curve) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC", BC);
         g.initialize(new ECGenParameterSpec(curve));
         return g.generateKeyPair();
     }
@@ -161,7 +162,7 @@ final class CaFixture implements AutoCloseable {
     static byte[] csr(String subject, PublicKey publicKey, PrivateKey signingKey) throws Exception {
         String alg = signingKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
         return new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), publicKey)
-                .build(new JcaContentSignerBuilder(alg).setProvider(new BouncyCastleProvider()).build(signingKey))
+                .build(new JcaContentSignerBuilder(alg).setProvider(BC).build(signingKey))
                 .getEncoded();
     }
 

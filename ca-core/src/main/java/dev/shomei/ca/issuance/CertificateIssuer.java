@@ -26,7 +26,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import dev.shomei.ca.lint.LintException;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -80,14 +88,70 @@ public final class CertificateIssuer {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
     }
 
+    /** One issuance request: an order id (or null: the CSR's digest), the CSR, and the profile to apply. */
+    public record IssueRequest(String requestId, byte[] csr, String profile) {}
+
+    /** What became of one request of a batch: its certificate, or the reason it was refused. */
+    public record Outcome(String requestId, Issued issued, RuntimeException refusal) {
+        public boolean ok() {
+            return issued != null;
+        }
+    }
+
+    /** A request whose CSR and subject passed their checks. */
+    private record Checked(int index, String id, X500Name subject, PublicKey publicKey, String profileName,
+                           CertificateProfile profile) {}
+
     public Issued issue(String requestId, byte[] csrBytes, String profileName) {
-        CertificateProfile profile = config.profile(profileName);
-        // Step 1: the request itself.
-        Set<KeyAlgorithm> allowed = profile.allowedKeys().stream().map(KeyAlgorithm::parse).collect(Collectors.toSet());
-        Csr csr = Csr.parse(csrBytes, allowed);
-        checkSubject(csr.subject(), profile);
-        String id = requestId == null || requestId.isBlank() ? requestIdFor(csr.der()) : requestId;
-        return issueChecked(id, csr.subject(), csr.publicKey(), profileName, profile);
+        Outcome o = issueAll(List.of(new IssueRequest(requestId, csrBytes, profileName))).get(0);
+        if (!o.ok()) {
+            throw o.refusal();
+        }
+        return o.issued();
+    }
+
+    /**
+     * Issues a batch in one database transaction, signing in parallel in the HSM (up to its parallelism).
+     * A refused request (bad CSR, lint finding, request id reused with another key) is reported in its
+     * outcome and does not stop the others; a database failure rolls back the whole batch, so a retry of
+     * the same batch issues each request exactly once.
+     */
+    public List<Outcome> issueAll(List<IssueRequest> requests) {
+        Outcome[] outcomes = new Outcome[requests.size()];
+        // Step 1: check each request; no database, no HSM.
+        List<Checked> checked = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < requests.size(); i++) {
+            IssueRequest r = requests.get(i);
+            try {
+                CertificateProfile profile = config.profile(r.profile());
+                Set<KeyAlgorithm> allowed = profile.allowedKeys().stream().map(KeyAlgorithm::parse).collect(Collectors.toSet());
+                Csr csr = Csr.parse(r.csr(), allowed);
+                checkSubject(csr.subject(), profile);
+                String id = r.requestId() == null || r.requestId().isBlank() ? requestIdFor(csr.der()) : r.requestId();
+                if (!ids.add(id)) {
+                    throw new CaOperationException("request id " + id + " appears more than once in the batch");
+                }
+                checked.add(new Checked(i, id, csr.subject(), csr.publicKey(), r.profile(), profile));
+            } catch (RuntimeException e) {
+                outcomes[i] = new Outcome(r.requestId(), null, e);
+            }
+        }
+        for (Outcome o : issueChecked(checked, requests.size())) {
+            if (o != null) {
+                outcomes[checkedIndex(checked, o)] = o;
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    private static int checkedIndex(List<Checked> checked, Outcome o) {
+        for (Checked c : checked) {
+            if (c.id().equals(o.requestId())) {
+                return c.index();
+            }
+        }
+        throw new IllegalStateException("outcome for unknown request " + o.requestId());
     }
 
     /**
@@ -102,48 +166,115 @@ public final class CertificateIssuer {
                     + " (allowed: " + profile.allowedKeys() + ")");
         }
         checkSubject(subject, profile);
-        return issueChecked(requestId, subject, publicKey, profileName, profile);
+        Outcome o = issueChecked(List.of(new Checked(0, requestId, subject, publicKey, profileName, profile)), 1).get(0);
+        if (!o.ok()) {
+            throw o.refusal();
+        }
+        return o.issued();
     }
 
-    private Issued issueChecked(String id, X500Name subject, PublicKey publicKey, String profileName,
-                                CertificateProfile profile) {
+    /** Steps 2 to 4 for checked requests, in one transaction; retried once if another process raced us. */
+    private List<Outcome> issueChecked(List<Checked> checked, int batchSize) {
+        if (checked.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return issueCheckedOnce(checked);
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                // Another process issued one of these request ids at the same moment: the retry returns its certificate.
+                try {
+                    return issueCheckedOnce(checked);
+                } catch (SQLException again) {
+                    e = again;
+                }
+            }
+            throw new IllegalStateException("the CA database refused the issuance of " + checked.size()
+                    + " request(s) (first: " + checked.get(0).id() + "): " + e.getMessage(), e);
+        }
+    }
 
+    private List<Outcome> issueCheckedOnce(List<Checked> checked) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             try {
                 // Step 2: idempotent by request id.
-                Optional<CertificateRecord> existing = store.byRequestId(c, id);
-                if (existing.isPresent()) {
-                    c.rollback();
-                    return new Issued(sameRequest(existing.get(), publicKey), true);
-                }
-                // Step 3: build, lint, sign, verify.
-                X509Certificate cert = build(subject, publicKey, profile);
-                // Step 4: record and commit together with the audit entry.
-                store.insertCertificate(c, new CertificateRecord(CertificateStore.hex(cert.getSerialNumber()),
-                        issuerLabel, id, profileName, cert.getSubjectX500Principal().getName(),
-                        cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), cert.getEncoded(),
-                        null, null), HexFormat.of().formatHex(sha256(publicKey.getEncoded())));
-                events.certificateIssued(c, id, cert, profileName);
-                c.commit();
-                return new Issued(cert, false);
-            } catch (SQLException e) {
-                c.rollback();
-                if ("23505".equals(e.getSQLState())) {
-                    // Another process issued for the same request id at the same moment: return its certificate.
-                    Optional<CertificateRecord> winner = store.byRequestId(c, id);
-                    c.rollback();
-                    if (winner.isPresent()) {
-                        return new Issued(sameRequest(winner.get(), publicKey), true);
+                Map<String, CertificateRecord> existing = store.byRequestIds(c,
+                        checked.stream().map(Checked::id).toList());
+                List<Outcome> outcomes = new ArrayList<>(checked.size());
+                List<Checked> fresh = new ArrayList<>();
+                for (Checked k : checked) {
+                    CertificateRecord r = existing.get(k.id());
+                    if (r == null) {
+                        fresh.add(k);
+                        continue;
+                    }
+                    try {
+                        outcomes.add(new Outcome(k.id(), new Issued(sameRequest(r, k.publicKey()), true), null));
+                    } catch (CaOperationException e) {
+                        outcomes.add(new Outcome(k.id(), null, e));
                     }
                 }
-                throw e;
-            } catch (RuntimeException e) {
+                // Step 3: build, lint, sign in the HSM (in parallel), verify.
+                List<Outcome> built = buildAll(fresh);
+                // Step 4: record every certificate with its audit entry, and commit once.
+                for (int i = 0; i < fresh.size(); i++) {
+                    Checked k = fresh.get(i);
+                    Outcome o = built.get(i);
+                    outcomes.add(o);
+                    if (!o.ok()) {
+                        continue;
+                    }
+                    X509Certificate cert = o.issued().certificate();
+                    store.insertCertificate(c, new CertificateRecord(CertificateStore.hex(cert.getSerialNumber()),
+                            issuerLabel, k.id(), k.profileName(), cert.getSubjectX500Principal().getName(),
+                            cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), cert.getEncoded(),
+                            null, null), HexFormat.of().formatHex(sha256(k.publicKey().getEncoded())));
+                    events.certificateIssued(c, k.id(), cert, k.profileName());
+                }
+                c.commit();
+                return outcomes;
+            } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            } catch (CertificateException e) {
+                c.rollback();
+                throw new IllegalStateException("a stored certificate cannot be read: " + e.getMessage(), e);
             }
-        } catch (SQLException | CertificateException e) {
-            throw new IllegalStateException("the CA database refused the issuance for request " + id + ": "
-                    + e.getMessage(), e);
+        }
+    }
+
+    private List<Outcome> buildAll(List<Checked> fresh) {
+        if (fresh.size() <= 1) {
+            return fresh.stream().map(this::buildOne).toList();
+        }
+        int threads = Math.min(fresh.size(), config.hsmConfig().parallelism());
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Outcome>> futures = new ArrayList<>();
+            for (Checked k : fresh) {
+                futures.add(pool.submit(() -> buildOne(k)));
+            }
+            List<Outcome> out = new ArrayList<>();
+            for (Future<Outcome> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signing", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Lint findings refuse one request; an HSM failure stops the batch (nothing is committed). */
+    private Outcome buildOne(Checked k) {
+        try {
+            return new Outcome(k.id(), new Issued(build(k.subject(), k.publicKey(), k.profile()), false), null);
+        } catch (LintException | CsrException | CaOperationException e) {
+            return new Outcome(k.id(), null, e);
         }
     }
 

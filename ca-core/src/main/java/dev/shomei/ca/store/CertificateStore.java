@@ -122,13 +122,19 @@ public final class CertificateStore {
         }
     }
 
-    public Optional<CertificateRecord> byRequestId(Connection c, String requestId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS + " WHERE c.request_id = ?")) {
-            ps.setString(1, requestId);
+    /** The certificates already issued for any of these request ids, by request id. */
+    public java.util.Map<String, CertificateRecord> byRequestIds(Connection c, List<String> requestIds) throws SQLException {
+        java.util.Map<String, CertificateRecord> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS + " WHERE c.request_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", requestIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(certRow(rs)) : Optional.empty();
+                while (rs.next()) {
+                    CertificateRecord r = certRow(rs);
+                    out.put(r.requestId(), r);
+                }
             }
         }
+        return out;
     }
 
     /** The most recent certificates first, for an operator's overview. */
