@@ -1,0 +1,132 @@
+package dev.shomei.ocsp.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The presigner's own settings ({@code presigner.yaml}, see ocsp-presigner/README.md). It points at the CA's
+ * {@code ca.yaml}, which it reads but never extends: ca-core refuses unknown settings there.
+ *
+ * <p>Zone: secure. Holds no secrets; the HSM PIN and database password come from the CA configuration's sources.
+ *
+ * @param ca                   path of the CA configuration (relative to this file)
+ * @param responderKey         label of the delegated OCSP responder key ({@code ca delegate --profile ocsp-responder})
+ * @param publicationSignerKey label of the delegated key that signs bundles and CP/CPS PDFs
+ *                             ({@code ca delegate --profile publication-signer})
+ * @param validityHours        thisUpdate → nextUpdate of every response (CP/CPS §4.9.10)
+ * @param chunkSize            responses signed and committed together (one transaction, one audit entry)
+ * @param progressPercent      a progress line on stderr every this many percent of a run
+ * @param cps                  CP/CPS PDFs signed into every bundle (relative to this file)
+ */
+public record PresignerConfig(
+        String ca,
+        String responderKey,
+        String publicationSignerKey,
+        Integer validityHours,
+        Integer chunkSize,
+        Integer progressPercent,
+        List<String> cps,
+        Path baseDirectory) {
+
+    /**
+     * CA/Browser Forum Baseline Requirements §4.9.10: an OCSP response is valid for at least eight hours and
+     * at most ten days; RFC 5019 §6 asks for a validity long enough for caches to help.
+     */
+    public static final int MIN_VALIDITY_HOURS = 8;
+    public static final int MAX_VALIDITY_HOURS = 240;
+
+    public static PresignerConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("presigner configuration " + file.toAbsolutePath() + " not found; give one"
+                    + " with --config (format: ocsp-presigner/README.md)");
+        }
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+        PresignerConfig raw;
+        try {
+            raw = yaml.readValue(Files.readString(file), PresignerConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "'; known settings: "
+                    + e.getKnownPropertyIds());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read presigner configuration " + file + ": " + e.getMessage());
+        }
+        if (raw == null) {
+            throw new ConfigException(file + " is empty; it needs at least 'ca' and 'responderKey'");
+        }
+        PresignerConfig c = new PresignerConfig(raw.ca, raw.responderKey, raw.publicationSignerKey, raw.validityHours,
+                raw.chunkSize, raw.progressPercent, raw.cps == null ? List.of() : List.copyOf(raw.cps),
+                file.toAbsolutePath().getParent());
+        c.check(file);
+        return c;
+    }
+
+    private void check(Path file) {
+        if (ca == null || ca.isBlank()) {
+            throw new ConfigException(file + ": setting 'ca' is missing; give the path of the CA's ca.yaml");
+        }
+        if (responderKey == null || responderKey.isBlank()) {
+            throw new ConfigException(file + ": setting 'responderKey' is missing; give the label of the responder key"
+                    + " made with 'ca delegate --profile ocsp-responder'");
+        }
+        if (validityHours == null) {
+            throw new ConfigException(file + ": setting 'validityHours' is missing; give the hours from thisUpdate to"
+                    + " nextUpdate, between " + MIN_VALIDITY_HOURS + " and " + MAX_VALIDITY_HOURS);
+        }
+        if (validityHours < MIN_VALIDITY_HOURS || validityHours > MAX_VALIDITY_HOURS) {
+            throw new ConfigException(file + ": validityHours " + validityHours + " is outside " + MIN_VALIDITY_HOURS
+                    + ".." + MAX_VALIDITY_HOURS + " (an OCSP response must be valid for at least 8 hours and at most"
+                    + " 10 days, CA/B Forum BR §4.9.10); set validityHours between " + MIN_VALIDITY_HOURS + " and "
+                    + MAX_VALIDITY_HOURS);
+        }
+        if (chunkSize != null && (chunkSize < 1 || chunkSize > 10_000)) {
+            throw new ConfigException(file + ": chunkSize " + chunkSize + " is outside 1..10000; leave it out for 1000");
+        }
+        if (progressPercent != null && (progressPercent < 1 || progressPercent > 100)) {
+            throw new ConfigException(file + ": progressPercent " + progressPercent + " is outside 1..100");
+        }
+    }
+
+    public CaConfig caConfig() {
+        return CaConfig.load(resolve(ca));
+    }
+
+    public Path resolve(String path) {
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : baseDirectory.resolve(p).normalize();
+    }
+
+    public Duration validity() {
+        return Duration.ofHours(validityHours);
+    }
+
+    public int chunkSizeOrDefault() {
+        return chunkSize == null ? 1000 : chunkSize;
+    }
+
+    public int progressPercentOrDefault() {
+        return progressPercent == null ? 5 : progressPercent;
+    }
+
+    public List<Path> cpsFiles() {
+        return cps.stream().map(this::resolve).toList();
+    }
+
+    /** The label of the publication signer key, or a configuration error naming the setting. */
+    public String publicationSignerKeyOrFail() {
+        if (publicationSignerKey == null || publicationSignerKey.isBlank()) {
+            throw new ConfigException("setting 'publicationSignerKey' is missing from the presigner configuration;"
+                    + " give the label of a key made with 'ca delegate --profile publication-signer'");
+        }
+        return publicationSignerKey;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.shomei.ocsp.presign;
+
+import java.math.BigInteger;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The presigner's SQL: which certificates are due for a response, recording signed responses, counts.
+ * Reads the CA's {@code certificate} and {@code revocation} tables; writes only {@code ocsp_response}.
+ *
+ * <p>Zone: secure. Touches the CA database through the connections it is given; no key material.
+ */
+public final class OcspResponseStore {
+
+    /** One certificate that needs a (new) response: the serial and, if revoked, when and why. */
+    public record Due(BigInteger serial, Instant revokedAt, int reason) {}
+
+    /** Counts for {@code status}: over unexpired certificates of one issuer. */
+    public record Counts(long certificates, long good, long revoked, long missing, long due, long lapsed) {}
+
+    // A certificate of this issuer that has not expired needs a response when it has none, when its response
+    // is past half its validity (CA/B Forum BR §4.9.10; RFC 5019 §6: refresh well before nextUpdate), when it
+    // was revoked after its response was signed (status still good), or when another responder signed it.
+    private static final String DUE_FROM = " FROM certificate c"
+            + " LEFT JOIN revocation r ON r.serial = c.serial"
+            + " LEFT JOIN ocsp_response o ON o.serial = c.serial"
+            + " WHERE c.issuer_label = ? AND c.not_after > ?";
+    private static final String DUE_WHEN = "(o.serial IS NULL OR o.refresh_after <= ?"
+            + " OR (r.serial IS NOT NULL AND o.status = 'good') OR o.responder_serial <> ?)";
+
+    // One round trip per chunk. A concurrent older write never replaces a newer response, nor revoked by good.
+    private static final String UPSERT = "INSERT INTO ocsp_response (serial, issuer_label, responder_serial, status,"
+            + " this_update, next_update, refresh_after, produced_at, signed_seq, der, sha256)"
+            + " SELECT u.serial, ?, ?, u.status, ?, ?, ?, ?, nextval('ocsp_signed_seq'), u.der, u.sha256"
+            + " FROM unnest(?::text[], ?::text[], ?::bytea[], ?::text[]) AS u(serial, status, der, sha256)"
+            + " ON CONFLICT (serial) DO UPDATE SET issuer_label = EXCLUDED.issuer_label,"
+            + " responder_serial = EXCLUDED.responder_serial, status = EXCLUDED.status,"
+            + " this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,"
+            + " refresh_after = EXCLUDED.refresh_after, produced_at = EXCLUDED.produced_at,"
+            + " signed_seq = EXCLUDED.signed_seq, der = EXCLUDED.der, sha256 = EXCLUDED.sha256"
+            + " WHERE ocsp_response.this_update <= EXCLUDED.this_update"
+            + " AND NOT (ocsp_response.status = 'revoked' AND EXCLUDED.status = 'good')";
+
+    private final String issuerLabel;
+    private final String responderSerial;
+
+    public OcspResponseStore(String issuerLabel, String responderSerial) {
+        this.issuerLabel = issuerLabel;
+        this.responderSerial = responderSerial;
+    }
+
+    /** Creates or updates the presigner's tables; the CA's migrations must have run (they have, once the CA is open). */
+    public static void migrate(DataSource ds) {
+        Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:db/ocsp")
+                .table("ocsp_schema_history")
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load()
+                .migrate();
+    }
+
+    public long countDue(Connection c, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*)" + DUE_FROM + " AND " + DUE_WHEN)) {
+            bindDue(ps, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Streams the due certificates through a server-side cursor (autocommit must be off), so that a million
+     * rows never sit in memory at once.
+     */
+    public void streamDue(Connection c, Instant now, Consumer<Due> sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.serial, r.revoked_at, r.reason" + DUE_FROM
+                + " AND " + DUE_WHEN)) {
+            ps.setFetchSize(5_000);
+            bindDue(ps, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Timestamp revokedAt = rs.getTimestamp(2);
+                    sink.accept(new Due(new BigInteger(rs.getString(1), 16),
+                            revokedAt == null ? null : revokedAt.toInstant(), rs.getInt(3)));
+                }
+            }
+        }
+    }
+
+    private void bindDue(PreparedStatement ps, Instant now) throws SQLException {
+        ps.setString(1, issuerLabel);
+        ps.setTimestamp(2, Timestamp.from(now));
+        ps.setTimestamp(3, Timestamp.from(now));
+        ps.setString(4, responderSerial);
+    }
+
+    /** Records one signed chunk (in the caller's transaction). Returns the rows written. */
+    public int record(Connection tx, SignedChunk chunk) throws SQLException {
+        try (PreparedStatement ps = tx.prepareStatement(UPSERT)) {
+            ps.setString(1, issuerLabel);
+            ps.setString(2, responderSerial);
+            ps.setTimestamp(3, Timestamp.from(chunk.thisUpdate()));
+            ps.setTimestamp(4, Timestamp.from(chunk.nextUpdate()));
+            ps.setTimestamp(5, Timestamp.from(chunk.refreshAfter()));
+            ps.setTimestamp(6, Timestamp.from(chunk.thisUpdate()));
+            Array serials = tx.createArrayOf("text", chunk.serials());
+            Array statuses = tx.createArrayOf("text", chunk.statuses());
+            Array ders = tx.createArrayOf("bytea", chunk.ders());
+            Array digests = tx.createArrayOf("text", chunk.sha256s());
+            ps.setArray(7, serials);
+            ps.setArray(8, statuses);
+            ps.setArray(9, ders);
+            ps.setArray(10, digests);
+            return ps.executeUpdate();
+        }
+    }
+
+    public Counts counts(Connection c, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*),"
+                + " count(*) FILTER (WHERE o.status = 'good'),"
+                + " count(*) FILTER (WHERE o.status = 'revoked'),"
+                + " count(*) FILTER (WHERE o.serial IS NULL),"
+                + " count(*) FILTER (WHERE " + DUE_WHEN + "),"
+                + " count(*) FILTER (WHERE o.next_update <= ?)" + DUE_FROM)) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, responderSerial);
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setString(4, issuerLabel);
+            ps.setTimestamp(5, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6));
+            }
+        }
+    }
+}

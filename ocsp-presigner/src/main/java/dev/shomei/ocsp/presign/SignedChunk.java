@@ -1,0 +1,36 @@
+package dev.shomei.ocsp.presign;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Responses signed together: same thisUpdate/nextUpdate, recorded in one transaction with one audit entry.
+ * Parallel arrays, so that the chunk binds straight to the SQL arrays of {@link OcspResponseStore#record}.
+ */
+public record SignedChunk(String[] serials, String[] statuses, byte[][] ders, String[] sha256s,
+                          Instant thisUpdate, Instant nextUpdate, Instant refreshAfter) {
+
+    public int size() {
+        return serials.length;
+    }
+
+    public int revoked() {
+        int n = 0;
+        for (String s : statuses) {
+            if (s.equals("revoked")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** What the audit entry hashes: one line per response, so every response signed is covered by the log. */
+    public byte[] auditDetail() {
+        StringBuilder sb = new StringBuilder(size() * 110);
+        sb.append("thisUpdate=").append(thisUpdate).append(" nextUpdate=").append(nextUpdate).append('\n');
+        for (int i = 0; i < serials.length; i++) {
+            sb.append(serials[i]).append(' ').append(statuses[i]).append(' ').append(sha256s[i]).append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

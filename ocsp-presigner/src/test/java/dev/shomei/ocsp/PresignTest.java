@@ -1,0 +1,174 @@
+package dev.shomei.ocsp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shomei.audit.AuditVerifier;
+import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.ocsp.config.PresignerConfig;
+import dev.shomei.ocsp.presign.OcspPresigner;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.SingleResp;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Pre-signed OCSP responses (RFC 6960, RFC 5019 profile) from a delegated responder key in SoftHSM2. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PresignTest {
+
+    PresignerFixture f;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        f = PresignerFixture.create("presign");
+    }
+
+    @AfterAll
+    void tearDown() {
+        f.close();
+    }
+
+    @Test
+    void signsEveryUnexpiredCertificateGoodOrRevokedVerifiedByBouncyCastleAndOpenssl() throws Exception {
+        List<X509Certificate> certs = f.issue(3);
+        f.revoke(certs.get(1), RevocationReason.KEY_COMPROMISE);
+        f.revoke(certs.get(2), RevocationReason.UNSPECIFIED);
+        long issued = f.count("SELECT count(*) FROM certificate WHERE issuer_label = 'issuing-test'");
+        OcspPresigner p = f.presigner();
+        long before = f.count("SELECT count(*) FROM ocsp_response");
+
+        OcspPresigner.Result r = p.run();
+
+        assertThat(r.signed()).isEqualTo(issued - before);
+        assertThat(f.count("SELECT count(*) FROM ocsp_response")).isEqualTo(issued);
+        X509Certificate responder = f.responderCert();
+        assertThat(responder.getExtensionValue(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck.getId()))
+                .as("responder certificate carries id-pkix-ocsp-nocheck").isNotNull();
+
+        // Good: signature by the responder, byKey responder id, the responder cert in certs, no nonce.
+        BasicOCSPResp good = basic(f.storedResponse(certs.get(0).getSerialNumber()));
+        assertThat(good.isSignatureValid(new JcaContentVerifierProviderBuilder().build(responder))).isTrue();
+        byte[] keyHash = java.security.MessageDigest.getInstance("SHA-1").digest(
+                SubjectPublicKeyInfo.getInstance(responder.getPublicKey().getEncoded()).getPublicKeyData().getBytes());
+        assertThat(good.getResponderId().toASN1Primitive().getKeyHash()).isEqualTo(keyHash);
+        assertThat(good.getCerts()).extracting(h -> h.getSerialNumber()).containsExactly(responder.getSerialNumber());
+        assertThat(good.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce)).isNull();
+        SingleResp single = good.getResponses()[0];
+        assertThat(single.getCertStatus()).isNull(); // null is good in BC
+        assertThat(single.getCertID().getSerialNumber()).isEqualTo(certs.get(0).getSerialNumber());
+        assertThat(single.getCertID().matchesIssuer(new JcaX509CertificateHolder(f.issuingCert()),
+                new JcaDigestCalculatorProviderBuilder().build())).isTrue();
+        assertThat(Duration.between(single.getThisUpdate().toInstant(), single.getNextUpdate().toInstant()))
+                .isEqualTo(Duration.ofHours(96));
+        assertThat(single.getThisUpdate().toInstant()).isEqualTo(f.clock.instant());
+
+        // Revoked with time and reason; unspecified has no reason (RFC 5280 §5.3.1).
+        RevokedStatus revoked = (RevokedStatus) basic(f.storedResponse(certs.get(1).getSerialNumber())).getResponses()[0].getCertStatus();
+        assertThat(revoked.hasRevocationReason()).isTrue();
+        assertThat(revoked.getRevocationReason()).isEqualTo(CRLReason.keyCompromise);
+        RevokedStatus unspecified = (RevokedStatus) basic(f.storedResponse(certs.get(2).getSerialNumber())).getResponses()[0].getCertStatus();
+        assertThat(unspecified.hasRevocationReason()).isFalse();
+
+        // openssl: verifies the response against the CA chain (trusting the delegated responder via the issuer).
+        Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing.pem"), f.issuingCert());
+        Path chain = PresignerFixture.writePem(f.dir.resolve("chain.pem"), f.rootCert(), f.issuingCert());
+        for (int i = 0; i < 2; i++) {
+            X509Certificate c = certs.get(i);
+            Path der = f.dir.resolve("resp-" + i + ".der");
+            Files.write(der, f.storedResponse(c.getSerialNumber()));
+            PresignerFixture.Run run = PresignerFixture.run(f.dir, "openssl", "ocsp", "-respin", der.toString(),
+                    "-issuer", issuing.toString(), "-CAfile", chain.toString(), "-serial",
+                    "0x" + c.getSerialNumber().toString(16), "-resp_text");
+            assertThat(run.output()).contains("Response verify OK").contains("OCSP No Check");
+            if (i == 0) {
+                assertThat(run.output()).containsPattern("0x[0-9A-Fa-f]+: good");
+            } else {
+                assertThat(run.output()).containsPattern("0x[0-9A-Fa-f]+: revoked").contains("Reason: keyCompromise");
+            }
+        }
+    }
+
+    @Test
+    void rerunSignsNothingThenOnlyTheRevokedSerialThenEverythingAtHalfValidity() throws Exception {
+        List<X509Certificate> certs = f.issue(2);
+        OcspPresigner p = f.presigner();
+        p.run();
+        long total = f.count("SELECT count(*) FROM ocsp_response");
+
+        assertThat(p.run().signed()).as("nothing due right after a run").isZero();
+
+        f.revoke(certs.get(0), RevocationReason.SUPERSEDED);
+        OcspPresigner.Result afterRevocation = p.run();
+        assertThat(afterRevocation.signed()).isEqualTo(1);
+        assertThat(afterRevocation.revoked()).isEqualTo(1);
+        RevokedStatus st = (RevokedStatus) basic(f.storedResponse(certs.get(0).getSerialNumber())).getResponses()[0].getCertStatus();
+        assertThat(st.getRevocationReason()).isEqualTo(CRLReason.superseded);
+
+        // 96 h validity: due after 48 h (half), not a second before.
+        f.clock.advance(Duration.ofHours(48).minusSeconds(1));
+        assertThat(p.run().signed()).isZero();
+        f.clock.advance(Duration.ofSeconds(1));
+        assertThat(p.run().signed()).isEqualTo(total);
+        assertThat(basic(f.storedResponse(certs.get(1).getSerialNumber())).getResponses()[0].getThisUpdate().toInstant())
+                .isEqualTo(f.clock.instant());
+        assertThat(p.store()).isNotNull();
+
+        // Every response signed is in the audit log, which still verifies (chain, tree, checkpoints).
+        assertThat(f.count("SELECT count(*) FROM audit_entry WHERE action = 'ocsp.presign-run'")).isGreaterThanOrEqualTo(5);
+        try (Connection c = f.db.connect()) {
+            assertThat(new AuditVerifier(List.of(f.issuingCert().getPublicKey())).verify(c).ok()).isTrue();
+        }
+    }
+
+    @Test
+    void validityOutsideEightHoursToTenDaysIsRefusedByName() throws Exception {
+        for (int hours : new int[] {2, 264}) {
+            Path file = PresignerFixture.writePresignerYaml(f.dir, hours);
+            assertThatThrownBy(() -> PresignerConfig.load(file)).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("validityHours " + hours + " is outside 8..240")
+                    .hasMessageContaining("set validityHours between 8 and 240");
+        }
+        assertThat(PresignerConfig.load(PresignerFixture.writePresignerYaml(f.dir, 8)).validity()).isEqualTo(Duration.ofHours(8));
+        assertThat(PresignerConfig.load(PresignerFixture.writePresignerYaml(f.dir, 240)).validity()).isEqualTo(Duration.ofDays(10));
+    }
+
+    @Test
+    void aKeyWithoutOcspSigningIsRefusedAsResponder() {
+        assertThatThrownBy(() -> dev.shomei.ocsp.presign.OcspPresigner.forCa(f.ca, PresignerFixture.PUBLISHER,
+                new OcspPresigner.Settings(Duration.ofHours(24), 10, 5, System.err), null, f.clock))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("lacks id-kp-OCSPSigning");
+        assertThatThrownBy(() -> dev.shomei.ocsp.presign.OcspPresigner.forCa(f.ca, "no-such-key",
+                new OcspPresigner.Settings(Duration.ofHours(24), 10, 5, System.err), null, f.clock))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("holds no key labelled 'no-such-key'");
+    }
+
+    static BasicOCSPResp basic(byte[] der) throws Exception {
+        assertThat(der).as("a stored response").isNotNull();
+        OCSPResp resp = new OCSPResp(der);
+        assertThat(resp.getStatus()).isEqualTo(OCSPResp.SUCCESSFUL);
+        return (BasicOCSPResp) resp.getResponseObject();
+    }
+
+    static BigInteger serialOf(X509Certificate c) {
+        return c.getSerialNumber();
+    }
+}
