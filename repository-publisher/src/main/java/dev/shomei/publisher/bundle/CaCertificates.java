@@ -65,6 +65,9 @@ public final class CaCertificates {
     public static CaCertificates load(List<Path> files) throws IOException {
         List<X509Certificate> certs = new ArrayList<>();
         for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("CA certificate file " + f + " does not exist; check --ca-cert");
+            }
             byte[] bytes = Files.readAllBytes(f);
             try {
                 Collection<? extends java.security.cert.Certificate> read =

@@ -8,7 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -71,13 +73,15 @@ public final class S3Origin implements Origin {
         this.prefix = prefix == null || prefix.isEmpty() || prefix.endsWith("/") ? nullToEmpty(prefix) : prefix + "/";
     }
 
-    /** A client for an S3-compatible endpoint with path-style access; credentials from AWS_ACCESS_KEY_ID etc. */
+    /** A client for an S3-compatible endpoint with path-style access; credentials from AWS_ACCESS_KEY_ID /
+     * AWS_SECRET_ACCESS_KEY (or the aws.accessKeyId / aws.secretAccessKey system properties). */
     public static S3Client client(URI endpoint, String region) {
         return S3Client.builder()
                 .endpointOverride(endpoint)
                 .region(Region.of(region))
                 .forcePathStyle(true)
-                .credentialsProvider(EnvironmentVariableCredentialsProvider.create())
+                .credentialsProvider(AwsCredentialsProviderChain.of(
+                        EnvironmentVariableCredentialsProvider.create(), SystemPropertyCredentialsProvider.create()))
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 // Many S3-compatible stores do not implement the SDK's default trailing CRC checksums; the
                 // publisher compares SHA-256 on read-back itself.

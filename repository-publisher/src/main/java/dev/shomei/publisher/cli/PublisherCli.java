@@ -1,0 +1,247 @@
+package dev.shomei.publisher.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.shomei.publisher.Publisher;
+import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.PublicationBundle;
+import dev.shomei.publisher.bundle.Refusal;
+import dev.shomei.publisher.bundle.Verification;
+import dev.shomei.publisher.bundle.VerifiedArtifact;
+import dev.shomei.publisher.edge.RepositoryEdge;
+import dev.shomei.publisher.origin.FileSystemOrigin;
+import dev.shomei.publisher.origin.LiveManifest;
+import dev.shomei.publisher.origin.Origin;
+import dev.shomei.publisher.origin.S3Origin;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The {@code publisher} command: {@code verify}, {@code publish} and {@code edge}.
+ *
+ * <p>Online zone. Holds no private key. Reads the bundle and the configured CA certificates; writes only to the
+ * origin given on the command line; {@code edge} listens on the given address.
+ *
+ * <p>Exit codes: 0 done, 1 refused (each reason printed with its artifact path), 2 configuration or usage
+ * error, 3 I/O failure (origin or bundle unreadable, publication interrupted: the message says what is live).
+ */
+@Command(name = "publisher", mixinStandardHelpOptions = true,
+        description = "Verifies publication bundles, pushes them to the CDN origin, and serves the repository with a keyless OCSP edge.",
+        subcommands = {PublisherCli.Verify.class, PublisherCli.Publish.class, PublisherCli.Edge.class})
+public final class PublisherCli {
+
+    public static final int OK = 0;
+    public static final int REFUSED = 1;
+    public static final int CONFIG = 2;
+    public static final int IO_FAILURE = 3;
+
+    private final Clock clock;
+
+    PublisherCli(Clock clock) {
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Clock.systemUTC(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    public static int run(Clock clock, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new PublisherCli(clock), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == Verify.class) {
+                    return cls.cast(new Verify(clock));
+                }
+                if (cls == Publish.class) {
+                    return cls.cast(new Publish(clock));
+                }
+                if (cls == Edge.class) {
+                    return cls.cast(new Edge(clock));
+                }
+                return CommandLine.defaultFactory().create(cls);
+            }
+        });
+        cl.setOut(out).setErr(err);
+        cl.setExitCodeExceptionMapper(e -> e instanceof IOException || e instanceof SdkException ? IO_FAILURE : CONFIG);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IOException || e instanceof SdkException) {
+                err.println("error: " + e.getMessage());
+                return IO_FAILURE;
+            }
+            if (e instanceof IllegalArgumentException) {
+                err.println("configuration error: " + e.getMessage());
+                return CONFIG;
+            }
+            throw e;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** Options every subcommand shares. */
+    static class CaOptions {
+        @Option(names = "--ca-cert", required = true, paramLabel = "FILE",
+                description = "A configured CA certificate (PEM or DER): the issuing CA and the root. Repeat for each.")
+        List<Path> caCerts;
+
+        @Option(names = "--max-age-cap", defaultValue = "PT1H", paramLabel = "DURATION",
+                description = "Upper bound of Cache-Control max-age (ISO-8601, default ${DEFAULT-VALUE}); max-age never passes nextUpdate.")
+        Duration maxAgeCap;
+
+        CaCertificates cas() throws IOException {
+            return CaCertificates.load(caCerts);
+        }
+    }
+
+    /** Where to publish: a directory or an S3 bucket. */
+    static class OriginOptions {
+        @Option(names = "--origin-dir", paramLabel = "DIR", description = "Filesystem origin: serve DIR/current.")
+        Path originDir;
+        @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (path-style access).")
+        URI s3Endpoint;
+        @Option(names = "--s3-bucket", paramLabel = "BUCKET")
+        String s3Bucket;
+        @Option(names = "--s3-prefix", paramLabel = "PREFIX", defaultValue = "")
+        String s3Prefix;
+        @Option(names = "--s3-region", paramLabel = "REGION", defaultValue = "us-east-1")
+        String s3Region;
+
+        boolean given() {
+            return originDir != null || s3Endpoint != null || s3Bucket != null;
+        }
+
+        Origin open() {
+            if (originDir != null && (s3Endpoint != null || s3Bucket != null)) {
+                throw new IllegalArgumentException("give either --origin-dir or --s3-endpoint/--s3-bucket, not both");
+            }
+            if (originDir != null) {
+                return new FileSystemOrigin(originDir);
+            }
+            if (s3Endpoint == null || s3Bucket == null) {
+                throw new IllegalArgumentException("an S3 origin needs both --s3-endpoint and --s3-bucket (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
+            }
+            S3Client client = S3Origin.client(s3Endpoint, s3Region);
+            return new S3Origin(client, s3Bucket, s3Prefix);
+        }
+    }
+
+    static void report(Verification v, Path bundle, PrintWriter out, PrintWriter err) {
+        if (!v.accepted()) {
+            err.println("REFUSED " + bundle + ": " + v.refusals().size() + " reason(s); nothing was published");
+            for (Refusal r : v.refusals()) {
+                err.println("  " + r);
+            }
+            return;
+        }
+        long ocsp = v.artifacts().stream().filter(a -> a.kind().label().equals("ocsp")).count();
+        out.println("bundle " + v.manifest().bundleId() + ": " + v.artifacts().size() + " artifacts verified ("
+                + ocsp + " OCSP responses)");
+        for (VerifiedArtifact a : v.artifacts()) {
+            if (a.crlNumber() != null) {
+                out.println("  " + a.path() + ": CRL number " + a.crlNumber() + ", nextUpdate " + a.nextUpdate());
+            }
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check a bundle without publishing it (against the live origin if one is given).")
+    static final class Verify implements Callable<Integer> {
+        private final Clock clock;
+        @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
+        @CommandLine.Mixin CaOptions ca = new CaOptions();
+        @CommandLine.ArgGroup(exclusive = false) OriginOptions origin;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        Verify(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            CaCertificates cas = ca.cas();
+            PublicationBundle b = PublicationBundle.read(bundle);
+            Verification v;
+            if (origin != null && origin.given()) {
+                v = new Publisher(cas, origin.open(), clock, ca.maxAgeCap).check(b);
+            } else {
+                v = new dev.shomei.publisher.bundle.BundleVerifier(cas, clock).verify(b, LiveManifest.empty());
+            }
+            report(v, bundle, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return v.accepted() ? OK : REFUSED;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = "Verify a bundle and push it to the origin: objects staged and read back, then switched live, manifest last.")
+    static final class Publish implements Callable<Integer> {
+        private final Clock clock;
+        @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
+        @CommandLine.Mixin CaOptions ca = new CaOptions();
+        @CommandLine.ArgGroup(exclusive = false, multiplicity = "1") OriginOptions origin;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        Publish(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            CaCertificates cas = ca.cas();
+            Origin o = origin.open();
+            Verification v = new Publisher(cas, o, clock, ca.maxAgeCap).publish(PublicationBundle.read(bundle));
+            PrintWriter out = spec.commandLine().getOut();
+            report(v, bundle, out, spec.commandLine().getErr());
+            if (v.accepted()) {
+                out.println("published to " + o.describe());
+            }
+            return v.accepted() ? OK : REFUSED;
+        }
+    }
+
+    @Command(name = "edge", mixinStandardHelpOptions = true,
+            description = "Serve a filesystem origin over HTTP with the keyless OCSP edge at /ocsp (RFC 6960 POST and GET).")
+    static final class Edge implements Callable<Integer> {
+        private final Clock clock;
+        @Option(names = "--origin-dir", required = true, paramLabel = "DIR") Path originDir;
+        @CommandLine.Mixin CaOptions ca = new CaOptions();
+        @Option(names = "--port", defaultValue = "8180") int port;
+        @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS") String bind;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        Edge(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            CaCertificates cas = ca.cas();
+            RepositoryEdge edge = RepositoryEdge.start(new FileSystemOrigin(originDir), cas, new InetSocketAddress(bind, port),
+                    clock, ca.maxAgeCap);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                edge.close();
+                stopped.countDown();
+            }));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("edge serving " + originDir.toAbsolutePath().resolve("current") + " at " + edge.uri()
+                    + " (OCSP: " + edge.uri().resolve("ocsp") + ")");
+            out.flush();
+            stopped.await();
+            return OK;
+        }
+    }
+}
