@@ -15,28 +15,13 @@ CREATE FUNCTION audit_append(
     LANGUAGE plpgsql AS $$
 DECLARE
     h audit_head%ROWTYPE;
+    v_event bytea;
 BEGIN
-    -- Step 1: lock the head; this waits for any other uncommitted append.
-    SELECT * INTO h FROM audit_head WHERE id = 1 FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'audit_head has no row: the audit schema is not migrated';
-    END IF;
-    o_head_origin := h.origin;
-    IF h.origin IS NOT NULL AND h.origin <> p_origin THEN
-        RETURN; -- the caller reports the mismatch by name
-    END IF;
-    -- Step 2: the entry's number, time and link.
-    o_seq := h.seq + 1;
-    o_logged_at := clock_timestamp();
-    o_prev_hash := h.entry_hash;
-    -- Step 3: entry hash = RFC 9162 leaf hash, SHA-256(0x00 || canonical encoding v1). Written as one
-    -- expression, without helper SQL functions: convert_to is STABLE, so such helpers are not inlined
-    -- and each call would cost a full function invocation.
-    o_entry_hash := sha256('\x00'::bytea
-        || '\x01'::bytea
-        || int8send(o_seq)
-        || int8send(round(extract(epoch FROM o_logged_at) * 1000000)::bigint)
-        || CASE p_actor_kind WHEN 'PERSON' THEN '\x01'::bytea ELSE '\x02'::bytea END
+    -- Step 1: encode the event part (actor kind .. detail SHA-256) before taking the lock: the lock is
+    -- held until the caller commits, so work done after it delays every other writer.
+    -- One expression, without helper SQL functions: convert_to is STABLE, so helpers would not be
+    -- inlined and each call would cost a full function invocation.
+    v_event := CASE p_actor_kind WHEN 'PERSON' THEN '\x01'::bytea ELSE '\x02'::bytea END
         || int4send(octet_length(convert_to(p_actor_id, 'UTF8'))) || convert_to(p_actor_id, 'UTF8')
         || CASE WHEN p_actor_authentication IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea
                 || int4send(octet_length(convert_to(p_actor_authentication, 'UTF8')))
@@ -49,7 +34,25 @@ BEGIN
                 || int4send(octet_length(convert_to(p_policy_digest, 'UTF8'))) || convert_to(p_policy_digest, 'UTF8') END
         || int4send(octet_length(convert_to(p_action, 'UTF8'))) || convert_to(p_action, 'UTF8')
         || int4send(octet_length(convert_to(p_subject, 'UTF8'))) || convert_to(p_subject, 'UTF8')
-        || int4send(octet_length(p_detail_sha256)) || p_detail_sha256
+        || int4send(octet_length(p_detail_sha256)) || p_detail_sha256;
+    -- Step 2: lock the head; this waits for any other uncommitted append.
+    SELECT * INTO h FROM audit_head WHERE id = 1 FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'audit_head has no row: the audit schema is not migrated';
+    END IF;
+    o_head_origin := h.origin;
+    IF h.origin IS NOT NULL AND h.origin <> p_origin THEN
+        RETURN; -- the caller reports the mismatch by name
+    END IF;
+    -- Step 3: the entry's number, time and link, and its hash: the RFC 9162 leaf hash
+    -- SHA-256(0x00 || encoding v1), where encoding v1 = 0x01 || seq || time || event part || prev hash.
+    o_seq := h.seq + 1;
+    o_logged_at := clock_timestamp();
+    o_prev_hash := h.entry_hash;
+    o_entry_hash := sha256('\x0001'::bytea
+        || int8send(o_seq)
+        || int8send(round(extract(epoch FROM o_logged_at) * 1000000)::bigint)
+        || v_event
         || int4send(octet_length(o_prev_hash)) || o_prev_hash);
     -- Step 4: store the entry and advance the head.
     INSERT INTO audit_entry (seq, logged_at, actor_kind, actor_id, actor_authentication, actor_version, policy_id,

@@ -88,11 +88,16 @@ public record AuditEntry(long seq, Instant time, AuditEvent event, byte[] prevHa
     }
 
     public static byte[] encode(long seq, Instant time, AuditEvent event, byte[] prevHash) {
+        return encode(seq, time, encodeEvent(event), prevHash);
+    }
+
+    /**
+     * The part of the encoding that depends only on the event (actor kind through detail SHA-256), so an
+     * appender can prepare it before it takes the head lock.
+     */
+    static byte[] encodeEvent(AuditEvent event) {
         Actor a = event.actor();
         Writer w = new Writer();
-        w.u8(ENCODING_VERSION);
-        w.u64(seq);
-        w.u64(micros(time));
         w.u8(a.kind() == Actor.Kind.PERSON ? 0x01 : 0x02);
         w.str("actor id", a.id());
         w.opt("actor authentication", a.authentication());
@@ -102,8 +107,22 @@ public record AuditEntry(long seq, Instant time, AuditEvent event, byte[] prevHa
         w.str("action", event.action());
         w.str("subject", event.subject());
         w.bin(event.detailSha256());
+        return w.out.toByteArray();
+    }
+
+    static byte[] encode(long seq, Instant time, byte[] encodedEvent, byte[] prevHash) {
+        Writer w = new Writer();
+        w.u8(ENCODING_VERSION);
+        w.u64(seq);
+        w.u64(micros(time));
+        w.out.writeBytes(encodedEvent);
         w.bin(prevHash);
         return w.out.toByteArray();
+    }
+
+    /** The entry hash of an entry whose event part was encoded in advance ({@link #encodeEvent}). */
+    static byte[] hash(long seq, Instant time, byte[] encodedEvent, byte[] prevHash) {
+        return MerkleTree.leafHash(encode(seq, time, encodedEvent, prevHash));
     }
 
     static long micros(Instant t) {

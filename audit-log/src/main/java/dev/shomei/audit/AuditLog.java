@@ -55,7 +55,9 @@ public final class AuditLog {
                 throw new AuditException("AuditLog.append needs the caller's transaction, but the connection is in"
                         + " autocommit mode: call setAutoCommit(false) and commit after appending");
             }
-            // Step 1: lock the head, number, hash and store the entry, in the database (one round trip).
+            // Step 1: encode the event before the head is locked: everything after the lock delays every writer.
+            byte[] encodedEvent = AuditEntry.encodeEvent(event);
+            // Step 2: lock the head, number, hash and store the entry, in the database (one round trip).
             Actor a = event.actor();
             long seq;
             Instant time;
@@ -85,11 +87,11 @@ public final class AuditLog {
                     entryHash = rs.getBytes(4);
                 }
             }
-            // Step 2: re-hash in Java, the verifier's encoding; a disagreement would make the entry unverifiable.
-            AuditEntry entry = AuditEntry.create(seq, time, event, prevHash);
-            if (!MessageDigest.isEqual(entry.entryHash(), entryHash)) {
+            // Step 3: re-hash in Java, the verifier's encoding; a disagreement would make the entry unverifiable.
+            byte[] expected = AuditEntry.hash(seq, time, encodedEvent, prevHash);
+            if (!MessageDigest.isEqual(expected, entryHash)) {
                 throw new AuditException("entry " + seq + ": the database computed entry hash " + hex(entryHash)
-                        + " but the canonical encoding gives " + hex(entry.entryHash())
+                        + " but the canonical encoding gives " + hex(expected)
                         + "; roll back and report this (audit_append and AuditEntry.encode disagree)");
             }
             return seq;
