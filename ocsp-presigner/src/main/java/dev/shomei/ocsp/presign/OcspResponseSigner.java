@@ -54,16 +54,13 @@ public final class OcspResponseSigner {
         this.responder = responder;
         try {
             // RFC 6960 §4.2.2.3 / RFC 5019 §2.2.3: ResponderID byKey, the SHA-1 of the responder's key BIT STRING.
-            SubjectPublicKeyInfo responderKey = SubjectPublicKeyInfo.getInstance(responder.publicKey().getEncoded());
-            this.responderId = new RespID(new ResponderID(new DEROctetString(
-                    sha1(responderKey.getPublicKeyData().getBytes()))));
+            this.responderId = new RespID(new ResponderID(new DEROctetString(keyHash(responder.certificate()))));
             // RFC 6960 §4.2.1: certs helps the client verify the response; a delegated responder must send its
             // certificate (§4.2.2.2), the issuing CA's certificate the client already has.
             this.certs = new X509CertificateHolder[] {new X509CertificateHolder(responder.certificate().getEncoded())};
             // RFC 6960 §4.1.1: issuerNameHash over the issuer's DER name, issuerKeyHash over its key BIT STRING.
             this.issuerNameHash = new DEROctetString(sha1(issuer.getSubjectX500Principal().getEncoded()));
-            byte[] keyHash = sha1(SubjectPublicKeyInfo.getInstance(issuer.getPublicKey().getEncoded())
-                    .getPublicKeyData().getBytes());
+            byte[] keyHash = keyHash(issuer);
             this.issuerKeyHash = new DEROctetString(keyHash);
             this.issuerKeyHashHex = HexFormat.of().formatHex(keyHash);
         } catch (IOException | CertificateEncodingException e) {
@@ -97,6 +94,11 @@ public final class OcspResponseSigner {
             throw new IllegalStateException("cannot build the OCSP response for serial " + serial.toString(16) + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** SHA-1 of a certificate's public key BIT STRING (RFC 6960 §4.1.1 issuerKeyHash, byKey ResponderID). */
+    public static byte[] keyHash(X509Certificate cert) {
+        return sha1(SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded()).getPublicKeyData().getBytes());
     }
 
     static byte[] sha1(byte[] data) {

@@ -1,0 +1,379 @@
+package dev.shomei.ocsp.bundle;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.shomei.audit.AuditLog;
+import dev.shomei.audit.Checkpoint;
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.ceremony.CaHashValues;
+import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.issuance.CaOperationException;
+import dev.shomei.ocsp.AuditedPresignerEvents;
+import dev.shomei.ocsp.presign.OcspResponseSigner;
+import dev.shomei.ocsp.presign.OcspResponseStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.io.ByteArrayInputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.bouncycastle.cms.CMSProcessableFile;
+
+/**
+ * Writes a publication bundle (docs/publication-bundle.md): the latest CRL, the CA certificates, the OCSP
+ * responses signed since the last bundle (or all), the CA hash values, the PAdES-signed CP/CPS, the latest
+ * audit checkpoint, and a manifest signed in the HSM by the publication signer key.
+ *
+ * <p>Zone: secure. Reads the CA database (crl, ca_key, ocsp_response, audit checkpoints), writes only the
+ * output directory, the publication_bundle table and the audit log; signs through the publication signer's
+ * {@link Signer}. The manifest is streamed, so a full bundle of a million responses needs little heap.
+ *
+ * <p>Step 1: refuse a non-empty output directory. Step 2: in one transaction, hold off presign writes
+ * (SHARE lock) so that "since the last bundle" has no gaps. Step 3: write each artifact and its manifest
+ * entry. Step 4: sign manifest.json (detached CMS). Step 5: record the bundle and its audit entry, commit.
+ * A crash before step 5 records nothing: the next bundle holds the same responses again.
+ */
+public final class PublicationBundle {
+
+    public static final String FORMAT = "shomei-publication-bundle/v1";
+
+    /** What was written. */
+    public record Written(String bundleId, Path directory, int artifacts, int ocspResponses, String manifestSha256) {}
+
+    private final DataSource dataSource;
+    private final String issuerLabel;
+    private final Signer publicationSigner;
+    private final X509Certificate issuingCert;
+    private final String issuerKeyHash;
+    private final AuditLog auditLog;
+    private final AuditedPresignerEvents audit;
+    private final Clock clock;
+
+    public PublicationBundle(DataSource dataSource, String issuerLabel, Signer publicationSigner,
+                             X509Certificate issuingCert, String issuerKeyHash, AuditLog auditLog,
+                             AuditedPresignerEvents audit, Clock clock) {
+        this.dataSource = dataSource;
+        this.issuerLabel = issuerLabel;
+        this.publicationSigner = publicationSigner;
+        this.issuingCert = issuingCert;
+        this.issuerKeyHash = issuerKeyHash;
+        this.auditLog = auditLog;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /**
+     * A bundle writer for the CA's issuing key, signing with the delegated key {@code publicationSignerLabel}.
+     * Refuses a key that is missing or not certified by the issuing CA for digital signatures.
+     */
+    public static PublicationBundle forCa(CertificateAuthority ca, String publicationSignerLabel, AuditLog auditLog,
+                                          AuditedPresignerEvents audit, Clock clock) {
+        String issuingLabel = ca.config().issuingKeyLabel();
+        if (!ca.token().containsKey(publicationSignerLabel)) {
+            throw new ConfigException("the HSM token '" + ca.token().config().tokenLabel() + "' holds no key labelled '"
+                    + publicationSignerLabel + "'; make it with: ca delegate --label " + publicationSignerLabel
+                    + " --profile publication-signer --subject \"CN=...\" --operator NAME");
+        }
+        X509Certificate issuing = ca.token().certificateChain(issuingLabel)[0];
+        Signer signer = ca.signer(publicationSignerLabel);
+        X509Certificate cert = signer.certificate();
+        try {
+            cert.verify(issuing.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ConfigException("the certificate of key '" + publicationSignerLabel + "' is not signed by the"
+                    + " issuing CA " + issuing.getSubjectX500Principal() + "; delegate it under the current issuing key");
+        }
+        boolean[] ku = cert.getKeyUsage();
+        if (ku == null || !ku[0]) {
+            throw new ConfigException("the certificate of key '" + publicationSignerLabel + "' does not allow"
+                    + " digitalSignature; delegate it with --profile publication-signer");
+        }
+        OcspResponseStore.migrate(ca.database().dataSource());
+        return new PublicationBundle(ca.database().dataSource(), issuingLabel, signer, issuing,
+                HexFormat.of().formatHex(OcspResponseSigner.keyHash(issuing)), auditLog, audit, clock);
+    }
+
+    public Written write(Path out, List<Path> cpsFiles, boolean fullOcsp) {
+        // Step 1
+        try {
+            if (Files.exists(out)) {
+                try (Stream<Path> s = Files.list(out)) {
+                    if (s.findAny().isPresent()) {
+                        throw new CaOperationException("output directory " + out + " is not empty; give a new"
+                                + " directory for each bundle");
+                    }
+                }
+            }
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the bundle directory " + out + ": " + e.getMessage(), e);
+        }
+        for (Path p : cpsFiles) {
+            if (!Files.isRegularFile(p) || !p.getFileName().toString().toLowerCase().endsWith(".pdf")) {
+                throw new CaOperationException("CP/CPS file " + p + " is not a readable .pdf file; give the PDF"
+                        + " with --cps or in the 'cps' setting");
+            }
+        }
+        String bundleId = UUID.randomUUID().toString();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        try (Connection c = dataSource.getConnection()) {
+            try {
+                // Step 2
+                try (PreparedStatement ps = c.prepareStatement("LOCK TABLE ocsp_response IN SHARE MODE")) {
+                    ps.execute();
+                }
+                long since = fullOcsp ? 0 : lastSignedSeq(c);
+                CrlRow crl = latestCrl(c);
+                List<CaCert> caCerts = caCertificates(c);
+                Checkpoint checkpoint = auditLog.latestCheckpoint(c).orElseThrow(() -> new CaOperationException(
+                        "the CA's audit log has no signed checkpoint yet; run 'ca crl' (it signs one), then bundle"));
+
+                // Step 3
+                Path manifest = out.resolve("manifest.json");
+                int artifacts = 0;
+                int ocsp;
+                long lastSeq;
+                try (Manifest m = new Manifest(manifest, out)) {
+                    m.header(bundleId, now, issuingCert.getSubjectX500Principal().getName());
+                    m.artifact("crl/" + issuerLabel + ".crl", "crl", "application/pkix-crl", crl.der(),
+                            g -> {
+                                g.writeNumberField("crlNumber", crl.number());
+                                g.writeStringField("thisUpdate", crl.thisUpdate().toString());
+                                g.writeStringField("nextUpdate", crl.nextUpdate().toString());
+                            });
+                    artifacts++;
+                    for (CaCert cc : caCerts) {
+                        m.artifact("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert",
+                                cc.cert().getEncoded(), null);
+                        artifacts++;
+                    }
+                    List<X509Certificate> certs = caCerts.stream().map(CaCert::cert).toList();
+                    m.artifact("ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8",
+                            CaHashValues.text(certs).getBytes(StandardCharsets.UTF_8), null);
+                    m.artifact("ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json",
+                            CaHashValues.json(certs).getBytes(StandardCharsets.UTF_8), null);
+                    m.artifact("ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
+                            CaHashValuesPage.html(certs).getBytes(StandardCharsets.UTF_8), null);
+                    artifacts += 3;
+                    PadesSigner pades = new PadesSigner(publicationSigner, List.of(publicationSigner.certificate(), issuingCert));
+                    for (Path p : cpsFiles) {
+                        m.artifact("cps/" + p.getFileName(), "cps", "application/pdf", pades.sign(p, now), null);
+                        artifacts++;
+                    }
+                    m.artifact("audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                            checkpoint.text().getBytes(StandardCharsets.UTF_8), null);
+                    artifacts++;
+                    long[] seq = {since};
+                    ocsp = streamResponses(c, since, now, (row) -> {
+                        m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
+                                "application/ocsp-response", row.der(), g -> {
+                                    g.writeStringField("serial", row.serial());
+                                    g.writeStringField("issuerKeyHash", issuerKeyHash);
+                                    g.writeStringField("thisUpdate", row.thisUpdate().toString());
+                                    g.writeStringField("nextUpdate", row.nextUpdate().toString());
+                                    g.writeStringField("status", row.status());
+                                });
+                        seq[0] = Math.max(seq[0], row.seq());
+                    });
+                    artifacts += ocsp;
+                    lastSeq = seq[0];
+                }
+
+                // Step 4
+                byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), issuingCert),
+                        new CMSProcessableFile(manifest.toFile()), true);
+                Files.write(out.resolve("manifest.p7s"), p7s);
+                String manifestSha256 = sha256Hex(manifest);
+
+                // Step 5
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO publication_bundle (bundle_id, created_at,"
+                        + " full_ocsp, last_signed_seq, artifacts, ocsp_responses, manifest_sha256) VALUES (?,?,?,?,?,?,?)")) {
+                    ps.setObject(1, UUID.fromString(bundleId));
+                    ps.setTimestamp(2, Timestamp.from(now));
+                    ps.setBoolean(3, fullOcsp);
+                    ps.setLong(4, lastSeq);
+                    ps.setInt(5, artifacts);
+                    ps.setInt(6, ocsp);
+                    ps.setString(7, manifestSha256);
+                    ps.executeUpdate();
+                }
+                audit.bundleWritten(c, bundleId, "bundle=" + bundleId + " manifest-sha256=" + manifestSha256
+                        + " artifacts=" + artifacts + " ocsp=" + ocsp + " full=" + fullOcsp + " crl=" + crl.number()
+                        + " checkpoint-size=" + checkpoint.treeSize() + " signer=" + publicationSigner.keyUri());
+                c.commit();
+                return new Written(bundleId, out, artifacts, ocsp, manifestSha256);
+            } catch (SQLException | IOException | RuntimeException | CertificateException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the CA database failed while writing bundle " + bundleId + ": "
+                    + e.getMessage() + "; nothing was recorded, write the bundle again", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write bundle " + bundleId + " to " + out + ": " + e.getMessage(), e);
+        } catch (CertificateException e) {
+            throw new IllegalStateException("cannot encode a CA certificate: " + e.getMessage(), e);
+        }
+    }
+
+    private long lastSignedSeq(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(last_signed_seq), 0) FROM publication_bundle");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private record CrlRow(long number, Instant thisUpdate, Instant nextUpdate, byte[] der) {}
+
+    private CrlRow latestCrl(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT crl_number, this_update, next_update, der FROM crl"
+                + " WHERE issuer_label = ? ORDER BY crl_number DESC LIMIT 1")) {
+            ps.setString(1, issuerLabel);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new CaOperationException("no CRL has been issued by '" + issuerLabel + "' yet; run 'ca crl'"
+                            + " first, then bundle");
+                }
+                return new CrlRow(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
+                        rs.getBytes(4));
+            }
+        }
+    }
+
+    private record CaCert(String label, X509Certificate cert) {}
+
+    private static List<CaCert> caCertificates(Connection c) throws SQLException, CertificateException {
+        List<CaCert> out = new ArrayList<>();
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        try (PreparedStatement ps = c.prepareStatement("SELECT label, certificate FROM ca_key"
+                + " WHERE role IN ('ROOT', 'ISSUING') ORDER BY role DESC, created_at, label");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new CaCert(rs.getString(1),
+                        (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(rs.getBytes(2)))));
+            }
+        }
+        return out;
+    }
+
+    private record ResponseRow(String serial, String status, Instant thisUpdate, Instant nextUpdate, byte[] der,
+                               long seq) {}
+
+    private interface RowSink {
+        void accept(ResponseRow row) throws IOException;
+    }
+
+    /** Responses of this issuer signed after {@code since} and still valid, oldest first, through a cursor. */
+    private int streamResponses(Connection c, long since, Instant now, RowSink sink) throws SQLException, IOException {
+        int n = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT serial, status, this_update, next_update, der, signed_seq"
+                + " FROM ocsp_response WHERE issuer_label = ? AND signed_seq > ? AND next_update > ? ORDER BY signed_seq")) {
+            ps.setFetchSize(1_000);
+            ps.setString(1, issuerLabel);
+            ps.setLong(2, since);
+            ps.setTimestamp(3, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sink.accept(new ResponseRow(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
+                            rs.getTimestamp(4).toInstant(), rs.getBytes(5), rs.getLong(6)));
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** manifest.json, written as the artifacts are: path, kind, content type, SHA-256 and size of each. */
+    private static final class Manifest implements AutoCloseable {
+        interface Extra {
+            void write(JsonGenerator g) throws IOException;
+        }
+
+        private final Path root;
+        private final OutputStream file;
+        private final JsonGenerator g;
+
+        Manifest(Path manifest, Path root) throws IOException {
+            this.root = root;
+            this.file = Files.newOutputStream(manifest);
+            this.g = new JsonFactory().createGenerator(file, JsonEncoding.UTF8).useDefaultPrettyPrinter();
+        }
+
+        void header(String bundleId, Instant createdAt, String issuer) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("format", FORMAT);
+            g.writeStringField("bundleId", bundleId);
+            g.writeStringField("createdAt", createdAt.toString());
+            g.writeStringField("issuer", issuer);
+            g.writeArrayFieldStart("artifacts");
+        }
+
+        void artifact(String path, String kind, String contentType, byte[] content, Extra extra) throws IOException {
+            Path file = root.resolve(path);
+            Files.createDirectories(file.getParent());
+            Files.write(file, content);
+            g.writeStartObject();
+            g.writeStringField("path", path);
+            g.writeStringField("kind", kind);
+            g.writeStringField("contentType", contentType);
+            g.writeStringField("sha256", HexFormat.of().formatHex(sha256().digest(content)));
+            g.writeNumberField("size", content.length);
+            if (extra != null) {
+                extra.write(g);
+            }
+            g.writeEndObject();
+        }
+
+        @Override
+        public void close() throws IOException {
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeRaw('\n');
+            g.close();
+            file.close();
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256Hex(Path file) throws IOException {
+        MessageDigest md = sha256();
+        try (var in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,222 @@
+package dev.shomei.ocsp.cli;
+
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.hsm.HsmException;
+import dev.shomei.ca.issuance.CaOperationException;
+import dev.shomei.ocsp.AuditedPresignerEvents;
+import dev.shomei.ocsp.bundle.BundleVerifier;
+import dev.shomei.ocsp.bundle.PublicationBundle;
+import dev.shomei.ocsp.config.PresignerConfig;
+import dev.shomei.ocsp.presign.OcspPresigner;
+import dev.shomei.ocsp.presign.OcspResponseStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The {@code presigner} command (ocsp-presigner/README.md): pre-sign OCSP responses, write publication
+ * bundles, show status, verify a bundle. One-shot commands, no inbound port; run from a scheduler.
+ *
+ * <p>Zone: secure, beside the CA, on the same HSM token and CA database. Uses only the delegated responder
+ * and publication signer keys, never the CA keys. Exit codes as the {@code ca} command: 0 done; 1 refused
+ * (non-empty output, no CRL yet, a bundle that does not verify); 2 configuration or usage error; 3 HSM or
+ * database failure.
+ */
+@Command(name = "presigner", mixinStandardHelpOptions = true, version = "shomei presigner 0.1.0",
+        description = "Pre-sign OCSP responses and write signed publication bundles (secure zone).",
+        subcommands = {PresignerCli.PresignCommand.class, PresignerCli.BundleCommand.class,
+                PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class})
+public final class PresignerCli {
+
+    static final int REFUSED = 1;
+    static final int CONFIG = 2;
+    static final int FAILURE = 3;
+
+    @Option(names = {"-c", "--config"}, description = "presigner configuration (default: $SHOMEI_PRESIGNER_CONFIG or ./presigner.yaml)")
+    Path config;
+
+    @Option(names = "--verbose", description = "log library diagnostics")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new PresignerCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String kind;
+            int code;
+            if (e instanceof CaOperationException) {
+                kind = "refused";
+                code = REFUSED;
+            } else if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+                kind = "configuration error";
+                code = CONFIG;
+            } else if (e instanceof HsmException) {
+                kind = "HSM error";
+                code = FAILURE;
+            } else {
+                kind = "failed";
+                code = FAILURE;
+            }
+            cmd.getErr().println("presigner " + cmd.getCommandName() + ": " + kind + ": " + e.getMessage());
+            if (code == FAILURE && Boolean.getBoolean("shomei.trace")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return code;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("presigner: " + ex.getMessage());
+            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            return CONFIG;
+        });
+        return cl.execute(args);
+    }
+
+    PresignerConfig loadConfig() {
+        Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
+        for (var h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(verbose ? Level.INFO : Level.WARNING);
+        }
+        Path file = config;
+        if (file == null) {
+            String env = System.getenv("SHOMEI_PRESIGNER_CONFIG");
+            file = Path.of(env == null ? "presigner.yaml" : env);
+        }
+        return PresignerConfig.load(file);
+    }
+
+    /** Opens the CA (HSM login, database) acting as the presigner component. */
+    static CertificateAuthority open(CaConfig cfg) {
+        return CertificateAuthority.open(cfg, new AuditedCaEvents(AuditedPresignerEvents.caLog(cfg),
+                AuditedPresignerEvents.system()), Clock.systemUTC());
+    }
+
+    static AuditedPresignerEvents audit(CaConfig cfg) {
+        return new AuditedPresignerEvents(AuditedPresignerEvents.caLog(cfg), AuditedPresignerEvents.system());
+    }
+
+    static OcspPresigner presigner(CertificateAuthority ca, PresignerConfig cfg, String responderLabel, PrintStream progress) {
+        return OcspPresigner.forCa(ca, responderLabel == null ? cfg.responderKey() : responderLabel,
+                new OcspPresigner.Settings(cfg.validity(), cfg.chunkSizeOrDefault(), cfg.progressPercentOrDefault(), progress),
+                audit(ca.config()), Clock.systemUTC());
+    }
+
+    @Command(name = "presign", description = "Sign a response for every unexpired certificate that is due"
+            + " (none yet, past half its validity, revoked since, or signed by another responder).")
+    static final class PresignCommand implements Callable<Integer> {
+        @ParentCommand PresignerCli parent;
+        @Option(names = "--responder-label", description = "responder key label (default: responderKey in the configuration)")
+        String responderLabel;
+
+        @Override
+        public Integer call() {
+            PresignerConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = open(cfg.caConfig())) {
+                OcspPresigner.Result r = presigner(ca, cfg, responderLabel, System.err).run();
+                System.out.printf("presign: %d response(s) signed (%d revoked) of %d due in %.1f s (%.0f/s);"
+                        + " valid %d h, re-signed after %d h%n", r.signed(), r.revoked(), r.due(), r.seconds(),
+                        r.perSecond(), cfg.validityHours(), cfg.validityHours() / 2);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "bundle", description = "Write a signed publication bundle (docs/publication-bundle.md).")
+    static final class BundleCommand implements Callable<Integer> {
+        @ParentCommand PresignerCli parent;
+        @Option(names = "--out", required = true, description = "new or empty directory for the bundle") Path out;
+        @Option(names = "--cps", description = "a CP/CPS PDF to sign into the bundle (repeatable; adds to 'cps')")
+        List<Path> cps = new ArrayList<>();
+        @Option(names = "--full", description = "every valid OCSP response, not only those signed since the last bundle")
+        boolean full;
+
+        @Override
+        public Integer call() {
+            PresignerConfig cfg = parent.loadConfig();
+            List<Path> pdfs = new ArrayList<>(cfg.cpsFiles());
+            pdfs.addAll(cps);
+            try (CertificateAuthority ca = open(cfg.caConfig())) {
+                PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
+                        AuditedPresignerEvents.caLog(ca.config()), audit(ca.config()), Clock.systemUTC());
+                PublicationBundle.Written w = bundle.write(out, pdfs, full);
+                System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
+                        + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));
+                System.out.println("manifest.json SHA-256: " + w.manifestSha256());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Count responses: good, revoked, missing, due now, lapsed (nextUpdate passed).")
+    static final class StatusCommand implements Callable<Integer> {
+        @ParentCommand PresignerCli parent;
+        @Option(names = "--responder-label", description = "responder key label (default: responderKey in the configuration)")
+        String responderLabel;
+
+        @Override
+        public Integer call() throws Exception {
+            PresignerConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = open(cfg.caConfig());
+                 Connection c = ca.database().dataSource().getConnection()) {
+                OcspPresigner p = presigner(ca, cfg, responderLabel, System.err);
+                OcspResponseStore.Counts n = p.store().counts(c, Clock.systemUTC().instant());
+                c.rollback();
+                System.out.println("unexpired certificates: " + n.certificates());
+                System.out.println("responses good:         " + n.good());
+                System.out.println("responses revoked:      " + n.revoked());
+                System.out.println("without a response:     " + n.missing());
+                System.out.println("due now:                " + n.due() + (n.due() > 0 ? " (run presign)" : ""));
+                System.out.println("lapsed (nextUpdate passed): " + n.lapsed());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", description = "Verify a bundle: manifest signature chains to the given CA, every file"
+            + " listed with the right size and SHA-256, nothing extra. Needs no HSM or database.")
+    static final class VerifyCommand implements Callable<Integer> {
+        @Option(names = "--dir", required = true) Path dir;
+        @Option(names = "--ca", required = true, description = "trusted issuing CA certificate (PEM or DER; repeatable)")
+        List<Path> cas;
+
+        @Override
+        public Integer call() throws IOException, CertificateException {
+            List<X509Certificate> trusted = new ArrayList<>();
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (Path p : cas) {
+                if (!Files.isRegularFile(p)) {
+                    throw new ConfigException("CA certificate file " + p + " not found");
+                }
+                trusted.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(p))));
+            }
+            List<String> problems = new BundleVerifier(trusted).verify(dir, Clock.systemUTC().instant());
+            problems.forEach(s -> System.out.println("FAILED: " + s));
+            if (!problems.isEmpty()) {
+                throw new CaOperationException("bundle " + dir + " does not verify (" + problems.size() + " problem(s))");
+            }
+            System.out.println("bundle " + dir + " verifies: manifest signature, chain, every file's size and SHA-256");
+            return 0;
+        }
+    }
+}
