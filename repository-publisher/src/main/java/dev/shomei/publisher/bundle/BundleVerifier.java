@@ -287,7 +287,14 @@ public final class BundleVerifier {
             refusals.add(new Refusal(a.path(), "is not a DER X.509 CRL: " + e.getMessage()));
             return null;
         }
-        String issuer = crl.getIssuer().toString();
+        String issuer;
+        try {
+            // RFC 4514 form, as X500Principal writes it: the key of "live CRL number per issuer".
+            issuer = new X500Principal(crl.getIssuer().getEncoded()).getName();
+        } catch (IOException e) {
+            refusals.add(new Refusal(a.path(), "issuer name cannot be encoded: " + e.getMessage()));
+            return null;
+        }
         boolean signed = false;
         for (CaCertificate ca : cas.all()) {
             if (X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()).equals(crl.getIssuer())
@@ -476,8 +483,7 @@ public final class BundleVerifier {
         Optional<String> check(BasicOCSPResp basic, CaCertificate ca, Instant now) {
             try {
                 for (X509CertificateHolder holder : basic.getCerts()) {
-                    if (!basic.getResponderId().equals(new org.bouncycastle.cert.ocsp.RespID(holder.getSubject()))
-                            && !basic.getResponderId().equals(respIdByKey(holder))) {
+                    if (!namedByResponderId(basic, holder)) {
                         continue;
                     }
                     ByteBuffer key = ByteBuffer.wrap(concat(holder.getEncoded(), ca.encoded()));
@@ -521,10 +527,14 @@ public final class BundleVerifier {
             }
         }
 
-        private static org.bouncycastle.cert.ocsp.RespID respIdByKey(X509CertificateHolder holder) throws Exception {
-            return new org.bouncycastle.cert.ocsp.RespID(holder.getSubjectPublicKeyInfo(),
-                    new org.bouncycastle.operator.bc.BcDigestCalculatorProvider()
-                            .get(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1)));
+        /** RFC 6960 §4.2.2.3: ResponderID byName, or byKey = SHA-1 of the responder's subjectPublicKey BIT STRING. */
+        private static boolean namedByResponderId(BasicOCSPResp basic, X509CertificateHolder holder) {
+            org.bouncycastle.asn1.ocsp.ResponderID id = basic.getResponderId().toASN1Primitive();
+            if (id.getName() != null) {
+                return id.getName().equals(holder.getSubject());
+            }
+            byte[] keyHash = CaCertificates.digest("SHA-1", holder.getSubjectPublicKeyInfo().getPublicKeyData().getBytes());
+            return Arrays.equals(keyHash, id.getKeyHash());
         }
 
         private static byte[] concat(byte[] a, byte[] b) {

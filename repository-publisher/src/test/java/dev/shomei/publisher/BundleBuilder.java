@@ -1,0 +1,225 @@
+package dev.shomei.publisher;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
+import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.RespID;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoGeneratorBuilder;
+import org.bouncycastle.operator.DigestCalculator;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+
+import dev.shomei.publisher.bundle.Manifest;
+
+/**
+ * Writes a publication bundle exactly as docs/publication-bundle.md describes, signed with TestPki's software
+ * keys (test scope only: in production the secure zone's ocsp-presigner and ca-core write bundles with HSM keys).
+ * Defaults give an acceptable bundle; each setter changes one thing a test needs to differ.
+ */
+public final class BundleBuilder {
+
+    public record OcspEntry(BigInteger serial, Instant revokedAt, Instant thisUpdate, Instant nextUpdate) { }
+
+    private final TestPki pki;
+    private final Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    private long crlNumber = 1;
+    private Instant crlThisUpdate = now.minusSeconds(60);
+    private Instant crlNextUpdate = now.plus(Duration.ofDays(1));
+    private final Map<BigInteger, Instant> revoked = new LinkedHashMap<>();
+    private final List<OcspEntry> ocsp = new ArrayList<>();
+    private TestPki.Identity ocspSigner;
+    private TestPki.Identity manifestSigner;
+    private boolean includeCrl = true;
+    private String bundleId = UUID.randomUUID().toString();
+
+    public BundleBuilder(TestPki pki) {
+        this.pki = pki;
+        this.ocspSigner = pki.ocspResponder;
+        this.manifestSigner = pki.publicationSigner;
+    }
+
+    public BundleBuilder crlNumber(long n) {
+        this.crlNumber = n;
+        return this;
+    }
+
+    public BundleBuilder crlTimes(Instant thisUpdate, Instant nextUpdate) {
+        this.crlThisUpdate = thisUpdate;
+        this.crlNextUpdate = nextUpdate;
+        return this;
+    }
+
+    public BundleBuilder withoutCrl() {
+        this.includeCrl = false;
+        return this;
+    }
+
+    /** Listed as revoked in the CRL (and, via {@link #ocsp}, in its OCSP response). */
+    public BundleBuilder revoke(BigInteger serial, Instant at) {
+        revoked.put(serial, at);
+        return this;
+    }
+
+    /** One pre-signed OCSP response; revoked when {@link #revoke} named the serial first. */
+    public BundleBuilder ocsp(BigInteger serial, Instant thisUpdate, Instant nextUpdate) {
+        ocsp.add(new OcspEntry(serial, revoked.get(serial), thisUpdate, nextUpdate));
+        return this;
+    }
+
+    public BundleBuilder ocsp(BigInteger serial) {
+        return ocsp(serial, now.minusSeconds(60), now.plus(Duration.ofDays(4)));
+    }
+
+    public BundleBuilder ocspSigner(TestPki.Identity signer) {
+        this.ocspSigner = signer;
+        return this;
+    }
+
+    public BundleBuilder manifestSigner(TestPki.Identity signer) {
+        this.manifestSigner = signer;
+        return this;
+    }
+
+    public BundleBuilder bundleId(String id) {
+        this.bundleId = id;
+        return this;
+    }
+
+    public String bundleId() {
+        return bundleId;
+    }
+
+    public static String keyHashHex(X509Certificate ca) throws Exception {
+        byte[] key = SubjectPublicKeyInfo.getInstance(ca.getPublicKey().getEncoded()).getPublicKeyData().getBytes();
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(key));
+    }
+
+    /** Writes the bundle into dir (created) and returns dir. */
+    public Path write(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        List<Manifest.Artifact> artifacts = new ArrayList<>();
+        X509Certificate issuingCert = pki.issuing.certificate();
+        if (includeCrl) {
+            byte[] crl = crl();
+            artifacts.add(put(dir, "crl/issuing-2026.crl", "crl", "application/pkix-crl", crl, crlNumber,
+                    crlThisUpdate, crlNextUpdate, null, null, null));
+        }
+        String ikh = keyHashHex(issuingCert);
+        for (OcspEntry e : ocsp) {
+            byte[] der = ocspResponse(e);
+            artifacts.add(put(dir, "ocsp/" + ikh + "/" + e.serial().toString(16) + ".der", "ocsp", "application/ocsp-response",
+                    der, null, e.thisUpdate(), e.nextUpdate(), e.serial().toString(16), ikh, e.revokedAt() == null ? "good" : "revoked"));
+        }
+        artifacts.add(put(dir, "certs/root.cer", "ca-certificate", "application/pkix-cert", pki.root.certificate().getEncoded()));
+        artifacts.add(put(dir, "certs/issuing-2026.cer", "ca-certificate", "application/pkix-cert", issuingCert.getEncoded()));
+        String hashes = "Shomei CA hash values\nSHA-256 " + hex(MessageDigest.getInstance("SHA-256").digest(pki.root.certificate().getEncoded())) + "\n";
+        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8", hashes.getBytes(StandardCharsets.UTF_8)));
+        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json", "{\"root\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
+        artifacts.add(put(dir, "ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8", "<!doctype html><title>CA hash values</title>".getBytes(StandardCharsets.UTF_8)));
+        artifacts.add(put(dir, "cps/cps-v1.pdf", "cps", "application/pdf", "%PDF-1.7\n% test CP/CPS\n%%EOF\n".getBytes(StandardCharsets.US_ASCII)));
+        artifacts.add(put(dir, "audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", "shomei-audit-log/v1\n42\nabc\n".getBytes(StandardCharsets.UTF_8)));
+
+        Manifest manifest = new Manifest(Manifest.FORMAT, bundleId, now.toString(),
+                issuingCert.getSubjectX500Principal().getName(), artifacts);
+        byte[] json = manifest.toJson();
+        Files.write(dir.resolve("manifest.json"), json);
+        Files.write(dir.resolve("manifest.p7s"), sign(json, manifestSigner));
+        return dir;
+    }
+
+    /** Detached CMS SignedData over the exact manifest bytes, with the signer and issuing CA certificates. */
+    public byte[] sign(byte[] manifestJson, TestPki.Identity signer) throws Exception {
+        CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+        gen.addSignerInfoGenerator(new JcaSimpleSignerInfoGeneratorBuilder().setProvider("BC")
+                .build("SHA256withECDSA", signer.keys().getPrivate(), signer.certificate()));
+        gen.addCertificates(new JcaCertStore(List.of(signer.certificate(), pki.issuing.certificate())));
+        return gen.generate(new CMSProcessableByteArray(manifestJson), false).getEncoded();
+    }
+
+    private byte[] crl() throws Exception {
+        X509Certificate ca = pki.issuing.certificate();
+        X509v2CRLBuilder b = new X509v2CRLBuilder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(crlThisUpdate));
+        b.setNextUpdate(Date.from(crlNextUpdate));
+        b.addExtension(Extension.cRLNumber, false, new ASN1Integer(crlNumber));
+        b.addExtension(Extension.authorityKeyIdentifier, false, new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca));
+        revoked.forEach((serial, at) -> b.addCRLEntry(serial, Date.from(at), CRLReason.keyCompromise));
+        return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pki.issuing.keys().getPrivate())).getEncoded();
+    }
+
+    private byte[] ocspResponse(OcspEntry e) throws Exception {
+        DigestCalculator sha1 = new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1);
+        CertificateID id = new CertificateID(sha1, new JcaX509CertificateHolder(pki.issuing.certificate()), e.serial());
+        // RFC 5019 §2.2.3: ResponderID byKey.
+        BasicOCSPRespBuilder b = new BasicOCSPRespBuilder(new RespID(
+                SubjectPublicKeyInfo.getInstance(ocspSigner.certificate().getPublicKey().getEncoded()), sha1));
+        CertificateStatus status = e.revokedAt() == null ? CertificateStatus.GOOD
+                : new RevokedStatus(Date.from(e.revokedAt()), CRLReason.keyCompromise);
+        b.addResponse(id, status, Date.from(e.thisUpdate()), Date.from(e.nextUpdate()));
+        boolean delegated = !ocspSigner.certificate().equals(pki.issuing.certificate());
+        X509CertificateHolder[] chain = delegated
+                ? new X509CertificateHolder[] {new JcaX509CertificateHolder(ocspSigner.certificate())} : null;
+        BasicOCSPResp basic = b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ocspSigner.keys().getPrivate()),
+                chain, Date.from(e.thisUpdate()));
+        return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
+    }
+
+    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content) throws Exception {
+        return put(dir, path, kind, contentType, content, null, null, null, null, null, null);
+    }
+
+    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content, Long crlNumber,
+                                         Instant thisUpdate, Instant nextUpdate, String serial, String ikh, String status) throws Exception {
+        Path f = dir.resolve(path);
+        Files.createDirectories(f.getParent());
+        Files.write(f, content);
+        return new Manifest.Artifact(path, kind, contentType, hex(MessageDigest.getInstance("SHA-256").digest(content)),
+                (long) content.length, crlNumber, thisUpdate == null ? null : thisUpdate.toString(),
+                nextUpdate == null ? null : nextUpdate.toString(), serial, ikh, status);
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+
+    public Instant now() {
+        return now;
+    }
+
+    /** Re-signs an edited manifest.json in place (for tests that change the manifest and need a valid signature). */
+    public void resign(Path dir) throws Exception {
+        Files.write(dir.resolve("manifest.p7s"), sign(Files.readAllBytes(dir.resolve("manifest.json")), manifestSigner));
+    }
+
+}

@@ -1,0 +1,146 @@
+package dev.shomei.publisher;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Security;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A software PKI for tests only: root and issuing CA, an OCSP responder certificate (id-kp-OCSPSigning +
+ * ocsp-nocheck) and a publication-signer certificate, all ECDSA P-256. Stands in for the secure zone's HSM
+ * keys; the publisher under test only ever sees certificates and signed bytes.
+ */
+public final class TestPki {
+
+    static {
+        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
+    }
+
+    public record Identity(KeyPair keys, X509Certificate certificate) { }
+
+    private static final AtomicLong SERIALS = new AtomicLong(0x1000);
+
+    public final Instant created = Instant.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    public final Identity root;
+    public final Identity issuing;
+    public final Identity ocspResponder;
+    public final Identity publicationSigner;
+
+    public TestPki() {
+        this("Shomei Test");
+    }
+
+    public TestPki(String name) {
+        try {
+            root = issue(null, "CN=" + name + " Root CA,O=Shomei,C=JP", true, null);
+            issuing = issue(root, "CN=" + name + " Issuing CA 2026,O=Shomei,C=JP", true, null);
+            ocspResponder = issue(issuing, "CN=" + name + " OCSP Responder,O=Shomei,C=JP", false, KeyPurposeId.id_kp_OCSPSigning);
+            publicationSigner = issue(issuing, "CN=" + name + " Publication Signer,O=Shomei,C=JP", false, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static KeyPair newKey() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+            return g.generateKeyPair();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A certificate issued by {@code issuer} (self-signed when null); eku adds that extended key usage. */
+    public Identity issue(Identity issuer, String subject, boolean ca, KeyPurposeId eku) throws Exception {
+        return issue(issuer, subject, ca, eku, null, created, created.plus(Duration.ofDays(3650)));
+    }
+
+    public Identity issue(Identity issuer, String subject, boolean ca, KeyPurposeId eku, String ocspUrl,
+                          Instant notBefore, Instant notAfter) throws Exception {
+        KeyPair keys = newKey();
+        X500Name issuerName = new X500Name(issuer == null ? subject : issuer.certificate().getSubjectX500Principal().getName());
+        if (issuer != null) {
+            issuerName = X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
+        }
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
+                Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keys.getPublic());
+        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+        if (issuer != null) {
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuer.certificate()));
+        }
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
+        if (eku != null) {
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+            if (eku.equals(KeyPurposeId.id_kp_OCSPSigning)) {
+                // RFC 6960 §4.2.2.2.1: relying parties need not check the responder certificate's own status.
+                b.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
+            }
+        }
+        if (ocspUrl != null) {
+            b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(
+                    new AccessDescription(AccessDescription.id_ad_ocsp, new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrl))));
+        }
+        KeyPair signerKeys = issuer == null ? keys : issuer.keys();
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signerKeys.getPrivate())));
+        return new Identity(keys, cert);
+    }
+
+    /** A subscriber (end-entity) certificate issued by the issuing CA, pointing at this OCSP URL. */
+    public Identity subscriber(String cn, String ocspUrl) throws Exception {
+        return issue(issuing, "CN=" + cn + ",O=Shomei,C=JP", false, KeyPurposeId.id_kp_clientAuth, ocspUrl,
+                created, created.plus(Duration.ofDays(365)));
+    }
+
+    public static String pem(Object... objects) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+            for (Object o : objects) {
+                pw.writeObject(o);
+            }
+        }
+        return w.toString();
+    }
+
+    /** Writes root.pem, issuing.pem and chain.pem (root + issuing) into dir. */
+    public void writeCaFiles(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("root.pem"), pem(root.certificate()));
+        Files.writeString(dir.resolve("issuing.pem"), pem(issuing.certificate()));
+        Files.writeString(dir.resolve("chain.pem"), pem(root.certificate(), issuing.certificate()));
+    }
+}
