@@ -1,0 +1,87 @@
+package dev.shomei.ocsp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.ocsp.cli.PresignerCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The {@code presigner} command as an operator (or a scheduler) runs it, with exit codes and messages. */
+class PresignerCliTest {
+
+    record Result(int exit, String out, String err) {}
+
+    private static Result presigner(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            return new Result(PresignerCli.run(args), out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void presignStatusBundleVerifyWithExitCodes() throws Exception {
+        try (PresignerFixture f = PresignerFixture.create("cli")) {
+            List<X509Certificate> certs = f.issue(2);
+            f.revoke(certs.get(1), RevocationReason.CESSATION_OF_OPERATION);
+            String cfg = f.presignerYaml.toString();
+
+            Result before = presigner("--config", cfg, "status");
+            assertThat(before.exit()).as(before.err()).isZero();
+            long total = f.count("SELECT count(*) FROM certificate WHERE issuer_label = 'issuing-test'");
+            assertThat(before.out()).contains("unexpired certificates: " + total, "due now:                " + total);
+
+            Result presign = presigner("--config", cfg, "presign");
+            assertThat(presign.exit()).as(presign.err()).isZero();
+            assertThat(presign.out()).contains("presign: " + total + " response(s) signed (1 revoked) of " + total + " due");
+            assertThat(presigner("--config", cfg, "presign").out()).contains("presign: 0 response(s) signed");
+
+            Result after = presigner("--config", cfg, "status");
+            assertThat(after.out()).contains("responses good:         " + (total - 1), "responses revoked:      1",
+                    "due now:                0");
+
+            // No CRL yet: the bundle is refused (exit 1) and says what to do.
+            Path out = f.dir.resolve("cli-bundle");
+            Result noCrl = presigner("--config", cfg, "bundle", "--out", out.toString());
+            assertThat(noCrl.exit()).isEqualTo(1);
+            assertThat(noCrl.err()).contains("refused", "run 'ca crl'");
+
+            f.crlAndCheckpoint();
+            Path out2 = f.dir.resolve("cli-bundle-2");
+            Result bundle = presigner("--config", cfg, "bundle", "--out", out2.toString(), "--full");
+            assertThat(bundle.exit()).as(bundle.err()).isZero();
+            assertThat(bundle.out()).contains(total + " OCSP response(s) (full)");
+            Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
+            Result verify = presigner("verify", "--dir", out2.toString(), "--ca", issuing.toString());
+            assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+            Files.writeString(out2.resolve("audit/checkpoint.txt"), "rewritten history\n");
+            Result tampered = presigner("verify", "--dir", out2.toString(), "--ca", issuing.toString());
+            assertThat(tampered.exit()).isEqualTo(1);
+            assertThat(tampered.out()).contains("FAILED: audit/checkpoint.txt: size");
+
+            // Configuration and usage errors: exit 2, naming the setting or the option.
+            Result badValidity = presigner("--config", PresignerFixture.writePresignerYaml(f.dir, 2).toString(), "presign");
+            assertThat(badValidity.exit()).isEqualTo(2);
+            assertThat(badValidity.err()).contains("validityHours 2 is outside 8..240");
+            Result wrongKey = presigner("--config", cfg, "presign", "--responder-label", PresignerFixture.PUBLISHER);
+            assertThat(wrongKey.exit()).isEqualTo(2);
+            assertThat(wrongKey.err()).contains("lacks id-kp-OCSPSigning");
+            assertThat(presigner("--config", cfg, "bundle").exit()).isEqualTo(2);
+            assertThat(presigner("--config", f.dir.resolve("missing.yaml").toString(), "status").err())
+                    .contains("not found");
+        }
+    }
+}
