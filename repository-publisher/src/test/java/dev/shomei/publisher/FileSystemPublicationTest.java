@@ -105,7 +105,8 @@ class FileSystemPublicationTest {
 
     @Test
     void anIncrementalBundleKeepsTheResponsesItDoesNotCarry() throws Exception {
-        publish(first(), "b1");
+        BundleBuilder firstBundle = first();
+        publish(firstBundle, "b1");
         BundleBuilder second = new BundleBuilder(PKI).crlNumber(6);
         second.revoke(REVOKED, second.now().minusSeconds(3600));
         BigInteger added = BigInteger.valueOf(0x1003);
@@ -121,8 +122,9 @@ class FileSystemPublicationTest {
         assertThat(live.entry(dir + "1003.der")).isPresent();
         assertThat(live.crlNumber(PKI.issuing.certificate().getSubjectX500Principal().getName())).hasValue(6);
         // The previous release stays on disk, untouched, so an operator can switch back.
-        assertThat(origin.resolve("releases").resolve(new FileSystemOrigin(origin).liveRelease().get().getFileName()))
-                .isNotEqualTo(origin.resolve("releases/" + first().bundleId()));
+        assertThat(new FileSystemOrigin(origin).liveRelease()).hasValue(origin.resolve("releases/" + second.bundleId()));
+        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + dir + "1001.der")).exists();
+        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + dir + "1003.der")).doesNotExist();
     }
 
     @Test
