@@ -217,19 +217,26 @@ public final class CertificateIssuer {
                 // Step 3: build, lint, sign in the HSM (in parallel), verify.
                 List<Outcome> built = buildAll(fresh);
                 // Step 4: record every certificate with its audit entry, and commit once.
+                List<CertificateStore.NewCertificate> rows = new ArrayList<>();
                 for (int i = 0; i < fresh.size(); i++) {
                     Checked k = fresh.get(i);
                     Outcome o = built.get(i);
                     outcomes.add(o);
-                    if (!o.ok()) {
-                        continue;
+                    if (o.ok()) {
+                        X509Certificate cert = o.issued().certificate();
+                        rows.add(new CertificateStore.NewCertificate(new CertificateRecord(
+                                CertificateStore.hex(cert.getSerialNumber()), issuerLabel, k.id(), k.profileName(),
+                                cert.getSubjectX500Principal().getName(), cert.getNotBefore().toInstant(),
+                                cert.getNotAfter().toInstant(), cert.getEncoded(), null, null),
+                                HexFormat.of().formatHex(sha256(k.publicKey().getEncoded()))));
                     }
-                    X509Certificate cert = o.issued().certificate();
-                    store.insertCertificate(c, new CertificateRecord(CertificateStore.hex(cert.getSerialNumber()),
-                            issuerLabel, k.id(), k.profileName(), cert.getSubjectX500Principal().getName(),
-                            cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), cert.getEncoded(),
-                            null, null), HexFormat.of().formatHex(sha256(k.publicKey().getEncoded())));
-                    events.certificateIssued(c, k.id(), cert, k.profileName());
+                }
+                store.insertCertificates(c, rows);
+                for (int i = 0; i < fresh.size(); i++) {
+                    if (built.get(i).ok()) {
+                        events.certificateIssued(c, fresh.get(i).id(), built.get(i).issued().certificate(),
+                                fresh.get(i).profileName());
+                    }
                 }
                 c.commit();
                 return outcomes;

@@ -68,6 +68,7 @@ public final class CaDatabase implements AutoCloseable {
         hc.setMaximumPoolSize(8);
         hc.setAutoCommit(false);
         hc.setPoolName("ca");
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true"); // one round trip per batch of inserts
         hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         HikariDataSource ds;
         try {

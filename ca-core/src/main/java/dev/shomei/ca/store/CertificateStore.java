@@ -92,19 +92,30 @@ public final class CertificateStore {
         }
     }
 
-    public void insertCertificate(Connection c, CertificateRecord r, String publicKeySha256) throws SQLException {
+    /** A certificate to record, with the SHA-256 (hex) of its public key. */
+    public record NewCertificate(CertificateRecord record, String publicKeySha256) {}
+
+    /** Inserts certificates in one JDBC batch (one round trip with PgJDBC's rewritten batches). */
+    public void insertCertificates(Connection c, List<NewCertificate> certificates) throws SQLException {
+        if (certificates.isEmpty()) {
+            return;
+        }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate (serial, issuer_label, request_id,"
                 + " profile, subject, public_key_sha256, not_before, not_after, der) VALUES (?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, r.serial());
-            ps.setString(2, r.issuerLabel());
-            ps.setString(3, r.requestId());
-            ps.setString(4, r.profile());
-            ps.setString(5, r.subject());
-            ps.setString(6, publicKeySha256);
-            ps.setTimestamp(7, Timestamp.from(r.notBefore()));
-            ps.setTimestamp(8, Timestamp.from(r.notAfter()));
-            ps.setBytes(9, r.der());
-            ps.executeUpdate();
+            for (NewCertificate n : certificates) {
+                CertificateRecord r = n.record();
+                ps.setString(1, r.serial());
+                ps.setString(2, r.issuerLabel());
+                ps.setString(3, r.requestId());
+                ps.setString(4, r.profile());
+                ps.setString(5, r.subject());
+                ps.setString(6, n.publicKeySha256());
+                ps.setTimestamp(7, Timestamp.from(r.notBefore()));
+                ps.setTimestamp(8, Timestamp.from(r.notAfter()));
+                ps.setBytes(9, r.der());
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
