@@ -263,7 +263,7 @@ public final class CaCli {
             try (CertificateAuthority ca = parent.open(cfg, operator)) {
                 CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
                 if (out != null) {
-                    Files.write(out, crl.der());
+                    Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
                 System.out.println("CRL " + crl.record().number() + ": " + crl.record().entries() + " revoked"
                         + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "

@@ -4,7 +4,12 @@ import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.store.CertificateStore;
 import dev.shomei.ca.store.CertificateStore.CrlRecord;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.DigestOutputStream;
@@ -32,8 +37,16 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
  */
 public final class CrlIssuer {
 
-    /** A signed CRL, as recorded. */
-    public record IssuedCrl(CrlRecord record, byte[] der) {}
+    /** A signed CRL, as recorded; its DER is in a temporary file (a million entries make 40 MB). */
+    public record IssuedCrl(CrlRecord record, Path file) {
+        public byte[] der() {
+            try {
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the signed CRL " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
 
     private final DataSource dataSource;
     private final Signer signer;
@@ -69,17 +82,22 @@ public final class CrlIssuer {
                         signer.certificate().getSubjectX500Principal().getEncoded(), thisUpdate, next,
                         BigInteger.valueOf(number), subjectKeyId());
                 store.revokedEntries(c, issuerLabel, thisUpdate, e -> enc.add(e.serial(), e.revokedAt(), e.reason()));
-                ByteArrayOutputStream der = new ByteArrayOutputStream();
+                Path file = Files.createTempFile("crl-" + issuerLabel + "-" + number + "-", ".crl");
+                file.toFile().deleteOnExit();
                 MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-                enc.writeSigned(signer, new DigestOutputStream(der, sha256));
+                long length;
+                try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha256)) {
+                    length = enc.writeSigned(signer, out);
+                }
                 CrlRecord rec = new CrlRecord(issuerLabel, number, thisUpdate, next, enc.entries(),
                         HexFormat.of().formatHex(sha256.digest()));
                 // Step 4: record with its audit entry.
-                byte[] bytes = der.toByteArray();
-                store.insertCrl(c, rec, bytes);
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                    store.insertCrl(c, rec, in, length);
+                }
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
                 c.commit();
-                return new IssuedCrl(rec, bytes);
+                return new IssuedCrl(rec, file);
             } catch (SQLException | IOException | RuntimeException e) {
                 c.rollback();
                 throw e;

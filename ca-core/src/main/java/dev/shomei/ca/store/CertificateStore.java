@@ -222,7 +222,8 @@ public final class CertificateStore {
         }
     }
 
-    public void insertCrl(Connection c, CrlRecord r, byte[] der) throws SQLException {
+    /** Records a CRL; its DER is streamed from {@code der} (a large CRL never sits in memory whole). */
+    public void insertCrl(Connection c, CrlRecord r, java.io.InputStream der, long length) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO crl (issuer_label, crl_number, this_update,"
                 + " next_update, entries, sha256, der) VALUES (?,?,?,?,?,?,?)")) {
             ps.setString(1, r.issuerLabel());
@@ -231,7 +232,7 @@ public final class CertificateStore {
             ps.setTimestamp(4, Timestamp.from(r.nextUpdate()));
             ps.setInt(5, r.entries());
             ps.setString(6, r.sha256());
-            ps.setBytes(7, der);
+            ps.setBinaryStream(7, der, length);
             ps.executeUpdate();
         }
     }
