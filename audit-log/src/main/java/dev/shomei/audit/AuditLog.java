@@ -116,9 +116,12 @@ public final class AuditLog {
      */
     public Checkpoint checkpoint(Connection c, CheckpointSigner signer) {
         try {
-            // Step 1: start from the largest stored checkpoint, after checking its frontier gives its signed root.
+            // Step 1: start from the largest stored checkpoint, if this signer signed it and its frontier gives
+            // its signed root. Otherwise (a key rollover, or a row nobody signed) start from the first entry:
+            // the log must never extend a tree it did not sign itself.
             MerkleFrontier frontier = MerkleFrontier.empty();
             byte[] lastHash = AuditEntry.GENESIS_PREV_HASH;
+            long coveredBefore = 0;
             List<AuditRows.CheckpointRow> previous = AuditRows.checkpoints(c,
                     "ORDER BY tree_size DESC, id DESC LIMIT 1");
             if (!previous.isEmpty()) {
@@ -128,10 +131,13 @@ public final class AuditLog {
                     throw new AuditException("checkpoint #" + row.id() + " belongs to log '" + prev.origin()
                             + "', not '" + origin + "'");
                 }
-                frontier = MerkleFrontier.decode(prev.treeSize(), row.frontier());
-                if (!MessageDigest.isEqual(frontier.root(), prev.rootHash())) {
-                    throw new AuditException("refusing to sign: the stored frontier of checkpoint #" + row.id()
-                            + " does not give its signed root; the checkpoint table was altered. Run `audit verify`.");
+                coveredBefore = prev.treeSize();
+                if (prev.verify(signer.publicKey())) {
+                    frontier = MerkleFrontier.decode(prev.treeSize(), row.frontier());
+                    if (!MessageDigest.isEqual(frontier.root(), prev.rootHash())) {
+                        throw new AuditException("refusing to sign: the stored frontier of checkpoint #" + row.id()
+                                + " does not give its signed root; the checkpoint table was altered. Run `audit verify`.");
+                    }
                 }
             }
             // Step 2: the head tells how many entries are committed.
@@ -141,9 +147,9 @@ public final class AuditLog {
                 throw new AuditException("this database holds the audit log '" + head.origin() + "', not '"
                         + origin + "'");
             }
-            if (size < frontier.size()) {
+            if (size < coveredBefore) {
                 throw new AuditException("refusing to sign: the log holds " + size + " entries but an earlier"
-                        + " checkpoint covered " + frontier.size() + "; entries were removed. Run `audit verify`.");
+                        + " checkpoint covered " + coveredBefore + "; entries were removed. Run `audit verify`.");
             }
             // Step 3: re-hash and chain-check the new entries, extending the frontier.
             long from = frontier.size();

@@ -182,6 +182,46 @@ class AuditLogTest {
     }
 
     @Test
+    void aCheckpointNeverExtendsATreeItsSignerDidNotSign() throws Exception {
+        LogFixture f = LogFixture.create();
+        f.appendAll(0, 5);
+        f.checkpoint();
+        f.appendAll(5, 9);
+        // A forged row for size 9, with a root and frontier of someone's choosing and a signature by another key.
+        var other = LogFixture.ecKeyPair();
+        CheckpointSigner forger = new PrivateKeyCheckpointSigner("forger", "SHA256withECDSA", other.getPrivate(),
+                other.getPublic());
+        MerkleFrontier fake = MerkleFrontier.empty();
+        for (int i = 0; i < 9; i++) {
+            fake.append(MerkleTree.leafHash(new byte[] {(byte) i}));
+        }
+        Checkpoint forged = Checkpoint.sign(LogFixture.ORIGIN, 9, fake.root(), java.time.Instant.now(), forger);
+        f.tamper("INSERT INTO audit_checkpoint (origin, tree_size, root_hash, signed_at, key_name, checkpoint, frontier)"
+                + " VALUES ('" + LogFixture.ORIGIN + "', 9, '\\x" + forged.rootHex() + "', now(), 'forger', '"
+                + forged.text() + "', '\\x" + java.util.HexFormat.of().formatHex(fake.encode()) + "')");
+        f.appendAll(9, 11);
+
+        Checkpoint next = f.checkpoint();
+        LeafHashes leaves = new LeafHashes();
+        try (Connection c = f.connect()) {
+            f.log.entries(c, 0, 10).forEach(e -> leaves.add(e.computeHash()));
+        }
+        assertThat(next.treeSize()).isEqualTo(11);
+        assertThat(next.rootHash()).as("computed from the entries, not from the forged frontier")
+                .isEqualTo(new MerkleTree(leaves).rootHash(11));
+
+        // A key rollover takes the same path: the new key starts from the first entry.
+        var rolled = LogFixture.ecKeyPair();
+        CheckpointSigner newKey = new PrivateKeyCheckpointSigner("audit-2027", "SHA256withECDSA", rolled.getPrivate(),
+                rolled.getPublic());
+        try (Connection c = f.connect()) {
+            Checkpoint afterRollover = f.log.checkpoint(c, newKey);
+            assertThat(afterRollover.sameTree(next)).isTrue();
+            assertThat(afterRollover.verify(rolled.getPublic())).isTrue();
+        }
+    }
+
+    @Test
     void aSignerWhoseKeyDoesNotMatchIsRefused() throws Exception {
         LogFixture f = LogFixture.create();
         f.appendAll(0, 2);
