@@ -222,6 +222,17 @@ class AuditLogTest {
     }
 
     @Test
+    void anEmptyLogVerifiesAndSaysSo() throws Exception {
+        LogFixture f = LogFixture.create();
+        VerificationReport r = f.verify();
+        assertThat(r.ok()).as(r.render()).isTrue();
+        assertThat(r.passed()).containsExactly("head row: points at the last entry (log is empty)",
+                "checkpoints: none stored yet (nothing signed to check the entries against)");
+        f.checkpoint();
+        assertThat(f.verify().ok()).isTrue();
+    }
+
+    @Test
     void aSignerWhoseKeyDoesNotMatchIsRefused() throws Exception {
         LogFixture f = LogFixture.create();
         f.appendAll(0, 2);
