@@ -126,7 +126,7 @@ public final class S3Origin implements Origin {
                 ResponseBytes<GetObjectResponse> back = get(staging + o.path());
                 String sha = FileSystemOrigin.sha256(back.asByteArray());
                 if (!sha.equals(o.headers().sha256()) || !o.headers().sha256().equals(back.response().metadata().get("sha256"))
-                        || !o.headers().contentType().equals(back.response().contentType())) {
+                        || !sameMediaType(o.headers().contentType(), back.response().contentType())) {
                     throw new IOException("read-back of " + staging + o.path() + " differs from what was uploaded (SHA-256 "
                             + sha + ", content type " + back.response().contentType() + ")");
                 }
@@ -170,6 +170,9 @@ public final class S3Origin implements Origin {
                 }
             }
             deleteQuietly(staged);
+            if (notRestored.isEmpty()) {
+                deleteQuietly(switched.stream().map(Switched::backupKey).filter(k -> k != null).toList());
+            }
             String state = notRestored.isEmpty()
                     ? "every switched key was restored; the live repository is as it was"
                     : "these live keys could not be restored and may hold the new version: " + notRestored
@@ -188,6 +191,9 @@ public final class S3Origin implements Origin {
         meta.put("sha256", h.sha256());
         // S3 sets Last-Modified and ETag itself; the artifact's own values travel as metadata for the CDN.
         meta.put("this-update", h.lastModified());
+        if (h.expires() != null) {
+            meta.put("next-update", h.expires());
+        }
         var req = PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType(h.contentType())
                 .cacheControl(h.cacheControl())
@@ -230,6 +236,11 @@ public final class S3Origin implements Origin {
                 // Leftover staging/previous keys are never fetched by the CDN (their names start with '.').
             }
         }
+    }
+
+    /** RFC 9110 §8.3.1: type, subtype and parameter names are case-insensitive; some stores drop the space after ';'. */
+    static boolean sameMediaType(String a, String b) {
+        return b != null && a.replace(" ", "").equalsIgnoreCase(b.replace(" ", ""));
     }
 
     private static String nullToEmpty(String s) {
