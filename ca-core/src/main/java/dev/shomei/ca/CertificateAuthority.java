@@ -9,6 +9,8 @@ import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
+import dev.shomei.ca.orders.OrderBundleProcessor;
+import dev.shomei.ca.orders.OrderBundleVerifier;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -93,6 +95,12 @@ public final class CertificateAuthority implements AutoCloseable {
         System.arraycopy(caChain, 0, chain, 1, caChain.length);
         token.storeCertificateChain(label, keys.getPrivate(), chain);
         return cert;
+    }
+
+    /** Executes RA order bundles; results are signed with the issuing CA key. */
+    public OrderBundleProcessor orderProcessor() {
+        return new OrderBundleProcessor(database.dataSource(), issuer(), issuingSigner(),
+                new OrderBundleVerifier(config.trustedRaCertificates()), events, clock);
     }
 
     /** A signer for another key on the same token (a delegated key), by label. */

@@ -38,21 +38,34 @@ final class CaFixture implements AutoCloseable {
     final Path dir;
     final Path configFile;
     final List<String> events = new CopyOnWriteArrayList<>();
+    /** The simulated RA's order-signing key and certificate (software; the CA trusts the certificate). */
+    final KeyPair raKeys;
+    final X509Certificate raCert;
     CertificateAuthority ca;
 
-    private CaFixture(SoftHsmToken token, TestDatabase.Database db, Path dir, Path configFile) {
+    private CaFixture(SoftHsmToken token, TestDatabase.Database db, Path dir, Path configFile, KeyPair raKeys,
+                      X509Certificate raCert) {
+        this.raKeys = raKeys;
+        this.raCert = raCert;
         this.token = token;
         this.db = db;
         this.dir = dir;
         this.configFile = configFile;
     }
 
-    static CaFixture create(String name, String rootAlg, String issuingAlg) throws IOException {
+    static CaFixture create(String name, String rootAlg, String issuingAlg) throws Exception {
         SoftHsmToken token = SoftHsmToken.create("ca-" + name, TOKEN_PIN);
         TestDatabase.Database db = TestDatabase.create("ca_" + name);
         Path dir = token.directory();
         Path pin = token.writePinFile();
         Files.writeString(dir.resolve("db.password"), db.password());
+        KeyPair raKeys = ecKey("secp256r1");
+        X509Certificate raCert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(new X500Name("CN=Test RA Order Signer,C=JP"),
+                        java.math.BigInteger.valueOf(System.nanoTime()), new java.util.Date(System.currentTimeMillis() - 60_000),
+                        new java.util.Date(System.currentTimeMillis() + 86_400_000L), new X500Name("CN=Test RA Order Signer,C=JP"),
+                        raKeys.getPublic()).build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BC).build(raKeys.getPrivate())));
+        ExternalVerifiers.writePem(dir.resolve("ra-orders.pem"), raCert);
         Path config = dir.resolve("ca.yaml");
         Files.writeString(config, """
                 hsm:
@@ -75,6 +88,8 @@ final class CaFixture implements AutoCloseable {
                   caIssuersUrl: http://repo.test/certs/issuing-test.cer
                 crl:
                   nextUpdateHours: 24
+                orders:
+                  trustedRaCertificates: [ra-orders.pem]
                 profiles:
                   subscriber-signature:
                     description: e-signature (電子署名法) subscriber certificate
@@ -93,7 +108,7 @@ final class CaFixture implements AutoCloseable {
                     allowedKeys: [EC-P256, RSA-2048]
                 """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(),
                 rootAlg, issuingAlg), StandardCharsets.UTF_8);
-        return new CaFixture(token, db, dir, config);
+        return new CaFixture(token, db, dir, config, raKeys, raCert);
     }
 
     CaConfig config() {
@@ -125,6 +140,17 @@ final class CaFixture implements AutoCloseable {
             @Override
             public void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy) {
                 events.add("revoked " + serialHex);
+            }
+
+            @Override
+            public void orderExecuted(Connection tx, String bundleId, String orderId, String decisionId, String status,
+                                      String detail) {
+                events.add("order " + orderId + " " + status);
+            }
+
+            @Override
+            public void orderBundleRefused(Connection tx, String bundleId, String reason) {
+                events.add("bundle refused " + bundleId);
             }
 
             @Override

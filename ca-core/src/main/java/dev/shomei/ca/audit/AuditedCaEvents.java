@@ -64,6 +64,19 @@ public final class AuditedCaEvents implements CaEventLog {
     }
 
     @Override
+    public void orderExecuted(Connection tx, String bundleId, String orderId, String decisionId, String status,
+                              String detail) {
+        log.append(tx, AuditEvent.of(actor, "order." + status, "order:" + orderId + " bundle:" + bundleId
+                + " decision:" + decisionId, detail.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void orderBundleRefused(Connection tx, String bundleId, String reason) {
+        log.append(tx, AuditEvent.of(actor, "order-bundle.refused", "bundle:" + (bundleId == null ? "(unreadable)" : bundleId),
+                reason.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
     public void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256) {
         log.append(tx, AuditEvent.of(actor, "crl.issued", "crl:" + issuerLabel + "/" + crlNumber,
                 ("issuer=" + issuerLabel + " number=" + crlNumber + " entries=" + entries + " sha256=" + sha256)

@@ -50,7 +50,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "ca", mixinStandardHelpOptions = true, version = "shomei ca 0.1.0",
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
-                CaCli.CrlCommand.class, CaCli.DelegateCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
+                CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class})
 public final class CaCli {
 
@@ -73,7 +73,8 @@ public final class CaCli {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String kind;
             int code;
-            if (e instanceof CsrException || e instanceof CaOperationException || e instanceof LintException) {
+            if (e instanceof CsrException || e instanceof CaOperationException || e instanceof LintException
+                    || e instanceof dev.shomei.ca.orders.OrderBundleException) {
                 kind = "refused";
                 code = REFUSED;
             } else if (e instanceof ConfigException || e instanceof IllegalArgumentException) {

@@ -10,6 +10,7 @@ import dev.shomei.ca.profile.CertificateProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +27,7 @@ public record CaConfig(
         Repository repository,
         Crl crl,
         Map<String, CertificateProfile> profiles,
+        Orders orders,
         Path baseDirectory) {
 
     public record Hsm(String module, String token, String pin, Integer parallelism) {}
@@ -44,6 +46,16 @@ public record CaConfig(
     /** CRL issuance (CP/CPS §4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). */
     public record Crl(Integer nextUpdateHours) {}
 
+    /**
+     * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, and where it
+     * pulls bundles from (an outbound HTTPS connection; the CA opens no port).
+     */
+    public record Orders(List<String> trustedRaCertificates, Pull pull) {}
+
+    /** {@code url}: the RA's CA-facing base URL; client TLS key and certificate in a PKCS#12 file. */
+    public record Pull(String url, Integer intervalSeconds, String clientKeystore, String clientKeystorePasswordFile,
+                       String trustedServerCertificates) {}
+
     public static CaConfig load(Path file) {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
@@ -60,12 +72,31 @@ public record CaConfig(
 
     private CaConfig withBase(Path base) {
         return new CaConfig(hsm, database, issuingKey, ceremony, repository, crl,
-                profiles == null ? Map.of() : profiles, base);
+                profiles == null ? Map.of() : profiles, orders, base);
     }
 
     public Path resolve(String path) {
         Path p = Path.of(path);
         return p.isAbsolute() ? p : baseDirectory.resolve(p).normalize();
+    }
+
+    /** The RA order-signing certificates, read from the PEM files {@code orders.trustedRaCertificates} names. */
+    public List<java.security.cert.X509Certificate> trustedRaCertificates() {
+        if (orders == null || orders.trustedRaCertificates() == null || orders.trustedRaCertificates().isEmpty()) {
+            throw new ConfigException("orders.trustedRaCertificates is not set: list the RA order-signing certificate files (PEM)");
+        }
+        List<java.security.cert.X509Certificate> certs = new java.util.ArrayList<>();
+        for (String f : orders.trustedRaCertificates()) {
+            Path p = resolve(f);
+            try (var in = Files.newInputStream(p)) {
+                for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    certs.add((java.security.cert.X509Certificate) c);
+                }
+            } catch (IOException | java.security.cert.CertificateException e) {
+                throw new ConfigException("orders.trustedRaCertificates: cannot read " + p + ": " + e.getMessage());
+            }
+        }
+        return certs;
     }
 
     public HsmConfig hsmConfig() {

@@ -17,5 +17,11 @@ public interface CaEventLog {
 
     void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy);
 
+    /** An RA order was executed (status issued, revoked or refused), with the RA decision behind it. */
+    void orderExecuted(Connection tx, String bundleId, String orderId, String decisionId, String status, String detail);
+
+    /** An order bundle was refused whole (unknown signer, tampered, malformed, replayed). */
+    void orderBundleRefused(Connection tx, String bundleId, String reason);
+
     void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256);
 }

@@ -1,0 +1,61 @@
+package dev.shomei.ca.cli;
+
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.orders.OrderBundleProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code ca orders}: execute RA-signed order bundles carried into the CA room as files, and re-export a
+ * completed bundle's result. Zone: secure.
+ */
+@Command(name = "orders", description = "Execute RA order bundles (docs/order-bundles.md).",
+        subcommands = {OrdersCommand.Import.class, OrdersCommand.StoredResult.class})
+final class OrdersCommand {
+    @ParentCommand CaCli parent;
+
+    @Command(name = "import", description = "Execute an order bundle file; write the signed result bundle.")
+    static final class Import implements Callable<Integer> {
+        @ParentCommand OrdersCommand orders;
+        @Option(names = "--bundle", required = true, description = "the RA-signed order bundle (CMS, DER)") Path bundle;
+        @Option(names = "--result-out", required = true, description = "where to write the CA-signed result bundle") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = orders.parent.loadConfig();
+            if (!Files.isRegularFile(bundle)) {
+                throw new dev.shomei.ca.orders.OrderBundleException("order bundle file " + bundle + " not found");
+            }
+            try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
+                OrderBundleProcessor.Result r = ca.orderProcessor().process(Files.readAllBytes(bundle));
+                Files.write(out, r.resultBundle());
+                System.out.println("order bundle " + r.bundleId() + ": " + r.issued() + " issued, " + r.revoked()
+                        + " revoked, " + r.refused() + " refused" + (r.repeated() > 0 ? " (" + r.repeated()
+                        + " executed earlier, answered with their first result)" : "") + "; result bundle written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "result", description = "Write the stored result bundle of a completed order bundle again.")
+    static final class StoredResult implements Callable<Integer> {
+        @ParentCommand OrdersCommand orders;
+        @Option(names = "--bundle-id", required = true) String bundleId;
+        @Option(names = "--out", required = true) Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = orders.parent.loadConfig();
+            try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
+                Files.write(out, ca.orderProcessor().storedResult(bundleId));
+                System.out.println("result bundle of " + bundleId + " written to " + out);
+            }
+            return 0;
+        }
+    }
+}

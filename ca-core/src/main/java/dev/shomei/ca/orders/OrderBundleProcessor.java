@@ -1,0 +1,370 @@
+package dev.shomei.ca.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shomei.ca.hsm.KeyAlgorithm;
+import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.hsm.SignerContentSigner;
+import dev.shomei.ca.issuance.CaEventLog;
+import dev.shomei.ca.issuance.CaOperationException;
+import dev.shomei.ca.issuance.CertificateIssuer;
+import dev.shomei.ca.issuance.Csr;
+import dev.shomei.ca.issuance.CsrException;
+import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.ca.store.CertificateStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+
+/**
+ * Executes RA-signed order bundles, whether pulled from the RA or carried in as a file (one code path),
+ * and answers with a CA-signed result bundle (docs/order-bundles.md).
+ *
+ * <p>Zone: secure. Step 1, verify the bundle (signature, trusted RA signer, format); Step 2, refuse a
+ * replay of a completed bundle, else record it as received; Step 3, answer orders already executed with
+ * their first result; Step 4, issue the new issue orders as one batch and revoke the revoke orders;
+ * Step 5, record every order's result with its audit entry; Step 6, sign the result bundle and mark the
+ * bundle completed. A crash anywhere leaves the bundle incomplete; running it again executes each order once.
+ */
+public final class OrderBundleProcessor {
+
+    /** The signed result bundle and counts for the operator. */
+    public record Result(String bundleId, byte[] resultBundle, int issued, int revoked, int refused, int repeated) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DataSource dataSource;
+    private final CertificateIssuer issuer;
+    private final Signer resultSigner;
+    private final OrderBundleVerifier verifier;
+    private final CaEventLog events;
+    private final Clock clock;
+
+    public OrderBundleProcessor(DataSource dataSource, CertificateIssuer issuer, Signer resultSigner,
+                                OrderBundleVerifier verifier, CaEventLog events, Clock clock) {
+        this.dataSource = dataSource;
+        this.issuer = issuer;
+        this.resultSigner = resultSigner;
+        this.verifier = verifier;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public Result process(byte[] cms) {
+        // Step 1: verify before reading any order.
+        OrderBundleVerifier.Verified v;
+        try {
+            v = verifier.verify(cms, clock.instant());
+        } catch (OrderBundleException e) {
+            recordRefusal(null, e.getMessage());
+            throw e;
+        }
+        OrderBundle bundle = v.bundle();
+        try {
+            // Step 2: a completed bundle is never executed again.
+            Instant completed = receive(v);
+            if (completed != null) {
+                String reason = "order bundle " + bundle.bundleId() + " was already executed at " + completed
+                        + ": a replayed bundle is refused (its result bundle is kept: ca orders result --bundle-id "
+                        + bundle.bundleId() + ")";
+                recordRefusal(bundle.bundleId(), reason);
+                throw new OrderBundleException(reason);
+            }
+            // Step 3: orders already executed keep their first result.
+            Map<String, ObjectNode> results = executedResults(bundle);
+            int repeated = results.size();
+            Map<String, ObjectNode> fresh = new HashMap<>();
+            // Step 4: issue as one batch, then revoke.
+            executeIssues(bundle, results, fresh);
+            executeRevocations(bundle, results, fresh);
+            // Step 5 and 6: record, sign the answer, complete the bundle.
+            ArrayNode list = JSON.createArrayNode();
+            int issued = 0;
+            int revoked = 0;
+            int refused = 0;
+            for (OrderBundle.Order o : bundle.orders()) {
+                ObjectNode r = results.containsKey(o.orderId()) ? results.get(o.orderId()) : fresh.get(o.orderId());
+                list.add(r);
+                switch (r.get("status").asText()) {
+                    case "issued" -> issued++;
+                    case "revoked" -> revoked++;
+                    default -> refused++;
+                }
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("format", "shomei-result-bundle/v1");
+            answer.put("orderBundleId", bundle.bundleId());
+            answer.put("createdAt", clock.instant().toString());
+            answer.set("results", list);
+            byte[] signed = sign(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(answer));
+            complete(bundle, fresh, signed);
+            return new Result(bundle.bundleId(), signed, issued, revoked, refused, repeated);
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("order bundle " + bundle.bundleId() + " could not be completed: "
+                    + e.getMessage() + "; run it again: orders already executed are not repeated", e);
+        }
+    }
+
+    /** The result bundle of a completed order bundle, to send again. */
+    public byte[] storedResult(String bundleId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT result_der FROM order_bundle WHERE bundle_id = ?"
+                     + " AND completed_at IS NOT NULL")) {
+            ps.setString(1, bundleId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new CaOperationException("no completed order bundle " + bundleId);
+                }
+                byte[] der = rs.getBytes(1);
+                c.rollback();
+                return der;
+            }
+        }
+    }
+
+    private Instant receive(OrderBundleVerifier.Verified v) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO order_bundle (bundle_id, signer_sha256,"
+                    + " content_sha256, orders) VALUES (?,?,?,?) ON CONFLICT (bundle_id) DO NOTHING")) {
+                ps.setString(1, v.bundle().bundleId());
+                ps.setString(2, v.signerSha256());
+                ps.setString(3, v.contentSha256());
+                ps.setInt(4, v.bundle().orders().size());
+                ps.executeUpdate();
+            }
+            Instant completed = null;
+            String content = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT completed_at, content_sha256 FROM order_bundle WHERE bundle_id = ?")) {
+                ps.setString(1, v.bundle().bundleId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Timestamp t = rs.getTimestamp(1);
+                    completed = t == null ? null : t.toInstant();
+                    content = rs.getString(2);
+                }
+            }
+            c.commit();
+            if (completed == null && !content.equals(v.contentSha256())) {
+                // Same bundle id, other content: not a resumption of the same bundle.
+                String reason = "order bundle id " + v.bundle().bundleId() + " was received before with other content";
+                recordRefusal(v.bundle().bundleId(), reason);
+                throw new OrderBundleException(reason);
+            }
+            return completed;
+        }
+    }
+
+    private Map<String, ObjectNode> executedResults(OrderBundle bundle) throws SQLException, IOException {
+        Map<String, ObjectNode> out = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT order_id, result_json FROM executed_order WHERE order_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", bundle.orders().stream().map(OrderBundle.Order::orderId).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ObjectNode r = (ObjectNode) JSON.readTree(rs.getString(2));
+                    r.put("repeated", true);
+                    out.put(rs.getString(1), r);
+                }
+            }
+            c.rollback();
+        }
+        return out;
+    }
+
+    private void executeIssues(OrderBundle bundle, Map<String, ObjectNode> done, Map<String, ObjectNode> fresh)
+            throws SQLException {
+        List<OrderBundle.Order> pending = new ArrayList<>();
+        List<CertificateIssuer.IssueRequest> requests = new ArrayList<>();
+        for (OrderBundle.Order o : bundle.orders()) {
+            if (!o.type().equals("issue") || done.containsKey(o.orderId())) {
+                continue;
+            }
+            String reuse = keyIssuedUnderOtherOrder(o);
+            if (reuse != null) {
+                fresh.put(o.orderId(), refused(o, reuse));
+                continue;
+            }
+            pending.add(o);
+            requests.add(new CertificateIssuer.IssueRequest(o.orderId(), o.csr(), o.profile()));
+        }
+        if (requests.isEmpty()) {
+            return;
+        }
+        List<CertificateIssuer.Outcome> outcomes = issuer.issueAll(requests);
+        for (int i = 0; i < pending.size(); i++) {
+            OrderBundle.Order o = pending.get(i);
+            CertificateIssuer.Outcome out = outcomes.get(i);
+            if (!out.ok()) {
+                fresh.put(o.orderId(), refused(o, out.refusal().getMessage()));
+                continue;
+            }
+            ObjectNode r = base(o, "issued");
+            r.put("serial", out.issued().serialHex());
+            try {
+                r.put("certificate", Base64.getEncoder().encodeToString(out.issued().certificate().getEncoded()));
+            } catch (CertificateEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+            r.put("repeated", out.issued().alreadyIssued());
+            fresh.put(o.orderId(), r);
+        }
+    }
+
+    /** An issue order for a key that already has a certificate under another order id is refused. */
+    private String keyIssuedUnderOtherOrder(OrderBundle.Order o) throws SQLException {
+        String keySha256;
+        try {
+            Csr csr = Csr.parse(o.csr(), EnumSet.allOf(KeyAlgorithm.class));
+            keySha256 = OrderBundleVerifier.hex(OrderBundleVerifier.sha256(csr.publicKey().getEncoded()));
+        } catch (CsrException e) {
+            return null; // the issuer refuses it with the precise reason
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT serial, request_id FROM certificate"
+                     + " WHERE public_key_sha256 = ? AND request_id <> ? LIMIT 1")) {
+            ps.setString(1, keySha256);
+            ps.setString(2, o.orderId());
+            try (ResultSet rs = ps.executeQuery()) {
+                String reason = rs.next() ? "a certificate (serial " + rs.getString(1) + ") was already issued for"
+                        + " this CSR's public key under request " + rs.getString(2) : null;
+                c.rollback();
+                return reason;
+            }
+        }
+    }
+
+    private void executeRevocations(OrderBundle bundle, Map<String, ObjectNode> done, Map<String, ObjectNode> fresh)
+            throws SQLException {
+        for (OrderBundle.Order o : bundle.orders()) {
+            if (!o.type().equals("revoke") || done.containsKey(o.orderId())) {
+                continue;
+            }
+            String requestedBy = "RA order " + o.orderId() + " (decision " + o.decisionId() + ")";
+            try {
+                RevocationReason reason = RevocationReason.parse(o.reason());
+                String serial = CertificateIssuer.normaliseSerial(o.serial());
+                CertificateStore.Revocation rev;
+                try {
+                    rev = issuer.revoke(serial, reason, requestedBy);
+                } catch (CaOperationException e) {
+                    // Revoked by this very order before a crash: the same result, not a refusal.
+                    rev = revocationBy(serial, requestedBy);
+                    if (rev == null) {
+                        throw e;
+                    }
+                }
+                ObjectNode r = base(o, "revoked");
+                r.put("serial", serial);
+                r.put("revokedAt", rev.revokedAt().toString());
+                r.put("reason", RevocationReason.of(rev.reason()).rfcName());
+                fresh.put(o.orderId(), r);
+            } catch (CaOperationException | IllegalArgumentException e) {
+                fresh.put(o.orderId(), refused(o, e.getMessage()));
+            }
+        }
+    }
+
+    private CertificateStore.Revocation revocationBy(String serial, String requestedBy) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            var r = new CertificateStore().bySerial(c, serial, false);
+            c.rollback();
+            return r.map(CertificateStore.CertificateRecord::revocation)
+                    .filter(rev -> rev != null && rev.requestedBy().equals(requestedBy)).orElse(null);
+        }
+    }
+
+    private void complete(OrderBundle bundle, Map<String, ObjectNode> fresh, byte[] signed) throws SQLException, IOException {
+        try (Connection c = dataSource.getConnection()) {
+            try {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO executed_order (order_id, bundle_id, type,"
+                        + " decision_id, decision_sha256, status, serial, result_json) VALUES (?,?,?,?,?,?,?,?)")) {
+                    for (OrderBundle.Order o : bundle.orders()) {
+                        ObjectNode r = fresh.get(o.orderId());
+                        if (r == null) {
+                            continue;
+                        }
+                        ps.setString(1, o.orderId());
+                        ps.setString(2, bundle.bundleId());
+                        ps.setString(3, o.type());
+                        ps.setString(4, o.decisionId());
+                        ps.setString(5, o.decisionSha256());
+                        ps.setString(6, r.get("status").asText());
+                        ps.setString(7, r.path("serial").asText(null));
+                        ps.setString(8, JSON.writeValueAsString(r));
+                        ps.addBatch();
+                        events.orderExecuted(c, bundle.bundleId(), o.orderId(), o.decisionId(), r.get("status").asText(),
+                                "decision-sha256=" + o.decisionSha256() + " " + r.path("serial").asText(r.path("reason").asText()));
+                    }
+                    ps.executeBatch();
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE order_bundle SET completed_at = now(), result_der = ? WHERE bundle_id = ?")) {
+                    ps.setBytes(1, signed);
+                    ps.setString(2, bundle.bundleId());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | IOException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private void recordRefusal(String bundleId, String reason) {
+        try (Connection c = dataSource.getConnection()) {
+            events.orderBundleRefused(c, bundleId, reason);
+            c.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record the refusal of order bundle " + bundleId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode base(OrderBundle.Order o, String status) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("orderId", o.orderId());
+        r.put("status", status);
+        return r;
+    }
+
+    private static ObjectNode refused(OrderBundle.Order o, String reason) {
+        ObjectNode r = base(o, "refused");
+        r.put("reason", reason);
+        return r;
+    }
+
+    private byte[] sign(byte[] content) {
+        try {
+            CMSSignedDataGenerator g = new CMSSignedDataGenerator();
+            g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
+                    .build(new SignerContentSigner(resultSigner), resultSigner.certificate()));
+            g.addCertificates(new JcaCertStore(List.of(resultSigner.certificate())));
+            return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
+        } catch (OperatorCreationException | CertificateEncodingException | CMSException | IOException e) {
+            throw new IllegalStateException("cannot sign the result bundle: " + e.getMessage(), e);
+        }
+    }
+}
