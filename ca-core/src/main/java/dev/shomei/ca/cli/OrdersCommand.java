@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
  * completed bundle's result. Zone: secure.
  */
 @Command(name = "orders", description = "Execute RA order bundles (docs/order-bundles.md).",
-        subcommands = {OrdersCommand.Import.class, OrdersCommand.StoredResult.class})
+        subcommands = {OrdersCommand.Import.class, OrdersCommand.Pull.class, OrdersCommand.StoredResult.class})
 final class OrdersCommand {
     @ParentCommand CaCli parent;
 
@@ -37,6 +37,33 @@ final class OrdersCommand {
                 System.out.println("order bundle " + r.bundleId() + ": " + r.issued() + " issued, " + r.revoked()
                         + " revoked, " + r.refused() + " refused" + (r.repeated() > 0 ? " (" + r.repeated()
                         + " executed earlier, answered with their first result)" : "") + "; result bundle written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pull", description = "Pull order bundles from the RA (outbound HTTPS, client certificate) and post"
+            + " the results back: one pass with --once, else a loop every orders.pull.intervalSeconds.")
+    static final class Pull implements Callable<Integer> {
+        @ParentCommand OrdersCommand orders;
+        @Option(names = "--once", description = "one pass, then exit (non-zero if the RA could not be reached)") boolean once;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = orders.parent.loadConfig();
+            try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
+                dev.shomei.ca.orders.OrderPuller puller = new dev.shomei.ca.orders.OrderPuller(
+                        dev.shomei.ca.orders.OrderPuller.url(cfg), dev.shomei.ca.orders.OrderPuller.client(cfg),
+                        ca.orderProcessor(), ca.database().dataSource(), System.out::println);
+                if (once) {
+                    dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
+                    System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
+                            + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
+                    return p.problem() == null ? 0 : CaCli.FAILURE;
+                }
+                Integer seconds = cfg.orders().pull().intervalSeconds();
+                System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");
+                puller.loop(java.time.Duration.ofSeconds(seconds == null ? 60 : seconds));
             }
             return 0;
         }

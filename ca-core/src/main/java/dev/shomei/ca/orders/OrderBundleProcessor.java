@@ -127,6 +127,11 @@ public final class OrderBundleProcessor {
         }
     }
 
+    /** The id of a bundle whose signature and signer verify (nothing executed, nothing recorded). */
+    public String peekBundleId(byte[] cms) {
+        return verifier.verify(cms, clock.instant()).bundle().bundleId();
+    }
+
     /** The result bundle of a completed order bundle, to send again. */
     public byte[] storedResult(String bundleId) throws SQLException {
         try (Connection c = dataSource.getConnection();
