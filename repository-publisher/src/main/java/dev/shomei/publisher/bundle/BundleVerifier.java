@@ -136,6 +136,7 @@ public final class BundleVerifier {
         }
 
         ResponderChecks responders = new ResponderChecks();
+        Map<String, LiveManifest.Entry> liveByPath = live.byPath();
         for (Manifest.Artifact a : manifest.artifacts()) {
             if (a == null || a.path() == null) {
                 continue;
@@ -161,7 +162,7 @@ public final class BundleVerifier {
             VerifiedArtifact v = switch (kind.get()) {
                 // Steps 3-5, per kind.
                 case CRL -> checkCrl(a, content, sha256, live, now, refusals);
-                case OCSP -> checkOcsp(a, content, sha256, live, now, responders, refusals);
+                case OCSP -> checkOcsp(a, content, sha256, Optional.ofNullable(liveByPath.get(a.path())), now, responders, refusals);
                 case CA_CERTIFICATE -> checkCaCertificate(a, content, sha256, refusals);
                 default -> new VerifiedArtifact(a.path(), kind.get(), a.contentType(), content, sha256,
                         null, null, null, null, null);
@@ -336,7 +337,7 @@ public final class BundleVerifier {
                 number.longValueExact(), issuer, null);
     }
 
-    private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, LiveManifest live, Instant now,
+    private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, Optional<LiveManifest.Entry> live, Instant now,
                                        ResponderChecks responders, List<Refusal> refusals) {
         var m = OCSP_PATH.matcher(a.path());
         if (!m.matches()) {
@@ -396,7 +397,7 @@ public final class BundleVerifier {
         if (!status.equals(a.status())) {
             refusals.add(new Refusal(a.path(), "certStatus is " + status + ", manifest says " + a.status()));
         }
-        Optional<Instant> liveThisUpdate = live.ocspThisUpdate(a.path());
+        Optional<Instant> liveThisUpdate = LiveManifest.ocspThisUpdate(live);
         if (liveThisUpdate.isPresent() && thisUpdate.isBefore(liveThisUpdate.get())) {
             refusals.add(new Refusal(a.path(), "thisUpdate " + thisUpdate + " is older than the live response's "
                     + liveThisUpdate.get() + " for serial " + serial + "; a newer response must not be replaced by an older one"));
@@ -468,8 +469,9 @@ public final class BundleVerifier {
         }
     }
 
+    /** The JDK's providers verify (SunEC is several times faster than BC's ECDSA); BC parses. */
     static ContentVerifierProvider verifierFor(X509Certificate cert) throws OperatorCreationException {
-        return new JcaContentVerifierProviderBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build(cert);
+        return new JcaContentVerifierProviderBuilder().build(cert);
     }
 
     /**
@@ -479,6 +481,16 @@ public final class BundleVerifier {
      */
     private static final class ResponderChecks {
         private final Map<ByteBuffer, Optional<String>> delegateProblems = new HashMap<>();
+        /** Building a verifier converts the certificate each time; thousands of responses share one responder. */
+        private final Map<ByteBuffer, ContentVerifierProvider> verifiers = new HashMap<>();
+
+        private static ContentVerifierProvider holderVerifier(X509CertificateHolder holder) {
+            try {
+                return new JcaContentVerifierProviderBuilder().build(holder);
+            } catch (OperatorCreationException | CertificateException e) {
+                throw new IllegalArgumentException("responder certificate '" + holder.getSubject() + "' has an unusable key: " + e.getMessage(), e);
+            }
+        }
 
         Optional<String> check(BasicOCSPResp basic, CaCertificate ca, Instant now) {
             try {
@@ -491,13 +503,19 @@ public final class BundleVerifier {
                     if (problem.isPresent()) {
                         return problem;
                     }
-                    return basic.isSignatureValid(new JcaContentVerifierProviderBuilder()
-                            .setProvider(BouncyCastleProvider.PROVIDER_NAME).build(holder))
+                    return basic.isSignatureValid(verifiers.computeIfAbsent(ByteBuffer.wrap(holder.getEncoded()), k -> holderVerifier(holder)))
                             ? Optional.empty()
                             : Optional.of("signature does not verify with the responder certificate '" + holder.getSubject() + "'");
                 }
                 // No delegated certificate named by the ResponderID: it must be the CA's own signature.
-                return basic.isSignatureValid(verifierFor(ca.certificate()))
+                ContentVerifierProvider caVerifier = verifiers.computeIfAbsent(ByteBuffer.wrap(ca.encoded()), k -> {
+                    try {
+                        return BundleVerifier.verifierFor(ca.certificate());
+                    } catch (OperatorCreationException e) {
+                        throw new IllegalArgumentException("CA key unusable: " + e.getMessage(), e);
+                    }
+                });
+                return basic.isSignatureValid(caVerifier)
                         ? Optional.empty()
                         : Optional.of("signature does not verify with the CA '" + ca.certificate().getSubjectX500Principal().getName()
                         + "' and no responder certificate issued by it is included");
@@ -509,7 +527,7 @@ public final class BundleVerifier {
         private static Optional<String> delegate(X509CertificateHolder holder, CaCertificate ca, Instant now) {
             try {
                 if (!holder.getIssuer().equals(X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()))
-                        || !holder.isSignatureValid(verifierFor(ca.certificate()))) {
+                        || !holder.isSignatureValid(BundleVerifier.verifierFor(ca.certificate()))) {
                     return Optional.of("responder certificate '" + holder.getSubject() + "' is not issued by the CA '"
                             + ca.certificate().getSubjectX500Principal().getName() + "' (RFC 6960 §4.2.2.2)");
                 }

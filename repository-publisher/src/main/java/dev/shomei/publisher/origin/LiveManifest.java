@@ -65,6 +65,13 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
         return artifacts.stream().filter(e -> e.path().equals(path)).findFirst();
     }
 
+    /** Every entry by path, for callers that look up thousands (a linear {@link #entry} each would be quadratic). */
+    public Map<String, Entry> byPath() {
+        Map<String, Entry> map = new java.util.HashMap<>();
+        artifacts.forEach(e -> map.put(e.path(), e));
+        return map;
+    }
+
     /** The highest live CRL number of this CRL issuer (RFC 5280 §5.2.3: monotonically increasing per issuer). */
     public OptionalLong crlNumber(String crlIssuer) {
         return artifacts.stream()
@@ -74,8 +81,11 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
 
     /** thisUpdate of the live OCSP response at this path, if one is live. */
     public Optional<Instant> ocspThisUpdate(String path) {
-        return entry(path).filter(e -> "ocsp".equals(e.kind()) && e.thisUpdate() != null)
-                .map(e -> Instant.parse(e.thisUpdate()));
+        return ocspThisUpdate(entry(path));
+    }
+
+    public static Optional<Instant> ocspThisUpdate(Optional<Entry> entry) {
+        return entry.filter(e -> "ocsp".equals(e.kind()) && e.thisUpdate() != null).map(e -> Instant.parse(e.thisUpdate()));
     }
 
     /** This record with the given entries replacing those at the same paths. */
