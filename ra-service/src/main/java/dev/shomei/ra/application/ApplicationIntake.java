@@ -46,6 +46,8 @@ public class ApplicationIntake {
     private final ApplicationChecks checks;
     private final ApprovalPolicy policy;
     private final ApplicationService service;
+    @Inject
+    GroupCommit groupCommit;
 
     @Inject
     public ApplicationIntake(RaConfig config, JpkiSignatureVerifier verifier, JlisRevocationCheck revocation,
@@ -81,7 +83,7 @@ public class ApplicationIntake {
         Instant now = Instant.now();
         Assessment assessment = assess(cms, now, now);
         try {
-            UUID id = service.recordNew(sha256, cms, assessment, now);
+            UUID id = groupCommit.record(sha256, cms, assessment, now);
             LOG.infof("application %s received: %s %s", id,
                     assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
             return new Submission(id, false);

@@ -72,6 +72,20 @@ public class ApplicationService {
 
     @Transactional
     UUID recordNew(String cmsSha256, byte[] cms, Assessment as, Instant now) {
+        return insert(cmsSha256, cms, as, now);
+    }
+
+    /**
+     * Records several new applications in one transaction (see {@link GroupCommit}): each still commits with its
+     * book entries, decision and audit-log event, and the audit-log head is locked once for all of them.
+     */
+    @Transactional
+    List<UUID> recordNew(List<GroupCommit.Job> jobs) {
+        return decisions.withAuditAtEnd(() ->
+                jobs.stream().map(j -> insert(j.cmsSha256(), j.cms(), j.assessment(), j.receivedAt())).toList());
+    }
+
+    private UUID insert(String cmsSha256, byte[] cms, Assessment as, Instant now) {
         Application a = new Application();
         a.id = UUID.randomUUID();
         a.cmsSha256 = cmsSha256;
@@ -137,10 +151,10 @@ public class ApplicationService {
             return;
         }
         Decision d = new Decision(Outcome.REFERRED, List.of(new Finding(problem.code(), problem.detail())));
-        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, d, system.actor(),
-                evidence(a), "application.decided", now);
         a.status = Application.Status.REFERRED;
-        a.decisionId = r.id;
+        a.decisionId = UUID.randomUUID();
+        decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, system.actor(), evidence(a),
+                "application.decided", now);
     }
 
     /** Stores J-LIS's answer, and either schedules another attempt or records the decision and acts on it. */
@@ -173,9 +187,9 @@ public class ApplicationService {
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
 
         a.status = statusOf(as.decision().outcome());
-        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(),
-                system.actor(), evidence(a), "application.decided", now);
-        a.decisionId = r.id;
+        a.decisionId = UUID.randomUUID();
+        decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(), system.actor(),
+                evidence(a), "application.decided", now);
     }
 
     /** An RA officer's approval or rejection of a referred (or still waiting) application. */
@@ -192,12 +206,11 @@ public class ApplicationService {
         }
         Instant now = Instant.now();
         Decision d = new Decision(outcome, List.of(new Finding("officer-decision", reason)));
-        DecisionRecord r = decisions.record(DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, evidence(a),
-                "application.officer-decided", now);
-        a.decisionId = r.id;
+        a.decisionId = UUID.randomUUID();
         a.status = statusOf(outcome);
         a.nextAttemptAt = null;
-        return r;
+        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, evidence(a),
+                "application.officer-decided", now);
     }
 
     @Transactional

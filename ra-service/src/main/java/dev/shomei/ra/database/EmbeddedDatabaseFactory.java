@@ -16,6 +16,11 @@ public final class EmbeddedDatabaseFactory implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        // The Quarkus build reads configuration too, and would both start a server and bake its URL into the
+        // application. Quarkus's deployment classes exist only while building (and in dev/test mode).
+        if (building()) {
+            return List.of();
+        }
         ConfigValue enabled = context.getValue("ra.database.embedded");
         if (enabled.getValue() != null && !Boolean.parseBoolean(enabled.getValue())) {
             return List.of();
@@ -28,6 +33,15 @@ public final class EmbeddedDatabaseFactory implements ConfigSourceFactory {
         ConfigValue port = context.getValue("ra.database.port");
         return List.of(new EmbeddedDatabase(dir.getValue() == null ? "var/ra-db" : dir.getValue(),
                 port.getValue() == null ? 54329 : Integer.parseInt(port.getValue())));
+    }
+
+    private static boolean building() {
+        try {
+            Class.forName("io.quarkus.deployment.QuarkusAugmentor", false, EmbeddedDatabaseFactory.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     @Override

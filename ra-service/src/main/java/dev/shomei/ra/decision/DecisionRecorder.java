@@ -11,7 +11,10 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.UUID;
 
@@ -24,6 +27,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class DecisionRecorder {
 
+    private final ThreadLocal<List<Runnable>> deferred = new ThreadLocal<>();
     private final Books books;
     private final AuditTrail audit;
     private final ObjectMapper json;
@@ -36,14 +40,18 @@ public class DecisionRecorder {
     }
 
     /**
+     * Callers update their own rows (status, decision id) before calling this, so that the audit-log append is the
+     * last write of the transaction.
+     *
+     * @param decisionId chosen by the caller, who stores it on the decided record first
      * @param action the audit-log action, e.g. {@code application.decided}
      * @param evidence digests (hex SHA-256) and references of what the decision rests on
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public DecisionRecord record(DecisionRecord.SubjectKind kind, UUID subjectId, Decision decision, Actor actor,
-                                 Map<String, ?> evidence, String action, Instant at) {
+    public DecisionRecord record(UUID decisionId, DecisionRecord.SubjectKind kind, UUID subjectId, Decision decision,
+                                 Actor actor, Map<String, ?> evidence, String action, Instant at) {
         DecisionRecord r = new DecisionRecord();
-        r.id = UUID.randomUUID();
+        r.id = decisionId;
         r.subjectKind = kind;
         r.subjectId = subjectId;
         r.outcome = decision.outcome();
@@ -61,12 +69,37 @@ public class DecisionRecorder {
 
         Map<String, Object> entry = view(r);
         books.append(BookEntry.Book.DECISION, kind.name(), subjectId, entry, at);
-        // audit-log serialises appends on its head row until commit: write everything else first, so the
-        // lock is held for the append and the commit only.
-        DecisionRecord.flush();
-        audit.append(actor, action, kind.name().toLowerCase().replace('_', '-') + ":" + subjectId,
-                write(entry).getBytes(StandardCharsets.UTF_8));
+        String subject = kind.name().toLowerCase().replace('_', '-') + ":" + subjectId;
+        byte[] detail = write(entry).getBytes(StandardCharsets.UTF_8);
+        List<Runnable> later = deferred.get();
+        if (later != null) {
+            later.add(() -> audit.append(actor, action, subject, detail));
+        } else {
+            // audit-log serialises appends on its head row until commit: write everything else first, so the
+            // lock is held for the append and the commit only.
+            DecisionRecord.flush();
+            audit.append(actor, action, subject, detail);
+        }
         return r;
+    }
+
+    /**
+     * Runs {@code work} (which records decisions) with every audit-log append moved to its end: one flush of all
+     * rows, then the appends, so a group commit locks the audit-log head once, for the appends and the commit only.
+     * Still one transaction: the decisions and their audit events commit together.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public <T> T withAuditAtEnd(Supplier<T> work) {
+        List<Runnable> later = new ArrayList<>();
+        deferred.set(later);
+        try {
+            T result = work.get();
+            DecisionRecord.flush();
+            later.forEach(Runnable::run);
+            return result;
+        } finally {
+            deferred.remove();
+        }
     }
 
     /** The decision as the API, the books and the audit detail show it. */

@@ -21,6 +21,7 @@ public class PolicyConfiguration {
 
     @Produces
     @Singleton
+    @io.quarkus.runtime.Startup
     ApprovalPolicy policy(RaConfig config) {
         ApprovalPolicy p = ApprovalPolicy.load(config.policy().path());
         LOG.infof("approval policy %s version %s sha256 %s", p.id(), p.version(), p.digestHex());

@@ -19,6 +19,8 @@ import org.jboss.logging.Logger;
  * <p>Zone: online (ra-service). Reads the configured CA files at start-up; refuses to start if a file does
  * not match its pinned SHA-256.
  */
+// Created at start-up, so that a wrong pin or a missing file stops the service before it takes requests.
+@io.quarkus.runtime.Startup
 @ApplicationScoped
 public class JpkiTrustAnchors {
 

@@ -26,6 +26,8 @@ import javax.net.ssl.SSLSession;
  *
  * <p>Zone: online (ra-service). Reads the officer CA file at start-up; no writes.
  */
+// Created at start-up, so that a wrong pin or a missing file stops the service before it takes requests.
+@io.quarkus.runtime.Startup
 @ApplicationScoped
 public class OfficerAuthentication {
 

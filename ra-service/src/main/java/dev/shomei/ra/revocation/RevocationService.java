@@ -132,6 +132,7 @@ public class RevocationService {
 
     private void apply(RevocationRequest r, Decision decision, Actor actor, String action, Instant now) {
         r.status = statusOf(decision);
+        r.decisionId = UUID.randomUUID();
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("applicationId", r.applicationId);
         if (r.cmsSha256 != null) {
@@ -142,9 +143,6 @@ public class RevocationService {
             evidence.put("revocationResponseSha256", r.revocationResponse == null ? null
                     : ConfiguredFile.sha256Hex(r.revocationResponse));
         }
-        DecisionRecord d = decisions.record(DecisionRecord.SubjectKind.REVOCATION_REQUEST, r.id, decision, actor,
-                evidence, action, now);
-        r.decisionId = d.id;
         if (decision.outcome() == Outcome.APPROVED) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("revocationRequestId", r.id);
@@ -152,12 +150,14 @@ public class RevocationService {
             entry.put("certificateSerial", r.certificateSerial);
             entry.put("reason", r.reason);
             entry.put("initiatedBy", r.initiatedBy);
-            entry.put("decisionId", d.id);
+            entry.put("decisionId", r.decisionId);
             // The CA revokes from an RA-signed order (a separate issue); its confirmation is a later entry.
             entry.put("state", "DECIDED_PENDING_CA_ORDER");
             books.append(BookEntry.Book.REVOCATION, DecisionRecord.SubjectKind.REVOCATION_REQUEST.name(), r.id,
                     entry, now);
         }
+        decisions.record(r.decisionId, DecisionRecord.SubjectKind.REVOCATION_REQUEST, r.id, decision, actor, evidence,
+                action, now);
     }
 
     private static RevocationRequest.Status statusOf(Decision decision) {

@@ -56,6 +56,9 @@ public final class SimulatedJlis implements AutoCloseable {
                              X509CertificateHolder[] chain, ThreadLocal<ContentSigner> signer) {}
 
     public SimulatedJlis() throws Exception {
+        // The JDK server leaves Nagle's algorithm on unless told: small responses would then wait for the
+        // client's delayed ACK (~40 ms each), and the simulated J-LIS, not the RA, would be measured.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         digests = new JcaDigestCalculatorProviderBuilder().build();
         responders = List.of(responder(JpkiTestCa.GEN_2024), responder(JpkiTestCa.GEN_2019));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
