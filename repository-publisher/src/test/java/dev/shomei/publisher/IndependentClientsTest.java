@@ -72,13 +72,13 @@ class IndependentClientsTest {
         BigInteger good = repo.good.certificate().getSerialNumber();
         Run r = openssl("ocsp", "-issuer", ca.resolve("issuing.pem").toString(), "-CAfile", ca.resolve("chain.pem").toString(),
                 "-url", repo.ocspUri().toString(), "-serial", hexSerial(good), "-no_nonce");
-        assertThat(r.output()).contains("Response verify OK").contains(hexSerial(good).toUpperCase().replace("0X", "0x") + ": good");
+        assertThat(r.output()).contains("Response verify OK").contains(hexSerial(good) + ": good");
         assertThat(r.exit()).isZero();
 
         BigInteger revoked = repo.revoked.certificate().getSerialNumber();
         Run rr = openssl("ocsp", "-issuer", ca.resolve("issuing.pem").toString(), "-CAfile", ca.resolve("chain.pem").toString(),
                 "-url", repo.ocspUri().toString(), "-serial", hexSerial(revoked), "-no_nonce");
-        assertThat(rr.output()).contains("Response verify OK").contains(": revoked").contains("Reason: keyCompromise");
+        assertThat(rr.output()).contains("Response verify OK").contains(hexSerial(revoked) + ": revoked").contains("Reason: keyCompromise");
     }
 
     @Test
