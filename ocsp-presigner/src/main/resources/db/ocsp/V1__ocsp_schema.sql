@@ -1,9 +1,11 @@
 -- The presigner's tables in the CA database (secure zone). The CA's own tables (certificate, revocation,
 -- crl, ca_key) are only read. A response is recorded in the same transaction as its audit entry.
 
--- The newest pre-signed response per certificate (RFC 6960 §4.2.1), as published.
+-- The newest pre-signed response per certificate (RFC 6960 §4.2.1), as published. No foreign key to
+-- certificate: serials come only from that table, and a foreign key would lock (and so rewrite) a million
+-- certificate rows on every refresh. No index on refresh_after: finding what is due joins every certificate.
 CREATE TABLE ocsp_response (
-    serial              TEXT PRIMARY KEY REFERENCES certificate (serial),
+    serial              TEXT PRIMARY KEY,
     issuer_label        TEXT NOT NULL,
     responder_serial    TEXT NOT NULL,          -- serial of the responder certificate that signed it
     status              TEXT NOT NULL CHECK (status IN ('good', 'revoked')),
@@ -15,7 +17,6 @@ CREATE TABLE ocsp_response (
     der                 BYTEA NOT NULL,
     sha256              TEXT NOT NULL
 );
-CREATE INDEX ocsp_response_refresh_after ON ocsp_response (refresh_after);
 CREATE INDEX ocsp_response_signed_seq ON ocsp_response (signed_seq);
 -- No CACHE: cached blocks would hand out numbers out of commit order across sessions.
 CREATE SEQUENCE ocsp_signed_seq;

@@ -140,6 +140,33 @@ class PresignTest {
     }
 
     @Test
+    void aRunThatFailsPartWayKeepsWhatItCommittedAndTheRerunSignsTheRest() throws Exception {
+        List<X509Certificate> certs = f.issue(6);
+        OcspPresigner p = f.presigner();
+        String poisoned = certs.get(3).getSerialNumber().toString(16);
+        // A database failure on one chunk, as a crash or a lost connection would cause mid-run.
+        try (Connection c = f.db.connect(); var st = c.createStatement()) {
+            st.execute("CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " IF NEW.serial = '" + poisoned + "' THEN RAISE EXCEPTION 'simulated failure'; END IF;"
+                    + " RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER fail_once BEFORE INSERT ON ocsp_response FOR EACH ROW EXECUTE FUNCTION fail_once()");
+        }
+        assertThatThrownBy(p::run).hasMessageContaining("simulated failure").hasMessageContaining("rerun presign");
+        String newSerials = certs.stream().map(c -> "'" + c.getSerialNumber().toString(16) + "'")
+                .collect(java.util.stream.Collectors.joining(","));
+        long kept = f.count("SELECT count(*) FROM ocsp_response WHERE serial IN (" + newSerials + ")");
+        assertThat(kept).isLessThan(6);
+        assertThat(f.count("SELECT count(*) FROM ocsp_response WHERE serial = '" + poisoned + "'")).isZero();
+
+        try (Connection c = f.db.connect(); var st = c.createStatement()) {
+            st.execute("DROP TRIGGER fail_once ON ocsp_response");
+        }
+        assertThat(p.run().signed()).as("the rerun signs exactly what the failed run did not commit").isEqualTo(6 - kept);
+        assertThat(f.count("SELECT count(*) FROM ocsp_response WHERE serial IN (" + newSerials + ")")).isEqualTo(6);
+        assertThat(p.run().signed()).isZero();
+    }
+
+    @Test
     void validityOutsideEightHoursToTenDaysIsRefusedByName() throws Exception {
         for (int hours : new int[] {2, 264}) {
             Path file = PresignerFixture.writePresignerYaml(f.dir, hours);
