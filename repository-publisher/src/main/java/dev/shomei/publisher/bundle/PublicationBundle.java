@@ -11,8 +11,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * A publication bundle as handed over by the secure zone: a directory holding manifest.json, manifest.p7s and
- * the artifacts (docs/publication-bundle.md). Read whole into memory so that what is verified is exactly what is
+ * A publication bundle as handed over by the secure zone: a directory (or a {@code .tar} of it) holding
+ * manifest.json, manifest.p7s and the artifacts (docs/publication-bundle.md). Read whole into memory so that what is verified is exactly what is
  * uploaded (no re-read of a file that could change in between).
  *
  * <p>Online zone; reads the bundle directory only.
@@ -42,6 +42,13 @@ public final class PublicationBundle {
      * as unreadable (a bundle is plain files; a link could point outside it).
      */
     public static PublicationBundle read(Path directory) throws IOException {
+        if (Files.isRegularFile(directory) && directory.getFileName().toString().endsWith(".tar")) {
+            BundleTar.Entries tar = BundleTar.read(directory);
+            Map<String, byte[]> files = new TreeMap<>(tar.files());
+            byte[] manifest = files.remove(MANIFEST);
+            byte[] signature = files.remove(MANIFEST_SIGNATURE);
+            return new PublicationBundle(directory, manifest, signature, files, tar.nonRegular());
+        }
         if (!Files.isDirectory(directory)) {
             throw new java.nio.file.NoSuchFileException(directory.toString(), null,
                     "bundle directory does not exist or is not a directory");
