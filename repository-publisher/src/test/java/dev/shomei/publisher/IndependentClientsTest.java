@@ -19,7 +19,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXRevocationChecker;
 import java.security.cert.TrustAnchor;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -27,29 +26,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What relying parties see, checked by clients that share no code with the publisher: the openssl command
  * (OCSP over POST, a request sent by GET, CRL signature) and the JDK's PKIX validator with OCSP.
  */
-class IndependentClientsTest {
+class IndependentClientsTest extends AgainstPublishedRepository {
 
-    @TempDir static Path tmp;
-    static PublishedRepository repo;
 
-    @BeforeAll
-    static void start() throws Exception {
-        repo = new PublishedRepository(tmp, Clock.systemUTC());
-    }
-
-    @AfterAll
-    static void stop() {
-        repo.close();
-    }
 
     record Run(int exit, String output) { }
 

@@ -29,29 +29,15 @@ import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.security.cert.X509Certificate;
 
 /** The keyless edge over HTTP: OCSP POST and GET, error statuses, caching headers, static artifacts. */
-class RepositoryEdgeTest {
+class RepositoryEdgeTest extends AgainstPublishedRepository {
 
-    @TempDir static Path tmp;
-    static PublishedRepository repo;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void start() throws Exception {
-        repo = new PublishedRepository(tmp, Clock.systemUTC());
-    }
-
-    @AfterAll
-    static void stop() {
-        repo.close();
-    }
 
     static byte[] request(X509Certificate issuer, BigInteger serial, AlgorithmIdentifier hash, boolean nonce) throws Exception {
         OCSPReqBuilder b = new OCSPReqBuilder();

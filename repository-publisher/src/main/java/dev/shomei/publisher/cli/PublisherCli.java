@@ -47,10 +47,7 @@ public final class PublisherCli {
     public static final int CONFIG = 2;
     public static final int IO_FAILURE = 3;
 
-    private final Clock clock;
-
-    PublisherCli(Clock clock) {
-        this.clock = clock;
+    PublisherCli() {
     }
 
     public static void main(String[] args) {
@@ -58,19 +55,14 @@ public final class PublisherCli {
     }
 
     public static int run(Clock clock, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new PublisherCli(clock), new CommandLine.IFactory() {
+        CommandLine cl = new CommandLine(new PublisherCli(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                if (cls == Verify.class) {
-                    return cls.cast(new Verify(clock));
+                K command = CommandLine.defaultFactory().create(cls);
+                if (command instanceof Subcommand sub) {
+                    sub.clock = clock;
                 }
-                if (cls == Publish.class) {
-                    return cls.cast(new Publish(clock));
-                }
-                if (cls == Edge.class) {
-                    return cls.cast(new Edge(clock));
-                }
-                return CommandLine.defaultFactory().create(cls);
+                return command;
             }
         });
         cl.setOut(out).setErr(err);
@@ -90,6 +82,13 @@ public final class PublisherCli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** What every subcommand has: the clock (injected, so tests can move time), its spec, the CA options. */
+    abstract static class Subcommand implements Callable<Integer> {
+        Clock clock = Clock.systemUTC();
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin CaOptions ca = new CaOptions();
     }
 
     /** Options every subcommand shares. */
@@ -159,16 +158,9 @@ public final class PublisherCli {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check a bundle without publishing it (against the live origin if one is given).")
-    static final class Verify implements Callable<Integer> {
-        private final Clock clock;
+    static final class Verify extends Subcommand {
         @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
-        @CommandLine.Mixin CaOptions ca = new CaOptions();
         @CommandLine.ArgGroup(exclusive = false) OriginOptions origin;
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-        Verify(Clock clock) {
-            this.clock = clock;
-        }
 
         @Override
         public Integer call() throws IOException {
@@ -187,16 +179,9 @@ public final class PublisherCli {
 
     @Command(name = "publish", mixinStandardHelpOptions = true,
             description = "Verify a bundle and push it to the origin: objects staged and read back, then switched live, manifest last.")
-    static final class Publish implements Callable<Integer> {
-        private final Clock clock;
+    static final class Publish extends Subcommand {
         @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
-        @CommandLine.Mixin CaOptions ca = new CaOptions();
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "1") OriginOptions origin;
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-        Publish(Clock clock) {
-            this.clock = clock;
-        }
 
         @Override
         public Integer call() throws IOException {
@@ -214,17 +199,10 @@ public final class PublisherCli {
 
     @Command(name = "edge", mixinStandardHelpOptions = true,
             description = "Serve a filesystem origin over HTTP with the keyless OCSP edge at /ocsp (RFC 6960 POST and GET).")
-    static final class Edge implements Callable<Integer> {
-        private final Clock clock;
+    static final class Edge extends Subcommand {
         @Option(names = "--origin-dir", required = true, paramLabel = "DIR") Path originDir;
-        @CommandLine.Mixin CaOptions ca = new CaOptions();
         @Option(names = "--port", defaultValue = "8180") int port;
         @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS") String bind;
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-        Edge(Clock clock) {
-            this.clock = clock;
-        }
 
         @Override
         public Integer call() throws Exception {
