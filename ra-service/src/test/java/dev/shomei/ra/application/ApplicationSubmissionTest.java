@@ -45,9 +45,9 @@ class ApplicationSubmissionTest {
         assertThat(j.getString("decision.outcome")).isEqualTo("APPROVED");
         assertThat(j.getString("decision.decider.kind")).isEqualTo("SYSTEM");
         assertThat(j.getString("decision.decider.id")).isEqualTo("ra-service");
-        assertThat(j.getString("decision.decider.policyId")).isEqualTo("shomei-ra-approval@1");
+        assertThat(j.getString("decision.decider.policyId")).isEqualTo("shomei-ra-approval-test@1");
         assertThat(j.getString("decision.decider.policyDigest")).isEqualTo(ConfiguredFile.sha256Hex(
-                ConfiguredFile.read("test", "classpath:policy/approval-policy-v1.json")));
+                ConfiguredFile.read("test", "classpath:policy/approval-policy-test.json")));
         assertThat(j.getString("decision.evidence.signedApplicationSha256")).isEqualTo(ConfiguredFile.sha256Hex(cms));
         assertThat(j.getString("decision.evidence.revocationSource")).isEqualTo("OCSP");
         assertThat(j.getString("decision.evidence.revocationResponseSha256")).hasSize(64);

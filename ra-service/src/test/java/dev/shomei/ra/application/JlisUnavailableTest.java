@@ -105,4 +105,26 @@ class JlisUnavailableTest {
         assertThat(decided.getString("decision.decider.kind")).isEqualTo("SYSTEM");
         assertThat(decided.getString("revocationCheck.source")).isEqualTo("OCSP");
     }
+
+    @Test
+    void anApplicationThatWaitedLongerThanThePolicyAllowsIsReferredToAnOfficer() throws InterruptedException {
+        JlisControl.ocsp(false);
+        JlisControl.crl(false);
+
+        String id = Ra.submit(application(card())).then().statusCode(202).extract().path("applicationId");
+
+        // The test policy refers after 6 s (referAfterJlisUnavailable); retries run every second.
+        JsonPath referred = null;
+        for (int i = 0; i < 60; i++) {
+            referred = Ra.status(id);
+            if (!referred.getString("status").equals("WAITING_FOR_JLIS")) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        assertThat(referred.getString("status")).isEqualTo("REFERRED");
+        assertThat(referred.getList("decision.reasons.code")).containsExactly("jlis-unavailable");
+        assertThat(referred.getString("revocationCheck.status")).isEqualTo("UNAVAILABLE");
+        assertThat(Ra.officer().get("/officer/queue").jsonPath().getList("applications.applicationId")).contains(id);
+    }
 }
