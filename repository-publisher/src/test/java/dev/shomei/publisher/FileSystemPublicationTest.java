@@ -254,6 +254,17 @@ class FileSystemPublicationTest {
         assertThat(OriginSnapshot.of(origin)).isEqualTo(before);
     }
 
+    @Test
+    void leftoversOfAKilledPublisherAreClearedAndNeverServed() throws Exception {
+        publish(first(), "b1");
+        Path leftover = origin.resolve("releases/.staging-killed-123/crl");
+        Files.createDirectories(leftover);
+        Files.writeString(leftover.resolve("issuing-2026.crl"), "half-written");
+        assertThat(publish(new BundleBuilder(PKI).crlNumber(6), "b2").refusals()).isEmpty();
+        assertThat(origin.resolve("releases/.staging-killed-123")).doesNotExist();
+        assertThat(OriginSnapshot.of(origin).keySet()).noneMatch(k -> k.contains(".staging-") || k.startsWith(".current-"));
+    }
+
     private String ocspPath(String serialHex) throws Exception {
         return "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/" + serialHex + ".der";
     }

@@ -235,6 +235,11 @@ public final class BundleVerifier {
         if (m.artifacts() == null) {
             refusals.add(new Refusal(path, "has no artifacts array"));
         }
+        try {
+            Instant.parse(String.valueOf(m.createdAt()));
+        } catch (DateTimeParseException e) {
+            refusals.add(new Refusal(path, "createdAt '" + m.createdAt() + "' is not an RFC 3339 UTC time such as 2026-11-22T14:00:00Z"));
+        }
         if (m.issuer() == null) {
             refusals.add(new Refusal(path, "has no issuer"));
         } else {

@@ -86,6 +86,8 @@ public class FileSystemOrigin implements Origin {
     }
 
     private void publishLocked(Release release) throws IOException {
+        // Under the lock nothing else is staging: leftovers are from a publisher that was killed part-way.
+        removeLeftovers();
         Optional<Path> previous = liveRelease();
         Path staging = root.resolve(RELEASES).resolve(".staging-" + release.bundleId() + "-" + System.nanoTime());
         try {
@@ -124,6 +126,7 @@ public class FileSystemOrigin implements Origin {
             Files.move(staging, released, StandardCopyOption.ATOMIC_MOVE);
             Files.createSymbolicLink(link, root.relativize(released));
             switchCurrent(link);
+            syncDirectory(root);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(link);
             deleteTree(Files.exists(released) ? released : staging);
@@ -132,6 +135,26 @@ public class FileSystemOrigin implements Origin {
         }
         // Step 5: keep a few previous releases (an operator can switch back by hand), delete older ones.
         pruneReleases(released, previous.orElse(null));
+    }
+
+    private void removeLeftovers() throws IOException {
+        try (Stream<Path> list = Files.list(root.resolve(RELEASES))) {
+            list.filter(p -> p.getFileName().toString().startsWith(".staging-")).forEach(FileSystemOrigin::deleteTree);
+        }
+        try (Stream<Path> list = Files.list(root)) {
+            for (Path p : list.filter(p -> p.getFileName().toString().startsWith(".current-")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Makes the rename of 'current' durable (POSIX: a rename is persisted by an fsync of the directory). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not every filesystem lets a directory be opened for fsync; the switch itself already happened.
+        }
     }
 
     /** The atomic switch; a seam so a test can make it fail. */
