@@ -63,6 +63,7 @@ public final class BundleBuilder {
     private TestPki.Identity manifestSigner;
     private boolean includeCrl = true;
     private String bundleId = UUID.randomUUID().toString();
+    private String cpsName = "cps-v1.pdf";
 
     public BundleBuilder(TestPki pki) {
         this.pki = pki;
@@ -112,6 +113,11 @@ public final class BundleBuilder {
         return this;
     }
 
+    public BundleBuilder cpsName(String name) {
+        this.cpsName = name;
+        return this;
+    }
+
     public BundleBuilder bundleId(String id) {
         this.bundleId = id;
         return this;
@@ -148,7 +154,7 @@ public final class BundleBuilder {
         artifacts.add(put(dir, "ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8", hashes.getBytes(StandardCharsets.UTF_8)));
         artifacts.add(put(dir, "ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json", "{\"root\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
         artifacts.add(put(dir, "ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8", "<!doctype html><title>CA hash values</title>".getBytes(StandardCharsets.UTF_8)));
-        artifacts.add(put(dir, "cps/cps-v1.pdf", "cps", "application/pdf", "%PDF-1.7\n% test CP/CPS\n%%EOF\n".getBytes(StandardCharsets.US_ASCII)));
+        artifacts.add(put(dir, "cps/" + cpsName, "cps", "application/pdf", "%PDF-1.7\n% test CP/CPS\n%%EOF\n".getBytes(StandardCharsets.US_ASCII)));
         artifacts.add(put(dir, "audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", "shomei-audit-log/v1\n42\nabc\n".getBytes(StandardCharsets.UTF_8)));
 
         Manifest manifest = new Manifest(Manifest.FORMAT, bundleId, now.toString(),

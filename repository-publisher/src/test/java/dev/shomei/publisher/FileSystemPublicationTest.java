@@ -265,6 +265,22 @@ class FileSystemPublicationTest {
         assertThat(OriginSnapshot.of(origin).keySet()).noneMatch(k -> k.contains(".staging-") || k.startsWith(".current-"));
     }
 
+    @Test
+    void aCpsNamedInJapaneseIsPublishedAndServedAtItsPercentEncodedUrl() throws Exception {
+        String name = "認証業務規程-v1.pdf";
+        assertThat(publish(first().cpsName(name), "b1").refusals()).isEmpty();
+        byte[] pdf = Files.readAllBytes(origin.resolve("current/cps/" + name));
+        try (var edge = dev.shomei.publisher.edge.RepositoryEdge.start(new FileSystemOrigin(origin), cas,
+                new java.net.InetSocketAddress("127.0.0.1", 0), Clock.systemUTC(), Duration.ofHours(1))) {
+            var url = edge.uri().resolve("cps/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8));
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(url).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/pdf");
+            assertThat(r.body()).isEqualTo(pdf);
+        }
+    }
+
     private String ocspPath(String serialHex) throws Exception {
         return "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/" + serialHex + ".der";
     }

@@ -70,7 +70,6 @@ public final class BundleVerifier {
         }
     }
 
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern OCSP_PATH = Pattern.compile("ocsp/([0-9a-f]{40})/([0-9a-f]+)\\.der");
     private static final HexFormat HEX = HexFormat.of();
 
@@ -259,12 +258,9 @@ public final class BundleVerifier {
     /** Path shape, kind and content type of one entry. */
     private Optional<ArtifactKind> checkEntry(Manifest.Artifact a, List<Refusal> refusals) {
         String path = a.path();
-        String[] segments = path.split("/", -1);
-        boolean safe = segments.length >= 2 && Arrays.stream(segments).allMatch(s -> SEGMENT.matcher(s).matches())
-                && !path.endsWith(".headers");
-        if (!safe) {
-            // Paths become file names and object keys on the origin: no '..', no absolute paths, no sidecar names.
-            refusals.add(new Refusal(path, "is not a safe relative path (letters, digits, '.', '_', '-' in '/'-separated segments)"));
+        if (!RepositoryPath.isPlain(path) || !path.contains("/")) {
+            refusals.add(new Refusal(path, "is not a safe relative path (letters, digits, '.', '_', '-' in '/'-separated"
+                    + " segments, none starting with '.', not ending in .headers)"));
             return Optional.empty();
         }
         Optional<ArtifactKind> kind = ArtifactKind.byLabel(String.valueOf(a.kind()));

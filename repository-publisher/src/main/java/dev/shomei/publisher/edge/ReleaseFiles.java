@@ -5,11 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
+import dev.shomei.publisher.bundle.RepositoryPath;
 import dev.shomei.publisher.origin.FileSystemOrigin;
 import dev.shomei.publisher.origin.ObjectHeaders;
 
@@ -25,7 +24,6 @@ final class ReleaseFiles {
 
     /** Enough for every pre-signed response of a large CA at ~0.5 KB each; beyond it, files are read per request. */
     private static final int MAX_CACHED = 500_000;
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     /** A servable file: its exact bytes and the headers the publisher stored with it. */
     record Served(byte[] content, ObjectHeaders headers) { }
@@ -41,7 +39,7 @@ final class ReleaseFiles {
 
     /** The live file at this repository path, or empty if there is none (or the path is not a plain one). */
     Optional<Served> get(String path) throws IOException {
-        if (!isPlainPath(path)) {
+        if (!RepositoryPath.isPlain(path)) {
             return Optional.empty();
         }
         Optional<Path> release = origin.liveRelease();
@@ -77,11 +75,5 @@ final class ReleaseFiles {
             // The release was pruned between the readlink and the read: treat as absent, the next request sees the new one.
             return Optional.empty();
         }
-    }
-
-    /** '/'-separated segments of letters, digits, '.', '_', '-' not starting with '.', and not a sidecar. */
-    static boolean isPlainPath(String path) {
-        return !path.isEmpty() && !path.endsWith(ObjectHeaders.SIDECAR_SUFFIX)
-                && Arrays.stream(path.split("/", -1)).allMatch(s -> SEGMENT.matcher(s).matches());
     }
 }
