@@ -212,6 +212,37 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
         }
     }
 
+    @Test
+    void aCorruptSidecarIsAnInternalErrorNotAWrongAnswer() throws Exception {
+        // A copy of the repository whose response sidecar was damaged on disk.
+        Path copy = tmp.resolve("damaged-origin");
+        Path release = repo.origin.resolve("current").toRealPath();
+        Path copyRelease = copy.resolve("releases/r1");
+        try (var walk = Files.walk(release)) {
+            for (Path p : walk.toList()) {
+                Path target = copyRelease.resolve(release.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        Files.createSymbolicLink(copy.resolve("current"), Path.of("releases/r1"));
+        BigInteger serial = repo.good.certificate().getSerialNumber();
+        Files.writeString(copyRelease.resolve(repo.ocspPath(serial) + ".headers"), "{not json");
+        Files.writeString(copyRelease.resolve("crl/issuing-2026.crl.headers"), "{not json");
+        try (var edge = dev.shomei.publisher.edge.RepositoryEdge.start(new dev.shomei.publisher.origin.FileSystemOrigin(copy),
+                repo.cas, new java.net.InetSocketAddress("127.0.0.1", 0), Clock.systemUTC(), Duration.ofHours(1))) {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(edge.uri().resolve("ocsp"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request(serial))).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(new OCSPResp(r.body()).getStatus()).isEqualTo(OCSPResp.INTERNAL_ERROR);
+            HttpResponse<byte[]> crl = HTTP.send(HttpRequest.newBuilder(edge.uri().resolve("crl/issuing-2026.crl")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(crl.statusCode()).isEqualTo(500);
+        }
+    }
+
     private void assertContent(String path, String contentType) throws Exception {
         HttpResponse<byte[]> r = get(path);
         assertThat(r.statusCode()).as(path).isEqualTo(200);

@@ -41,6 +41,7 @@ public final class RepositoryEdge implements AutoCloseable {
 
     /** RFC 6960 §4.2.1 OCSPResponse { responseStatus ENUMERATED } with no responseBytes: unsigned by design. */
     static final byte[] MALFORMED_REQUEST = {0x30, 0x03, 0x0a, 0x01, 0x01};
+    static final byte[] INTERNAL_ERROR = {0x30, 0x03, 0x0a, 0x01, 0x02};
     static final byte[] TRY_LATER = {0x30, 0x03, 0x0a, 0x01, 0x03};
     static final byte[] UNAUTHORIZED = {0x30, 0x03, 0x0a, 0x01, 0x06};
 
@@ -153,7 +154,14 @@ public final class RepositoryEdge implements AutoCloseable {
             ocspError(ex, MALFORMED_REQUEST, method.equals("HEAD"));
             return;
         }
-        Optional<Served> served = responsePath.isEmpty() ? Optional.empty() : files.get(responsePath.get());
+        Optional<Served> served;
+        try {
+            served = responsePath.isEmpty() ? Optional.empty() : files.get(responsePath.get());
+        } catch (IOException e) {
+            // The origin disk failed (or a sidecar is corrupt): RFC 6960 §2.3 internalError, unsigned.
+            ocspError(ex, INTERNAL_ERROR, method.equals("HEAD"));
+            return;
+        }
         if (served.isEmpty()) {
             // RFC 5019 §2.2.3 / RFC 6960 §2.3: not an issuer we serve, or no pre-signed response for this serial.
             ocspError(ex, UNAUTHORIZED, method.equals("HEAD"));
@@ -200,7 +208,13 @@ public final class RepositoryEdge implements AutoCloseable {
             return;
         }
         String path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
-        Optional<Served> served = path.length() > 1 ? files.get(path.substring(1)) : Optional.empty();
+        Optional<Served> served;
+        try {
+            served = path.length() > 1 ? files.get(path.substring(1)) : Optional.empty();
+        } catch (IOException e) {
+            problem(ex, 500, "Internal Server Error", "the origin could not be read: " + e.getMessage(), method.equals("HEAD"));
+            return;
+        }
         if (served.isEmpty()) {
             problem(ex, 404, "Not Found", "no published artifact at " + path, method.equals("HEAD"));
             return;
