@@ -11,7 +11,6 @@ import dev.shomei.ca.issuance.RevocationReason;
 import dev.shomei.ocsp.bundle.BundleVerifier;
 import dev.shomei.ocsp.bundle.PublicationBundle;
 import dev.shomei.ocsp.presign.OcspPresigner;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -255,9 +254,5 @@ class BundleTest {
             }
         }
         return null;
-    }
-
-    static BigInteger serial(X509Certificate c) {
-        return c.getSerialNumber();
     }
 }

@@ -130,7 +130,12 @@ public final class PublicationBundle {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the bundle directory " + out + ": " + e.getMessage(), e);
         }
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (Path p : cpsFiles) {
+            if (!names.add(p.getFileName().toString())) {
+                throw new CaOperationException("two CP/CPS files are named " + p.getFileName() + "; give each PDF"
+                        + " a distinct file name (it becomes cps/<name> in the repository)");
+            }
             if (!Files.isRegularFile(p) || !p.getFileName().toString().toLowerCase().endsWith(".pdf")) {
                 throw new CaOperationException("CP/CPS file " + p + " is not a readable .pdf file; give the PDF"
                         + " with --cps or in the 'cps' setting");

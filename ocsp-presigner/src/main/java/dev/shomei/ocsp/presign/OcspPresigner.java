@@ -143,10 +143,6 @@ public final class OcspPresigner {
         return store;
     }
 
-    public String issuerKeyHashHex() {
-        return responses.issuerKeyHashHex();
-    }
-
     public Result run() {
         Instant start = clock.instant();
         long t0 = System.nanoTime();
@@ -308,7 +304,8 @@ public final class OcspPresigner {
     }
 
     private SignedChunk sign(List<OcspResponseStore.Due> chunk) {
-        // RFC 5019 §2.2.4 / RFC 6960 §4.2.2.1: times in whole seconds; nextUpdate = thisUpdate + validity.
+        // RFC 5019 §2.2.4: thisUpdate = producedAt = now, nextUpdate = thisUpdate + validity; whole seconds, as
+        // RFC 5280 §4.1.2.5.2 encodes GeneralizedTime, so every client parses them alike.
         Instant thisUpdate = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant nextUpdate = thisUpdate.plus(validity);
         Instant refreshAfter = thisUpdate.plus(validity.dividedBy(2));

@@ -10,7 +10,6 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
-import java.util.HexFormat;
 import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERNull;
@@ -48,12 +47,12 @@ public final class OcspResponseSigner {
     private final X509CertificateHolder[] certs;
     private final DEROctetString issuerNameHash;
     private final DEROctetString issuerKeyHash;
-    private final String issuerKeyHashHex;
 
     public OcspResponseSigner(Signer responder, X509Certificate issuer) {
         this.responder = responder;
         try {
-            // RFC 6960 §4.2.2.3 / RFC 5019 §2.2.3: ResponderID byKey, the SHA-1 of the responder's key BIT STRING.
+            // RFC 6960 §4.2.2.3: ResponderID byKey, the SHA-1 of the responder's key BIT STRING (the lightweight
+            // profile, RFC 9919, has responders use byKey).
             this.responderId = new RespID(new ResponderID(new DEROctetString(keyHash(responder.certificate()))));
             // RFC 6960 §4.2.1: certs helps the client verify the response; a delegated responder must send its
             // certificate (§4.2.2.2), the issuing CA's certificate the client already has.
@@ -62,20 +61,14 @@ public final class OcspResponseSigner {
             this.issuerNameHash = new DEROctetString(sha1(issuer.getSubjectX500Principal().getEncoded()));
             byte[] keyHash = keyHash(issuer);
             this.issuerKeyHash = new DEROctetString(keyHash);
-            this.issuerKeyHashHex = HexFormat.of().formatHex(keyHash);
         } catch (IOException | CertificateEncodingException e) {
             throw new IllegalStateException("cannot encode the responder or issuer certificate: " + e.getMessage(), e);
         }
     }
 
-    /** Lowercase hex SHA-1 of the issuer's key, as in the CertID and the bundle path (docs/publication-bundle.md). */
-    public String issuerKeyHashHex() {
-        return issuerKeyHashHex;
-    }
-
     /**
-     * Signs a response for one serial. {@code revokedAt == null} means good. No nonce (RFC 5019 §2.2.1:
-     * pre-produced responses cannot carry one); producedAt is thisUpdate.
+     * Signs a response for one serial. {@code revokedAt == null} means good. No nonce: a pre-produced response
+     * cannot echo one (RFC 5019 §4, RFC 9919); producedAt is thisUpdate (RFC 5019 §2.2.4).
      */
     public byte[] sign(BigInteger serial, Instant revokedAt, int reasonCode, Instant thisUpdate, Instant nextUpdate) {
         CertificateID id = new CertificateID(new CertID(SHA1, issuerNameHash, issuerKeyHash, new ASN1Integer(serial)));

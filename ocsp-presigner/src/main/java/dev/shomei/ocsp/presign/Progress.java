@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Progress of a long run, as a line on stderr every few percent: done, rate and time left. Quiet on runs too
  * small to need it.
+ *
+ * <p>Zone: secure (part of a presign run). Writes only to the stream it is given.
  */
 final class Progress {
 

@@ -5,7 +5,7 @@ import java.time.Instant;
 
 /**
  * Responses signed together: same thisUpdate/nextUpdate, recorded in one transaction with one audit entry.
- * Parallel arrays, so that the chunk binds straight to the SQL arrays of {@link OcspResponseStore#record}.
+ * Parallel arrays, written row by row into the binary COPY of {@link OcspResponseStore#record}.
  */
 public record SignedChunk(String[] serials, String[] statuses, byte[][] ders, String[] sha256s,
                           Instant thisUpdate, Instant nextUpdate, Instant refreshAfter) {
