@@ -19,6 +19,8 @@ import dev.shomei.publisher.bundle.CaCertificates.CaCertificate;
  * under SHA-1 (what RFC 5019 §2.1.1 clients send and what the bundle's directory names use) and SHA-256
  * (what newer clients send, RFC 9919), and the issuerNameHash is checked with the same algorithm, so a CertID
  * naming another CA that happens to share a key is not answered.
+ *
+ * <p>Online zone (edge). Built once from the configured CA certificates; touches nothing else.
  */
 final class IssuerIndex {
 

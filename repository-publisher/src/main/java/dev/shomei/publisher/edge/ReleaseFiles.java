@@ -19,6 +19,8 @@ import dev.shomei.publisher.origin.ObjectHeaders;
  *
  * <p>Files are cached in memory per release. The live release is looked up at every request (one readlink),
  * so a publisher's switch of {@code current} is seen by the next request and the old cache is dropped.
+ *
+ * <p>Online zone (edge). Reads the filesystem origin; writes nothing.
  */
 final class ReleaseFiles {
 

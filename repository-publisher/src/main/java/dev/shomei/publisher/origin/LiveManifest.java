@@ -23,6 +23,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * back. Bundles may be incremental (only the OCSP responses re-signed since the last one), so this record is
  * cumulative: each publication merges the bundle's entries over the previous ones. Every value in it was
  * copied from a manifest whose signature the publisher verified, and from the artifact itself.
+ *
+ * <p>Online zone. A value type: reading and writing it on the origin is the origin's business.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)

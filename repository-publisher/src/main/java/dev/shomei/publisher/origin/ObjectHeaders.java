@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <p>Stored with each object: as object metadata on S3, as a {@code <file>.headers} JSON sidecar on the filesystem
  * origin. {@code cacheControl} in a sidecar is the value at publication time, for a static server that copies
  * it; the edge recomputes max-age at every request from {@code expires}, so it shrinks towards nextUpdate.
+ * Online zone; a value type.
  *
  * @param contentType  RFC 2585 / RFC 6960 Appendix C media type
  * @param sha256       lowercase hex SHA-256 of the content; the strong ETag is derived from it
