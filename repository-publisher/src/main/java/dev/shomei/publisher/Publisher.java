@@ -23,7 +23,7 @@ import dev.shomei.publisher.origin.Release;
 /**
  * Publishes a verified publication bundle to the CDN origin:
  * <ol>
- *   <li>read what is live from the origin's live manifest;</li>
+ *   <li>take the origin's publisher lock, and read what is live from the origin's live manifest;</li>
  *   <li>verify the bundle against the configured CA certificates and that live state (refuse it whole on any
  *       finding);</li>
  *   <li>give every artifact its content type and cache headers;</li>
@@ -60,16 +60,19 @@ public final class Publisher {
      * written; an origin failure throws (see {@link Origin#publish} for what is live afterwards).
      */
     public Verification publish(PublicationBundle bundle) throws IOException {
-        // Step 1: what is live now.
-        LiveManifest live = origin.liveManifest();
-        // Step 2: every check, before anything is pushed.
-        Verification verification = verifier.verify(bundle, live);
-        if (!verification.accepted()) {
+        // Step 0: one publisher at a time, from reading what is live to switching.
+        try (Origin.PublisherLock lock = origin.lock()) {
+            // Step 1: what is live now.
+            LiveManifest live = origin.liveManifest();
+            // Step 2: every check, before anything is pushed.
+            Verification verification = verifier.verify(bundle, live);
+            if (!verification.accepted()) {
+                return verification;
+            }
+            // Step 3: objects with their headers; Step 4: the origin's staged switch.
+            origin.publish(release(bundle, verification, live));
             return verification;
         }
-        // Step 3: objects with their headers; Step 4: the origin's staged switch.
-        origin.publish(release(bundle, verification, live));
-        return verification;
     }
 
     private Release release(PublicationBundle bundle, Verification v, LiveManifest live) {

@@ -281,6 +281,19 @@ class FileSystemPublicationTest {
         }
     }
 
+    @Test
+    void aSecondPublisherIsTurnedAwayWhileOneHoldsTheOrigin() throws Exception {
+        publish(first(), "b1");
+        SortedMap<String, String> before = OriginSnapshot.of(origin);
+        Path dir = new BundleBuilder(PKI).crlNumber(6).write(tmp.resolve("b2"));
+        try (var held = new FileSystemOrigin(origin).lock()) {
+            assertThatThrownBy(() -> publisher(new FileSystemOrigin(origin)).publish(PublicationBundle.read(dir)))
+                    .hasMessageContaining("another publisher holds");
+        }
+        assertThat(OriginSnapshot.of(origin)).isEqualTo(before);
+        assertThat(publisher(new FileSystemOrigin(origin)).publish(PublicationBundle.read(dir)).refusals()).isEmpty();
+    }
+
     private String ocspPath(String serialHex) throws Exception {
         return "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/" + serialHex + ".der";
     }

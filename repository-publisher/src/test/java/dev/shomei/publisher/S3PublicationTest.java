@@ -153,6 +153,20 @@ class S3PublicationTest {
     }
 
     @Test
+    void aSecondPublisherIsTurnedAwayWhileOneHoldsTheBucketPrefix() throws Exception {
+        publish(s3, bundle(3, 0x2001));
+        SortedMap<String, String> before = S3ProxyServer.snapshot(s3, bucket);
+        try (var held = new S3Origin(s3, bucket, "repo").lock()) {
+            SortedMap<String, String> locked = S3ProxyServer.snapshot(s3, bucket);
+            assertThatThrownBy(() -> publish(s3, bundle(4, 0x2002)))
+                    .hasMessageContaining("another publisher holds s3://" + bucket + "/repo/.publish.lock");
+            assertThat(S3ProxyServer.snapshot(s3, bucket)).isEqualTo(locked);
+        }
+        assertThat(S3ProxyServer.snapshot(s3, bucket)).isEqualTo(before);
+        assertThat(publish(s3, bundle(4, 0x2002)).refusals()).isEmpty();
+    }
+
+    @Test
     void aTamperedArtifactIsRefusedAndNothingIsUploaded() throws Exception {
         publish(s3, bundle(3, 0x2001));
         SortedMap<String, String> before = S3ProxyServer.snapshot(s3, bucket);

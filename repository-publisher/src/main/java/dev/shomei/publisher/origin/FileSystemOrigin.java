@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * never a mix. Anything that fails before that rename deletes the staging directory and leaves {@code current}
  * untouched. A file already open by the web server keeps its old content (hard links, not rewrites).
  *
- * <p>Online zone. Writes only under ROOT. One publisher at a time: a lock on ROOT/.publish.lock.
+ * <p>Online zone. Writes only under ROOT. One publisher at a time: {@link #lock()} locks ROOT/.publish.lock
+ * (an OS lock: released when the process dies, so a killed publisher leaves nothing to clean up).
  */
 public class FileSystemOrigin implements Origin {
 
@@ -74,15 +75,36 @@ public class FileSystemOrigin implements Origin {
     }
 
     @Override
+    public PublisherLock lock() throws IOException {
+        Files.createDirectories(root);
+        Path lockPath = root.resolve(".publish.lock");
+        FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // Held by another publisher in this same JVM.
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("another publisher holds " + lockPath + "; wait for it to finish");
+        }
+        FileLock held = lock;
+        return () -> {
+            held.release();
+            channel.close();
+        };
+    }
+
+    /** Callers hold {@link #lock()} (the publisher does, around reading what is live and publishing). */
+    @Override
     public void publish(Release release) throws IOException {
         Files.createDirectories(root.resolve(RELEASES));
-        try (FileChannel lockFile = FileChannel.open(root.resolve(".publish.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockFile.tryLock()) {
-            if (lock == null) {
-                throw new IOException("another publisher holds " + root.resolve(".publish.lock") + "; wait for it to finish");
-            }
-            publishLocked(release);
-        }
+        publishLocked(release);
     }
 
     private void publishLocked(Release release) throws IOException {

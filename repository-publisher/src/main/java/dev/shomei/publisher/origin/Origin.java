@@ -12,6 +12,18 @@ import java.io.IOException;
  */
 public interface Origin {
 
+    /**
+     * Keeps other publishers off this origin until closed: reading what is live, checking against it and
+     * switching must not interleave with another publication. Fails at once (no waiting) if another holds it.
+     */
+    PublisherLock lock() throws IOException;
+
+    /** A held {@link #lock()}. */
+    interface PublisherLock extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
     /** The live manifest on the origin; {@link LiveManifest#empty()} before the first publication. */
     LiveManifest liveManifest() throws IOException;
 

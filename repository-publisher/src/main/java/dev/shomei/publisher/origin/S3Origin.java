@@ -62,6 +62,7 @@ public final class S3Origin implements Origin {
 
     private static final String STAGING = ".staging/";
     private static final String PREVIOUS = ".previous/";
+    private static final String LOCK = ".publish.lock";
 
     private final S3Client s3;
     private final String bucket;
@@ -93,6 +94,55 @@ public final class S3Origin implements Origin {
     @Override
     public String describe() {
         return "s3://" + bucket + "/" + prefix;
+    }
+
+    /**
+     * A lock object created with a conditional PUT (If-None-Match: *), which S3 and compatible stores make
+     * atomic: of two publishers, one creates it and the other gets 412. There is no automatic expiry: a
+     * publisher killed while holding it leaves it, and the error says which key to delete once the operator
+     * has made sure no publication is running.
+     */
+    @Override
+    public PublisherLock lock() throws IOException {
+        String key = prefix + LOCK;
+        // The token makes the PUT idempotent: if the SDK retries after a first attempt that did create the lock
+        // (the response was lost), the 412 that follows names our own token, and we do hold it.
+        String token = java.util.UUID.randomUUID().toString();
+        String holder = "{\"since\":\"" + Instant.now() + "\",\"pid\":" + ProcessHandle.current().pid()
+                + ",\"token\":\"" + token + "\"}";
+        try {
+            s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch("*")
+                    .contentType("application/json").build(), RequestBody.fromString(holder));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                String held;
+                try {
+                    held = get(key).asUtf8String();
+                } catch (SdkException r) {
+                    held = "(unreadable)";
+                }
+                if (held.equals(holder)) {
+                    return release(key);
+                }
+                throw new IOException("another publisher holds " + describe() + LOCK + " " + held
+                        + "; wait for it, or delete that key if no publisher is running", e);
+            }
+            throw new IOException("cannot create the publisher lock " + describe() + LOCK + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new IOException("cannot create the publisher lock " + describe() + LOCK + ": " + e.getMessage(), e);
+        }
+        return release(key);
+    }
+
+    private PublisherLock release(String key) {
+        return () -> {
+            try {
+                s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build());
+            } catch (SdkException e) {
+                throw new IOException("cannot release the publisher lock " + describe() + LOCK
+                        + "; delete that key by hand: " + e.getMessage(), e);
+            }
+        };
     }
 
     @Override
