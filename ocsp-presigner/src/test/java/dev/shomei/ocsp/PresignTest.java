@@ -165,6 +165,25 @@ class PresignTest {
     }
 
     @Test
+    void aNewResponderKeyReSignsEveryResponse() throws Exception {
+        f.issue(1);
+        f.presigner().run();
+        long total = f.count("SELECT count(*) FROM ocsp_response");
+        X509Certificate next = f.ca.delegate("ocsp-test-next", dev.shomei.ca.hsm.KeyAlgorithm.EC_P256,
+                new org.bouncycastle.asn1.x500.X500Name("CN=Shomei Test OCSP Responder 2,O=Shomei Test,C=JP"), "ocsp-responder");
+        OcspPresigner rolled = OcspPresigner.forCa(f.ca, "ocsp-test-next", new OcspPresigner.Settings(Duration.ofHours(96),
+                100, 5, System.err), new AuditedPresignerEvents(AuditedPresignerEvents.caLog(f.ca.config()),
+                AuditedPresignerEvents.system()), f.clock);
+        // The new responder's own certificate is issued too: it gets its first response in the same run.
+        assertThat(rolled.run().signed()).isEqualTo(total + 1);
+        BasicOCSPResp resp = basic(f.storedResponse(next.getSerialNumber()));
+        assertThat(resp.isSignatureValid(new JcaContentVerifierProviderBuilder().build(next))).isTrue();
+        assertThat(rolled.run().signed()).isZero();
+        // Back to the first responder, as the other tests of this class expect.
+        assertThat(f.presigner().run().signed()).isEqualTo(total + 1);
+    }
+
+    @Test
     void validityOutsideEightHoursToTenDaysIsRefusedByName() throws Exception {
         for (int hours : new int[] {2, 264}) {
             Path file = PresignerFixture.writePresignerYaml(f.dir, hours);

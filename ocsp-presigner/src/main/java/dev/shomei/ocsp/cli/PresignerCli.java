@@ -137,6 +137,11 @@ public final class PresignerCli {
                 System.out.printf("presign: %d response(s) signed (%d revoked) of %d due in %.1f s (%.0f/s);"
                         + " valid %d h, re-signed after %d h%n", r.signed(), r.revoked(), r.due(), r.seconds(),
                         r.perSecond(), cfg.validityHours(), cfg.validityHours() / 2);
+                if (r.signed() > 0) {
+                    // Which side limits a run: busy signer threads mean the HSM, a busy writer the database.
+                    System.out.printf("  thread-time: building + signing %.1f s on %d thread(s), recording %.1f s%n",
+                            r.signingSeconds(), ca.token().config().parallelism(), r.recordingSeconds());
+                }
             }
             return 0;
         }
