@@ -31,7 +31,7 @@ public class GroupCommit {
 
     private static final Logger LOG = Logger.getLogger(GroupCommit.class);
     /** Larger groups add latency without adding much throughput once the head lock is amortised. */
-    static final int MAX_GROUP = 64;
+    static final int MAX_GROUP = 256;
 
     record Job(String cmsSha256, byte[] cms, Assessment assessment, Instant receivedAt, CompletableFuture<UUID> done) {}
 
@@ -45,6 +45,9 @@ public class GroupCommit {
     static final int WRITERS = 2;
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong groups = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong items = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
     private final List<Thread> writers = new ArrayList<>();
 
     void start(@Observes StartupEvent event) {
@@ -85,8 +88,16 @@ public class GroupCommit {
                 return;
             }
             queue.drainTo(group, MAX_GROUP - 1);
+            long t0 = System.nanoTime();
             try {
                 List<UUID> ids = service.recordNew(group);
+                long n = groups.incrementAndGet();
+                items.addAndGet(group.size());
+                nanos.addAndGet(System.nanoTime() - t0);
+                if (n % 50 == 0) {
+                    LOG.debugf("group commit: %d groups, %.1f applications per group, %.1f ms per group", (Object) n,
+                            items.get() / (double) n, nanos.get() / 1e6 / n);
+                }
                 for (int i = 0; i < group.size(); i++) {
                     group.get(i).done().complete(ids.get(i));
                 }

@@ -43,7 +43,7 @@ class ApplicationThroughputBenchTest {
 
     static final int APPLICATIONS = Integer.getInteger("bench.applications", 3000);
     static final int WARM_UP = 300;
-    static final int CLIENTS = Integer.getInteger("bench.clients", 32);
+    static final int CLIENTS = Integer.getInteger("bench.clients", 128);
 
     @Test
     void applicationsDecidedPerSecond() throws Exception {
