@@ -80,6 +80,9 @@ class PresignerCliTest {
             assertThat(wrongKey.exit()).isEqualTo(2);
             assertThat(wrongKey.err()).contains("lacks id-kp-OCSPSigning");
             assertThat(presigner("--config", cfg, "bundle").exit()).isEqualTo(2);
+            Result caYaml = presigner("--config", f.caYaml.toString(), "presign");
+            assertThat(caYaml.exit()).isEqualTo(2);
+            assertThat(caYaml.err()).contains("looks like the CA's ca.yaml");
             assertThat(presigner("--config", f.dir.resolve("missing.yaml").toString(), "status").err())
                     .contains("not found");
         }

@@ -55,8 +55,10 @@ public record PresignerConfig(
         try {
             raw = yaml.readValue(Files.readString(file), PresignerConfig.class);
         } catch (UnrecognizedPropertyException e) {
+            String hint = e.getPropertyName().equals("hsm") || e.getPropertyName().equals("issuingKey")
+                    ? " (this looks like the CA's ca.yaml: give presigner.yaml, whose 'ca' setting points at ca.yaml)" : "";
             throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "'; known settings: "
-                    + e.getKnownPropertyIds());
+                    + e.getKnownPropertyIds() + hint);
         } catch (IOException e) {
             throw new ConfigException("cannot read presigner configuration " + file + ": " + e.getMessage());
         }

@@ -6,6 +6,8 @@ import java.time.Instant;
 /**
  * Responses signed together: same thisUpdate/nextUpdate, recorded in one transaction with one audit entry.
  * Parallel arrays, written row by row into the binary COPY of {@link OcspResponseStore#record}.
+ *
+ * <p>Zone: secure. A value: signed responses on their way from the signer threads to the writer.
  */
 public record SignedChunk(String[] serials, String[] statuses, byte[][] ders, String[] sha256s,
                           Instant thisUpdate, Instant nextUpdate, Instant refreshAfter) {
