@@ -83,9 +83,22 @@ class CaCliTest {
                     .output()).containsPattern("Serial Number: 0*" + serial.toUpperCase());
             assertThat(Files.readString(checkpoint)).startsWith("shomei-audit-checkpoint/v1");
 
+            // Scheduled CRLs: nothing is due right after one; a revocation makes the next one due at once.
+            assertThat(ca("--config", cfg, "crl", "--if-due").out()).contains("no CRL due");
+            Path csr2 = f.dir.resolve("req2.der");
+            Files.write(csr2, CaFixture.csr("CN=Tanaka Yuki,C=JP", CaFixture.ecKey("secp256r1")));
+            Path pem2 = f.dir.resolve("cert2.pem");
+            assertThat(ca("--config", cfg, "issue", "--csr", csr2.toString(), "--profile", "subscriber-signature",
+                    "--out", pem2.toString()).exit()).isZero();
+            String serial2 = ((X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(pem2))).getSerialNumber().toString(16);
+            assertThat(ca("--config", cfg, "revoke", "--serial", serial2, "--reason", "superseded", "--operator", "Sato Hanako")
+                    .exit()).isZero();
+            assertThat(ca("--config", cfg, "crl", "--if-due").out()).contains("CRL due: 1 revocation(s) not yet on a CRL (latest: CRL 1)", "CRL 2: 2 revoked");
+
             Result show = ca("--config", cfg, "show");
-            assertThat(show.out()).contains("ROOT root-test", "ISSUING issuing-test", "certificates issued: 1, revoked: 1",
-                    "latest CRL: number 1");
+            assertThat(show.out()).contains("ROOT root-test", "ISSUING issuing-test", "certificates issued: 2, revoked: 2",
+                    "latest CRL: number 2");
             assertThat(ca("--config", cfg, "show", "--serial", serial).out()).contains("revoked at", "keyCompromise",
                     "Sato Hanako");
             assertThat(ca("--config", cfg, "health").out()).contains("ok: pkcs11:token=ca-cli;object=issuing-test");
@@ -95,10 +108,11 @@ class CaCliTest {
             X509Certificate issuing = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(Files.newInputStream(f.dir.resolve("ceremony/issuing-ca.cer")));
             try (Connection c = f.db.connect()) {
-                assertThat(new AuditLog("shomei/ca/ca-cli").size(c)).isEqualTo(5);
+                // 2 CA keys, 2 issuances, 2 revocations, 2 CRLs
+                assertThat(new AuditLog("shomei/ca/ca-cli").size(c)).isEqualTo(8);
                 VerificationReport report = new AuditVerifier(List.of(issuing.getPublicKey())).verify(c);
                 assertThat(report.ok()).as(report.render()).isTrue();
-                assertThat(report.checkpointsChecked()).isEqualTo(1);
+                assertThat(report.checkpointsChecked()).isEqualTo(2);
             }
         }
     }

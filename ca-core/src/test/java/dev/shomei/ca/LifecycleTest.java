@@ -92,6 +92,13 @@ class LifecycleTest {
             assertThat(refused).isNotNull();
             assertThat(refused.getReason()).isEqualTo(CertPathValidatorException.BasicReason.REVOKED);
 
+            // A CRL is due again once half its validity has passed (24 h CRLs: after 12 h).
+            assertThat(ca.crlIssuer().dueReason()).isNull();
+            CrlIssuer later = new CrlIssuer(ca.database().dataSource(), ca.issuingSigner(), "issuing-test",
+                    java.time.Duration.ofHours(24), java.time.Clock.offset(java.time.Clock.systemUTC(),
+                    java.time.Duration.ofHours(13)), f.recordingEvents());
+            assertThat(later.dueReason()).contains("half of CRL 1's validity has passed");
+
             // CRL numbers strictly increase; the second CRL still lists the revoked serial.
             CrlIssuer.IssuedCrl second = ca.crlIssuer().issue();
             assertThat(second.record().number()).isEqualTo(2);

@@ -257,11 +257,22 @@ public final class CaCli {
         @Option(names = "--checkpoint-out", description = "write the signed audit checkpoint here") Path checkpointOut;
         @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
         String operator;
+        @Option(names = "--if-due", description = "only if due: no CRL yet, a revocation since the last one, or half"
+                + " its validity passed (run it from a scheduler)")
+        boolean ifDue;
 
         @Override
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                if (ifDue) {
+                    String why = ca.crlIssuer().dueReason();
+                    if (why == null) {
+                        System.out.println("no CRL due: no revocation since the latest CRL, and less than half its validity has passed");
+                        return 0;
+                    }
+                    System.out.println("CRL due: " + why);
+                }
                 CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
                 if (out != null) {
                     Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -57,15 +57,33 @@ final class OrdersCommand {
                         ca.orderProcessor(), ca.database().dataSource(), System.out::println);
                 if (once) {
                     dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
+                    crlIfDue(ca);
                     System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
                             + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
                     return p.problem() == null ? 0 : CaCli.FAILURE;
                 }
                 Integer seconds = cfg.orders().pull().intervalSeconds();
                 System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");
-                puller.loop(java.time.Duration.ofSeconds(seconds == null ? 60 : seconds));
+                java.time.Duration interval = java.time.Duration.ofSeconds(seconds == null ? 60 : seconds);
+                while (!Thread.currentThread().isInterrupted()) {
+                    dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
+                    if (p.problem() != null) {
+                        System.out.println("pull: " + p.problem());
+                    }
+                    crlIfDue(ca);
+                    Thread.sleep(interval.toMillis());
+                }
             }
             return 0;
+        }
+    }
+
+    /** After revocations (or at half the CRL's validity) the pull loop publishes the next CRL itself. */
+    static void crlIfDue(CertificateAuthority ca) {
+        String why = ca.crlIssuer().dueReason();
+        if (why != null) {
+            var crl = ca.crlIssuer().issue();
+            System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries");
         }
     }
 

@@ -69,6 +69,36 @@ public final class CrlIssuer {
         this.events = events;
     }
 
+    /**
+     * Why a new CRL is due now, or null if it is not: no CRL yet, a revocation recorded after the latest
+     * CRL (CP/CPS §4.9.7: a CRL after each revocation), or half the latest CRL's validity has passed (so a
+     * relying party never holds a CRL near its nextUpdate).
+     */
+    public String dueReason() {
+        try (Connection c = dataSource.getConnection()) {
+            var latest = store.latestCrl(c, issuerLabel);
+            String reason;
+            if (latest.isEmpty()) {
+                reason = "no CRL has been issued yet";
+            } else {
+                Instant thisUpdate = latest.get().thisUpdate();
+                Instant half = thisUpdate.plus(Duration.between(thisUpdate, latest.get().nextUpdate()).dividedBy(2));
+                long newer = store.unlistedRevocations(c, issuerLabel, clock.instant());
+                if (newer > 0) {
+                    reason = newer + " revocation(s) not yet on a CRL (latest: CRL " + latest.get().number() + ")";
+                } else if (!clock.instant().isBefore(half)) {
+                    reason = "half of CRL " + latest.get().number() + "'s validity has passed";
+                } else {
+                    reason = null;
+                }
+            }
+            c.rollback();
+            return reason;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot tell whether a CRL is due: " + e.getMessage(), e);
+        }
+    }
+
     public IssuedCrl issue() {
         try (Connection c = dataSource.getConnection()) {
             try {
@@ -81,7 +111,13 @@ public final class CrlIssuer {
                 StreamingCrlEncoder enc = new StreamingCrlEncoder(
                         signer.certificate().getSubjectX500Principal().getEncoded(), thisUpdate, next,
                         BigInteger.valueOf(number), subjectKeyId());
-                store.revokedEntries(c, issuerLabel, thisUpdate, e -> enc.add(e.serial(), e.revokedAt(), e.reason()));
+                java.util.List<String> firstListed = new java.util.ArrayList<>();
+                store.revokedEntries(c, issuerLabel, thisUpdate, e -> {
+                    enc.add(e.serial(), e.revokedAt(), e.reason());
+                    if (!e.listedBefore()) {
+                        firstListed.add(CertificateStore.hex(e.serial()));
+                    }
+                });
                 Path file = Files.createTempFile("crl-" + issuerLabel + "-" + number + "-", ".crl");
                 file.toFile().deleteOnExit();
                 MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
@@ -95,6 +131,7 @@ public final class CrlIssuer {
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
                     store.insertCrl(c, rec, in, length);
                 }
+                store.markListed(c, firstListed, number);
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
                 c.commit();
                 return new IssuedCrl(rec, file);

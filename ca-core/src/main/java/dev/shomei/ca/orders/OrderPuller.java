@@ -158,19 +158,6 @@ public final class OrderPuller {
         }
     }
 
-    /** Passes forever, {@code interval} apart, reporting each pass that did something or had a problem. */
-    public void loop(Duration interval) throws InterruptedException {
-        while (!Thread.currentThread().isInterrupted()) {
-            Pass p = pass();
-            if (p.problem() != null) {
-                progress.accept("pull: " + p.problem());
-            } else if (p.executed() + p.delivered() > 0) {
-                progress.accept("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered() + " result(s)");
-            }
-            Thread.sleep(interval.toMillis());
-        }
-    }
-
     private void deliver(String bundleId, byte[] result) throws IOException, InterruptedException, SQLException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("ca/result-bundles"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/pkcs7-mime")

@@ -29,7 +29,8 @@ public final class CertificateStore {
 
     public record Revocation(Instant revokedAt, int reason, String requestedBy) {}
 
-    public record RevokedEntry(BigInteger serial, Instant revokedAt, int reason) {}
+    /** A CRL entry; {@code listedBefore} is false for a revocation no CRL has listed yet. */
+    public record RevokedEntry(BigInteger serial, Instant revokedAt, int reason, boolean listedBefore) {}
 
     public record CrlRecord(String issuerLabel, long number, Instant thisUpdate, Instant nextUpdate, int entries,
                             String sha256) {}
@@ -163,6 +164,32 @@ public final class CertificateStore {
         return out;
     }
 
+    /** Unexpired revocations of the issuer's certificates that no CRL has listed yet. */
+    public long unlistedRevocations(Connection c, String issuerLabel, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM revocation r JOIN certificate x"
+                + " ON x.serial = r.serial WHERE x.issuer_label = ? AND r.first_crl_number IS NULL AND x.not_after > ?")) {
+            ps.setString(1, issuerLabel);
+            ps.setTimestamp(2, Timestamp.from(at));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Records that CRL {@code crlNumber} is the first to list these revocations (hex serials). */
+    public void markListed(Connection c, List<String> serials, long crlNumber) throws SQLException {
+        if (serials.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE revocation SET first_crl_number = ? WHERE serial = ANY (?) AND first_crl_number IS NULL")) {
+            ps.setLong(1, crlNumber);
+            ps.setArray(2, c.createArrayOf("text", serials.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
     public long count(Connection c, String sql) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -196,7 +223,8 @@ public final class CertificateStore {
      */
     public void revokedEntries(Connection c, String issuerLabel, Instant at, Consumer<RevokedEntry> sink)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT c.serial, r.revoked_at, r.reason FROM revocation r"
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.serial, r.revoked_at, r.reason,"
+                + " r.first_crl_number IS NOT NULL FROM revocation r"
                 + " JOIN certificate c ON c.serial = r.serial WHERE c.issuer_label = ? AND c.not_after > ?"
                 + " ORDER BY c.serial")) {
             ps.setFetchSize(10_000);
@@ -205,7 +233,7 @@ public final class CertificateStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     sink.accept(new RevokedEntry(new BigInteger(rs.getString(1), 16),
-                            rs.getTimestamp(2).toInstant(), rs.getInt(3)));
+                            rs.getTimestamp(2).toInstant(), rs.getInt(3), rs.getBoolean(4)));
                 }
             }
         }
