@@ -90,12 +90,12 @@ public final class TestPki {
     public Identity issue(Identity issuer, String subject, boolean ca, KeyPurposeId eku, String ocspUrl,
                           Instant notBefore, Instant notAfter) throws Exception {
         KeyPair keys = newKey();
-        X500Name issuerName = new X500Name(issuer == null ? subject : issuer.certificate().getSubjectX500Principal().getName());
-        if (issuer != null) {
-            issuerName = X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
-        }
+        // RFC 4514 strings name the most significant RDN last: "CN=…,O=…,C=JP" is encoded C, O, CN as CAs do.
+        X500Name subjectName = X500Name.getInstance(new javax.security.auth.x500.X500Principal(subject).getEncoded());
+        X500Name issuerName = issuer == null ? subjectName
+                : X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
-                Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keys.getPublic());
+                Date.from(notBefore), Date.from(notAfter), subjectName, keys.getPublic());
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
         if (issuer != null) {

@@ -252,9 +252,9 @@ public final class BundleVerifier {
             refusals.add(new Refusal(path, "has no issuer"));
         } else {
             try {
-                X500Name issuer = new X500Name(m.issuer());
-                boolean known = cas.all().stream().anyMatch(c ->
-                        X500Name.getInstance(c.certificate().getSubjectX500Principal().getEncoded()).equals(issuer));
+                // X500Principal reads RFC 4514 (most significant RDN last) and compares canonical forms.
+                X500Principal issuer = new X500Principal(m.issuer());
+                boolean known = cas.all().stream().anyMatch(c -> c.certificate().getSubjectX500Principal().equals(issuer));
                 if (!known) {
                     refusals.add(new Refusal(path, "issuer '" + m.issuer() + "' is not the subject of any configured CA certificate"));
                 }
