@@ -39,6 +39,7 @@ ensure_tools() {
   [ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
   command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v pdfsig >/dev/null 2>&1 || missing+=(poppler-utils)   # an outside check of PAdES-signed CP/CPS
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

@@ -33,7 +33,7 @@ public final class AuditedPresignerEvents {
      * writes, under the same origin (ca-core's CaCli names it after the token).
      */
     public static AuditLog caLog(CaConfig cfg) {
-        return new AuditLog("shomei/ca/" + cfg.hsmConfig().tokenLabel());
+        return dev.shomei.ca.audit.AuditedCaEvents.logFor(cfg);
     }
 
     public static Actor system() {

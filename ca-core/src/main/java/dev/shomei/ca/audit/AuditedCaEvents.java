@@ -30,6 +30,14 @@ public final class AuditedCaEvents implements CaEventLog {
         this.actor = actor;
     }
 
+    /**
+     * The secure zone's audit log for a CA: one log per HSM token, shared by every component that signs with
+     * it (ca-core, ocsp-presigner), so that one verification covers all of them.
+     */
+    public static AuditLog logFor(dev.shomei.ca.config.CaConfig config) {
+        return new AuditLog("shomei/ca/" + config.hsmConfig().tokenLabel());
+    }
+
     /** The actor for a command run by a named operator, logged in to the HSM with the token's user PIN. */
     public static Actor operator(String name, String tokenLabel) {
         return Actor.person(name, "CA operator; HSM user login to token '" + tokenLabel + "'");

@@ -124,7 +124,7 @@ public final class CaCli {
     }
 
     static AuditLog auditLog(CaConfig cfg) {
-        return new AuditLog("shomei/ca/" + cfg.hsmConfig().tokenLabel());
+        return AuditedCaEvents.logFor(cfg);
     }
 
     static void writePem(Path file, Object... objects) throws IOException {
