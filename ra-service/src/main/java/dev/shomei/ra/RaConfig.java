@@ -31,6 +31,8 @@ public interface RaConfig {
 
     Database database();
 
+    Orders orders();
+
     /**
      * Consent documents an applicant may have been shown: document id to the SHA-256 (hex) of the
      * exact bytes shown. An application naming another id, or another digest, is refused.
@@ -109,5 +111,37 @@ public interface RaConfig {
 
         @WithDefault("54329")
         int port();
+    }
+
+    interface Orders {
+        /** The RA's order-signing key in its HSM; unset, the CA-facing endpoints answer 503. */
+        Optional<Signing> signing();
+
+        /**
+         * PEM files of the CA's TLS client certificates allowed to pull orders and post results (mutual TLS);
+         * compared by SHA-256 of the DER certificate.
+         */
+        Optional<List<String>> caClientCertificates();
+
+        /** PEM files of the issuing CA certificates whose keys sign result bundles; also the applicant's chain. */
+        Optional<List<String>> caCertificates();
+
+        /** Most orders in one bundle. */
+        @WithDefault("200")
+        int maxOrdersPerBundle();
+    }
+
+    interface Signing {
+        /** The PKCS#11 module (shared library) of the HSM. */
+        String module();
+
+        /** Label of the token holding the key; the token is looked up by it among the module's slots. */
+        String token();
+
+        /** File holding the user PIN (first line). */
+        String pinFile();
+
+        /** Alias (CKA_LABEL) of the private key and its certificate in the token. */
+        String keyLabel();
     }
 }

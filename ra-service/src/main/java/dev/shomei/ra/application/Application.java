@@ -24,7 +24,8 @@ import java.util.UUID;
 @Table(name = "application")
 public class Application extends PanacheEntityBase {
 
-    public enum Status { WAITING_FOR_JLIS, APPROVED, REFERRED, REJECTED }
+    /** ISSUED and CA_REFUSED follow APPROVED once the CA's result bundle has come back. */
+    public enum Status { WAITING_FOR_JLIS, APPROVED, REFERRED, REJECTED, ISSUED, CA_REFUSED }
 
     @Id
     public UUID id;
@@ -65,6 +66,13 @@ public class Application extends PanacheEntityBase {
 
     @Column(name = "decision_id") public UUID decisionId;
     @Column(name = "retain_until") public Instant retainUntil;
+
+    /** The issued certificate (DER), from the CA's result bundle. */
+    public byte[] certificate;
+    @Column(name = "certificate_serial") public String certificateSerial;
+    @Column(name = "issued_at") public Instant issuedAt;
+    /** Why the CA refused the issue order (no personal data: the CA's reason text about the CSR). */
+    @Column(name = "ca_refusal") public String caRefusal;
 
     public static Optional<Application> byCmsSha256(String sha256) {
         return find("cmsSha256", sha256).firstResultOptional();

@@ -1,6 +1,11 @@
 package dev.shomei.ra.application;
 
+import dev.shomei.ra.orders.OrderSigning;
 import dev.shomei.ra.problem.RaProblem;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -31,6 +36,8 @@ public class ApplicationResource {
     ApplicationIntake intake;
     @Inject
     ApplicationService service;
+    @Inject
+    OrderSigning caCertificates;
 
     @POST
     @Consumes({APPLICATION_CMS, "application/pkcs7-mime", MediaType.APPLICATION_OCTET_STREAM})
@@ -47,6 +54,34 @@ public class ApplicationResource {
     public Map<String, Object> status(@PathParam("id") String id) {
         return service.view(parse(id)).orElseThrow(() -> RaProblem.notFound("application-not-found",
                 "no application with id " + id + "; use the applicationId returned when it was submitted"));
+    }
+
+    /** The issued certificate and its chain (the issuing CA), PEM, once the CA has issued it. */
+    @GET
+    @Path("/{id}/certificate")
+    @Produces({"application/pem-certificate-chain", "application/problem+json"})
+    public Response certificate(@PathParam("id") String id) {
+        Application a = service.find(parse(id)).orElseThrow(() -> RaProblem.notFound("application-not-found",
+                "no application with id " + id + "; use the applicationId returned when it was submitted"));
+        if (a.certificate == null) {
+            throw RaProblem.notFound("certificate-not-issued", "application " + id + " has no certificate yet (status "
+                    + a.status + "); it is issued after approval, when the CA has executed the order. Try again later"
+                    + (a.caRefusal == null ? "" : "; the CA refused the order: " + a.caRefusal));
+        }
+        StringBuilder pem = new StringBuilder(pem(a.certificate));
+        for (X509Certificate ca : caCertificates.caCertificates()) {
+            try {
+                pem.append(pem(ca.getEncoded()));
+            } catch (CertificateEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return Response.ok(pem.toString(), "application/pem-certificate-chain").build();
+    }
+
+    private static String pem(byte[] der) {
+        return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END CERTIFICATE-----\n";
     }
 
     /**

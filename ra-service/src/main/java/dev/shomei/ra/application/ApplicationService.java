@@ -224,6 +224,12 @@ public class ApplicationService {
         return Application.referred().stream().map(this::view).toList();
     }
 
+    /** The application row, for the certificate download (the caller reads only the certificate fields). */
+    @Transactional
+    public Optional<Application> find(UUID id) {
+        return Application.findByIdOptional(id);
+    }
+
     /** The application as the API shows it: status, certificate reference, J-LIS check, decisions; no identity. */
     Map<String, Object> view(Application a) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -239,6 +245,13 @@ public class ApplicationService {
         rev.put("checkedAt", a.revocationCheckedAt == null ? null : a.revocationCheckedAt.toString());
         rev.put("attempts", a.jlisAttempts);
         m.put("revocationCheck", rev);
+        if (a.certificateSerial != null) {
+            m.put("certificate", Map.of("serial", a.certificateSerial, "issuedAt", a.issuedAt.toString(),
+                    "href", "/applications/" + a.id + "/certificate"));
+        }
+        if (a.caRefusal != null) {
+            m.put("caRefusal", a.caRefusal);
+        }
         List<Map<String, Object>> ds = DecisionRecord.of(a.id).stream().map(decisions::view).toList();
         m.put("decision", ds.isEmpty() ? null : ds.get(ds.size() - 1));
         m.put("decisions", ds);

@@ -6,6 +6,8 @@ import dev.shomei.audit.Actor;
 import dev.shomei.ra.books.AuditTrail;
 import dev.shomei.ra.books.BookEntry;
 import dev.shomei.ra.books.Books;
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.orders.Orders;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -31,12 +33,14 @@ public class DecisionRecorder {
     private final Books books;
     private final AuditTrail audit;
     private final ObjectMapper json;
+    private final Orders orders;
 
     @Inject
-    public DecisionRecorder(Books books, AuditTrail audit, ObjectMapper json) {
+    public DecisionRecorder(Books books, AuditTrail audit, ObjectMapper json, Orders orders) {
         this.books = books;
         this.audit = audit;
         this.json = json;
+        this.orders = orders;
     }
 
     /**
@@ -71,6 +75,10 @@ public class DecisionRecorder {
         books.append(BookEntry.Book.DECISION, kind.name(), subjectId, entry, at);
         String subject = kind.name().toLowerCase().replace('_', '-') + ":" + subjectId;
         byte[] detail = write(entry).getBytes(StandardCharsets.UTF_8);
+        if (decision.outcome() == Outcome.APPROVED) {
+            // The order names the decision by the digest of the JSON the DECISION book holds (same serialisation).
+            orders.approved(kind, subjectId, decisionId, ConfiguredFile.sha256Hex(detail), at);
+        }
         List<Runnable> later = deferred.get();
         if (later != null) {
             later.add(() -> audit.append(actor, action, subject, detail));

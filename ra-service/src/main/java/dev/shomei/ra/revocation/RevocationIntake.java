@@ -78,7 +78,8 @@ public class RevocationIntake {
                 .orElseThrow(() -> RaProblem.unprocessable("revocation-target-unknown", "Unknown application",
                         "applicationId " + content.applicationId() + " is not an application of this RA; give the id"
                                 + " returned when the certificate was applied for").with("field", "applicationId"));
-        if (subscriber.status() != Application.Status.APPROVED) {
+        // ISSUED: the certificate exists; APPROVED: its issue order may still be on its way to the CA.
+        if (subscriber.status() != Application.Status.APPROVED && subscriber.status() != Application.Status.ISSUED) {
             throw new RaProblem(409, "revocation-target-not-approved", "Nothing to revoke", "application "
                     + content.applicationId() + " is " + subscriber.status() + "; only an approved application has"
                     + " a certificate to revoke");

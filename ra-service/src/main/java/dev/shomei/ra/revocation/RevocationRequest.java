@@ -22,7 +22,8 @@ import java.util.UUID;
 @Table(name = "revocation_request")
 public class RevocationRequest extends PanacheEntityBase {
 
-    public enum Status { APPROVED, REFERRED, REJECTED }
+    /** REVOKED and CA_REFUSED follow APPROVED once the CA's result bundle has come back. */
+    public enum Status { APPROVED, REFERRED, REJECTED, REVOKED, CA_REFUSED }
 
     public enum InitiatedBy { APPLICANT, OFFICER }
 
@@ -45,6 +46,8 @@ public class RevocationRequest extends PanacheEntityBase {
     @Column(name = "revocation_checked_at") public Instant revocationCheckedAt;
     @Column(name = "decision_id") public UUID decisionId;
     @Column(name = "retain_until") public Instant retainUntil;
+    @Column(name = "revoked_at") public Instant revokedAt;
+    @Column(name = "ca_refusal") public String caRefusal;
 
     public static Optional<RevocationRequest> byCmsSha256(String sha256) {
         return find("cmsSha256", sha256).firstResultOptional();

@@ -188,6 +188,8 @@ public class RevocationService {
         m.put("certificateSerial", r.certificateSerial);
         m.put("reason", r.reason);
         m.put("receivedAt", r.receivedAt.toString());
+        if (r.revokedAt != null) m.put("revokedAt", r.revokedAt.toString());
+        if (r.caRefusal != null) m.put("caRefusal", r.caRefusal);
         List<Map<String, Object>> ds = DecisionRecord.of(r.id).stream().map(decisions::view).toList();
         m.put("decision", ds.isEmpty() ? null : ds.get(ds.size() - 1));
         m.put("decisions", ds);

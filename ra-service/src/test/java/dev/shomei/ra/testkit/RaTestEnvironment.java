@@ -32,7 +32,20 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
             props.put("ra.officer.ca-path", pki.officerCaPem().toString());
             props.put("quarkus.tls.key-store.p12.path", pki.serverKeyStore().toString());
             props.put("quarkus.tls.key-store.p12.password", pki.password());
-            props.put("quarkus.tls.trust-store.pem.certs", pki.officerCaPem().toString());
+            OrdersPki orders = OrdersPki.create(Path.of("target", "ra-test-orders-" + ProcessHandle.current().pid()),
+                    pki.password());
+            // TLS must accept the CA's (self-signed, pinned) client certificate as well as officers'.
+            props.put("quarkus.tls.trust-store.pem.certs", pki.officerCaPem() + "," + orders.caClientPem());
+            props.put("ra.orders.signing.module", orders.token().module().toString());
+            props.put("ra.orders.signing.token", orders.token().label());
+            props.put("ra.orders.signing.pin-file", orders.pinFile().toString());
+            props.put("ra.orders.signing.key-label", OrdersPki.KEY_LABEL);
+            props.put("ra.orders.ca-client-certificates", orders.caClientPem().toString());
+            props.put("ra.orders.ca-certificates", orders.issuingCaPem().toString());
+            props.put("test.orders.ca-client-keystore", orders.caClientKeyStore().toString());
+            props.put("test.orders.issuing-ca-keystore", orders.issuingCaKeyStore().toString());
+            props.put("test.orders.ra-signing-certificate", java.util.Base64.getEncoder()
+                    .encodeToString(orders.raSigningCertificate().getEncoded()));
             props.put("test.tls.server-keystore", pki.serverKeyStore().toString());
             props.put("test.tls.officer-keystore", pki.officerKeyStore().toString());
             props.put("test.tls.stranger-keystore", pki.strangerKeyStore().toString());

@@ -1,0 +1,42 @@
+package dev.shomei.ra.orders;
+
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.problem.RaProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The order-signing key and the issuing CA certificates, loaded at start-up so that a wrong PIN, label or file
+ * stops the service before it takes requests.
+ *
+ * <p>Zone: online (ra-service). Reads configuration files and the HSM token; no writes.
+ */
+@io.quarkus.runtime.Startup
+@ApplicationScoped
+public class OrderSigning {
+
+    private final Optional<OrderSigner> signer;
+    private final List<X509Certificate> caCertificates;
+
+    @Inject
+    public OrderSigning(RaConfig config) {
+        this.signer = config.orders().signing().map(Pkcs11OrderSigner::new);
+        this.caCertificates = config.orders().caCertificates().orElse(List.of()).stream()
+                .map(p -> ConfiguredFile.certificate("ra.orders.ca-certificates", p)).toList();
+    }
+
+    public OrderSigner signer() {
+        return signer.orElseThrow(() -> new RaProblem(503, "order-signing-not-configured",
+                "Order signing not configured", "ra.orders.signing.* is not set, so no order bundle can be signed;"
+                        + " configure the HSM module, token, PIN file and key label"));
+    }
+
+    /** The issuing CA certificates: they verify result bundles and form the chain handed to applicants. */
+    public List<X509Certificate> caCertificates() {
+        return caCertificates;
+    }
+}

@@ -1,0 +1,378 @@
+package dev.shomei.ra.orders;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shomei.audit.Actor;
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.application.Application;
+import dev.shomei.ra.books.AuditTrail;
+import dev.shomei.ra.books.BookEntry;
+import dev.shomei.ra.books.Books;
+import dev.shomei.ra.decision.DecisionRecord;
+import dev.shomei.ra.problem.RaProblem;
+import dev.shomei.ra.revocation.RevocationRequest;
+import io.quarkus.hibernate.orm.panache.Panache;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.jboss.logging.Logger;
+
+/**
+ * The RA's side of RA → CA orders (docs/order-bundles.md): makes an order of every approved decision, serves them
+ * as signed order bundles, and applies the CA's signed result bundles to the applications and revocation requests.
+ *
+ * <p>Zone: online (ra-service). Writes {@code ca_order}, {@code order_bundle}, application/revocation request
+ * results, ISSUANCE and REVOCATION book entries and audit-log events, each in one transaction.
+ */
+@ApplicationScoped
+public class Orders {
+
+    private static final Logger LOG = Logger.getLogger(Orders.class);
+    static final String BUNDLE_FORMAT = "shomei-order-bundle/v1";
+    static final String RESULT_FORMAT = "shomei-result-bundle/v1";
+    static final String PROFILE = "subscriber-signature";
+    private static final Set<String> RFC_REASONS = Set.of("unspecified", "keyCompromise", "affiliationChanged",
+            "superseded", "cessationOfOperation");
+    // Serialises bundle creation across RA instances sharing the database (pg_advisory_xact_lock key).
+    private static final long BUNDLE_LOCK = 0x5348_4f4d_4549_4f42L;
+
+    private final Books books;
+    private final AuditTrail audit;
+    private final ObjectMapper json;
+    private final OrderSigning signing;
+    private final RaConfig config;
+
+    @Inject
+    public Orders(Books books, AuditTrail audit, ObjectMapper json, OrderSigning signing, RaConfig config) {
+        this.books = books;
+        this.audit = audit;
+        this.json = json;
+        this.signing = signing;
+        this.config = config;
+    }
+
+    /**
+     * Called in the transaction that records an approved decision, so the decision and its order commit together.
+     *
+     * @param decisionSha256 SHA-256 (hex) of the decision as recorded in the DECISION book (its JSON)
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void approved(DecisionRecord.SubjectKind kind, UUID subjectId, UUID decisionId, String decisionSha256,
+                         Instant at) {
+        CaOrder o = new CaOrder();
+        o.type = kind == DecisionRecord.SubjectKind.APPLICATION ? CaOrder.Type.ISSUE : CaOrder.Type.REVOKE;
+        o.id = o.type == CaOrder.Type.ISSUE ? CaOrder.issueId(subjectId) : CaOrder.revokeId(subjectId);
+        if (CaOrder.findById(o.id) != null) {
+            return; // one order per subject: a subject is approved once
+        }
+        o.subjectId = subjectId;
+        o.decisionId = decisionId;
+        o.decisionSha256 = decisionSha256;
+        o.state = CaOrder.State.PENDING;
+        o.createdAt = at;
+        o.retainUntil = books.retainUntil(at);
+        o.persist();
+    }
+
+    /**
+     * The bundle the CA should execute next: the unanswered one if there is one (the same bytes again), else a new
+     * bundle of the pending orders; empty when nothing is pending.
+     */
+    @Transactional
+    public Optional<byte[]> nextBundle() {
+        OrderSigner signer = signing.signer();
+        Panache.getEntityManager().createNativeQuery("select pg_advisory_xact_lock(?1)")
+                .setParameter(1, BUNDLE_LOCK).getSingleResult();
+        Optional<OrderBundleRecord> open = OrderBundleRecord.unanswered();
+        if (open.isPresent()) {
+            return Optional.of(open.get().cms);
+        }
+        Instant now = Instant.now();
+        ObjectNode content = json.createObjectNode();
+        String bundleId = UUID.randomUUID().toString();
+        content.put("format", BUNDLE_FORMAT);
+        content.put("bundleId", bundleId);
+        content.put("createdAt", now.toString());
+        ArrayNode list = content.putArray("orders");
+        List<CaOrder> taken = new ArrayList<>();
+        for (CaOrder o : CaOrder.pending(config.orders().maxOrdersPerBundle())) {
+            ObjectNode n = o.type == CaOrder.Type.ISSUE ? issue(o) : revoke(o);
+            if (n == null) {
+                continue;
+            }
+            ObjectNode d = n.putObject("decision");
+            d.put("id", o.decisionId.toString());
+            d.put("sha256", o.decisionSha256);
+            list.add(n);
+            taken.add(o);
+        }
+        if (taken.isEmpty()) {
+            return Optional.empty();
+        }
+        OrderBundleRecord b = new OrderBundleRecord();
+        b.id = bundleId;
+        b.createdAt = now;
+        b.cms = signer.sign(content.toString().getBytes(StandardCharsets.UTF_8));
+        b.retainUntil = books.retainUntil(now);
+        b.persist();
+        for (CaOrder o : taken) {
+            o.state = CaOrder.State.SENT;
+            o.bundleId = bundleId;
+        }
+        LOG.infof("order bundle %s signed with %d orders", bundleId, taken.size());
+        return Optional.of(b.cms);
+    }
+
+    private ObjectNode issue(CaOrder o) {
+        Application a = Application.findById(o.subjectId);
+        ObjectNode n = json.createObjectNode();
+        n.put("orderId", o.id);
+        n.put("type", "issue");
+        n.put("profile", PROFILE);
+        n.put("csr", Base64.getEncoder().encodeToString(a.csr));
+        return n;
+    }
+
+    /** A revoke order needs the serial: from the request, else from the issued certificate; until then it waits. */
+    private ObjectNode revoke(CaOrder o) {
+        RevocationRequest r = RevocationRequest.findById(o.subjectId);
+        String serial = r.certificateSerial;
+        if (serial == null) {
+            Application a = Application.findById(r.applicationId);
+            serial = a == null ? null : a.certificateSerial;
+        }
+        if (serial == null) {
+            return null;
+        }
+        ObjectNode n = json.createObjectNode();
+        n.put("orderId", o.id);
+        n.put("type", "revoke");
+        n.put("serial", serial.toLowerCase());
+        // Officer-initiated revocations carry a free-text reason (kept in the books); the CRL reason is unspecified.
+        n.put("reason", RFC_REASONS.contains(r.reason) ? r.reason : "unspecified");
+        return n;
+    }
+
+    /**
+     * Applies a CA-signed result bundle. Idempotent: results already applied are skipped, so the CA may post the
+     * same bundle again (e.g. after a lost response).
+     */
+    @Transactional
+    public void ingest(byte[] cms, Actor ca) {
+        JsonNode root = verifiedResult(cms);
+        String bundleId = root.path("orderBundleId").asText("");
+        OrderBundleRecord b = OrderBundleRecord.findById(bundleId);
+        if (b == null) {
+            throw RaProblem.unprocessable("order-bundle-unknown", "Unknown order bundle",
+                    "orderBundleId " + bundleId + " is not a bundle this RA sent; post the result of a bundle"
+                            + " fetched from /ca/order-bundles/next").with("field", "orderBundleId");
+        }
+        Instant now = Instant.now();
+        for (JsonNode r : root.path("results")) {
+            String orderId = r.path("orderId").asText("");
+            CaOrder o = CaOrder.findById(orderId);
+            if (o == null || !bundleId.equals(o.bundleId)) {
+                throw RaProblem.unprocessable("order-unknown", "Unknown order", "order " + orderId
+                        + " was not sent in bundle " + bundleId + "; nothing of this result bundle was applied")
+                        .with("field", "results.orderId");
+            }
+            if (o.state == CaOrder.State.DONE) {
+                continue;
+            }
+            apply(o, r, bundleId, ca, now);
+        }
+        if (b.answeredAt == null) {
+            b.answeredAt = now;
+            b.resultCms = cms;
+            // Orders the CA did not answer go into the next bundle; the CA executes each orderId once.
+            for (CaOrder o : CaOrder.inBundle(bundleId)) {
+                if (o.state == CaOrder.State.SENT) {
+                    o.state = CaOrder.State.PENDING;
+                    o.bundleId = null;
+                }
+            }
+        }
+    }
+
+    private void apply(CaOrder o, JsonNode r, String bundleId, Actor ca, Instant now) {
+        String status = r.path("status").asText("");
+        o.state = CaOrder.State.DONE;
+        o.doneAt = now;
+        o.resultStatus = status;
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("orderId", o.id);
+        entry.put("orderBundleId", bundleId);
+        entry.put("decisionId", o.decisionId.toString());
+        entry.put("status", status);
+        String subject;
+        switch (status) {
+            case "issued" -> {
+                if (o.type != CaOrder.Type.ISSUE) throw mismatch(o, status);
+                X509Certificate cert = certificate(r.path("certificate").asText(""), o.id);
+                Application a = Application.findById(o.subjectId);
+                a.certificate = encoded(cert);
+                a.certificateSerial = cert.getSerialNumber().toString(16);
+                a.issuedAt = now;
+                a.status = Application.Status.ISSUED;
+                o.resultSerial = a.certificateSerial;
+                entry.put("serial", a.certificateSerial);
+                entry.put("certificateSha256", ConfiguredFile.sha256Hex(a.certificate));
+                entry.put("issuer", cert.getIssuerX500Principal().getName());
+                entry.put("notBefore", cert.getNotBefore().toInstant().toString());
+                entry.put("notAfter", cert.getNotAfter().toInstant().toString());
+                books.append(BookEntry.Book.ISSUANCE, "APPLICATION", a.id, entry, now);
+                subject = "application:" + a.id;
+            }
+            case "revoked" -> {
+                if (o.type != CaOrder.Type.REVOKE) throw mismatch(o, status);
+                RevocationRequest q = RevocationRequest.findById(o.subjectId);
+                q.status = RevocationRequest.Status.REVOKED;
+                q.revokedAt = parseInstant(r.path("revokedAt").asText(null), now);
+                o.resultSerial = r.path("serial").asText(null);
+                o.resultReason = r.path("reason").asText(null);
+                entry.put("serial", o.resultSerial);
+                entry.put("revokedAt", q.revokedAt.toString());
+                entry.put("reason", o.resultReason);
+                books.append(BookEntry.Book.REVOCATION, "REVOCATION_REQUEST", q.id, entry, now);
+                subject = "revocation-request:" + q.id;
+            }
+            case "refused" -> {
+                o.resultReason = r.path("reason").asText("no reason given");
+                entry.put("reason", o.resultReason);
+                if (o.type == CaOrder.Type.ISSUE) {
+                    Application a = Application.findById(o.subjectId);
+                    a.status = Application.Status.CA_REFUSED;
+                    a.caRefusal = o.resultReason;
+                    books.append(BookEntry.Book.ISSUANCE, "APPLICATION", a.id, entry, now);
+                    subject = "application:" + a.id;
+                } else {
+                    RevocationRequest q = RevocationRequest.findById(o.subjectId);
+                    q.status = RevocationRequest.Status.CA_REFUSED;
+                    q.caRefusal = o.resultReason;
+                    books.append(BookEntry.Book.REVOCATION, "REVOCATION_REQUEST", q.id, entry, now);
+                    subject = "revocation-request:" + q.id;
+                }
+            }
+            default -> throw RaProblem.unprocessable("result-status-unknown", "Unknown result status",
+                    "order " + o.id + " has status '" + status + "'; expected issued, revoked or refused")
+                    .with("field", "results.status");
+        }
+        try {
+            Panache.getEntityManager().flush();
+            audit.append(ca, "order." + status, subject, json.writeValueAsBytes(entry));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.infof("order %s: %s", o.id, status);
+    }
+
+    private static RaProblem mismatch(CaOrder o, String status) {
+        return RaProblem.unprocessable("result-status-mismatch", "Result does not fit the order",
+                "order " + o.id + " is a " + o.type + " order but the result is '" + status + "'")
+                .with("field", "results.status");
+    }
+
+    /** The CMS must verify with the key of one of the configured issuing CA certificates; embedded ones are ignored. */
+    private JsonNode verifiedResult(byte[] cms) {
+        List<X509Certificate> cas = signing.caCertificates();
+        if (cas.isEmpty()) {
+            throw new RaProblem(503, "ca-certificates-not-configured", "CA certificates not configured",
+                    "ra.orders.ca-certificates is not set, so no result bundle can be verified");
+        }
+        CMSSignedData signed;
+        try {
+            signed = new CMSSignedData(cms);
+        } catch (Exception e) {
+            throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
+                    "the body is not a DER CMS SignedData: " + e.getMessage());
+        }
+        if (signed.getSignedContent() == null || signed.getSignerInfos().size() != 1) {
+            throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
+                    "a result bundle has encapsulated content and exactly one signer");
+        }
+        SignerInformation si = signed.getSignerInfos().getSigners().iterator().next();
+        boolean ok = false;
+        for (X509Certificate ca : cas) {
+            try {
+                if (si.verify(new JcaSimpleSignerInfoVerifierBuilder().build(ca))) {
+                    ca.checkValidity();
+                    ok = true;
+                    break;
+                }
+            } catch (Exception e) {
+                // not this CA's key, or tampered: try the next
+            }
+        }
+        if (!ok) {
+            throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid",
+                    "the result bundle is not signed by a configured issuing CA (ra.orders.ca-certificates), or its"
+                            + " content was changed after signing");
+        }
+        try {
+            JsonNode root = json.readTree((byte[]) signed.getSignedContent().getContent());
+            if (!RESULT_FORMAT.equals(root.path("format").asText())) {
+                throw RaProblem.unprocessable("result-format-unknown", "Unknown result format",
+                        "format must be " + RESULT_FORMAT).with("field", "format");
+            }
+            return root;
+        } catch (java.io.IOException e) {
+            throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
+                    "the signed content is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static X509Certificate certificate(String base64, String orderId) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
+        } catch (Exception e) {
+            throw RaProblem.unprocessable("result-certificate-malformed", "Issued certificate malformed",
+                    "order " + orderId + ": the certificate is not base64 DER X.509").with("field", "certificate");
+        }
+    }
+
+    private static byte[] encoded(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Instant parseInstant(String s, Instant fallback) {
+        try {
+            return s == null ? fallback : Instant.parse(s);
+        } catch (RuntimeException e) {
+            return fallback;
+        }
+    }
+
+    static String hex(BigInteger i) {
+        return i.toString(16);
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}
