@@ -231,6 +231,7 @@ public class Orders {
                 if (o.type != CaOrder.Type.ISSUE) throw mismatch(o, status);
                 X509Certificate cert = certificate(r.path("certificate").asText(""), o.id);
                 Application a = Application.findById(o.subjectId);
+                checkIssued(cert, a, o.id);
                 a.certificate = encoded(cert);
                 a.certificateSerial = cert.getSerialNumber().toString(16);
                 a.issuedAt = now;
@@ -285,6 +286,33 @@ public class Orders {
             throw new IllegalStateException(e);
         }
         LOG.infof("order %s: %s", o.id, status);
+    }
+
+    /**
+     * The result bundle's signature covers the certificate, but the applicant is handed this certificate as theirs:
+     * it must be issued by a configured issuing CA and certify the key of the application's CSR.
+     */
+    private void checkIssued(X509Certificate cert, Application a, String orderId) {
+        boolean byCa = signing.caCertificates().stream().anyMatch(ca -> {
+            try {
+                cert.verify(ca.getPublicKey());
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        byte[] csrKey;
+        try {
+            csrKey = new org.bouncycastle.pkcs.PKCS10CertificationRequest(a.csr).getSubjectPublicKeyInfo().getEncoded();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!byCa || !java.util.Arrays.equals(csrKey, cert.getPublicKey().getEncoded())) {
+            throw RaProblem.unprocessable("result-certificate-mismatch", "Issued certificate does not fit",
+                    "order " + orderId + ": the certificate is not issued by a configured CA (ra.orders.ca-certificates)"
+                            + " or does not certify the key of the application's CSR; nothing was applied")
+                    .with("field", "results.certificate");
+        }
     }
 
     private static RaProblem mismatch(CaOrder o, String status) {
