@@ -13,13 +13,11 @@ import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
 import dev.shomei.ca.crl.CrlIssuer;
-import dev.shomei.ca.hsm.HsmException;
 import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.issuance.CsrException;
 import dev.shomei.ca.issuance.RevocationReason;
-import dev.shomei.ca.lint.LintException;
 import dev.shomei.ca.store.CertificateStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,10 +31,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -54,9 +49,9 @@ import picocli.CommandLine.ParentCommand;
                 CaCli.AuditVerifyCommand.class})
 public final class CaCli {
 
-    static final int REFUSED = 1;
-    static final int CONFIG = 2;
-    static final int FAILURE = 3;
+    static final int REFUSED = dev.shomei.ca.cli.SecureZoneCommandLine.REFUSED;
+    static final int CONFIG = dev.shomei.ca.cli.SecureZoneCommandLine.CONFIG;
+    static final int FAILURE = dev.shomei.ca.cli.SecureZoneCommandLine.FAILURE;
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
     Path config;
@@ -69,43 +64,11 @@ public final class CaCli {
     }
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new CaCli());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            String kind;
-            int code;
-            if (e instanceof CsrException || e instanceof CaOperationException || e instanceof LintException
-                    || e instanceof dev.shomei.ca.orders.OrderBundleException) {
-                kind = "refused";
-                code = REFUSED;
-            } else if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-                kind = "configuration error";
-                code = CONFIG;
-            } else if (e instanceof HsmException) {
-                kind = "HSM error";
-                code = FAILURE;
-            } else {
-                kind = "failed";
-                code = FAILURE;
-            }
-            cmd.getErr().println("ca " + cmd.getCommandName() + ": " + kind + ": " + e.getMessage());
-            if (code == FAILURE && Boolean.getBoolean("shomei.trace")) {
-                e.printStackTrace(cmd.getErr());
-            }
-            return code;
-        });
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("ca: " + ex.getMessage());
-            ex.getCommandLine().usage(ex.getCommandLine().getErr());
-            return CONFIG;
-        });
-        return cl.execute(args);
+        return dev.shomei.ca.cli.SecureZoneCommandLine.execute("ca", new CaCli(), args);
     }
 
     CaConfig loadConfig() {
-        Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
-        for (var h : Logger.getLogger("").getHandlers()) {
-            h.setLevel(verbose ? Level.INFO : Level.WARNING);
-        }
+        dev.shomei.ca.cli.SecureZoneCommandLine.quietLogging(verbose);
         Path file = config;
         if (file == null) {
             String env = System.getenv("SHOMEI_CA_CONFIG");

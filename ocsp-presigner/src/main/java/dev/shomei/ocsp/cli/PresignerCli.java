@@ -4,7 +4,6 @@ import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmException;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ocsp.AuditedPresignerEvents;
 import dev.shomei.ocsp.bundle.BundleVerifier;
@@ -25,9 +24,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -47,9 +43,9 @@ import picocli.CommandLine.ParentCommand;
                 PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class})
 public final class PresignerCli {
 
-    static final int REFUSED = 1;
-    static final int CONFIG = 2;
-    static final int FAILURE = 3;
+    static final int REFUSED = dev.shomei.ca.cli.SecureZoneCommandLine.REFUSED;
+    static final int CONFIG = dev.shomei.ca.cli.SecureZoneCommandLine.CONFIG;
+    static final int FAILURE = dev.shomei.ca.cli.SecureZoneCommandLine.FAILURE;
 
     @Option(names = {"-c", "--config"}, description = "presigner configuration (default: $SHOMEI_PRESIGNER_CONFIG or ./presigner.yaml)")
     Path config;
@@ -62,42 +58,11 @@ public final class PresignerCli {
     }
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new PresignerCli());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            String kind;
-            int code;
-            if (e instanceof CaOperationException) {
-                kind = "refused";
-                code = REFUSED;
-            } else if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-                kind = "configuration error";
-                code = CONFIG;
-            } else if (e instanceof HsmException) {
-                kind = "HSM error";
-                code = FAILURE;
-            } else {
-                kind = "failed";
-                code = FAILURE;
-            }
-            cmd.getErr().println("presigner " + cmd.getCommandName() + ": " + kind + ": " + e.getMessage());
-            if (code == FAILURE && Boolean.getBoolean("shomei.trace")) {
-                e.printStackTrace(cmd.getErr());
-            }
-            return code;
-        });
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("presigner: " + ex.getMessage());
-            ex.getCommandLine().usage(ex.getCommandLine().getErr());
-            return CONFIG;
-        });
-        return cl.execute(args);
+        return dev.shomei.ca.cli.SecureZoneCommandLine.execute("presigner", new PresignerCli(), args);
     }
 
     PresignerConfig loadConfig() {
-        Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
-        for (var h : Logger.getLogger("").getHandlers()) {
-            h.setLevel(verbose ? Level.INFO : Level.WARNING);
-        }
+        dev.shomei.ca.cli.SecureZoneCommandLine.quietLogging(verbose);
         Path file = config;
         if (file == null) {
             String env = System.getenv("SHOMEI_PRESIGNER_CONFIG");
