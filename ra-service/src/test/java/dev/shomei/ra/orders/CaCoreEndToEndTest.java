@@ -1,0 +1,95 @@
+package dev.shomei.ra.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.orders.OrderBundleProcessor;
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.ApplicantClient;
+import dev.shomei.ra.testkit.ApplicantClient.Claim;
+import dev.shomei.ra.testkit.CaCoreEnvironment;
+import dev.shomei.ra.testkit.CaEvents;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.SimulatedCard;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end with the real CA code: ca-core's OrderBundleProcessor (SoftHSM2 CA, its own database) verifies and
+ * executes the RA's signed bundle, and the RA ingests the CA-signed result bundle.
+ */
+@QuarkusTest
+@WithTestResource(CaCoreEnvironment.class)
+class CaCoreEndToEndTest {
+
+    @Test
+    void theCaExecutesTheRasBundleAndTheRaIngestsTheResult() throws Exception {
+        JpkiPerson p = JpkiPerson.hanako();
+        SimulatedCard card = SimulatedCard.inSoftHsm("hanako-e2e", p,
+                kp -> JpkiTestCa.signing(JpkiTestCa.GEN_2024, kp.getPublic(), p));
+        byte[] csr = ApplicantClient.csr(ApplicantClient.ecKey());
+        Response submitted = Ra.submit(ApplicantClient.application(card, Claim.of(p), csr));
+        submitted.then().statusCode(201);
+        String app = submitted.jsonPath().getString("applicationId");
+
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            OrderBundleProcessor processor = ca.orderProcessor();
+            X509Certificate issuing = ca.issuingSigner().certificate();
+
+            byte[] bundle = ca().get("/ca/order-bundles/next").then().statusCode(200).extract().asByteArray();
+            OrderBundleProcessor.Result issued = processor.process(bundle);
+            assertThat(issued.issued()).isEqualTo(1);
+            ca().contentType("application/pkcs7-mime").body(issued.resultBundle()).post("/ca/result-bundles")
+                    .then().statusCode(204);
+            ca().contentType("application/pkcs7-mime").body(issued.resultBundle()).post("/ca/result-bundles")
+                    .then().statusCode(204);
+
+            assertThat(Ra.status(app).getString("status")).isEqualTo("ISSUED");
+            String pem = RestAssured.given().get("/applications/" + app + "/certificate").then().statusCode(200)
+                    .extract().asString();
+            List<X509Certificate> chain = new ArrayList<>();
+            CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(
+                    pem.getBytes(StandardCharsets.US_ASCII))).forEach(c -> chain.add((X509Certificate) c));
+            assertThat(chain).hasSize(2);
+            assertThat(chain.get(1)).isEqualTo(issuing);
+            chain.get(0).verify(issuing.getPublicKey());
+            assertThat(chain.get(0).getPublicKey().getEncoded())
+                    .isEqualTo(new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded());
+            ca().get("/ca/order-bundles/next").then().statusCode(204);
+
+            String rev = Ra.officer().contentType("application/json")
+                    .body(Map.of("applicationId", app, "reason", "subscriber reported the key lost at the counter"))
+                    .post("/officer/revocations").then().statusCode(201).extract().jsonPath()
+                    .getString("revocationRequestId");
+            byte[] revBundle = ca().get("/ca/order-bundles/next").then().statusCode(200).extract().asByteArray();
+            OrderBundleProcessor.Result revoked = processor.process(revBundle);
+            assertThat(revoked.revoked()).isEqualTo(1);
+            ca().contentType("application/pkcs7-mime").body(revoked.resultBundle()).post("/ca/result-bundles")
+                    .then().statusCode(204);
+            assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
+                    .isEqualTo("REVOKED");
+        }
+    }
+
+    private static RequestSpecification ca() {
+        return Ra.tls().keyStore(new File(Ra.config("test.orders.ca-client-keystore")), Ra.config("test.tls.password"));
+    }
+}
