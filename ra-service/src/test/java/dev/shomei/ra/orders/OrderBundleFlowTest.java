@@ -212,6 +212,21 @@ class OrderBundleFlowTest {
     }
 
     @Test
+    void aCertificateForAnotherKeyThanTheCsrsIsNotHandedToTheApplicant() throws Exception {
+        String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));
+        JsonNode content = verifiedByRaCertificate(bundleWith("app-" + app));
+
+        Response r = ca().contentType("application/pkcs7-mime").body(answer(content, ApplicantClient.ecKey().getPublic()))
+                .post("/ca/result-bundles");
+
+        r.then().statusCode(422).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("result-certificate-mismatch");
+        assertThat(Ra.status(app).getString("status")).isEqualTo("APPROVED");
+        ca().contentType("application/pkcs7-mime").body(answer(content)).post("/ca/result-bundles").then().statusCode(204);
+        assertThat(Ra.status(app).getString("status")).isEqualTo("ISSUED");
+    }
+
+    @Test
     void onlyThePinnedCaClientCertificateMayPullOrPost() {
         Response officer = Ra.officer().get("/ca/order-bundles/next");
         officer.then().statusCode(403).contentType("application/problem+json");
@@ -297,6 +312,11 @@ class OrderBundleFlowTest {
 
     /** What the CA would answer: issue every issue order from its CSR, revoke every revoke order. */
     private static byte[] answer(JsonNode orderBundle) throws Exception {
+        return answer(orderBundle, null);
+    }
+
+    /** As {@link #answer(JsonNode)}; with {@code otherKey}, every certificate certifies that key, not the CSR's. */
+    private static byte[] answer(JsonNode orderBundle, java.security.PublicKey otherKey) throws Exception {
         ObjectNode r = resultBundle(orderBundle);
         ArrayNode results = r.putArray("results");
         KeyStore ks = caKeyStore();
@@ -312,7 +332,8 @@ class OrderBundleFlowTest {
                 X509Certificate c = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
                         new JcaX509CertificateHolder(ca).getSubject(), serial, Date.from(now),
                         Date.from(now.plus(Duration.ofDays(365))), csr.getSubject(),
-                        new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))
+                        otherKey != null ? otherKey
+                                : new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))
                         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
                 n.put("status", "issued").put("serial", serial.toString(16))
                         .put("certificate", Base64.getEncoder().encodeToString(c.getEncoded())).put("repeated", false);
