@@ -246,8 +246,20 @@ public class ApplicationService {
         rev.put("attempts", a.jlisAttempts);
         m.put("revocationCheck", rev);
         if (a.certificateSerial != null) {
-            m.put("certificate", Map.of("serial", a.certificateSerial, "issuedAt", a.issuedAt.toString(),
-                    "href", "/applications/" + a.id + "/certificate"));
+            Map<String, Object> cert = new LinkedHashMap<>();
+            cert.put("serial", a.certificateSerial);
+            cert.put("issuedAt", a.issuedAt.toString());
+            cert.put("href", "/applications/" + a.id + "/certificate");
+            // Revoked once the CA has confirmed a revocation request for this application.
+            dev.shomei.ra.revocation.RevocationRequest revoked = dev.shomei.ra.revocation.RevocationRequest
+                    .find("applicationId = ?1 and status = ?2 order by revokedAt", a.id,
+                            dev.shomei.ra.revocation.RevocationRequest.Status.REVOKED).firstResult();
+            cert.put("status", revoked == null ? "ISSUED" : "REVOKED");
+            if (revoked != null) {
+                cert.put("revokedAt", revoked.revokedAt.toString());
+                cert.put("revocationRequestId", revoked.id);
+            }
+            m.put("certificate", cert);
         }
         if (a.caRefusal != null) {
             m.put("caRefusal", a.caRefusal);

@@ -86,6 +86,7 @@ class CaCoreEndToEndTest {
                     .then().statusCode(204);
             assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
                     .isEqualTo("REVOKED");
+            assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("REVOKED");
         }
     }
 

@@ -101,6 +101,7 @@ class OrderBundleFlowTest {
         ca().contentType("application/pkcs7-mime").body(result).post("/ca/result-bundles").then().statusCode(204);
 
         assertThat(Ra.status(app).getString("status")).isEqualTo("ISSUED");
+        assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("ISSUED");
         String pem = RestAssured.given().get("/applications/" + app + "/certificate").then().statusCode(200)
                 .extract().asString();
         List<X509Certificate> chain = new ArrayList<>();
@@ -148,6 +149,7 @@ class OrderBundleFlowTest {
 
         assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
                 .isEqualTo("REVOKED");
+        assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("REVOKED");
         List<Map<String, Object>> revocations = Ra.officer().get("/books/export?format=json&book=REVOCATION")
                 .jsonPath().getList("$");
         assertThat(revocations).anySatisfy(e -> {
