@@ -75,10 +75,12 @@ class CaCoreEndToEndTest {
                     .isEqualTo(new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded());
             ca().get("/ca/order-bundles/next").then().statusCode(204);
 
-            String rev = Ra.officer().contentType("application/json")
-                    .body(Map.of("applicationId", app, "reason", "subscriber reported the key lost at the counter"))
-                    .post("/officer/revocations").then().statusCode(201).extract().jsonPath()
-                    .getString("revocationRequestId");
+            // The subscriber revokes with the same My Number card: a JPKI-signed revocation request, decided
+            // automatically, becomes a revocation order.
+            Response revocation = Ra.revocationRequest(ApplicantClient.revocationRequest(card, app, "keyCompromise"));
+            revocation.then().statusCode(201);
+            assertThat(revocation.jsonPath().getString("status")).isEqualTo("APPROVED");
+            String rev = revocation.jsonPath().getString("revocationRequestId");
             byte[] revBundle = ca().get("/ca/order-bundles/next").then().statusCode(200).extract().asByteArray();
             OrderBundleProcessor.Result revoked = processor.process(revBundle);
             assertThat(revoked.revoked()).isEqualTo(1);
@@ -87,6 +89,14 @@ class CaCoreEndToEndTest {
             assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
                     .isEqualTo("REVOKED");
             assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("REVOKED");
+
+            // The CA's next CRL lists the serial, with the reason the subscriber gave.
+            java.security.cert.X509CRL crl = (java.security.cert.X509CRL) CertificateFactory.getInstance("X.509")
+                    .generateCRL(new ByteArrayInputStream(ca.crlIssuer().issue().der()));
+            crl.verify(issuing.getPublicKey());
+            assertThat(crl.getRevokedCertificate(chain.get(0).getSerialNumber())).isNotNull();
+            assertThat(crl.getRevokedCertificate(chain.get(0).getSerialNumber()).getRevocationReason())
+                    .isEqualTo(java.security.cert.CRLReason.KEY_COMPROMISE);
         }
     }
 
