@@ -1,5 +1,6 @@
 package dev.shomei.ca;
 
+import dev.shomei.testsupport.Throughput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shomei.ca.crl.StreamingCrlEncoder;
@@ -8,17 +9,12 @@ import dev.shomei.ca.issuance.CertificateIssuer;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.junit.jupiter.api.Tag;
@@ -42,9 +38,9 @@ class CaBenchmarkTest {
 
             // Baseline: raw signatures through SunPKCS11 + SoftHSM2 (P-256), same threads as issuance.
             byte[] tbs = new byte[400]; // about a certificate's to-be-signed size
-            rate("warm-up", 1, 2_000, i -> signer.sign(tbs));
-            double raw1 = rate("raw PKCS#11 sign, 1 thread", 1, 10_000, i -> signer.sign(tbs));
-            double raw = rate("raw PKCS#11 sign, " + THREADS + " threads", THREADS, 10_000, i -> signer.sign(tbs));
+            Throughput.rate("warm-up", 1, 2_000, i -> signer.sign(tbs));
+            double raw1 = Throughput.rate("raw PKCS#11 sign, 1 thread", 1, 10_000, i -> signer.sign(tbs));
+            double raw = Throughput.rate("raw PKCS#11 sign, " + THREADS + " threads", THREADS, 10_000, i -> signer.sign(tbs));
 
             // Issuance end to end: CSR checks, build, lint, HSM sign, verify, DB insert + audit entry, commit.
             int n = 3_000;
@@ -54,13 +50,13 @@ class CaBenchmarkTest {
             }
             CertificateIssuer issuer = f.ca.issuer();
             AtomicInteger next = new AtomicInteger();
-            rate("warm-up", THREADS, 200, i -> issuer.issue("warm-" + i, csrs.get(next.getAndIncrement()), "subscriber-signature"));
-            double single = rate("issuance, one per transaction, " + THREADS + " threads", THREADS, 1_000,
+            Throughput.rate("warm-up", THREADS, 200, i -> issuer.issue("warm-" + i, csrs.get(next.getAndIncrement()), "subscriber-signature"));
+            double single = Throughput.rate("issuance, one per transaction, " + THREADS + " threads", THREADS, 1_000,
                     i -> issuer.issue("single-" + i, csrs.get(next.getAndIncrement()), "subscriber-signature"));
             // An order bundle: BATCH requests per transaction, signed in parallel in the HSM.
             int batch = 100;
             int batches = (n - 1_000) / batch;
-            double batched = batch * rate("issuance, batches of " + batch, 1, batches, b -> {
+            double batched = batch * Throughput.rate("issuance, batches of " + batch, 1, batches, b -> {
                 List<CertificateIssuer.IssueRequest> reqs = new ArrayList<>(batch);
                 for (int j = 0; j < batch; j++) {
                     reqs.add(new CertificateIssuer.IssueRequest("batch-" + b + "-" + j, csrs.get(next.getAndIncrement()),
@@ -75,7 +71,7 @@ class CaBenchmarkTest {
 
             // CRL with 1,000,000 entries, streamed and signed in the HSM, written to a file.
             System.gc();
-            resetPeaks();
+            Throughput.resetHeapPeaks();
             long heapBefore = heapUsed();
             byte[] ski = SubjectKeyIdentifier.fromExtensions(new org.bouncycastle.cert.jcajce.JcaX509CertificateHolder(
                     signer.certificate()).getExtensions()).getKeyIdentifier();
@@ -93,7 +89,7 @@ class CaBenchmarkTest {
                 bytes = enc.writeSigned(signer, out);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            long peak = peakHeap() - heapBefore;
+            long peak = Throughput.heapPeak() - heapBefore;
             System.out.printf("CRL, 1,000,000 entries: %.2f s, %.1f MB DER, peak heap above baseline %d MB (targets: < 5 s, < 256 MB)%n",
                     seconds, bytes / 1e6, peak / (1 << 20));
             ExternalVerifiers.Run check = ExternalVerifiers.openssl(f.dir, "crl", "-inform", "DER", "-in", crlFile.toString(),
@@ -103,56 +99,6 @@ class CaBenchmarkTest {
             System.out.printf("SUMMARY raw1=%.0f/s raw%d=%.0f/s issuance=%.0f/s ratio=%.2f crl1M=%.2fs peakHeap=%dMB%n",
                     raw1, THREADS, raw, issuance, issuance / raw, seconds, peak / (1 << 20));
         }
-    }
-
-    interface Op {
-        void run(int i) throws Exception;
-    }
-
-    private static double rate(String name, int threads, int count, Op op) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        AtomicInteger counter = new AtomicInteger();
-        long t0 = System.nanoTime();
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                fs.add(pool.submit(() -> {
-                    int i;
-                    while ((i = counter.getAndIncrement()) < count) {
-                        op.run(i);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> fu : fs) {
-                fu.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
-        double perSecond = count / ((System.nanoTime() - t0) / 1e9);
-        if (!name.equals("warm-up")) {
-            System.out.printf("%-40s %,10.0f /s  (%,d operations)%n", name, perSecond, count);
-        }
-        return perSecond;
-    }
-
-    private static void resetPeaks() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                p.resetPeakUsage();
-            }
-        }
-    }
-
-    private static long peakHeap() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
     }
 
     private static long heapUsed() {

@@ -1,5 +1,6 @@
 package dev.shomei.ocsp;
 
+import dev.shomei.testsupport.Throughput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shomei.ca.hsm.Pkcs11Signer;
@@ -14,14 +15,8 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
@@ -51,17 +46,17 @@ class PresignerBenchmarkTest {
             OcspResponseSigner responses = new OcspResponseSigner(signer, f.issuingCert());
             Instant thisUpdate = f.clock.instant();
             BigInteger serialBase = BigInteger.ONE.shiftLeft(100);
-            Op build = i -> responses.sign(serialBase.add(BigInteger.valueOf(i)), null, 0, thisUpdate,
+            Throughput.Op build = i -> responses.sign(serialBase.add(BigInteger.valueOf(i)), null, 0, thisUpdate,
                     thisUpdate.plus(Duration.ofHours(96)));
-            rate("warm-up", threads, 5_000, i -> signer.sign(tbs));
-            rate("warm-up", threads, 5_000, build);
+            Throughput.rate("warm-up", threads, 5_000, i -> signer.sign(tbs));
+            Throughput.rate("warm-up", threads, 5_000, build);
             double raw1 = 0;
             double raw = 0;
             double built = 0;
             for (int round = 0; round < 3; round++) {
-                raw1 = Math.max(raw1, rate("raw PKCS#11 sign, 1 thread", 1, 10_000, i -> signer.sign(tbs)));
-                raw = Math.max(raw, rate("raw PKCS#11 sign, " + threads + " threads", threads, 10_000, i -> signer.sign(tbs)));
-                built = Math.max(built, rate("OCSP response build + sign, " + threads + " threads", threads, 10_000, build));
+                raw1 = Math.max(raw1, Throughput.rate("raw PKCS#11 sign, 1 thread", 1, 10_000, i -> signer.sign(tbs)));
+                raw = Math.max(raw, Throughput.rate("raw PKCS#11 sign, " + threads + " threads", threads, 10_000, i -> signer.sign(tbs)));
+                built = Math.max(built, Throughput.rate("OCSP response build + sign, " + threads + " threads", threads, 10_000, build));
             }
             System.out.printf("system load average: %.1f%n", loadAverage());
 
@@ -72,21 +67,21 @@ class PresignerBenchmarkTest {
             long expected = f.count("SELECT count(*) FROM certificate WHERE issuer_label = 'issuing-test'");
 
             System.gc();
-            resetPeaks();
+            Throughput.resetHeapPeaks();
             long heapBefore = heapUsed();
             OcspPresigner presigner = OcspPresigner.forCa(f.ca, PresignerFixture.RESPONDER,
                     new OcspPresigner.Settings(Duration.ofHours(96), 1000, 10, System.out),
                     new AuditedPresignerEvents(AuditedPresignerEvents.caLog(f.ca.config()), AuditedPresignerEvents.system()),
                     f.clock);
             OcspPresigner.Result r = presigner.run();
-            long peak = (peakHeap() - heapBefore) >> 20;
+            long peak = (Throughput.heapPeak() - heapBefore) >> 20;
             assertThat(r.signed()).isEqualTo(expected);
             assertThat(f.count("SELECT count(*) FROM ocsp_response WHERE status = 'revoked'"))
                     .isEqualTo(CERTIFICATES / REVOKED_EVERY);
             System.out.printf("%-40s %,10.0f /s  (%,d responses in %.1f s, %d threads)%n", "presign (sign + record + audit)",
                     r.perSecond(), r.signed(), r.seconds(), threads);
             System.out.printf("system load average: %.1f%n", loadAverage());
-            double rawAfter = rate("raw PKCS#11 sign, " + threads + " threads (after)", threads, 10_000, i -> signer.sign(tbs));
+            double rawAfter = Throughput.rate("raw PKCS#11 sign, " + threads + " threads (after)", threads, 10_000, i -> signer.sign(tbs));
             System.out.printf("thread-time: building + signing %.1f s, recording %.1f s, wall %.1f s%n",
                     r.signingSeconds(), r.recordingSeconds(), r.seconds());
             System.out.printf("peak heap above baseline during the run: %d MB%n", peak);
@@ -143,52 +138,8 @@ class PresignerBenchmarkTest {
         }
     }
 
-    interface Op {
-        void run(int i) throws Exception;
-    }
-
-    private static double rate(String name, int threads, int count, Op op) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        AtomicInteger counter = new AtomicInteger();
-        long t0 = System.nanoTime();
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                fs.add(pool.submit(() -> {
-                    int i;
-                    while ((i = counter.getAndIncrement()) < count) {
-                        op.run(i);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> fu : fs) {
-                fu.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
-        double perSecond = count / ((System.nanoTime() - t0) / 1e9);
-        if (!name.equals("warm-up")) {
-            System.out.printf("%-40s %,10.0f /s  (%,d operations)%n", name, perSecond, count);
-        }
-        return perSecond;
-    }
-
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void resetPeaks() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                p.resetPeakUsage();
-            }
-        }
-    }
-
-    private static long peakHeap() {
-        return heap(p -> p.getPeakUsage().getUsed());
     }
 
     private static long heapUsed() {
