@@ -49,10 +49,6 @@ import picocli.CommandLine.ParentCommand;
                 CaCli.AuditVerifyCommand.class})
 public final class CaCli {
 
-    static final int REFUSED = dev.shomei.ca.cli.SecureZoneCommandLine.REFUSED;
-    static final int CONFIG = dev.shomei.ca.cli.SecureZoneCommandLine.CONFIG;
-    static final int FAILURE = dev.shomei.ca.cli.SecureZoneCommandLine.FAILURE;
-
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
     Path config;
 
@@ -64,11 +60,11 @@ public final class CaCli {
     }
 
     public static int run(String... args) {
-        return dev.shomei.ca.cli.SecureZoneCommandLine.execute("ca", new CaCli(), args);
+        return SecureZoneCommandLine.execute("ca", new CaCli(), args);
     }
 
     CaConfig loadConfig() {
-        dev.shomei.ca.cli.SecureZoneCommandLine.quietLogging(verbose);
+        SecureZoneCommandLine.quietLogging(verbose);
         Path file = config;
         if (file == null) {
             String env = System.getenv("SHOMEI_CA_CONFIG");
@@ -322,7 +318,7 @@ public final class CaCli {
                 VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c);
                 c.rollback();
                 System.out.println(report.render());
-                return report.ok() ? 0 : REFUSED;
+                return report.ok() ? 0 : SecureZoneCommandLine.REFUSED;
             }
         }
     }
@@ -338,7 +334,7 @@ public final class CaCli {
                 Signer.Health h = ca.issuingSigner().health();
                 System.out.println((h.ok() ? "ok: " : "FAILED: ") + h.detail());
                 System.out.println("ok: database " + ca.database().description());
-                return h.ok() ? 0 : FAILURE;
+                return h.ok() ? 0 : SecureZoneCommandLine.FAILURE;
             }
         }
     }

@@ -60,7 +60,7 @@ final class OrdersCommand {
                     crlIfDue(ca);
                     System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
                             + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
-                    return p.problem() == null ? 0 : CaCli.FAILURE;
+                    return p.problem() == null ? 0 : SecureZoneCommandLine.FAILURE;
                 }
                 Integer seconds = cfg.orders().pull().intervalSeconds();
                 System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");

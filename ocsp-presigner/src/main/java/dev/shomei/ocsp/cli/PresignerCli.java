@@ -1,5 +1,6 @@
 package dev.shomei.ocsp.cli;
 
+import dev.shomei.ca.cli.SecureZoneCommandLine;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.ca.config.CaConfig;
@@ -43,10 +44,6 @@ import picocli.CommandLine.ParentCommand;
                 PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class})
 public final class PresignerCli {
 
-    static final int REFUSED = dev.shomei.ca.cli.SecureZoneCommandLine.REFUSED;
-    static final int CONFIG = dev.shomei.ca.cli.SecureZoneCommandLine.CONFIG;
-    static final int FAILURE = dev.shomei.ca.cli.SecureZoneCommandLine.FAILURE;
-
     @Option(names = {"-c", "--config"}, description = "presigner configuration (default: $SHOMEI_PRESIGNER_CONFIG or ./presigner.yaml)")
     Path config;
 
@@ -58,11 +55,11 @@ public final class PresignerCli {
     }
 
     public static int run(String... args) {
-        return dev.shomei.ca.cli.SecureZoneCommandLine.execute("presigner", new PresignerCli(), args);
+        return SecureZoneCommandLine.execute("presigner", new PresignerCli(), args);
     }
 
     PresignerConfig loadConfig() {
-        dev.shomei.ca.cli.SecureZoneCommandLine.quietLogging(verbose);
+        SecureZoneCommandLine.quietLogging(verbose);
         Path file = config;
         if (file == null) {
             String env = System.getenv("SHOMEI_PRESIGNER_CONFIG");

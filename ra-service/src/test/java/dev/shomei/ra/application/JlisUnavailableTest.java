@@ -85,21 +85,13 @@ class JlisUnavailableTest {
         assertThat(r.jsonPath().getString("status")).isEqualTo("WAITING_FOR_JLIS");
         assertThat(r.jsonPath().getList("decisions")).isEmpty();
         // Still waiting after a retry round while J-LIS is down: nothing is approved without its answer.
-        Thread.sleep(2500);
-        JsonPath still = Ra.status(id);
+        JsonPath still = poll(id, s -> s.getInt("revocationCheck.attempts") >= 2, 40);
         assertThat(still.getString("status")).isEqualTo("WAITING_FOR_JLIS");
         assertThat(still.getInt("revocationCheck.attempts")).isGreaterThanOrEqualTo(2);
 
         JlisControl.ocsp(true);
         JlisControl.crl(true);
-        JsonPath decided = null;
-        for (int i = 0; i < 40; i++) {
-            decided = Ra.status(id);
-            if (!decided.getString("status").equals("WAITING_FOR_JLIS")) {
-                break;
-            }
-            Thread.sleep(250);
-        }
+        JsonPath decided = poll(id, s -> !s.getString("status").equals("WAITING_FOR_JLIS"), 40);
         assertThat(decided.getString("status")).isEqualTo("APPROVED");
         assertThat(decided.getList("decisions")).hasSize(1);
         assertThat(decided.getString("decision.decider.kind")).isEqualTo("SYSTEM");
@@ -114,17 +106,21 @@ class JlisUnavailableTest {
         String id = Ra.submit(application(card())).then().statusCode(202).extract().path("applicationId");
 
         // The test policy refers after 6 s (referAfterJlisUnavailable); retries run every second.
-        JsonPath referred = null;
-        for (int i = 0; i < 60; i++) {
-            referred = Ra.status(id);
-            if (!referred.getString("status").equals("WAITING_FOR_JLIS")) {
-                break;
-            }
-            Thread.sleep(250);
-        }
+        JsonPath referred = poll(id, s -> !s.getString("status").equals("WAITING_FOR_JLIS"), 60);
         assertThat(referred.getString("status")).isEqualTo("REFERRED");
         assertThat(referred.getList("decision.reasons.code")).containsExactly("jlis-unavailable");
         assertThat(referred.getString("revocationCheck.status")).isEqualTo("UNAVAILABLE");
         assertThat(Ra.officer().get("/officer/queue").jsonPath().getList("applications.applicationId")).contains(id);
+    }
+
+    /** The application's status once {@code done} holds, polled every 250 ms at most {@code tries} times. */
+    private static JsonPath poll(String id, java.util.function.Predicate<JsonPath> done, int tries)
+            throws InterruptedException {
+        JsonPath s = Ra.status(id);
+        for (int i = 1; i < tries && !done.test(s); i++) {
+            Thread.sleep(250);
+            s = Ra.status(id);
+        }
+        return s;
     }
 }

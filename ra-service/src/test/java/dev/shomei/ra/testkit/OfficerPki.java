@@ -76,7 +76,8 @@ public record OfficerPki(Path serverKeyStore, Path officerCaPem, Path officerKey
         }
     }
 
-    private static Path store(Path file, String alias, PrivateKey key, String password, Certificate... chain)
+    /** A PKCS#12 file holding one key entry (also used by {@link OrdersPki}). */
+    static Path store(Path file, String alias, PrivateKey key, String password, Certificate... chain)
             throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -87,7 +88,7 @@ public record OfficerPki(Path serverKeyStore, Path officerCaPem, Path officerKey
         return file.toAbsolutePath();
     }
 
-    private static KeyPair ec() throws Exception {
+    static KeyPair ec() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();

@@ -57,17 +57,17 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
             X509Certificate raCert = cert(raName, kp, raName, kp.getPrivate(), p, false);
             ks.setKeyEntry(KEY_LABEL, kp.getPrivate(), null, new Certificate[] {raCert});
 
-            KeyPair clientKey = ec();
+            KeyPair clientKey = OfficerPki.ec();
             X500Name clientName = new X500Name("CN=Shomei CA Puller,O=Shomei Test");
             X509Certificate client = cert(clientName, clientKey, clientName, clientKey.getPrivate(), null, false);
-            Path clientStore = p12(dir.resolve("ca-client.p12"), "ca", clientKey.getPrivate(), password, client);
+            Path clientStore = OfficerPki.store(dir.resolve("ca-client.p12"), "ca", clientKey.getPrivate(), password, client);
             Path clientPem = pem(dir.resolve("ca-client.pem"), client);
 
-            KeyPair caKey = ec();
+            KeyPair caKey = OfficerPki.ec();
             X500Name caName = new X500Name("CN=Shomei Test Issuing CA,O=Shomei Test");
             X509Certificate ca = cert(caName, caKey, caName, caKey.getPrivate(), null, true);
             Path caPem = pem(dir.resolve("issuing-ca.pem"), ca);
-            Path caStore = p12(dir.resolve("issuing-ca.p12"), "ca", caKey.getPrivate(), password, ca);
+            Path caStore = OfficerPki.store(dir.resolve("issuing-ca.p12"), "ca", caKey.getPrivate(), password, ca);
             return new OrdersPki(token, token.writePinFile(), raCert, clientStore, clientPem, caPem, caStore,
                     password);
         } catch (Exception e) {
@@ -82,22 +82,7 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
         return file.toAbsolutePath();
     }
 
-    private static Path p12(Path file, String alias, PrivateKey key, String password, Certificate... chain)
-            throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry(alias, key, password.toCharArray(), chain);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ks.store(out, password.toCharArray());
-        }
-        return file.toAbsolutePath();
-    }
 
-    private static KeyPair ec() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        return g.generateKeyPair();
-    }
 
     private static X509Certificate cert(X500Name subject, KeyPair key, X500Name issuer, PrivateKey issuerKey,
                                         Provider provider, boolean ca) throws Exception {
