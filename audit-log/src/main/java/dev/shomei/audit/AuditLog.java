@@ -307,6 +307,22 @@ public final class AuditLog {
         return tree(c, treeSize).proveInclusion(seq, treeSize);
     }
 
+    /**
+     * The consistency proof to publish with {@code cp}: from the largest stored checkpoint smaller than it (from
+     * the empty tree if there is none) to it, so that a monitor holding the previous published checkpoint can
+     * check the new one without access to the database (CheckpointMonitor).
+     */
+    public PublishedProof proofFromPrevious(Connection c, Checkpoint cp) {
+        try {
+            long previous = AuditRows.checkpoints(c, "WHERE tree_size < " + cp.treeSize()
+                    + " ORDER BY tree_size DESC, id DESC LIMIT 1").stream().mapToLong(AuditRows.CheckpointRow::treeSize)
+                    .findFirst().orElse(0);
+            return new PublishedProof(origin, proveConsistency(c, previous, cp.treeSize()));
+        } catch (SQLException e) {
+            throw new AuditException("cannot read the checkpoints of log " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The RFC 9162 consistency proof between the trees of sizes {@code firstSize} and {@code secondSize}. */
     public ConsistencyProof proveConsistency(Connection c, long firstSize, long secondSize) {
         if (firstSize < 0 || firstSize > secondSize) {

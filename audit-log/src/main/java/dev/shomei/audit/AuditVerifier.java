@@ -240,7 +240,13 @@ public final class AuditVerifier {
             f.passed("consistency: " + consistent + " successive checkpoint pairs proven consistent (RFC 9162 §2.1.4),"
                     + " no forks");
         }
-        if (all.isEmpty()) {
+        if (all.isEmpty() && chain.count > 0) {
+            // Unanchored entries can be rewritten, hashes and all, by anyone who can write the table: only a
+            // signature published outside the database makes a rewrite detectable.
+            f.add(Kind.NOT_ANCHORED, Problem.NO_SEQ, "the log holds " + chain.count + " entries but no signed"
+                    + " checkpoint: nothing anchors them, so a rewritten history could not be told from the real one;"
+                    + " sign a checkpoint (the RA signs them on a schedule, the CA with every CRL)", null, null);
+        } else if (all.isEmpty()) {
             f.passed("checkpoints: none stored yet (nothing signed to check the entries against)");
         }
     }

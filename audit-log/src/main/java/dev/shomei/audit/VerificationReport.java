@@ -55,7 +55,9 @@ public record VerificationReport(String source, String origin, long entriesCheck
         /** An exported entry's inclusion proof does not lead to the checkpoint's root (RFC 9162 §2.1.3). */
         INCLUSION_PROOF,
         /** The export does not belong to the checkpoint it is verified against, or is incomplete. */
-        EXPORT_MISMATCH
+        EXPORT_MISMATCH,
+        /** The log has entries but no signed checkpoint anchors them. */
+        NOT_ANCHORED
     }
 
     /**

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class AppendOnlyTest {
 
-    private static final AtomicInteger ROLES = new AtomicInteger();
-
-    /** A login role made a member of the given group role, as a DBA would set up the application's account. */
+    /** The service's login (member of shomei_audit_writer) or the auditor's (shomei_audit_reader), as a DBA sets them up. */
     private static Connection loginAs(LogFixture f, String groupRole) throws SQLException {
-        String role = "audit_test_" + groupRole.replace("shomei_audit_", "") + "_" + ProcessHandle.current().pid() + "_"
-                + ROLES.incrementAndGet();
-        try (Connection c = f.connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'test-only'");
-            st.execute("GRANT " + groupRole + " TO " + role);
-        }
-        return DriverManager.getConnection(f.db.jdbcUrl(), role, "test-only");
+        return groupRole.equals(AuditSchema.WRITER_ROLE) ? f.db.connectAsService() : f.db.connectAsAuditor();
     }
 
     @Test
@@ -49,13 +39,24 @@ class AppendOnlyTest {
                     "DELETE FROM audit_checkpoint",
                     "TRUNCATE audit_checkpoint",
                     "DELETE FROM audit_head",
-                    "TRUNCATE audit_head")) {
+                    "TRUNCATE audit_head",
+                    // Entries go in only through audit_append, which numbers, links and hashes them itself.
+                    "INSERT INTO audit_entry SELECT seq + 100, logged_at, actor_kind, actor_id, actor_authentication,"
+                            + " actor_version, policy_id, policy_digest, action, subject, detail_sha256, prev_hash,"
+                            + " entry_hash FROM audit_entry WHERE seq = 1",
+                    "UPDATE audit_head SET seq = seq + 1",
+                    // Only the owner (or a superuser) could switch the append-only triggers off.
+                    "ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only",
+                    "ALTER TABLE audit_entry DISABLE TRIGGER ALL",
+                    "ALTER TABLE audit_head OWNER TO " + f.db.serviceUser(),
+                    "DROP TRIGGER audit_entry_append_only ON audit_entry",
+                    "SET session_replication_role = replica",
+                    "ALTER FUNCTION audit_append(text, text, text, text, text, text, text, text, text, bytea)"
+                            + " SECURITY INVOKER")) {
                 assertThatThrownBy(() -> st.execute(sql)).as(sql)
-                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageFindingMatch("permission denied|must be owner|must be superuser");
             }
-            // The head is the one row it updates, and only forward by one entry.
-            assertThatThrownBy(() -> st.execute("UPDATE audit_head SET seq = 0"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("may only advance by one entry");
         }
         assertThat(f.verify().ok()).isTrue();
     }
@@ -100,5 +101,22 @@ class AppendOnlyTest {
         f.appendAll(0, 2);
         AuditSchema.migrate(f.db.dataSource());
         assertThat(f.appendAll(2, 3)).containsExactly(2L);
+    }
+
+    @Test
+    void aTemporaryTableCannotStandInForTheHead() throws Exception {
+        LogFixture f = LogFixture.create();
+        f.appendAll(0, 2);
+        try (Connection app = loginAs(f, AuditSchema.WRITER_ROLE); Statement st = app.createStatement()) {
+            // audit_append runs as its owner with a pinned search path: a caller's temp table named audit_head
+            // (pg_temp is searched first by default) must not be the head it locks and advances.
+            st.execute("CREATE TEMP TABLE audit_head AS SELECT 1::smallint AS id, NULL::text AS origin,"
+                    + " 99::bigint AS seq, decode(repeat('00', 32), 'hex') AS entry_hash");
+            app.setAutoCommit(false);
+            assertThat(f.log.append(app, LogFixture.event(2))).isEqualTo(2);
+            app.commit();
+        }
+        f.checkpoint();
+        assertThat(f.verify().ok()).isTrue();
     }
 }

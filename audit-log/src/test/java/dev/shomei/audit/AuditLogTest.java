@@ -233,6 +233,19 @@ class AuditLogTest {
     }
 
     @Test
+    void entriesWithoutAnyCheckpointDoNotVerify() throws Exception {
+        LogFixture f = LogFixture.create();
+        f.appendAll(0, 3);
+        VerificationReport r = f.verify();
+        assertThat(r.ok()).as(r.render()).isFalse();
+        assertThat(r.problems()).extracting(VerificationReport.Problem::kind)
+                .containsExactly(VerificationReport.Kind.NOT_ANCHORED);
+        assertThat(r.render()).contains("the log holds 3 entries but no signed checkpoint");
+        f.checkpoint();
+        assertThat(f.verify().ok()).isTrue();
+    }
+
+    @Test
     void aSignerWhoseKeyDoesNotMatchIsRefused() throws Exception {
         LogFixture f = LogFixture.create();
         f.appendAll(0, 2);

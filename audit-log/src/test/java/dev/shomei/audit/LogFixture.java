@@ -34,9 +34,14 @@ final class LogFixture {
     }
 
     static LogFixture create() {
+        return create(ecKeyPair());
+    }
+
+    /** A fresh log signed with the given key (two of them with one key make two histories of one log). */
+    static LogFixture create(KeyPair keys) {
         TestDatabase.Database db = TestDatabase.create("audit");
         AuditSchema.migrate(db.dataSource());
-        return new LogFixture(db, ecKeyPair());
+        return new LogFixture(db, keys);
     }
 
     static KeyPair ecKeyPair() {
@@ -90,7 +95,7 @@ final class LogFixture {
 
     /** Runs statements as the superuser with the append-only triggers disabled, as an attacker with full rights would. */
     void tamper(String... sql) throws SQLException {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = TestDatabase.connectAsSuperuser(db); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("SET LOCAL session_replication_role = replica");
             for (String s : sql) {

@@ -108,10 +108,13 @@ public final class TestDatabase {
         return server().kind();
     }
 
-    /** The embedded server's superuser, for tests that check the server itself (null for other kinds). */
-    public static synchronized Database admin() {
+    /**
+     * The server's administrator (a superuser on the embedded server) connected to {@code db}: for tests that
+     * play an attacker with full rights, e.g. one who switches the append-only triggers off.
+     */
+    public static synchronized Connection connectAsSuperuser(Database db) throws SQLException {
         Server s = server();
-        return new Database(s.adminUrl(), s.user(), s.password(), null, null, null, null);
+        return DriverManager.getConnection(db.jdbcUrl(), s.user(), s.password());
     }
 
     private static Server server() {

@@ -9,7 +9,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code audit} command: {@code verify}, {@code prove} and {@code export} for operators and auditors.
+ * The {@code audit} command: {@code verify}, {@code prove} and {@code export} for operators and auditors;
+ * {@code monitor} for anyone who watches the published checkpoints.
  * Exit codes: 0 verified / done, 1 verification failed, 2 usage or configuration error.
  *
  * <p>Zone: all; also on an auditor's machine. Reads the audit tables (connect as a member of
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "audit", mixinStandardHelpOptions = true, version = "audit (shomei audit-log) 0.1",
         description = "Verify, prove and export a Shomei tamper-evident audit log.",
-        subcommands = {VerifyCommand.class, ProveCommand.class, ExportCommand.class},
+        subcommands = {VerifyCommand.class, ProveCommand.class, ExportCommand.class, MonitorCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:verified / done", "1:verification failed", "2:usage or configuration error"})
 public final class AuditCli implements Runnable {
@@ -32,7 +33,7 @@ public final class AuditCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a command: verify, prove or export");
+        throw new ParameterException(spec.commandLine(), "name a command: verify, prove, export or monitor");
     }
 
     public static void main(String[] args) {
