@@ -24,3 +24,13 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_head FROM 
 -- verifier trusts only signatures, but it still may not rewrite one.
 GRANT SELECT, INSERT ON audit_checkpoint TO shomei_audit_writer;
 GRANT SELECT ON audit_entry, audit_head TO shomei_audit_writer;
+
+-- A component's migrations grant its service role (shomei_service) SELECT, INSERT, UPDATE on the tables the owner
+-- creates (default privileges, docs/database.md); the audit tables are reached only as described above.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shomei_service') THEN
+        REVOKE ALL ON audit_entry, audit_head, audit_checkpoint FROM shomei_service;
+    END IF;
+END
+$$;

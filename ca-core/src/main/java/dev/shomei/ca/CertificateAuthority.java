@@ -1,5 +1,8 @@
 package dev.shomei.ca;
 
+import dev.shomei.ca.audit.AuditCheckpoints;
+import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.audit.SignerCheckpointSigner;
 import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.crl.CrlIssuer;
@@ -73,7 +76,12 @@ public final class CertificateAuthority implements AutoCloseable {
 
     public CrlIssuer crlIssuer() {
         return new CrlIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(),
-                Duration.ofHours(config.crlNextUpdateHours()), clock, events);
+                Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints());
+    }
+
+    /** Signs the CA's audit checkpoints (with every CRL) with the issuing key. */
+    public AuditCheckpoints auditCheckpoints() {
+        return new AuditCheckpoints(AuditedCaEvents.logFor(config), new SignerCheckpointSigner(issuingSigner()));
     }
 
     /**

@@ -59,6 +59,7 @@ final class CaFixture implements AutoCloseable {
         Path dir = token.directory();
         Path pin = token.writePinFile();
         Files.writeString(dir.resolve("db.password"), db.password());
+        Files.writeString(dir.resolve("db-service.password"), db.servicePassword());
         KeyPair raKeys = ecKey("secp256r1");
         X509Certificate raCert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
                 new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(new X500Name("CN=Test RA Order Signer,C=JP"),
@@ -76,7 +77,9 @@ final class CaFixture implements AutoCloseable {
                 database:
                   url: %s
                   user: %s
-                  passwordFile: db.password
+                  passwordFile: db-service.password
+                  ownerUser: %s
+                  ownerPasswordFile: db.password
                 issuingKey: pkcs11:token=%s;object=issuing-test
                 ceremony:
                   output: ceremony
@@ -106,7 +109,7 @@ final class CaFixture implements AutoCloseable {
                     extendedKeyUsage: [ocspSigning]
                     ocspNoCheck: true
                     allowedKeys: [EC-P256, RSA-2048]
-                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(),
+                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.serviceUser(), db.user(), token.label(),
                 rootAlg, issuingAlg), StandardCharsets.UTF_8);
         return new CaFixture(token, db, dir, config, raKeys, raCert);
     }

@@ -7,7 +7,6 @@ import dev.shomei.audit.Checkpoint;
 import dev.shomei.audit.VerificationReport;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.audit.AuditedCaEvents;
-import dev.shomei.ca.audit.SignerCheckpointSigner;
 import dev.shomei.ca.ceremony.CaHashValues;
 import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
@@ -209,11 +208,15 @@ public final class CaCli {
         }
     }
 
-    @Command(name = "crl", description = "Sign the next full CRL and an audit-log checkpoint.")
+    @Command(name = "crl", description = "Sign the next full CRL and, in the same transaction, an audit-log checkpoint.")
     static final class CrlCommand implements Callable<Integer> {
         @ParentCommand CaCli parent;
         @Option(names = "--out", description = "write the CRL (DER) here") Path out;
-        @Option(names = "--checkpoint-out", description = "write the signed audit checkpoint here") Path checkpointOut;
+        @Option(names = "--checkpoint-out", description = "write the signed audit checkpoint here (publish it next to the CRL)")
+        Path checkpointOut;
+        @Option(names = "--proof-out", description = "write the consistency proof from the previous checkpoint here"
+                + " (for 'audit monitor')")
+        Path proofOut;
         @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
         String operator;
         @Option(names = "--if-due", description = "only if due: no CRL yet, a revocation since the last one, or half"
@@ -221,7 +224,7 @@ public final class CaCli {
         boolean ifDue;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, operator)) {
                 if (ifDue) {
@@ -239,25 +242,27 @@ public final class CaCli {
                 System.out.println("CRL " + crl.record().number() + ": " + crl.record().entries() + " revoked"
                         + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "
                         + crl.record().nextUpdate() + (out == null ? "" : ", written to " + out));
-                Checkpoint cp = checkpoint(ca);
-                if (checkpointOut != null) {
-                    Files.writeString(checkpointOut, cp.text(), StandardCharsets.UTF_8);
-                }
-                System.out.println("audit checkpoint: " + cp.treeSize() + " entries, signed by " + cp.keyName()
-                        + (checkpointOut == null ? "" : ", written to " + checkpointOut));
+                writeCheckpoint(ca, crl.checkpoint(), checkpointOut, proofOut);
             }
             return 0;
         }
+    }
 
-        private Checkpoint checkpoint(CertificateAuthority ca) {
+    /** Writes a checkpoint signed with a CRL, and its consistency proof, where the operator publishes them. */
+    static void writeCheckpoint(CertificateAuthority ca, Checkpoint cp, Path checkpointOut, Path proofOut)
+            throws IOException, java.sql.SQLException {
+        if (checkpointOut != null) {
+            Files.writeString(checkpointOut, cp.text(), StandardCharsets.UTF_8);
+        }
+        if (proofOut != null) {
             try (Connection c = ca.database().dataSource().getConnection()) {
-                Checkpoint cp = auditLog(ca.config()).checkpoint(c, new SignerCheckpointSigner(ca.issuingSigner()));
-                c.commit();
-                return cp;
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException("cannot sign the audit checkpoint: " + e.getMessage(), e);
+                Files.writeString(proofOut, ca.auditCheckpoints().proof(c, cp).text(), StandardCharsets.UTF_8);
+                c.rollback();
             }
         }
+        System.out.println("audit checkpoint: " + cp.treeSize() + " entries, signed by " + cp.keyName()
+                + (checkpointOut == null ? "" : ", written to " + checkpointOut)
+                + (proofOut == null ? "" : ", consistency proof written to " + proofOut));
     }
 
     @Command(name = "show", description = "Show the CA keys with their hash values, counts and the latest CRL; or one certificate.")

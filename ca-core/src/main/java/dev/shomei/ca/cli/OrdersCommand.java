@@ -78,12 +78,16 @@ final class OrdersCommand {
         }
     }
 
-    /** After revocations (or at half the CRL's validity) the pull loop publishes the next CRL itself. */
+    /**
+     * After revocations (or at half the CRL's validity) the pull loop issues the next CRL itself; CrlIssuer signs
+     * an audit checkpoint with it, which the next publication bundle carries.
+     */
     static void crlIfDue(CertificateAuthority ca) {
         String why = ca.crlIssuer().dueReason();
         if (why != null) {
             var crl = ca.crlIssuer().issue();
-            System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries");
+            System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries,"
+                    + " audit checkpoint of " + crl.checkpoint().treeSize() + " entries signed with it");
         }
     }
 

@@ -32,8 +32,13 @@ public record CaConfig(
 
     public record Hsm(String module, String token, String pin, Integer parallelism) {}
 
-    /** {@code embedded}: data directory of the embedded PostgreSQL (the default); or an external {@code url}. */
-    public record Database(String embedded, String url, String user, String passwordFile) {}
+    /**
+     * {@code embedded}: data directory of the embedded PostgreSQL (the default); or an external {@code url}, where
+     * the CA connects as {@code user} (a member of shomei_service and shomei_audit_writer) and runs migrations as
+     * {@code ownerUser}, the owner of the tables (docs/database.md). Passwords are read from files.
+     */
+    public record Database(String embedded, String url, String user, String passwordFile, String ownerUser,
+                           String ownerPasswordFile) {}
 
     /** One CA key made at the ceremony. */
     public record CaKey(String label, String algorithm, String subject, Integer validityYears, Integer pathLength) {}

@@ -1,5 +1,7 @@
 package dev.shomei.ca.crl;
 
+import dev.shomei.audit.Checkpoint;
+import dev.shomei.ca.audit.AuditCheckpoints;
 import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.store.CertificateStore;
@@ -32,13 +34,17 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
  *
  * <p>Zone: secure. Step 1, lock the issuer row so that numbering is serial; Step 2, take the next CRL
  * number (the last one + 1: strictly increasing, RFC 5280 §5.2.3); Step 3, stream the revoked, unexpired
- * certificates into the encoder and sign in the HSM; Step 4, record the CRL and commit. A crash before
- * the commit consumes no number and publishes nothing.
+ * certificates into the encoder and sign in the HSM; Step 4, record the CRL and its audit entry; Step 5, sign
+ * an audit checkpoint covering them; then commit. A crash before the commit consumes no number and publishes
+ * nothing.
  */
 public final class CrlIssuer {
 
-    /** A signed CRL, as recorded; its DER is in a temporary file (a million entries make 40 MB). */
-    public record IssuedCrl(CrlRecord record, Path file) {
+    /**
+     * A signed CRL, as recorded; its DER is in a temporary file (a million entries make 40 MB). {@code checkpoint}
+     * is the audit checkpoint signed in the same transaction (null only for an issuer built without one).
+     */
+    public record IssuedCrl(CrlRecord record, Path file, Checkpoint checkpoint) {
         public byte[] der() {
             try {
                 return Files.readAllBytes(file);
@@ -54,10 +60,17 @@ public final class CrlIssuer {
     private final Duration nextUpdate;
     private final Clock clock;
     private final CaEventLog events;
+    private final AuditCheckpoints checkpoints;
     private final CertificateStore store = new CertificateStore();
 
     public CrlIssuer(DataSource dataSource, Signer signer, String issuerLabel, Duration nextUpdate, Clock clock,
                      CaEventLog events) {
+        this(dataSource, signer, issuerLabel, nextUpdate, clock, events, null);
+    }
+
+    /** @param checkpoints signs an audit checkpoint with every CRL, in the CRL's transaction */
+    public CrlIssuer(DataSource dataSource, Signer signer, String issuerLabel, Duration nextUpdate, Clock clock,
+                     CaEventLog events, AuditCheckpoints checkpoints) {
         if (nextUpdate.isNegative() || nextUpdate.isZero()) {
             throw new IllegalArgumentException("crl.nextUpdateHours must be positive");
         }
@@ -67,6 +80,7 @@ public final class CrlIssuer {
         this.nextUpdate = nextUpdate;
         this.clock = clock;
         this.events = events;
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -133,8 +147,10 @@ public final class CrlIssuer {
                 }
                 store.markListed(c, firstListed, number);
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
+                // Step 5: anchor the log, this CRL's entry included, before anything is published.
+                Checkpoint checkpoint = checkpoints == null ? null : checkpoints.sign(c);
                 c.commit();
-                return new IssuedCrl(rec, file);
+                return new IssuedCrl(rec, file, checkpoint);
             } catch (SQLException | IOException | RuntimeException e) {
                 c.rollback();
                 throw e;

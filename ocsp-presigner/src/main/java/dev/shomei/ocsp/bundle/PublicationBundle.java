@@ -110,7 +110,7 @@ public final class PublicationBundle {
             throw new ConfigException("the certificate of key '" + publicationSignerLabel + "' does not allow"
                     + " digitalSignature; delegate it with --profile publication-signer");
         }
-        OcspResponseStore.migrate(ca.database().dataSource());
+        OcspResponseStore.migrate(ca.database().ownerDataSource());
         return new PublicationBundle(ca.database().dataSource(), issuingLabel, signer, issuing,
                 HexFormat.of().formatHex(OcspResponseSigner.keyHash(issuing)), auditLog, audit, clock);
     }

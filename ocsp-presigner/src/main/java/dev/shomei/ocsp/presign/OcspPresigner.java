@@ -110,7 +110,7 @@ public final class OcspPresigner {
         X509Certificate issuing = token.certificateChain(issuingLabel)[0];
         X509Certificate cert = token.certificateChain(responderLabel)[0];
         checkResponder(cert, issuing, responderLabel, clock.instant().plus(settings.validity()));
-        OcspResponseStore.migrate(ca.database().dataSource());
+        OcspResponseStore.migrate(ca.database().ownerDataSource());
         return new OcspPresigner(ca.database().dataSource(), ca.signer(responderLabel), issuing, issuingLabel,
                 token.config().parallelism(), settings, audit, clock);
     }

@@ -1,0 +1,106 @@
+package dev.shomei.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shomei.audit.AuditLog;
+import dev.shomei.audit.AuditVerifier;
+import dev.shomei.audit.Checkpoint;
+import dev.shomei.audit.VerificationReport;
+import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.crl.CrlIssuer;
+import dev.shomei.ca.issuance.RevocationReason;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CA's records cannot be rewritten: the CA connects as the service role, which may append but not UPDATE,
+ * DELETE, TRUNCATE, ALTER or switch off triggers; the triggers stop even the owner. Every CRL comes with an
+ * audit checkpoint signed in its own transaction.
+ */
+class CaRecordsTest {
+
+    @Test
+    void theServiceRoleCannotRewriteOrRemoveRecords() throws Exception {
+        try (CaFixture f = CaFixture.create("records", "EC-P256", "EC-P256")) {
+            CertificateAuthority ca = f.ceremony();
+            String kept = ca.issuer().issue("order-keep", CaFixture.csr("CN=Kept,C=JP", CaFixture.ecKey("secp256r1")),
+                    "subscriber-signature").serialHex();
+            String revoked = ca.issuer().issue("order-revoke", CaFixture.csr("CN=Revoked,C=JP",
+                    CaFixture.ecKey("secp256r1")), "subscriber-signature").serialHex();
+            ca.issuer().revoke(revoked, RevocationReason.KEY_COMPROMISE, "Test Operator");
+            ca.crlIssuer().issue();
+            long certificates = f.count("certificate");
+            long revocations = f.count("revocation");
+
+            try (Connection service = f.db.connectAsService(); Statement st = service.createStatement()) {
+                for (String sql : List.of(
+                        "UPDATE certificate SET not_after = now() + interval '100 years' WHERE serial = '" + kept + "'",
+                        "UPDATE certificate SET serial = serial WHERE serial = '" + kept + "'",
+                        "DELETE FROM certificate WHERE serial = '" + kept + "'",
+                        "TRUNCATE certificate CASCADE",
+                        // Un-revoking: removing or rewriting the revocation, or moving it off the CRL that listed it.
+                        "DELETE FROM revocation WHERE serial = '" + revoked + "'",
+                        "UPDATE revocation SET reason = 0 WHERE serial = '" + revoked + "'",
+                        "UPDATE revocation SET first_crl_number = 99 WHERE serial = '" + revoked + "'",
+                        "UPDATE crl SET entries = 0",
+                        "DELETE FROM crl",
+                        "TRUNCATE crl",
+                        "UPDATE ca_key SET label = label",
+                        "DELETE FROM ca_key WHERE role = 'ROOT'",
+                        "UPDATE executed_order SET status = 'refused'",
+                        "ALTER TABLE certificate DISABLE TRIGGER ALL",
+                        "ALTER TABLE revocation DISABLE TRIGGER revocation_no_delete",
+                        "DROP TRIGGER crl_append_only ON crl",
+                        "ALTER TABLE crl OWNER TO " + f.db.serviceUser(),
+                        "SET session_replication_role = replica",
+                        "INSERT INTO audit_entry SELECT * FROM audit_entry LIMIT 1",
+                        "UPDATE audit_head SET seq = seq + 1",
+                        "DELETE FROM audit_checkpoint")) {
+                    assertThatThrownBy(() -> st.execute(sql)).as(sql).isInstanceOf(SQLException.class)
+                            .hasMessageFindingMatch("permission denied|must be owner|must be superuser|append-only"
+                                    + "|is set once");
+                }
+            }
+            // Even the owner, who runs the migrations, is stopped by the triggers.
+            try (Connection owner = f.db.connect(); Statement st = owner.createStatement()) {
+                assertThatThrownBy(() -> st.execute("DELETE FROM revocation WHERE serial = '" + revoked + "'"))
+                        .hasMessageContaining("CA records: revocation rows are append-only: DELETE refused");
+                assertThatThrownBy(() -> st.execute("UPDATE certificate SET subject = 'CN=Someone Else'"))
+                        .hasMessageContaining("CA records: certificate rows are append-only: UPDATE refused");
+                assertThatThrownBy(() -> st.execute("UPDATE revocation SET requested_by = 'nobody'"))
+                        .hasMessageContaining("only {first_crl_number} may be updated");
+            }
+            assertThat(f.count("certificate")).isEqualTo(certificates);
+            assertThat(f.count("revocation")).isEqualTo(revocations);
+        }
+    }
+
+    @Test
+    void everyCrlComesWithACheckpointCoveringIt() throws Exception {
+        try (CaFixture f = CaFixture.create("anchored", "EC-P256", "EC-P256")) {
+            AuditLog log = AuditedCaEvents.logFor(f.config());
+            try (CertificateAuthority ca = CertificateAuthority.open(f.config(),
+                    new AuditedCaEvents(log, AuditedCaEvents.system()), Clock.systemUTC())) {
+                ca.ceremony("Test Operator", List.of(), s -> { });
+                String serial = ca.issuer().issue("order-1", CaFixture.csr("CN=One,C=JP", CaFixture.ecKey("secp256r1")),
+                        "subscriber-signature").serialHex();
+                ca.issuer().revoke(serial, RevocationReason.KEY_COMPROMISE, "Test Operator");
+                // What the pull loop's CRL-when-due runs (OrdersCommand.crlIfDue).
+                assertThat(ca.crlIssuer().dueReason()).isNotNull();
+                CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
+                Checkpoint cp = crl.checkpoint();
+                try (Connection c = f.db.connectAsAuditor()) {
+                    assertThat(cp.treeSize()).as("the checkpoint covers the crl.issued entry").isEqualTo(log.size(c));
+                    assertThat(log.entry(c, cp.treeSize() - 1).orElseThrow().event().action()).isEqualTo("crl.issued");
+                    VerificationReport r = new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c, List.of(cp));
+                    assertThat(r.ok()).as(r.render()).isTrue();
+                }
+            }
+        }
+    }
+}
