@@ -117,6 +117,7 @@ public class ApplicationService {
         a.consentDocumentSha256 = as.content().consent().sha256();
         a.retainUntil = books.retainUntil(now);
         a.status = Application.Status.WAITING_FOR_JLIS;
+        a.route = Application.Route.JPKI;
         a.jlisAttempts = 0;
         a.persist();
 
@@ -187,6 +188,10 @@ public class ApplicationService {
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
 
         a.status = statusOf(as.decision().outcome());
+        if (as.decision().outcome() == Outcome.APPROVED) {
+            // The policy approves only a name it can certify as it is (no substitutes, within ub-common-name).
+            a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(a.jpkiName));
+        }
         a.decisionId = UUID.randomUUID();
         decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(), system.actor(),
                 evidence(a), "application.decided", now);
@@ -195,6 +200,18 @@ public class ApplicationService {
     /** An RA officer's approval or rejection of a referred (or still waiting) application. */
     @Transactional
     public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
+        return decideByOfficer(id, outcome, reason, null, officer);
+    }
+
+    /**
+     * An RA officer's approval or rejection. {@code certifiedName} is the name the officer entered or confirmed for
+     * the certificate: required to approve where the card flags substitute characters (代替文字) or its name cannot be
+     * certified as it is. It is recorded as the officer's decision (IDENTITY_VERIFICATION book, with the card's
+     * original text, which stays in the application); the order then carries it.
+     */
+    @Transactional
+    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, String certifiedName,
+                                          Actor officer) {
         Application a = Application.findById(id);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
@@ -205,7 +222,41 @@ public class ApplicationService {
                     + " is " + a.status + "; only REFERRED or WAITING_FOR_JLIS applications await an officer");
         }
         Instant now = Instant.now();
-        Decision d = new Decision(outcome, List.of(new Finding("officer-decision", reason)));
+        List<Finding> reasons = new java.util.ArrayList<>(List.of(new Finding("officer-decision", reason)));
+        String name = certifiedName == null ? null : certifiedName.strip();
+        if (outcome == Outcome.APPROVED && a.route == Application.Route.JPKI) {
+            boolean mustEnter = CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes).size() > 0
+                    || CertifiedSubject.nameProblem(a.jpkiName).isPresent();
+            if (name == null && mustEnter) {
+                throw RaProblem.unprocessable("officer-certified-name-required", "Certified name required",
+                        "application " + id + ": the card flags substitute characters at positions "
+                                + CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes) + " of the name, or its"
+                                + " name cannot be certified as it is; send certifiedName, the name the certificate"
+                                + " will state, as you checked it against the resident record")
+                        .with("field", "certifiedName");
+            }
+            if (name != null) {
+                CertifiedSubject.nameProblem(name).ifPresent(problem -> {
+                    throw RaProblem.unprocessable("officer-certified-name-invalid", "Certified name not acceptable",
+                            "certifiedName: " + problem).with("field", "certifiedName");
+                });
+                a.officerCertifiedName = name;
+                reasons.add(new Finding(name.equals(a.jpkiName) ? "officer-confirmed-name" : "officer-entered-name",
+                        "the officer " + (name.equals(a.jpkiName) ? "confirmed" : "entered") + " the name the"
+                                + " certificate states; the card's text is kept with the application"));
+                Map<String, Object> check = new LinkedHashMap<>();
+                check.put("applicationId", a.id);
+                check.put("method", "RA officer's check of the name (substitute characters, 代替文字)");
+                check.put("officer", officer.id());
+                check.put("cardName", a.jpkiName);
+                check.put("cardNameSubstitutes", a.jpkiNameSubstitutes);
+                check.put("substitutePositions", CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes));
+                check.put("certifiedName", name);
+                books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, check, now);
+            }
+            a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(name != null ? name : a.jpkiName));
+        }
+        Decision d = new Decision(outcome, reasons);
         a.decisionId = UUID.randomUUID();
         a.status = statusOf(outcome);
         a.nextAttemptAt = null;
@@ -221,7 +272,34 @@ public class ApplicationService {
 
     @Transactional
     public List<Map<String, Object>> referredQueue() {
-        return Application.referred().stream().map(this::view).toList();
+        return Application.referred().stream().map(a -> {
+            Map<String, Object> m = view(a);
+            m.put("identityReview", identityReview(a));
+            return m;
+        }).toList();
+    }
+
+    /**
+     * What an officer compares (officer API only, never the applicant's): the card's identity with the flagged
+     * substitute positions, and what the applicant claimed.
+     */
+    private static Map<String, Object> identityReview(Application a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("route", a.route);
+        m.put("cardName", a.jpkiName);
+        m.put("nameSubstituteFlags", a.jpkiNameSubstitutes);
+        m.put("nameSubstitutePositions", CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes));
+        m.put("cardBirthDate", a.jpkiBirthDate);
+        m.put("cardGender", a.jpkiGender);
+        m.put("cardAddress", a.jpkiAddress);
+        m.put("addressSubstitutePositions", CertifiedSubject.substitutePositions(a.jpkiAddressSubstitutes));
+        Map<String, Object> claimed = new LinkedHashMap<>();
+        claimed.put("name", a.claimedName);
+        claimed.put("birthDate", a.claimedBirthDate == null ? null : a.claimedBirthDate.toString());
+        claimed.put("gender", a.claimedGender);
+        claimed.put("address", a.claimedAddress);
+        m.put("claimed", claimed);
+        return m;
     }
 
     /** The application row, for the certificate download (the caller reads only the certificate fields). */
@@ -237,8 +315,13 @@ public class ApplicationService {
         m.put("status", a.status);
         m.put("receivedAt", a.receivedAt.toString());
         m.put("cmsSha256", a.cmsSha256);
-        m.put("jpkiCertificate", Map.of("serial", a.jpkiSerial, "issuer", a.jpkiIssuer,
-                "issuerSha256", a.jpkiIssuerSha256));
+        m.put("route", a.route);
+        if (a.route == Application.Route.JPKI) {
+            m.put("jpkiCertificate", Map.of("serial", a.jpkiSerial, "issuer", a.jpkiIssuer,
+                    "issuerSha256", a.jpkiIssuerSha256));
+        } else {
+            m.put("renewsApplicationId", a.renewsApplicationId);
+        }
         Map<String, Object> rev = new LinkedHashMap<>();
         rev.put("status", a.revocationStatus);
         rev.put("source", a.revocationSource);
@@ -272,7 +355,21 @@ public class ApplicationService {
 
     private static Map<String, Object> evidence(Application a) {
         Map<String, Object> e = new LinkedHashMap<>();
+        e.put("route", a.route.name());
+        // The subject the order will carry, by digest (the decision holds no personal data).
+        e.put("certifiedSubjectSha256", a.certifiedSubject == null ? null
+                : ConfiguredFile.sha256Hex(a.certifiedSubject.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (a.officerCertifiedName != null) {
+            e.put("certifiedNameSource", "OFFICER");
+        }
         e.put("signedApplicationSha256", a.cmsSha256);
+        if (a.route == Application.Route.SUBSCRIBER_CERTIFICATE) {
+            e.put("subscriberCertificateSha256", ConfiguredFile.sha256Hex(a.signerCertificate));
+            e.put("renewsApplicationId", a.renewsApplicationId);
+            e.put("csrSha256", a.csrSha256);
+            e.put("consentDocumentSha256", a.consentDocumentSha256);
+            return e;
+        }
         e.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
         e.put("jpkiIssuerCertificateSha256", a.jpkiIssuerSha256);
         e.put("csrSha256", a.csrSha256);
