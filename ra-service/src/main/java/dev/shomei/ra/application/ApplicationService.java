@@ -36,6 +36,9 @@ public class ApplicationService {
     static final String SUBJECT_KIND = DecisionRecord.SubjectKind.APPLICATION.name();
     /** How identity was verified (本人確認の方法), as the books state it. */
     static final String VERIFICATION_METHOD = "JPKI signing certificate (署名用電子証明書) signature on the application";
+    /** The second automatic route (電子署名法: a valid certificate of an accredited certification business). */
+    static final String RENEWAL_VERIFICATION_METHOD = "signature with the subscriber's own valid, unrevoked"
+            + " certificate of this CA (renewal); identity copied from that certificate";
 
     private final Books books;
     private final DecisionRecorder decisions;
@@ -132,6 +135,79 @@ public class ApplicationService {
                 "gender", claimed.gender(), "address", claimed.address()));
         books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
         apply(a, as, now);
+        return a.id;
+    }
+
+    /**
+     * A renewal verified by the subscriber's own certificate of this CA (route SUBSCRIBER_CERTIFICATE).
+     *
+     * @param subject       copied from the certificate being renewed, never from the request
+     * @param routeEvidence signature, chain and status evidence of the route (digests, serial; no personal data)
+     */
+    public record Renewal(String cmsSha256, byte[] cms, Instant signingTime, byte[] signerCertificate,
+                          UUID renewsApplicationId, List<CertifiedSubject.Attribute> subject, byte[] csrDer,
+                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence) {}
+
+    /**
+     * Records a renewal and its decision in one transaction: the application (identity columns copied from the
+     * application whose certificate is renewed), its APPLICATION and IDENTITY_VERIFICATION book entries, and the
+     * system's decision naming the route with its evidence; an approval makes the issue order.
+     */
+    @Transactional
+    public UUID recordRenewal(Renewal r, Instant now) {
+        Application renewed = Application.findById(r.renewsApplicationId());
+        Application a = new Application();
+        a.id = UUID.randomUUID();
+        a.route = Application.Route.SUBSCRIBER_CERTIFICATE;
+        a.cmsSha256 = r.cmsSha256();
+        a.cms = r.cms();
+        a.receivedAt = now;
+        a.signingTime = r.signingTime();
+        a.signerCertificate = r.signerCertificate();
+        a.renewsApplicationId = renewed.id;
+        // The verified identity stays the one the original application verified (for JPKI-signed revocations).
+        a.jpkiName = renewed.jpkiName;
+        a.jpkiNameSubstitutes = renewed.jpkiNameSubstitutes;
+        a.jpkiGender = renewed.jpkiGender;
+        a.jpkiBirthDate = renewed.jpkiBirthDate;
+        a.jpkiAddress = renewed.jpkiAddress;
+        a.jpkiAddressSubstitutes = renewed.jpkiAddressSubstitutes;
+        a.officerCertifiedName = renewed.officerCertifiedName;
+        a.csr = r.csrDer();
+        a.csrSha256 = ConfiguredFile.sha256Hex(r.csrDer());
+        a.consentDocumentId = r.consent().documentId();
+        a.consentDocumentSha256 = r.consent().sha256();
+        a.retainUntil = books.retainUntil(now);
+        a.jlisAttempts = 0;
+        a.status = statusOf(r.decision().outcome());
+        if (r.decision().outcome() == Outcome.APPROVED) {
+            a.certifiedSubject = CertifiedSubject.toJson(r.subject());
+        }
+        a.decisionId = UUID.randomUUID();
+        a.persist();
+
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("applicationId", a.id);
+        entry.put("route", a.route.name());
+        entry.put("receivedAt", now.toString());
+        entry.put("cmsSha256", a.cmsSha256);
+        entry.put("csrSha256", a.csrSha256);
+        entry.put("consentDocumentId", a.consentDocumentId);
+        entry.put("consentDocumentSha256", a.consentDocumentSha256);
+        entry.put("renewsApplicationId", renewed.id);
+        books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
+        Map<String, Object> verification = new LinkedHashMap<>();
+        verification.put("applicationId", a.id);
+        verification.put("method", RENEWAL_VERIFICATION_METHOD);
+        verification.putAll(r.routeEvidence());
+        verification.put("certifiedSubject", r.subject().stream()
+                .map(x -> Map.of("type", x.type(), "value", x.value())).toList());
+        books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
+
+        Map<String, Object> evidence = new LinkedHashMap<>(evidence(a));
+        evidence.putAll(r.routeEvidence());
+        decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, r.decision(), system.actor(),
+                evidence, "application.decided", now);
         return a.id;
     }
 
