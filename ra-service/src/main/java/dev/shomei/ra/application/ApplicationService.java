@@ -61,6 +61,13 @@ public class ApplicationService {
         return Application.byCmsSha256(cmsSha256).map(a -> a.id);
     }
 
+    /** The renewal (not rejected) of the certificate issued for this application, if there is one. */
+    @Transactional
+    public Optional<UUID> renewalOf(UUID renewedApplicationId) {
+        return Application.<Application>find("renewsApplicationId = ?1 and status <> ?2", renewedApplicationId,
+                Application.Status.REJECTED).firstResultOptional().map(a -> a.id);
+    }
+
     @Transactional
     Optional<Waiting> waiting(UUID id) {
         Application a = Application.findById(id);

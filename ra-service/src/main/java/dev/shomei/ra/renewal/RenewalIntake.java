@@ -66,6 +66,10 @@ public class RenewalIntake {
         Instant now = Instant.now();
         // Step 2
         SubscriberSignature sig = verifier.verify(cms, "renewal", now);
+        Optional<UUID> earlier = applications.renewalOf(sig.application().id);
+        if (earlier.isPresent()) {
+            throw alreadyRenewed(sig, earlier.get());
+        }
         // Step 3
         RenewalContent content = RenewalContent.parse(sig.content());
         byte[] csrDer = content.csrDer();
@@ -108,12 +112,17 @@ public class RenewalIntake {
                 return new Submission(raced.get(), true);
             }
             if (isRenewedAlready(e)) {
-                throw new RaProblem(409, "certificate-already-renewed", "Already renewed", "the certificate"
-                        + " (serial " + sig.signer().getSerialNumber().toString(16) + ") has already been renewed;"
-                        + " renew the new certificate, or see GET /applications/{id} of the renewal");
+                throw alreadyRenewed(sig, applications.renewalOf(sig.application().id).orElse(null));
             }
             throw e;
         }
+    }
+
+    private static RaProblem alreadyRenewed(SubscriberSignature sig, UUID renewal) {
+        return new RaProblem(409, "certificate-already-renewed", "Already renewed", "the certificate (serial "
+                + sig.signer().getSerialNumber().toString(16) + ") has already been renewed by application " + renewal
+                + "; renew the new certificate once it is issued (GET /applications/" + renewal + ")")
+                .with("renewalApplicationId", renewal);
     }
 
     private static boolean isRenewedAlready(Throwable e) {
