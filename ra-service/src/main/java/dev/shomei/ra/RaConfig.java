@@ -60,6 +60,26 @@ public interface RaConfig {
 
         /** SHA-256 of the DER certificate, hex, colons allowed (as J-LIS and openssl print it). */
         String sha256();
+
+        /** What the generation is, for operators and refusals, e.g. {@code 2019 (signca02, serial 0132C4AB)}. */
+        Optional<String> name();
+
+        /**
+         * True if the operator installs the file (it cannot be shipped): until then the RA starts, health reports
+         * the generation missing, and an application signed under it is answered with a problem saying why. A file
+         * that is present must match the pin, or the RA refuses to start.
+         */
+        @WithDefault("false")
+        boolean operatorSupplied();
+
+        /**
+         * The period (ISO dates) in which this generation issued signing certificates: a signer certificate whose
+         * notBefore lies in it, with this generation's DN, is taken to be from this generation while its file is
+         * missing.
+         */
+        Optional<String> issuedFrom();
+
+        Optional<String> issuedUntil();
     }
 
     interface Jlis {

@@ -5,6 +5,7 @@ import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.lint.PreIssuanceLint;
 import dev.shomei.ca.profile.CertificateProfile;
+import dev.shomei.ca.profile.CertifiedSubject;
 import dev.shomei.ca.profile.ProfileExtensions;
 import dev.shomei.ca.store.CertificateStore;
 import dev.shomei.ca.store.CertificateStore.CertificateRecord;
@@ -88,8 +89,18 @@ public final class CertificateIssuer {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
     }
 
-    /** One issuance request: an order id (or null: the CSR's digest), the CSR, and the profile to apply. */
-    public record IssueRequest(String requestId, byte[] csr, String profile) {}
+    /**
+     * One issuance request: an order id (or null: the CSR's digest), the CSR, the profile to apply, and the subject
+     * the RA verified (from the signed order). When {@code subject} is given it is the certificate's subject and the
+     * CSR's subject is ignored (the CSR gives only the key and its proof of possession); when it is null the
+     * profile must allow a subject from the CSR ({@code subjectFrom: csr}).
+     */
+    public record IssueRequest(String requestId, byte[] csr, String profile, List<CertifiedSubject.Attribute> subject) {
+        /** Operator issuance from a CSR (no RA order): the subject is the CSR's, checked against the profile. */
+        public IssueRequest(String requestId, byte[] csr, String profile) {
+            this(requestId, csr, profile, null);
+        }
+    }
 
     /** What became of one request of a batch: its certificate, or the reason it was refused. */
     public record Outcome(String requestId, Issued issued, RuntimeException refusal) {
@@ -127,12 +138,12 @@ public final class CertificateIssuer {
                 CertificateProfile profile = config.profile(r.profile());
                 Set<KeyAlgorithm> allowed = profile.allowedKeys().stream().map(KeyAlgorithm::parse).collect(Collectors.toSet());
                 Csr csr = Csr.parse(r.csr(), allowed);
-                checkSubject(csr.subject(), profile);
+                X500Name subject = subjectOf(r, csr, profile);
                 String id = r.requestId() == null || r.requestId().isBlank() ? requestIdFor(csr.der()) : r.requestId();
                 if (!ids.add(id)) {
                     throw new CaOperationException("request id " + id + " appears more than once in the batch");
                 }
-                checked.add(new Checked(i, id, csr.subject(), csr.publicKey(), r.profile(), profile));
+                checked.add(new Checked(i, id, subject, csr.publicKey(), r.profile(), profile));
             } catch (RuntimeException e) {
                 outcomes[i] = new Outcome(r.requestId(), null, e);
             }
@@ -310,6 +321,26 @@ public final class CertificateIssuer {
         ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty());
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
         return TbsSigning.sign(b, signer, issuer.getPublicKey(), tbs -> PreIssuanceLint.check(tbs, issuer, exp));
+    }
+
+    /**
+     * Step 1's subject rule (ARCHITECTURE.md, Identity): the subject an RA order states, built and bounded by the
+     * profile; the CSR's subject only for operator issuance under a profile that allows it.
+     */
+    private static X500Name subjectOf(IssueRequest r, Csr csr, CertificateProfile profile) {
+        if (r.subject() != null) {
+            try {
+                return CertifiedSubject.build(r.subject(), profile);
+            } catch (IllegalArgumentException e) {
+                throw new CaOperationException("the order's subject is refused: " + e.getMessage());
+            }
+        }
+        if (profile.subjectFromOrder()) {
+            throw new CaOperationException("profile " + r.profile() + " certifies only the subject the RA verified"
+                    + " (subjectFrom: order), and this request states none; the CSR's subject is never certified");
+        }
+        checkSubject(csr.subject(), profile);
+        return csr.subject();
     }
 
     private static void checkSubject(X500Name subject, CertificateProfile profile) {

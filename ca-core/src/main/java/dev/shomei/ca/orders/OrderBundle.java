@@ -2,6 +2,7 @@ package dev.shomei.ca.orders;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shomei.ca.profile.CertifiedSubject;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -10,14 +11,20 @@ import java.util.List;
 /**
  * The content of an RA-signed order bundle (docs/order-bundles.md), parsed strictly: a missing or
  * malformed field refuses the whole bundle with a message naming the order and the field.
+ *
+ * <p>Zone: secure. Pure parsing; the subject's values are checked by the profile when the order executes.
  */
 public record OrderBundle(String bundleId, String createdAt, List<Order> orders) {
 
     public static final String FORMAT = "shomei-order-bundle/v1";
 
-    /** One order: issue (profile + CSR) or revoke (serial + reason), with the RA decision behind it. */
+    /**
+     * One order: issue (profile + CSR + the subject the RA verified) or revoke (serial + reason), with the RA decision
+     * behind it. {@code subject} is null when an issue order states none (the profile then decides whether the CSR's
+     * subject may be used; see CertificateProfile#subjectFrom).
+     */
     public record Order(String orderId, String type, String profile, byte[] csr, String serial, String reason,
-                        String decisionId, String decisionSha256) {}
+                        String decisionId, String decisionSha256, List<CertifiedSubject.Attribute> subject) {}
 
     static OrderBundle parse(byte[] json) {
         JsonNode root;
@@ -52,15 +59,34 @@ public record OrderBundle(String bundleId, String createdAt, List<Order> orders)
                         throw new OrderBundleException(where + ": csr is not base64");
                     }
                     list.add(new Order(id, type, text(o, "profile", where), csr, null, null,
-                            text(decision, "id", where + " decision"), text(decision, "sha256", where + " decision")));
+                            text(decision, "id", where + " decision"), text(decision, "sha256", where + " decision"),
+                            subject(o.get("subject"), where)));
                 }
                 case "revoke" -> list.add(new Order(id, type, null, null, text(o, "serial", where),
                         text(o, "reason", where), text(decision, "id", where + " decision"),
-                        text(decision, "sha256", where + " decision")));
+                        text(decision, "sha256", where + " decision"), null));
                 default -> throw new OrderBundleException(where + " has unknown type '" + type + "' (issue or revoke)");
             }
         }
         return new OrderBundle(bundleId, root.path("createdAt").asText(""), List.copyOf(list));
+    }
+
+    /**
+     * The subject an issue order states: {@code [{"type": "C", "value": "JP"}, {"type": "CN", "value": "..."}]}, one
+     * RDN per element, most significant first. Its values are checked against the profile when the order executes.
+     */
+    private static List<CertifiedSubject.Attribute> subject(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw new OrderBundleException(where + ": field 'subject' must be a non-empty array of {type, value}");
+        }
+        List<CertifiedSubject.Attribute> out = new ArrayList<>();
+        for (JsonNode a : node) {
+            out.add(new CertifiedSubject.Attribute(text(a, "type", where + " subject"), text(a, "value", where + " subject")));
+        }
+        return List.copyOf(out);
     }
 
     private static String text(JsonNode node, String field, String where) {

@@ -213,7 +213,7 @@ public final class OrderBundleProcessor {
                 continue;
             }
             pending.add(o);
-            requests.add(new CertificateIssuer.IssueRequest(o.orderId(), o.csr(), o.profile()));
+            requests.add(new CertificateIssuer.IssueRequest(o.orderId(), o.csr(), o.profile(), o.subject()));
         }
         if (requests.isEmpty()) {
             return;

@@ -17,7 +17,14 @@ import java.util.List;
  * @param caIssuers           include the issuing CA certificate's URL in AIA
  * @param ocspNoCheck         id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1), for OCSP responder certificates
  * @param allowedKeys         subscriber key types, e.g. EC-P256, RSA-2048 (CP/CPS §6.1.5)
- * @param subjectAttributes   RDN types a subject may carry: CN, O, OU, L, ST, C, SERIALNUMBER
+ * @param subjectAttributes   RDN types a subject may carry: CN, O, OU, L, ST, C, SERIALNUMBER. For certificates
+ *                            issued from RA orders these are the attributes the profile certifies (CP/CPS §3.1.1,
+ *                            §7.1.4): the RA states their values from the verified identity
+ * @param subjectFrom         where the subject comes from: {@code order} (the RA-signed order states the verified
+ *                            identity; the CSR's subject is ignored, and a request without a stated subject is
+ *                            refused; CP/CPS §3.2.3) or {@code csr} (operator issuance from a CSR the operator
+ *                            checked, e.g. ca issue). Default csr. Whatever this says, an order that states a subject
+ *                            is always issued under that subject, never the CSR's
  */
 public record CertificateProfile(
         String description,
@@ -30,7 +37,12 @@ public record CertificateProfile(
         Boolean caIssuers,
         Boolean ocspNoCheck,
         List<String> allowedKeys,
-        List<String> subjectAttributes) {
+        List<String> subjectAttributes,
+        String subjectFrom) {
+
+    /** The subject comes from the RA-signed order (the verified identity), never from the CSR. */
+    public static final String SUBJECT_FROM_ORDER = "order";
+    public static final String SUBJECT_FROM_CSR = "csr";
 
     public CertificateProfile {
         keyUsage = keyUsage == null ? List.of() : List.copyOf(keyUsage);
@@ -40,6 +52,11 @@ public record CertificateProfile(
                 : List.copyOf(allowedKeys);
         subjectAttributes = subjectAttributes == null ? List.of("CN", "O", "OU", "L", "ST", "C", "SERIALNUMBER")
                 : List.copyOf(subjectAttributes);
+        subjectFrom = subjectFrom == null ? SUBJECT_FROM_CSR : subjectFrom;
+        if (!subjectFrom.equals(SUBJECT_FROM_ORDER) && !subjectFrom.equals(SUBJECT_FROM_CSR)) {
+            throw new IllegalArgumentException("profile subjectFrom is '" + subjectFrom + "'; use order (the RA states"
+                    + " the verified identity) or csr (operator issuance)");
+        }
         crlDistributionPoint = crlDistributionPoint != null && crlDistributionPoint;
         ocsp = ocsp != null && ocsp;
         caIssuers = caIssuers != null && caIssuers;
@@ -50,5 +67,10 @@ public record CertificateProfile(
         if (keyUsage.isEmpty()) {
             throw new IllegalArgumentException("profile keyUsage must name at least one usage (RFC 5280 §4.2.1.3)");
         }
+    }
+
+    /** True if only the subject an RA order states may be certified (never the CSR's). */
+    public boolean subjectFromOrder() {
+        return SUBJECT_FROM_ORDER.equals(subjectFrom);
     }
 }

@@ -67,6 +67,18 @@ public class Application extends PanacheEntityBase {
     @Column(name = "decision_id") public UUID decisionId;
     @Column(name = "retain_until") public Instant retainUntil;
 
+    /** How the applicant was verified: JPKI (My Number card signature) or SUBSCRIBER_CERTIFICATE (renewal). */
+    public enum Route { JPKI, SUBSCRIBER_CERTIFICATE }
+
+    @Enumerated(EnumType.STRING) public Route route = Route.JPKI;
+    /** The subject the issue order carries (JSON [{type, value}]), fixed when the application is approved. */
+    @Column(name = "certified_subject") public String certifiedSubject;
+    /** The name the deciding officer entered or confirmed (substitute characters); the card's stays in jpkiName. */
+    @Column(name = "officer_certified_name") public String officerCertifiedName;
+    /** Renewal: the application whose certificate is renewed, and that certificate (the signer). */
+    @Column(name = "renews_application_id") public UUID renewsApplicationId;
+    @Column(name = "signer_certificate") public byte[] signerCertificate;
+
     /** The issued certificate (DER), from the CA's result bundle. */
     public byte[] certificate;
     @Column(name = "certificate_serial") public String certificateSerial;
@@ -81,6 +93,10 @@ public class Application extends PanacheEntityBase {
     public static List<Application> waitingDue(Instant now, int limit) {
         return find("status = ?1 and nextAttemptAt <= ?2 order by nextAttemptAt", Status.WAITING_FOR_JLIS, now)
                 .page(0, limit).list();
+    }
+
+    public static Optional<Application> byCertificateSerial(String serialHex) {
+        return find("certificateSerial", serialHex).firstResultOptional();
     }
 
     public static List<Application> referred() {

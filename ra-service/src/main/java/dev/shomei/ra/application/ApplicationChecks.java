@@ -10,12 +10,10 @@ import jakarta.inject.Inject;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.text.Normalizer;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.sec.SECNamedCurves;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -40,26 +38,46 @@ public class ApplicationChecks {
         this.consentDocuments = config.consentDocuments();
     }
 
-    /** Step: compare what the applicant claims with what J-LIS certifies. */
+    /** The 47 prefectures: a JPKI address of a resident in Japan starts with one of them (JPKI.md). */
+    static final List<String> PREFECTURES = List.of("北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
+            "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
+            "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県",
+            "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+            "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県");
+
+    /**
+     * Step: compare what the applicant claims with what J-LIS certifies, and check that what will be certified can
+     * be certified as it is. Whatever an officer must look at is REFERRED by the policy, with the reason.
+     */
     public List<Finding> identity(ApplicationContent.ClaimedIdentity claimed, JpkiIdentity certified) {
         List<Finding> out = new ArrayList<>();
-        if (!normalisedName(claimed.name()).equals(normalisedName(certified.name()))) {
-            out.add(certified.nameHasSubstitutes()
-                    ? new Finding("identity-name-substitute-characters", "the name in the application differs from"
-                            + " the JPKI certificate, whose name contains substitute characters (代替文字); an RA"
-                            + " officer compares them")
-                    : new Finding("identity-name-mismatch", "claimedIdentity.name differs from the name on the JPKI"
-                            + " signing certificate; an RA officer reviews the application"));
+        // The certificate will state the card's name: where the card flags a substitute character (代替文字), its
+        // text is not the resident register's, so a person must look at it whether or not the claim matches.
+        if (certified.nameHasSubstitutes()) {
+            out.add(new Finding("identity-name-substitute-characters", "the JPKI certificate flags characters "
+                    + CertifiedSubject.substitutePositions(certified.nameSubstitutes()) + " (1-based positions) of"
+                    + " the name as substitute characters (代替文字); an RA officer enters or confirms the name the"
+                    + " certificate will state"));
+        } else if (!normalisedName(claimed.name()).equals(normalisedName(certified.name()))) {
+            out.add(new Finding("identity-name-mismatch", "claimedIdentity.name differs from the name on the JPKI"
+                    + " signing certificate; an RA officer reviews the application"));
         }
-        if (!normalisedAddress(claimed.address()).equals(normalisedAddress(certified.address()))) {
+        CertifiedSubject.nameProblem(certified.name()).ifPresent(problem -> out.add(new Finding(
+                "identity-name-not-certifiable", problem + "; an RA officer decides, and may approve only with a name"
+                        + " that fits and that they checked")));
+        if (!isPrefectureAddress(certified.address())) {
+            // Since 2024-05-27 people who moved abroad (国外転出者) keep their card; their address has another shape.
+            out.add(new Finding("identity-address-abroad", "the address on the JPKI signing certificate is not a"
+                    + " Japanese prefecture address (a holder living abroad); an RA officer compares the addresses"));
+        } else if (!normalisedAddress(claimed.address()).equals(normalisedAddress(certified.address()))) {
             out.add(new Finding("identity-address-mismatch", "claimedIdentity.address differs from the address on"
                     + " the JPKI signing certificate; an RA officer reviews the application"));
         }
-        Optional<LocalDate> born = EraDate.toGregorian(certified.birthDate());
-        if (born.isEmpty()) {
-            out.add(new Finding("identity-birth-date-unverifiable", "the JPKI certificate's date of birth has an"
-                    + " unknown era or is not a valid date; an RA officer reviews the application"));
-        } else if (!born.get().equals(claimed.birthDate())) {
+        EraDate.Reading born = EraDate.read(certified.birthDate());
+        if (!born.verified()) {
+            out.add(new Finding("identity-birth-date-unverifiable", born.problem() + "; an RA officer reviews the"
+                    + " application"));
+        } else if (!born.date().equals(claimed.birthDate())) {
             out.add(new Finding("identity-birth-date-mismatch", "claimedIdentity.birthDate is not the date of birth"
                     + " on the JPKI signing certificate; enter the date of birth as registered and sign again"));
         }
@@ -68,6 +86,14 @@ public class ApplicationChecks {
                     + " signing certificate; enter it as registered and sign again"));
         }
         return out;
+    }
+
+    static boolean isPrefectureAddress(String address) {
+        if (address == null) {
+            return false;
+        }
+        String a = Normalizer.normalize(address, Normalizer.Form.NFKC).strip();
+        return PREFECTURES.stream().anyMatch(a::startsWith);
     }
 
     /** Step: the CSR's own signature proves possession of its key (RFC 2986 section 3); its key must be allowed. */

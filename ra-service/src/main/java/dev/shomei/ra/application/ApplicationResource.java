@@ -88,7 +88,7 @@ public class ApplicationResource {
      * The same bytes always get the same answer: 201 (200 when repeated) for approved or referred, 202 while
      * J-LIS is awaited, and a 422 problem naming the reasons for a rejected application.
      */
-    static Response respond(Map<String, Object> view, boolean duplicate) {
+    public static Response respond(Map<String, Object> view, boolean duplicate) {
         Object status = view.get("status");
         if (status == Application.Status.REJECTED) {
             @SuppressWarnings("unchecked")

@@ -36,6 +36,9 @@ public class ApplicationService {
     static final String SUBJECT_KIND = DecisionRecord.SubjectKind.APPLICATION.name();
     /** How identity was verified (本人確認の方法), as the books state it. */
     static final String VERIFICATION_METHOD = "JPKI signing certificate (署名用電子証明書) signature on the application";
+    /** The second automatic route (電子署名法: a valid certificate of an accredited certification business). */
+    static final String RENEWAL_VERIFICATION_METHOD = "signature with the subscriber's own valid, unrevoked"
+            + " certificate of this CA (renewal); identity copied from that certificate";
 
     private final Books books;
     private final DecisionRecorder decisions;
@@ -56,6 +59,13 @@ public class ApplicationService {
     @Transactional
     public Optional<UUID> idOf(String cmsSha256) {
         return Application.byCmsSha256(cmsSha256).map(a -> a.id);
+    }
+
+    /** The renewal (not rejected) of the certificate issued for this application, if there is one. */
+    @Transactional
+    public Optional<UUID> renewalOf(UUID renewedApplicationId) {
+        return Application.<Application>find("renewsApplicationId = ?1 and status <> ?2", renewedApplicationId,
+                Application.Status.REJECTED).firstResultOptional().map(a -> a.id);
     }
 
     @Transactional
@@ -117,6 +127,7 @@ public class ApplicationService {
         a.consentDocumentSha256 = as.content().consent().sha256();
         a.retainUntil = books.retainUntil(now);
         a.status = Application.Status.WAITING_FOR_JLIS;
+        a.route = Application.Route.JPKI;
         a.jlisAttempts = 0;
         a.persist();
 
@@ -131,6 +142,79 @@ public class ApplicationService {
                 "gender", claimed.gender(), "address", claimed.address()));
         books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
         apply(a, as, now);
+        return a.id;
+    }
+
+    /**
+     * A renewal verified by the subscriber's own certificate of this CA (route SUBSCRIBER_CERTIFICATE).
+     *
+     * @param subject       copied from the certificate being renewed, never from the request
+     * @param routeEvidence signature, chain and status evidence of the route (digests, serial; no personal data)
+     */
+    public record Renewal(String cmsSha256, byte[] cms, Instant signingTime, byte[] signerCertificate,
+                          UUID renewsApplicationId, List<CertifiedSubject.Attribute> subject, byte[] csrDer,
+                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence) {}
+
+    /**
+     * Records a renewal and its decision in one transaction: the application (identity columns copied from the
+     * application whose certificate is renewed), its APPLICATION and IDENTITY_VERIFICATION book entries, and the
+     * system's decision naming the route with its evidence; an approval makes the issue order.
+     */
+    @Transactional
+    public UUID recordRenewal(Renewal r, Instant now) {
+        Application renewed = Application.findById(r.renewsApplicationId());
+        Application a = new Application();
+        a.id = UUID.randomUUID();
+        a.route = Application.Route.SUBSCRIBER_CERTIFICATE;
+        a.cmsSha256 = r.cmsSha256();
+        a.cms = r.cms();
+        a.receivedAt = now;
+        a.signingTime = r.signingTime();
+        a.signerCertificate = r.signerCertificate();
+        a.renewsApplicationId = renewed.id;
+        // The verified identity stays the one the original application verified (for JPKI-signed revocations).
+        a.jpkiName = renewed.jpkiName;
+        a.jpkiNameSubstitutes = renewed.jpkiNameSubstitutes;
+        a.jpkiGender = renewed.jpkiGender;
+        a.jpkiBirthDate = renewed.jpkiBirthDate;
+        a.jpkiAddress = renewed.jpkiAddress;
+        a.jpkiAddressSubstitutes = renewed.jpkiAddressSubstitutes;
+        a.officerCertifiedName = renewed.officerCertifiedName;
+        a.csr = r.csrDer();
+        a.csrSha256 = ConfiguredFile.sha256Hex(r.csrDer());
+        a.consentDocumentId = r.consent().documentId();
+        a.consentDocumentSha256 = r.consent().sha256();
+        a.retainUntil = books.retainUntil(now);
+        a.jlisAttempts = 0;
+        a.status = statusOf(r.decision().outcome());
+        if (r.decision().outcome() == Outcome.APPROVED) {
+            a.certifiedSubject = CertifiedSubject.toJson(r.subject());
+        }
+        a.decisionId = UUID.randomUUID();
+        a.persist();
+
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("applicationId", a.id);
+        entry.put("route", a.route.name());
+        entry.put("receivedAt", now.toString());
+        entry.put("cmsSha256", a.cmsSha256);
+        entry.put("csrSha256", a.csrSha256);
+        entry.put("consentDocumentId", a.consentDocumentId);
+        entry.put("consentDocumentSha256", a.consentDocumentSha256);
+        entry.put("renewsApplicationId", renewed.id);
+        books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
+        Map<String, Object> verification = new LinkedHashMap<>();
+        verification.put("applicationId", a.id);
+        verification.put("method", RENEWAL_VERIFICATION_METHOD);
+        verification.putAll(r.routeEvidence());
+        verification.put("certifiedSubject", r.subject().stream()
+                .map(x -> Map.of("type", x.type(), "value", x.value())).toList());
+        books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
+
+        Map<String, Object> evidence = new LinkedHashMap<>(evidence(a));
+        evidence.putAll(r.routeEvidence());
+        decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, r.decision(), system.actor(),
+                evidence, "application.decided", now);
         return a.id;
     }
 
@@ -187,6 +271,10 @@ public class ApplicationService {
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
 
         a.status = statusOf(as.decision().outcome());
+        if (as.decision().outcome() == Outcome.APPROVED) {
+            // The policy approves only a name it can certify as it is (no substitutes, within ub-common-name).
+            a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(a.jpkiName));
+        }
         a.decisionId = UUID.randomUUID();
         decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(), system.actor(),
                 evidence(a), "application.decided", now);
@@ -195,6 +283,18 @@ public class ApplicationService {
     /** An RA officer's approval or rejection of a referred (or still waiting) application. */
     @Transactional
     public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
+        return decideByOfficer(id, outcome, reason, null, officer);
+    }
+
+    /**
+     * An RA officer's approval or rejection. {@code certifiedName} is the name the officer entered or confirmed for
+     * the certificate: required to approve where the card flags substitute characters (代替文字) or its name cannot be
+     * certified as it is. It is recorded as the officer's decision (IDENTITY_VERIFICATION book, with the card's
+     * original text, which stays in the application); the order then carries it.
+     */
+    @Transactional
+    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, String certifiedName,
+                                          Actor officer) {
         Application a = Application.findById(id);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
@@ -205,7 +305,41 @@ public class ApplicationService {
                     + " is " + a.status + "; only REFERRED or WAITING_FOR_JLIS applications await an officer");
         }
         Instant now = Instant.now();
-        Decision d = new Decision(outcome, List.of(new Finding("officer-decision", reason)));
+        List<Finding> reasons = new java.util.ArrayList<>(List.of(new Finding("officer-decision", reason)));
+        String name = certifiedName == null ? null : certifiedName.strip();
+        if (outcome == Outcome.APPROVED && a.route == Application.Route.JPKI) {
+            boolean mustEnter = CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes).size() > 0
+                    || CertifiedSubject.nameProblem(a.jpkiName).isPresent();
+            if (name == null && mustEnter) {
+                throw RaProblem.unprocessable("officer-certified-name-required", "Certified name required",
+                        "application " + id + ": the card flags substitute characters at positions "
+                                + CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes) + " of the name, or its"
+                                + " name cannot be certified as it is; send certifiedName, the name the certificate"
+                                + " will state, as you checked it against the resident record")
+                        .with("field", "certifiedName");
+            }
+            if (name != null) {
+                CertifiedSubject.nameProblem(name).ifPresent(problem -> {
+                    throw RaProblem.unprocessable("officer-certified-name-invalid", "Certified name not acceptable",
+                            "certifiedName: " + problem).with("field", "certifiedName");
+                });
+                a.officerCertifiedName = name;
+                reasons.add(new Finding(name.equals(a.jpkiName) ? "officer-confirmed-name" : "officer-entered-name",
+                        "the officer " + (name.equals(a.jpkiName) ? "confirmed" : "entered") + " the name the"
+                                + " certificate states; the card's text is kept with the application"));
+                Map<String, Object> check = new LinkedHashMap<>();
+                check.put("applicationId", a.id);
+                check.put("method", "RA officer's check of the name (substitute characters, 代替文字)");
+                check.put("officer", officer.id());
+                check.put("cardName", a.jpkiName);
+                check.put("cardNameSubstitutes", a.jpkiNameSubstitutes);
+                check.put("substitutePositions", CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes));
+                check.put("certifiedName", name);
+                books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, check, now);
+            }
+            a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(name != null ? name : a.jpkiName));
+        }
+        Decision d = new Decision(outcome, reasons);
         a.decisionId = UUID.randomUUID();
         a.status = statusOf(outcome);
         a.nextAttemptAt = null;
@@ -221,7 +355,34 @@ public class ApplicationService {
 
     @Transactional
     public List<Map<String, Object>> referredQueue() {
-        return Application.referred().stream().map(this::view).toList();
+        return Application.referred().stream().map(a -> {
+            Map<String, Object> m = view(a);
+            m.put("identityReview", identityReview(a));
+            return m;
+        }).toList();
+    }
+
+    /**
+     * What an officer compares (officer API only, never the applicant's): the card's identity with the flagged
+     * substitute positions, and what the applicant claimed.
+     */
+    private static Map<String, Object> identityReview(Application a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("route", a.route);
+        m.put("cardName", a.jpkiName);
+        m.put("nameSubstituteFlags", a.jpkiNameSubstitutes);
+        m.put("nameSubstitutePositions", CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes));
+        m.put("cardBirthDate", a.jpkiBirthDate);
+        m.put("cardGender", a.jpkiGender);
+        m.put("cardAddress", a.jpkiAddress);
+        m.put("addressSubstitutePositions", CertifiedSubject.substitutePositions(a.jpkiAddressSubstitutes));
+        Map<String, Object> claimed = new LinkedHashMap<>();
+        claimed.put("name", a.claimedName);
+        claimed.put("birthDate", a.claimedBirthDate == null ? null : a.claimedBirthDate.toString());
+        claimed.put("gender", a.claimedGender);
+        claimed.put("address", a.claimedAddress);
+        m.put("claimed", claimed);
+        return m;
     }
 
     /** The application row, for the certificate download (the caller reads only the certificate fields). */
@@ -237,8 +398,13 @@ public class ApplicationService {
         m.put("status", a.status);
         m.put("receivedAt", a.receivedAt.toString());
         m.put("cmsSha256", a.cmsSha256);
-        m.put("jpkiCertificate", Map.of("serial", a.jpkiSerial, "issuer", a.jpkiIssuer,
-                "issuerSha256", a.jpkiIssuerSha256));
+        m.put("route", a.route);
+        if (a.route == Application.Route.JPKI) {
+            m.put("jpkiCertificate", Map.of("serial", a.jpkiSerial, "issuer", a.jpkiIssuer,
+                    "issuerSha256", a.jpkiIssuerSha256));
+        } else {
+            m.put("renewsApplicationId", a.renewsApplicationId);
+        }
         Map<String, Object> rev = new LinkedHashMap<>();
         rev.put("status", a.revocationStatus);
         rev.put("source", a.revocationSource);
@@ -272,7 +438,21 @@ public class ApplicationService {
 
     private static Map<String, Object> evidence(Application a) {
         Map<String, Object> e = new LinkedHashMap<>();
+        e.put("route", a.route.name());
+        // The subject the order will carry, by digest (the decision holds no personal data).
+        e.put("certifiedSubjectSha256", a.certifiedSubject == null ? null
+                : ConfiguredFile.sha256Hex(a.certifiedSubject.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (a.officerCertifiedName != null) {
+            e.put("certifiedNameSource", "OFFICER");
+        }
         e.put("signedApplicationSha256", a.cmsSha256);
+        if (a.route == Application.Route.SUBSCRIBER_CERTIFICATE) {
+            e.put("subscriberCertificateSha256", ConfiguredFile.sha256Hex(a.signerCertificate));
+            e.put("renewsApplicationId", a.renewsApplicationId);
+            e.put("csrSha256", a.csrSha256);
+            e.put("consentDocumentSha256", a.consentDocumentSha256);
+            return e;
+        }
         e.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
         e.put("jpkiIssuerCertificateSha256", a.jpkiIssuerSha256);
         e.put("csrSha256", a.csrSha256);

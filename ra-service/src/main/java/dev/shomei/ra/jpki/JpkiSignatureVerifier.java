@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
@@ -53,8 +54,16 @@ public class JpkiSignatureVerifier {
 
     @Inject
     public JpkiSignatureVerifier(JpkiTrustAnchors anchors, RaConfig config) {
+        this(anchors, config.jpki().signingPolicies());
+    }
+
+    /**
+     * @param signingPolicies the accepted certificate policy OIDs (ra.jpki.signing-policies): configuration, so that
+     *                        a smartphone signing certificate's policy is accepted only where the operator lists it
+     */
+    public JpkiSignatureVerifier(JpkiTrustAnchors anchors, java.util.Collection<String> signingPolicies) {
         this.anchors = anchors;
-        this.signingPolicies = Set.copyOf(config.jpki().signingPolicies());
+        this.signingPolicies = Set.copyOf(signingPolicies);
     }
 
     /** Verifies at {@code now}; throws {@link RaProblem} for anything that cannot be attributed to a JPKI signer. */
@@ -132,11 +141,23 @@ public class JpkiSignatureVerifier {
                             + " (署名用電子証明書) and its signing PIN");
         }
         // Step 5: chain to a pinned generation, chosen by signature since all generations share one DN.
-        JpkiTrustAnchors.Generation issuer = anchors.issuerOf(cert).orElseThrow(() -> RaProblem.unprocessable(
-                "jpki-issuer-unknown", TITLE_SIGNATURE,
-                "the signer certificate (serial " + cert.getSerialNumber().toString(16) + ") is not signed by any"
-                        + " pinned J-LIS signing CA generation (ra.jpki.signing-cas); only My Number card signing"
-                        + " certificates are accepted"));
+        Optional<JpkiTrustAnchors.Generation> found = anchors.issuerOf(cert);
+        if (found.isEmpty()) {
+            // A card of a pinned generation whose file the operator has not installed: not the applicant's fault.
+            anchors.missingGenerationFor(cert).ifPresent(m -> {
+                throw new RaProblem(503, "jpki-generation-not-installed", "J-LIS CA generation not installed",
+                        "the signer certificate was issued by the J-LIS signing CA generation " + m.name() + ", which"
+                                + " this RA pins (" + m.configKey() + ") but whose certificate its operator has not"
+                                + " installed yet, so the signature cannot be verified now; nothing was recorded."
+                                + " Submit the same signed " + what + " again later, or contact the RA")
+                        .with("generation", m.name());
+            });
+            throw RaProblem.unprocessable("jpki-issuer-unknown", TITLE_SIGNATURE,
+                    "the signer certificate (serial " + cert.getSerialNumber().toString(16) + ") is not signed by any"
+                            + " pinned J-LIS signing CA generation (ra.jpki.signing-cas); only My Number card signing"
+                            + " certificates are accepted");
+        }
+        JpkiTrustAnchors.Generation issuer = found.get();
         // Step 6: a signing certificate: keyUsage digitalSignature + nonRepudiation and a JPKI signing policy.
         boolean[] ku = cert.getKeyUsage();
         if (ku == null || !ku[0] || !ku[1]) {

@@ -4,17 +4,27 @@ import dev.shomei.ra.ConfiguredFile;
 import dev.shomei.ra.RaConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
 import org.jboss.logging.Logger;
 
 /**
  * The pinned J-LIS signing CA generations. Every generation has the same subject DN, so the issuer of a
  * signer certificate is the pinned generation whose key verifies the signer's signature (JPKI.md).
+ *
+ * <p>A generation whose file the operator must supply (the 2019 generation, signca02: J-LIS publishes it, but it
+ * is not shipped) may be missing: the RA then starts, reports it in health ({@link JpkiGenerationsHealth}), and
+ * answers an application signed under it with a problem that says why. A file that is present must match its pin.
  *
  * <p>Zone: online (ra-service). Reads the configured CA files at start-up; refuses to start if a file does
  * not match its pinned SHA-256.
@@ -29,15 +39,38 @@ public class JpkiTrustAnchors {
     /** One pinned generation: the certificate and its SHA-256 (hex, lower case). */
     public record Generation(X509Certificate certificate, String sha256) {}
 
+    /** A pinned generation whose file is not installed yet: what it is, where its file belongs, its pin. */
+    public record MissingGeneration(String configKey, String name, String path, String sha256, LocalDate issuedFrom,
+                                    LocalDate issuedUntil) {}
+
     private final List<Generation> generations = new ArrayList<>();
+    private final List<MissingGeneration> missing = new ArrayList<>();
 
     @Inject
     public JpkiTrustAnchors(RaConfig config) {
+        this(config.jpki().signingCas());
+    }
+
+    public JpkiTrustAnchors(List<? extends RaConfig.TrustAnchor> anchors) {
         int i = 0;
-        for (RaConfig.TrustAnchor anchor : config.jpki().signingCas()) {
+        for (RaConfig.TrustAnchor anchor : anchors) {
             String key = "ra.jpki.signing-cas[" + i++ + "]";
+            String expected = anchor.sha256().replace(":", "").strip().toLowerCase();
+            if (!expected.matches("[0-9a-f]{64}")) {
+                throw new IllegalStateException(key + ".sha256 = " + anchor.sha256() + " is not a SHA-256 (64 hex"
+                        + " digits, colons allowed)");
+            }
+            if (anchor.operatorSupplied() && !anchor.path().startsWith("classpath:")
+                    && !Files.exists(Path.of(anchor.path()))) {
+                MissingGeneration m = new MissingGeneration(key, anchor.name().orElse(key), anchor.path(), expected,
+                        date(key + ".issued-from", anchor.issuedFrom()), date(key + ".issued-until", anchor.issuedUntil()));
+                missing.add(m);
+                LOG.warnf("J-LIS signing CA generation %s (%s) is pinned (sha256 %s) but its file %s is not installed:"
+                        + " applications signed under it cannot be verified until the operator installs the file"
+                        + " J-LIS publishes", m.name(), key, expected, anchor.path());
+                continue;
+            }
             X509Certificate cert = ConfiguredFile.certificate(key + ".path", anchor.path());
-            String expected = anchor.sha256().replace(":", "").toLowerCase();
             String actual;
             try {
                 actual = ConfiguredFile.sha256Hex(cert.getEncoded());
@@ -54,8 +87,16 @@ public class JpkiTrustAnchors {
                     actual);
         }
         if (generations.isEmpty()) {
-            throw new IllegalStateException("ra.jpki.signing-cas is empty: pin at least one J-LIS signing CA"
-                    + " generation (path and sha256)");
+            throw new IllegalStateException("ra.jpki.signing-cas has no installed generation: pin at least one J-LIS"
+                    + " signing CA generation (path and sha256) whose file is present");
+        }
+    }
+
+    private static LocalDate date(String key, Optional<String> value) {
+        try {
+            return value.map(LocalDate::parse).orElse(null);
+        } catch (DateTimeParseException e) {
+            throw new IllegalStateException(key + " = " + value.get() + " is not an ISO date (yyyy-MM-dd)");
         }
     }
 
@@ -78,8 +119,31 @@ public class JpkiTrustAnchors {
         return Optional.empty();
     }
 
+    /**
+     * For a certificate no installed generation verifies: the missing generation it most likely comes from, i.e.
+     * it names the J-LIS signing CA's DN and was issued in that generation's issuing period. Without the file its
+     * signature cannot be checked, so this only explains a refusal; it never accepts anything.
+     */
+    public Optional<MissingGeneration> missingGenerationFor(X509Certificate certificate) {
+        X500Principal issuer = certificate.getIssuerX500Principal();
+        boolean jlisDn = generations.stream().anyMatch(g -> g.certificate().getSubjectX500Principal().equals(issuer));
+        if (!jlisDn) {
+            return Optional.empty();
+        }
+        LocalDate issued = certificate.getNotBefore().toInstant().atZone(ZoneOffset.UTC).toLocalDate();
+        return missing.stream()
+                .filter(m -> (m.issuedFrom() == null || !issued.isBefore(m.issuedFrom()))
+                        && (m.issuedUntil() == null || !issued.isAfter(m.issuedUntil())))
+                .findFirst();
+    }
+
     public List<Generation> generations() {
         return List.copyOf(generations);
+    }
+
+    /** Pinned generations whose file the operator has not installed yet. */
+    public List<MissingGeneration> missingGenerations() {
+        return List.copyOf(missing);
     }
 
     static String hex(byte[] b) {

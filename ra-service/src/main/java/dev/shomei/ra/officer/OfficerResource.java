@@ -36,8 +36,12 @@ public class OfficerResource {
     @Inject
     RevocationService revocations;
 
-    /** An officer's decision: APPROVED or REJECTED, and the reason, which the books keep. */
-    public record OfficerDecision(String outcome, String reason) {}
+    /**
+     * An officer's decision: APPROVED or REJECTED, and the reason, which the books keep. {@code certifiedName}
+     * (applications only, optional): the name the certificate will state, as the officer entered or confirmed it;
+     * required to approve where the card flags substitute characters (docs/identity.md).
+     */
+    public record OfficerDecision(String outcome, String reason, String certifiedName) {}
 
     /** An officer-initiated revocation of the certificate applied for in {@code applicationId}. */
     public record OfficerRevocation(String applicationId, String certificateSerial, String reason) {}
@@ -61,7 +65,7 @@ public class OfficerResource {
         Actor officer = authentication.authenticate(request);
         UUID applicationId = uuid(id);
         Outcome outcome = outcome(body);
-        applications.decideByOfficer(applicationId, outcome, body.reason().strip(), officer);
+        applications.decideByOfficer(applicationId, outcome, body.reason().strip(), body.certifiedName(), officer);
         return applications.view(applicationId).orElseThrow();
     }
 

@@ -142,13 +142,27 @@ public class Orders {
         return Optional.of(b.cms);
     }
 
+    /**
+     * An issue order: the CSR gives only the key and its proof of possession; the subject is the identity the RA
+     * verified, fixed when the application was approved (docs/identity.md). An approved application without one is
+     * never ordered (it waits, and the log names it).
+     */
     private ObjectNode issue(CaOrder o) {
         Application a = Application.findById(o.subjectId);
+        if (a.certifiedSubject == null) {
+            LOG.errorf("application %s is approved but has no certified subject; its issue order is held", a.id);
+            return null;
+        }
         ObjectNode n = json.createObjectNode();
         n.put("orderId", o.id);
         n.put("type", "issue");
         n.put("profile", PROFILE);
         n.put("csr", Base64.getEncoder().encodeToString(a.csr));
+        ArrayNode subject = n.putArray("subject");
+        for (dev.shomei.ra.application.CertifiedSubject.Attribute attr
+                : dev.shomei.ra.application.CertifiedSubject.fromJson(a.certifiedSubject)) {
+            subject.addObject().put("type", attr.type()).put("value", attr.value());
+        }
         return n;
     }
 

@@ -54,6 +54,8 @@ public class RevocationIntake {
     ApprovalPolicy policy;
     @Inject
     RevocationService service;
+    @Inject
+    dev.shomei.ra.renewal.SubscriberRevocation subscriberRevocation;
 
     public record Submission(UUID requestId, boolean duplicate) {}
 
@@ -70,6 +72,10 @@ public class RevocationIntake {
             return new Submission(existing.get(), true);
         }
         Instant now = Instant.now();
+        // Signed with the subscriber's own certificate of this CA: the second automatic route (docs/identity.md).
+        if (subscriberRevocation.appliesTo(cms)) {
+            return new Submission(subscriberRevocation.submit(sha256, cms, now), false);
+        }
         // Step 2
         VerifiedSignature sig = verifier.verify(cms, "revocation request", now);
         RevocationContent content = RevocationContent.parse(sig.content());

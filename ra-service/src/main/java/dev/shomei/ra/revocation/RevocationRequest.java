@@ -48,6 +48,11 @@ public class RevocationRequest extends PanacheEntityBase {
     @Column(name = "retain_until") public Instant retainUntil;
     @Column(name = "revoked_at") public Instant revokedAt;
     @Column(name = "ca_refusal") public String caRefusal;
+    /** SUBSCRIBER_CERTIFICATE when signed with the subscriber's own certificate of this CA; else null. */
+    public String route;
+    @Column(name = "signer_certificate") public byte[] signerCertificate;
+    /** The route's evidence while the decision is recorded (digests, serial, status source); not a column. */
+    @jakarta.persistence.Transient public java.util.Map<String, Object> routeEvidence;
 
     public static Optional<RevocationRequest> byCmsSha256(String sha256) {
         return find("cmsSha256", sha256).firstResultOptional();

@@ -92,6 +92,37 @@ public class RevocationService {
         return r.id;
     }
 
+    /**
+     * A request signed with the subscriber's own certificate of this CA (route SUBSCRIBER_CERTIFICATE; the route's
+     * checks are in dev.shomei.ra.renewal.SubscriberRevocation), recorded with the route's evidence.
+     */
+    @Transactional
+    public UUID recordSignedBySubscriber(String cmsSha256, byte[] cms, RevocationContent content,
+                                         java.security.cert.X509Certificate signer, Map<String, Object> routeEvidence,
+                                         Decision decision, Instant now) {
+        RevocationRequest r = new RevocationRequest();
+        r.id = UUID.randomUUID();
+        r.cmsSha256 = cmsSha256;
+        r.cms = cms;
+        r.receivedAt = now;
+        r.initiatedBy = RevocationRequest.InitiatedBy.APPLICANT;
+        r.route = "SUBSCRIBER_CERTIFICATE";
+        r.applicationId = UUID.fromString(content.applicationId());
+        r.certificateSerial = signer.getSerialNumber().toString(16);
+        r.reason = content.reason();
+        try {
+            r.signerCertificate = signer.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+        r.retainUntil = books.retainUntil(now);
+        r.status = statusOf(decision);
+        r.persist();
+        r.routeEvidence = routeEvidence;
+        apply(r, decision, system.actor(), "revocation-request.decided", now);
+        return r.id;
+    }
+
     @Transactional
     public UUID revokeByOfficer(UUID applicationId, String certificateSerial, String reason, Actor officer) {
         Application a = Application.findById(applicationId);
@@ -135,7 +166,12 @@ public class RevocationService {
         r.decisionId = UUID.randomUUID();
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("applicationId", r.applicationId);
-        if (r.cmsSha256 != null) {
+        if (r.signerCertificate != null) {
+            evidence.put("signedRequestSha256", r.cmsSha256);
+            if (r.routeEvidence != null) {
+                evidence.putAll(r.routeEvidence);
+            }
+        } else if (r.cmsSha256 != null) {
             evidence.put("signedRequestSha256", r.cmsSha256);
             evidence.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(r.jpkiCertificate));
             evidence.put("revocationStatus", r.revocationStatus);

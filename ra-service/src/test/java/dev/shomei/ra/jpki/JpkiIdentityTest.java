@@ -21,7 +21,7 @@ class JpkiIdentityTest {
         JpkiIdentity id = JpkiIdentity.from(JpkiTestCa.signing(JpkiTestCa.GEN_2024, KEY.getPublic(), p));
         assertThat(id.name()).isEqualTo("試験\u3000花子");
         assertThat(id.gender()).isEqualTo("2");
-        assertThat(id.birthDate()).isEqualTo("300600412");
+        assertThat(id.birthDate()).isEqualTo("319850412");
         assertThat(id.address()).isEqualTo(p.address());
         assertThat(id.nameHasSubstitutes()).isFalse();
         assertThat(id.toString()).doesNotContain("花子");

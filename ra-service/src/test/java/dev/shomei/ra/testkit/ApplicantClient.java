@@ -87,6 +87,51 @@ public final class ApplicantClient {
         }
     }
 
+    /** A renewal (shomei-ra-renewal/1) of a new key's CSR, signed with the current certificate's key. */
+    public static byte[] renewal(KeyPair currentKey, java.security.cert.X509Certificate current, byte[] newCsr) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("format", "shomei-ra-renewal/1");
+        content.put("csr", Base64.getEncoder().encodeToString(newCsr));
+        content.put("consent", Map.of("documentId", CONSENT_ID, "sha256", CONSENT_SHA256));
+        return signWithSubscriberCertificate(currentKey, current, json(content));
+    }
+
+    /** A revocation request signed with the subscriber's certificate of this CA (not the card). */
+    public static byte[] revocationRequest(KeyPair key, java.security.cert.X509Certificate certificate,
+                                           String applicationId, String reason) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("format", "shomei-ra-revocation-request/1");
+        content.put("applicationId", applicationId);
+        content.put("reason", reason);
+        return signWithSubscriberCertificate(key, certificate, json(content));
+    }
+
+    /** CMS SignedData by a subscriber key (EC or RSA), SHA-256, signed attributes, the certificate included. */
+    public static byte[] signWithSubscriberCertificate(KeyPair key, java.security.cert.X509Certificate certificate,
+                                                       byte[] content) {
+        try {
+            String alg = key.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+            CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+            gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
+                    .build(new JcaContentSignerBuilder(alg).build(key.getPrivate()), certificate));
+            gen.addCertificates(new JcaCertStore(List.of(certificate)));
+            return gen.generate(new CMSProcessableByteArray(content), true).getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException("signing with the subscriber certificate failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A CSR whose subject says whatever the applicant typed (the CA must not certify it). */
+    public static byte[] csr(KeyPair kp, String subject) {
+        try {
+            String alg = kp.getPublic().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+            return new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), kp.getPublic())
+                    .build(new JcaContentSignerBuilder(alg).build(kp.getPrivate())).getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The subscriber's own new key: EC P-256 unless the test needs otherwise. */
     public static KeyPair ecKey() {
         try {

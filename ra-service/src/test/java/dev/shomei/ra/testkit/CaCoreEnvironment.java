@@ -60,6 +60,8 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                     profiles:
                       subscriber-signature:
                         description: e-signature subscriber certificate
+                        subjectFrom: order
+                        subjectAttributes: [C, CN]
                         validityDays: 1825
                         keyUsage: [digitalSignature, nonRepudiation]
                         certificatePolicies: ["1.3.6.1.4.1.99999.1.1"]

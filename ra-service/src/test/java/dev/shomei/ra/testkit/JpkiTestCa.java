@@ -76,6 +76,11 @@ public final class JpkiTestCa {
 
     public static final Generation GEN_2019 = load("sign-ca-2019");
     public static final Generation GEN_2024 = load("sign-ca-2024");
+    /**
+     * A generation with the same DN that the %test profile pins but does not install (as production pins the 2019
+     * generation until the operator installs it); its key is here so that tests can issue cards under it.
+     */
+    public static final Generation GEN_2021_NOT_INSTALLED = load("jpki-test-absent/", "sign-ca-2021");
     private static Generation authenticationCa;
     private static Generation lookAlike;
 
@@ -114,6 +119,17 @@ public final class JpkiTestCa {
 
     public static X509Certificate signing(Generation ca, PublicKey cardKey, JpkiPerson person, Instant notBefore,
                                           Instant notAfter) {
+        return signing(ca, cardKey, person, notBefore, notAfter, JpkiOids.POLICY_SIGNING_TEST);
+    }
+
+    /** A signing certificate under another certificate policy (e.g. one shaped like a smartphone's). */
+    public static X509Certificate signing(Generation ca, PublicKey cardKey, JpkiPerson person, String policy) {
+        Instant now = Instant.now();
+        return signing(ca, cardKey, person, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(5 * 365)), policy);
+    }
+
+    public static X509Certificate signing(Generation ca, PublicKey cardKey, JpkiPerson person, Instant notBefore,
+                                          Instant notAfter, String policy) {
         List<ASN1Encodable> names = new ArrayList<>();
         names.add(otherName(JpkiOids.NAME, person.name()));
         names.add(otherName(JpkiOids.NAME_SUBSTITUTES, person.nameSubstitutes()));
@@ -121,7 +137,7 @@ public final class JpkiTestCa {
         names.add(otherName(JpkiOids.BIRTH_DATE, person.eraBirthDate()));
         names.add(otherName(JpkiOids.ADDRESS, person.address()));
         names.add(otherName(JpkiOids.ADDRESS_SUBSTITUTES, person.addressSubstitutes()));
-        return endEntity(ca, cardKey, notBefore, notAfter, JpkiOids.POLICY_SIGNING_TEST,
+        return endEntity(ca, cardKey, notBefore, notAfter, policy,
                 KeyUsage.digitalSignature | KeyUsage.nonRepudiation, names);
     }
 
@@ -218,10 +234,14 @@ public final class JpkiTestCa {
     }
 
     private static Generation load(String name) {
+        return load("jpki-test/", name);
+    }
+
+    private static Generation load(String dir, String name) {
         try {
             X509Certificate cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(resource("jpki-test/" + name + ".pem"));
-            try (PEMParser p = new PEMParser(new StringReader(new String(resource("jpki-test/" + name + ".key")
+                    .generateCertificate(resource(dir + name + ".pem"));
+            try (PEMParser p = new PEMParser(new StringReader(new String(resource(dir + name + ".key")
                     .readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)))) {
                 PrivateKey key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) p.readObject());
                 return new Generation(cert, key);

@@ -1,0 +1,65 @@
+package dev.shomei.ra.renewal;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.shomei.ra.application.ApplicationContent;
+import dev.shomei.ra.problem.RaProblem;
+import java.io.IOException;
+import java.util.Base64;
+
+/**
+ * What a subscriber signs, with the key of their current certificate from this CA, to renew it: the CSR of a new key
+ * and the consent document shown. No identity: the renewed certificate states the identity the certificate being
+ * renewed states, copied from it, never from the request.
+ *
+ * <pre>{@code
+ * {"format": "shomei-ra-renewal/1", "csr": "<base64 DER PKCS#10>",
+ *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"}}
+ * }</pre>
+ *
+ * <p>Zone: online (ra-service). Pure parsing.
+ */
+public record RenewalContent(String format, String csr, ApplicationContent.Consent consent) {
+
+    public static final String FORMAT = "shomei-ra-renewal/1";
+
+    private static final ObjectReader READER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readerFor(RenewalContent.class);
+
+    public static RenewalContent parse(byte[] content) {
+        RenewalContent c;
+        try {
+            c = READER.readValue(content);
+        } catch (JsonMappingException e) {
+            throw malformed(e.getPathReference().replace("dev.shomei.ra.renewal.", ""),
+                    e.getOriginalMessage().split("\n")[0]);
+        } catch (IOException e) {
+            throw malformed("(content)", "is not UTF-8 JSON");
+        }
+        if (!FORMAT.equals(c.format())) {
+            throw malformed("format", "is '" + c.format() + "', expected '" + FORMAT + "'");
+        }
+        if (c.csr() == null || c.csr().isBlank()) {
+            throw malformed("csr", "is missing");
+        }
+        if (c.consent() == null || c.consent().documentId() == null || c.consent().sha256() == null) {
+            throw malformed("consent", "is missing or incomplete (documentId and sha256)");
+        }
+        return c;
+    }
+
+    public byte[] csrDer() {
+        try {
+            return Base64.getDecoder().decode(csr);
+        } catch (IllegalArgumentException e) {
+            throw malformed("csr", "is not base64; put the DER PKCS#10 request in base64");
+        }
+    }
+
+    static RaProblem malformed(String field, String what) {
+        return RaProblem.badRequest("renewal-content-malformed", "Renewal content malformed",
+                "the signed renewal's field " + field + " " + what + " (format " + FORMAT + ")").with("field", field);
+    }
+}
