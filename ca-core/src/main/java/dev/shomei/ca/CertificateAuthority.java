@@ -108,7 +108,7 @@ public final class CertificateAuthority implements AutoCloseable {
     /** Executes RA order bundles; results are signed with the issuing CA key. */
     public OrderBundleProcessor orderProcessor() {
         return new OrderBundleProcessor(database.dataSource(), issuer(), issuingSigner(),
-                new OrderBundleVerifier(config.trustedRaCertificates()), events, clock);
+                new OrderBundleVerifier(config.trustedRaCertificates()), events, clock, config.orderProfiles());
     }
 
     /** A signer for another key on the same token (a delegated key), by label. */

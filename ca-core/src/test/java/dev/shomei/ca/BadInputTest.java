@@ -43,14 +43,14 @@ class BadInputTest {
             throws Exception {
         long certs = f.count("certificate");
         long revocations = f.count("revocation");
-        int events = f.events.size();
+        int events = f.events().size();
         var assertion = assertThatThrownBy(action::run).isInstanceOf(type);
         for (String m : message) {
             assertion.hasMessageContaining(m);
         }
         assertThat(f.count("certificate")).isEqualTo(certs);
         assertThat(f.count("revocation")).isEqualTo(revocations);
-        assertThat(f.events).hasSize(events);
+        assertThat(f.events()).hasSize(events);
     }
 
     @Test

@@ -46,7 +46,7 @@ class BatchIssuanceTest {
                 }
             }
             assertThat(f.count("certificate")).isEqualTo(20);
-            assertThat(f.events.stream().filter(e -> e.startsWith("issued"))).hasSize(20);
+            assertThat(f.events().stream().filter(e -> e.startsWith("issued"))).hasSize(20);
         }
     }
 }

@@ -2,7 +2,11 @@ package dev.shomei.ca;
 
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.issuance.CaEventLog;
-import dev.shomei.ca.issuance.RevocationReason;
+import dev.shomei.audit.AuditEntry;
+import dev.shomei.audit.AuditLog;
+import dev.shomei.audit.AuditVerifier;
+import dev.shomei.audit.VerificationReport;
+import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.testsupport.SoftHsmToken;
 import dev.shomei.testsupport.TestDatabase;
 import java.io.IOException;
@@ -20,8 +24,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -37,7 +41,6 @@ final class CaFixture implements AutoCloseable {
     final TestDatabase.Database db;
     final Path dir;
     final Path configFile;
-    final List<String> events = new CopyOnWriteArrayList<>();
     /** The simulated RA's order-signing key and certificate (software; the CA trusts the certificate). */
     final KeyPair raKeys;
     final X509Certificate raCert;
@@ -128,39 +131,47 @@ final class CaFixture implements AutoCloseable {
         return ca;
     }
 
+    /** The real audit writer, as the ca command uses it: every act is appended to the audit table in its transaction. */
     CaEventLog recordingEvents() {
-        return new CaEventLog() {
-            @Override
-            public void caKeyCertified(Connection tx, String label, String role, X509Certificate certificate) {
-                events.add("ca-key " + label);
-            }
+        return new AuditedCaEvents(auditLog(), AuditedCaEvents.system());
+    }
 
-            @Override
-            public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
-                events.add("issued " + certificate.getSerialNumber().toString(16));
-            }
+    AuditLog auditLog() {
+        return new AuditLog("shomei/ca/" + token.label());
+    }
 
-            @Override
-            public void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy) {
-                events.add("revoked " + serialHex);
+    /**
+     * What the audit table holds, oldest first, in short form: {@code ca-key LABEL}, {@code issued SERIAL},
+     * {@code revoked SERIAL}, {@code order ID STATUS}, {@code bundle refused ID}, {@code crl NUMBER}.
+     */
+    List<String> events() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.connect()) {
+            AuditLog log = auditLog();
+            for (AuditEntry e : log.entries(c, 0, log.size(c) - 1)) {
+                String subject = e.event().subject();
+                String first = subject.split(" ")[0];
+                String value = first.substring(first.indexOf(':') + 1);
+                String action = e.event().action();
+                out.add(switch (action) {
+                    case "ca-key.certified" -> "ca-key " + value;
+                    case "certificate.issued" -> "issued " + value;
+                    case "certificate.revoked" -> "revoked " + value;
+                    case "order-bundle.refused" -> "bundle refused " + value;
+                    case "crl.issued" -> "crl " + value.substring(value.lastIndexOf('/') + 1);
+                    default -> action.startsWith("order.") ? "order " + value + " " + action.substring(6)
+                            : action + " " + subject;
+                });
             }
+        }
+        return out;
+    }
 
-            @Override
-            public void orderExecuted(Connection tx, String bundleId, String orderId, String decisionId, String status,
-                                      String detail) {
-                events.add("order " + orderId + " " + status);
-            }
-
-            @Override
-            public void orderBundleRefused(Connection tx, String bundleId, String reason) {
-                events.add("bundle refused " + bundleId);
-            }
-
-            @Override
-            public void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256) {
-                events.add("crl " + crlNumber);
-            }
-        };
+    /** The audit table's hash chain verifies end to end (AuditVerifier, as an auditor runs it). */
+    VerificationReport verifyAudit() throws SQLException {
+        try (Connection c = db.connect()) {
+            return new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c);
+        }
     }
 
     long count(String table) throws SQLException {

@@ -64,6 +64,10 @@ class CrashRecoveryTest {
                 assertThat(rs.getLong(2)).isEqualTo(n);
             }
             assertThat(OrderBundleTest.results(Files.readAllBytes(result), f.open().issuingSigner().certificate())).hasSize(n);
+            // The audit log after the kill: one entry per certificate and per order, and the chain verifies.
+            assertThat(f.events().stream().filter(e -> e.startsWith("issued "))).hasSize(n);
+            assertThat(f.events().stream().filter(e -> e.startsWith("order ") && e.endsWith(" issued"))).hasSize(n);
+            assertThat(f.verifyAudit().ok()).isTrue();
         }
     }
 }

@@ -43,7 +43,7 @@ class DelegationTest {
 
             assertThatThrownBy(() -> ca.delegate("ocsp-test", KeyAlgorithm.EC_P256, new X500Name("CN=again"), "ocsp-responder"))
                     .isInstanceOf(CaOperationException.class).hasMessageContaining("already holds a key labelled 'ocsp-test'");
-            assertThat(f.events).contains("issued " + responder.getSerialNumber().toString(16));
+            assertThat(f.events()).contains("issued " + responder.getSerialNumber().toString(16));
         }
     }
 }

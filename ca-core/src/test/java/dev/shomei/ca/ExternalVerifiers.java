@@ -31,9 +31,17 @@ final class ExternalVerifiers {
     static Run openssl(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out);
+        Path log = Files.createTempFile(dir, "openssl-", ".out");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        // Every outside process is waited for with a deadline: a hung openssl fails the test, never hangs it.
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            throw new AssertionError("openssl " + String.join(" ", args) + " did not finish within 120 s");
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.delete(log);
+        return new Run(p.exitValue(), out);
     }
 
     static Path writePem(Path file, Object... objects) throws IOException {

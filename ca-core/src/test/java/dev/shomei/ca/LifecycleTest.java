@@ -16,6 +16,7 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import dev.shomei.audit.VerificationReport;
 import org.bouncycastle.asn1.x509.Extension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -103,9 +104,12 @@ class LifecycleTest {
             CrlIssuer.IssuedCrl second = ca.crlIssuer().issue();
             assertThat(second.record().number()).isEqualTo(2);
             assertThat(f.count("crl")).isEqualTo(2);
-            assertThat(f.events).containsExactly("ca-key root-test", "ca-key issuing-test", "issued " + good.getSerialNumber().toString(16),
+            assertThat(f.events()).containsExactly("ca-key root-test", "ca-key issuing-test", "issued " + good.getSerialNumber().toString(16),
                     "issued " + doomed.getSerialNumber().toString(16), "revoked " + doomed.getSerialNumber().toString(16),
                     "crl 1", "crl 2");
+            VerificationReport audit = f.verifyAudit();
+            assertThat(audit.ok()).as(audit.render()).isTrue();
+            assertThat(audit.entriesChecked()).isEqualTo(7);
         }
     }
 
@@ -128,7 +132,7 @@ class LifecycleTest {
             X509Certificate b = f.ca.issuer().issue(null, other, "subscriber-signature").certificate();
             assertThat(b).isEqualTo(a);
             assertThat(f.count("certificate")).isEqualTo(2);
-            assertThat(List.copyOf(f.events)).hasSize(4); // two CA keys, two certificates
+            assertThat(List.copyOf(f.events())).hasSize(4); // two CA keys, two certificates
         }
     }
 

@@ -103,7 +103,8 @@ class OrderBundleTest {
             // An auditor matches counts: orders executed = certificates issued + revocations + refusals.
             assertThat(f.count("executed_order")).isEqualTo(5);
             assertThat(f.count("certificate")).isEqualTo(2);
-            assertThat(f.events).contains("order app-1 issued", "order app-weak refused", "order rev-1 revoked");
+            assertThat(f.events()).contains("order app-1 issued", "order app-weak refused", "order rev-1 revoked");
+            assertThat(f.verifyAudit().ok()).as("the audit table's hash chain verifies").isTrue();
 
             // The stored result can be fetched again.
             assertThat(p.storedResult("bundle-1")).isEqualTo(r1.resultBundle());
@@ -149,7 +150,7 @@ class OrderBundleTest {
             assertThat(results(reuse.resultBundle(), ca.issuingSigner().certificate()).get(0).get("reason").asText())
                     .contains("already issued for this CSR's public key under request app-t");
             assertThat(f.count("certificate")).isEqualTo(1);
-            assertThat(f.events.stream().filter(e -> e.startsWith("bundle refused"))).hasSize(4);
+            assertThat(f.events().stream().filter(e -> e.startsWith("bundle refused"))).hasSize(4);
         }
     }
 
@@ -173,7 +174,8 @@ class OrderBundleTest {
                 public Health health() { return new Health(false, "dying"); }
             };
             OrderBundleProcessor crashing = new OrderBundleProcessor(ca.database().dataSource(), ca.issuer(), dying,
-                    new OrderBundleVerifier(List.of(f.raCert)), f.recordingEvents(), Clock.systemUTC());
+                    new OrderBundleVerifier(List.of(f.raCert)), f.recordingEvents(), Clock.systemUTC(),
+                    List.of("subscriber-signature"));
             assertThatThrownBy(() -> crashing.process(b)).hasMessageContaining("power lost");
             assertThat(f.count("certificate")).isEqualTo(12);
 

@@ -81,12 +81,12 @@ class OrderPullTest {
             }
             CaConfig base = f.config();
             CaConfig cfg = new CaConfig(base.hsm(), base.database(), base.issuingKey(), base.ceremony(), base.repository(),
-                    base.crl(), base.profiles(), new CaConfig.Orders(base.orders().trustedRaCertificates(),
+                    base.crl(), base.profiles(), new CaConfig.Orders(base.orders().trustedRaCertificates(), null, null,
                     new CaConfig.Pull("https://localhost:" + port, 1, "ca-client.p12", "ca-client.pw", "ra-server.pem")),
                     base.baseDirectory());
             List<String> log = new CopyOnWriteArrayList<>();
             OrderPuller puller = new OrderPuller(OrderPuller.url(cfg), OrderPuller.client(cfg), ca.orderProcessor(),
-                    ca.database().dataSource(), log::add);
+                    ca.database().dataSource(), cfg.maxOrderBundleBytes(), log::add);
 
             byte[] b1 = OrderBundleTest.bundle(f.raKeys, f.raCert, "pull-1",
                     OrderBundleTest.issue("pull-app-1", CaFixture.csr("CN=Pull One,C=JP", CaFixture.ecKey("secp256r1"))));
@@ -170,7 +170,7 @@ class OrderPullTest {
                 assertThat(received).hasSize(3);
                 assertThat(received.get(2)).isEqualTo(ca.orderProcessor().storedResult("pull-1"));
                 assertThat(f.count("certificate")).isEqualTo(2);
-                assertThat(f.events).contains("bundle refused pull-1");
+                assertThat(f.events()).contains("bundle refused pull-1");
             } finally {
                 server.stop(0);
             }

@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
  * completed bundle's result. Zone: secure.
  */
 @Command(name = "orders", description = "Execute RA order bundles (docs/order-bundles.md).",
-        subcommands = {OrdersCommand.Import.class, OrdersCommand.Pull.class, OrdersCommand.StoredResult.class})
+        subcommands = {OrdersCommand.Import.class, OrdersCommand.Pull.class, OrdersCommand.StoredResult.class,
+                OrdersCommand.Undelivered.class})
 final class OrdersCommand {
     @ParentCommand CaCli parent;
 
@@ -31,8 +32,18 @@ final class OrdersCommand {
             if (!Files.isRegularFile(bundle)) {
                 throw new dev.shomei.ca.orders.OrderBundleException("order bundle file " + bundle + " not found");
             }
+            // The file came from the online zone: read no more than orders.maxBundleBytes of it.
+            long max = cfg.maxOrderBundleBytes();
+            byte[] content;
+            try (java.io.InputStream in = Files.newInputStream(bundle)) {
+                content = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            }
+            if (content.length > max) {
+                throw new dev.shomei.ca.orders.OrderBundleException("order bundle file " + bundle + " is larger than"
+                        + " orders.maxBundleBytes (" + max + " bytes); it is not read");
+            }
             try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
-                OrderBundleProcessor.Result r = ca.orderProcessor().process(Files.readAllBytes(bundle));
+                OrderBundleProcessor.Result r = ca.orderProcessor().process(content);
                 Files.write(out, r.resultBundle());
                 System.out.println("order bundle " + r.bundleId() + ": " + r.issued() + " issued, " + r.revoked()
                         + " revoked, " + r.refused() + " refused" + (r.repeated() > 0 ? " (" + r.repeated()
@@ -54,7 +65,7 @@ final class OrdersCommand {
             try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
                 dev.shomei.ca.orders.OrderPuller puller = new dev.shomei.ca.orders.OrderPuller(
                         dev.shomei.ca.orders.OrderPuller.url(cfg), dev.shomei.ca.orders.OrderPuller.client(cfg),
-                        ca.orderProcessor(), ca.database().dataSource(), System.out::println);
+                        ca.orderProcessor(), ca.database().dataSource(), cfg.maxOrderBundleBytes(), System.out::println);
                 if (once) {
                     dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
                     crlIfDue(ca);
@@ -66,11 +77,17 @@ final class OrdersCommand {
                 System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");
                 java.time.Duration interval = java.time.Duration.ofSeconds(seconds == null ? 60 : seconds);
                 while (!Thread.currentThread().isInterrupted()) {
-                    dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
-                    if (p.problem() != null) {
-                        System.out.println("pull: " + p.problem());
+                    // Nothing one pass meets (a database or HSM outage, a bad answer from the RA) ends the loop:
+                    // it is reported, and the next pass tries again (docs/order-bundles.md).
+                    try {
+                        dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
+                        if (p.problem() != null) {
+                            System.out.println("pull: " + p.problem());
+                        }
+                        crlIfDue(ca);
+                    } catch (RuntimeException e) {
+                        System.out.println("pull: this pass failed (" + e.getMessage() + "); the next pass tries again");
                     }
-                    crlIfDue(ca);
                     Thread.sleep(interval.toMillis());
                 }
             }
@@ -88,6 +105,27 @@ final class OrdersCommand {
             var crl = ca.crlIssuer().issue();
             System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries,"
                     + " audit checkpoint of " + crl.checkpoint().treeSize() + " entries signed with it");
+        }
+    }
+
+    @Command(name = "undelivered", description = "List the result bundles the RA has not taken: waiting for the next"
+            + " pull, or refused by the RA for good (with its answer).")
+    static final class Undelivered implements Callable<Integer> {
+        @ParentCommand OrdersCommand orders;
+
+        @Override
+        public Integer call() throws Exception {
+            CaConfig cfg = orders.parent.loadConfig();
+            try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
+                var list = dev.shomei.ca.orders.OrderPuller.undelivered(ca.database().dataSource());
+                for (var u : list) {
+                    System.out.println(u.bundleId() + "  completed " + u.completedAt() + (u.refusedAt() == null
+                            ? "  waiting for delivery" : "  REFUSED by the RA at " + u.refusedAt() + ": " + u.refusal()));
+                }
+                System.out.println(list.size() + " result bundle(s) not delivered; write one with"
+                        + " 'ca orders result --bundle-id ID --out FILE'");
+            }
+            return 0;
         }
     }
 

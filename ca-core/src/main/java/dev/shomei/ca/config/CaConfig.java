@@ -52,10 +52,18 @@ public record CaConfig(
     public record Crl(Integer nextUpdateHours) {}
 
     /**
-     * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, and where it
+     * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, the profiles an
+     * order may name (the CA's allow-list, not the RA's choice), the largest bundle the CA reads, and where it
      * pulls bundles from (an outbound HTTPS connection; the CA opens no port).
      */
-    public record Orders(List<String> trustedRaCertificates, Pull pull) {}
+    public record Orders(List<String> trustedRaCertificates, List<String> allowedProfiles, Long maxBundleBytes,
+                         Pull pull) {}
+
+    /** The profile RA orders may use when {@code orders.allowedProfiles} is not set (CP/CPS §1.4.1, §7.1). */
+    public static final List<String> DEFAULT_ORDER_PROFILES = List.of("subscriber-signature");
+
+    /** 16 MiB: far above a full bundle of the RA's (1,000 orders of a few KiB), far below the CA's heap. */
+    public static final long DEFAULT_MAX_BUNDLE_BYTES = 16L * 1024 * 1024;
 
     /** {@code url}: the RA's CA-facing base URL; client TLS key and certificate in a PKCS#12 file. */
     public record Pull(String url, Integer intervalSeconds, String clientKeystore, String clientKeystorePasswordFile,
@@ -102,6 +110,35 @@ public record CaConfig(
             }
         }
         return certs;
+    }
+
+    /**
+     * The profiles RA orders may name. A profile that certifies a key for the CA's own purposes (OCSP signing,
+     * id-pkix-ocsp-nocheck) can never be listed: such keys are generated in the HSM (ca delegate), never taken
+     * from an order.
+     */
+    public List<String> orderProfiles() {
+        List<String> names = orders == null || orders.allowedProfiles() == null ? DEFAULT_ORDER_PROFILES
+                : List.copyOf(orders.allowedProfiles());
+        for (String n : names) {
+            CertificateProfile p = profiles.get(n);
+            if (p != null && (p.ocspNoCheck() || p.extendedKeyUsage().stream()
+                    .anyMatch(u -> u.equalsIgnoreCase("ocspSigning") || u.equals("1.3.6.1.5.5.7.3.9")))) {
+                throw new ConfigException("orders.allowedProfiles names '" + n + "', an OCSP responder profile:"
+                        + " responder keys are made in the HSM with 'ca delegate', never from an RA order; remove it");
+            }
+        }
+        return names;
+    }
+
+    /** The largest order bundle the CA reads, pulled or imported ({@code orders.maxBundleBytes}). */
+    public long maxOrderBundleBytes() {
+        long max = orders == null || orders.maxBundleBytes() == null ? DEFAULT_MAX_BUNDLE_BYTES : orders.maxBundleBytes();
+        if (max < 1024) {
+            throw new ConfigException("orders.maxBundleBytes is " + max + "; give at least 1024 (default "
+                    + DEFAULT_MAX_BUNDLE_BYTES + ")");
+        }
+        return max;
     }
 
     public HsmConfig hsmConfig() {

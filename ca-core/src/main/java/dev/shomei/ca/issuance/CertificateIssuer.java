@@ -132,6 +132,7 @@ public final class CertificateIssuer {
         // Step 1: check each request; no database, no HSM.
         List<Checked> checked = new ArrayList<>();
         Set<String> ids = new HashSet<>();
+        Map<String, String> keys = new java.util.HashMap<>(); // public key SHA-256 → first request id of this batch
         for (int i = 0; i < requests.size(); i++) {
             IssueRequest r = requests.get(i);
             try {
@@ -142,6 +143,12 @@ public final class CertificateIssuer {
                 String id = r.requestId() == null || r.requestId().isBlank() ? requestIdFor(csr.der()) : r.requestId();
                 if (!ids.add(id)) {
                     throw new CaOperationException("request id " + id + " appears more than once in the batch");
+                }
+                // One key, one certificate: a second request for the same key in the same batch is refused too.
+                String first = keys.putIfAbsent(keySha256(csr.publicKey()), id);
+                if (first != null) {
+                    throw new CaOperationException("the CSR's public key is also in request " + first
+                            + " of the same batch; a key is certified once");
                 }
                 checked.add(new Checked(i, id, subject, csr.publicKey(), r.profile(), profile));
             } catch (RuntimeException e) {
@@ -193,7 +200,8 @@ public final class CertificateIssuer {
             return issueCheckedOnce(checked);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
-                // Another process issued one of these request ids at the same moment: the retry returns its certificate.
+                // Another process issued one of these request ids, or certified one of these keys, at the same
+                // moment: the retry returns its certificate, or refuses the request whose key is now taken.
                 try {
                     return issueCheckedOnce(checked);
                 } catch (SQLException again) {
@@ -213,9 +221,18 @@ public final class CertificateIssuer {
                         checked.stream().map(Checked::id).toList());
                 List<Outcome> outcomes = new ArrayList<>(checked.size());
                 List<Checked> fresh = new ArrayList<>();
+                Map<String, String> liveKeys = liveCertificatesByKey(c, checked);
                 for (Checked k : checked) {
                     CertificateRecord r = existing.get(k.id());
                     if (r == null) {
+                        String live = liveKeys.get(keySha256(k.publicKey()) + " " + k.profileName());
+                        if (live != null) {
+                            // The database enforces this too (V6: one live certificate per key and profile).
+                            outcomes.add(new Outcome(k.id(), null, new CaOperationException("the public key already has"
+                                    + " a live certificate of profile " + k.profileName() + " (" + live + ");"
+                                    + " a key is certified once per profile until that certificate is revoked")));
+                            continue;
+                        }
                         fresh.add(k);
                         continue;
                     }
@@ -239,7 +256,7 @@ public final class CertificateIssuer {
                                 CertificateStore.hex(cert.getSerialNumber()), issuerLabel, k.id(), k.profileName(),
                                 cert.getSubjectX500Principal().getName(), cert.getNotBefore().toInstant(),
                                 cert.getNotAfter().toInstant(), cert.getEncoded(), null, null),
-                                HexFormat.of().formatHex(sha256(k.publicKey().getEncoded()))));
+                                keySha256(k.publicKey())));
                     }
                 }
                 store.insertCertificates(c, rows);
@@ -259,6 +276,26 @@ public final class CertificateIssuer {
                 throw new IllegalStateException("a stored certificate cannot be read: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** "key-sha256 profile" → "serial …, request …" of the unrevoked certificates for these keys. */
+    private static Map<String, String> liveCertificatesByKey(Connection c, List<Checked> checked) throws SQLException {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT public_key_sha256, profile, serial, request_id"
+                + " FROM certificate WHERE live AND public_key_sha256 = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", checked.stream().map(k -> keySha256(k.publicKey())).toArray()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1) + " " + rs.getString(2), "serial " + rs.getString(3) + ", request "
+                            + rs.getString(4));
+                }
+            }
+        }
+        return out;
+    }
+
+    static String keySha256(PublicKey key) {
+        return HexFormat.of().formatHex(sha256(key.getEncoded()));
     }
 
     private List<Outcome> buildAll(List<Checked> fresh) {
@@ -287,12 +324,21 @@ public final class CertificateIssuer {
         }
     }
 
-    /** Lint findings refuse one request; an HSM failure stops the batch (nothing is committed). */
+    /**
+     * Any failure that belongs to this one request (lint finding, a certificate the JDK cannot read, a bad
+     * key or extension value) refuses this request only; an HSM failure stops the batch (nothing is committed)
+     * because it would fail every request alike.
+     */
     private Outcome buildOne(Checked k) {
         try {
             return new Outcome(k.id(), new Issued(build(k.subject(), k.publicKey(), k.profile()), false), null);
+        } catch (dev.shomei.ca.hsm.HsmException e) {
+            throw e;
         } catch (LintException | CsrException | CaOperationException e) {
             return new Outcome(k.id(), null, e);
+        } catch (RuntimeException e) {
+            return new Outcome(k.id(), null, new CaOperationException("request " + k.id() + " cannot be issued: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())));
         }
     }
 

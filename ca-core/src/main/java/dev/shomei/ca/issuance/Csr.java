@@ -1,6 +1,7 @@
 package dev.shomei.ca.issuance;
 
 import dev.shomei.ca.hsm.KeyAlgorithm;
+import dev.shomei.ca.lint.KeyQuality;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,10 @@ public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorith
         try {
             key = jca.getPublicKey();
         } catch (Exception e) {
-            throw new CsrException("the CSR's public key cannot be read: " + e.getMessage(), e);
+            // The JDK refuses some bad keys outright (an EC point off its curve): name what is wrong with it.
+            java.util.List<String> problems = KeyQuality.problems(req.getSubjectPublicKeyInfo());
+            throw new CsrException("the CSR's public key cannot be read: " + (problems.isEmpty() ? e.getMessage()
+                    : String.join("; ", problems)), e);
         }
         KeyAlgorithm ka;
         try {
@@ -44,6 +48,11 @@ public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorith
         if (!allowedKeys.contains(ka)) {
             throw new CsrException("the CSR's key " + ka.label() + " is not allowed by the profile (allowed: "
                     + allowedKeys.stream().map(KeyAlgorithm::label).sorted().toList() + ")");
+        }
+        // CP/CPS §6.1.6: the key's quality (exponent, ROCA, small factors, close primes; EC point validation).
+        java.util.List<String> problems = KeyQuality.problems(key);
+        if (!problems.isEmpty()) {
+            throw new CsrException("the CSR's key is refused: " + String.join("; ", problems));
         }
         // The signature is checked after the key policy, so that a weak or unapproved key is named as such.
         try {

@@ -9,7 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.function.Consumer;
+import dev.shomei.ca.lint.LintException;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.DERSequence;
@@ -21,14 +23,36 @@ import org.bouncycastle.operator.ContentSigner;
 /**
  * Signs a certificate in two steps so that the CA key signs exactly the bytes that were linted:
  * Step 1, let the builder produce the to-be-signed certificate (captured, not signed);
- * Step 2, lint it; Step 3, sign those same bytes with the HSM; Step 4, verify the result with the
- * issuer's public key (an HSM fault never leaves the CA as a certificate).
+ * Step 2, lint it, and have the JDK's own X.509 parser read it back (Bouncy Castle tolerates encodings,
+ * e.g. an AttributeTypeAndValue with an extra element, that relying parties' parsers refuse: such a
+ * certificate must be refused before the CA key signs it, not discovered after);
+ * Step 3, sign those same bytes with the HSM; Step 4, verify the result with the issuer's public key
+ * (an HSM fault never leaves the CA as a certificate).
  *
  * <p>Zone: secure.
  */
 public final class TbsSigning {
 
     private TbsSigning() {}
+
+    /**
+     * The to-be-signed certificate, wrapped with an empty signature, must be readable by the JDK's
+     * CertificateFactory (which parses names, keys and extensions when it reads a certificate); a
+     * {@link LintException} otherwise, which refuses this certificate only.
+     */
+    static void parseBack(TBSCertificate tbs, AlgorithmIdentifier algId) {
+        try {
+            ASN1EncodableVector v = new ASN1EncodableVector(3);
+            v.add(tbs);
+            v.add(algId);
+            v.add(new DERBitString(new byte[0]));
+            CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(new DERSequence(v).getEncoded("DER")));
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new LintException(List.of("the certificate would not be readable by the JDK's X.509 parser ("
+                    + e.getMessage() + "); nothing was signed"));
+        }
+    }
 
     public static X509Certificate sign(X509v3CertificateBuilder builder, Signer signer, PublicKey issuerKey,
                                        Consumer<TBSCertificate> lint) {
@@ -54,8 +78,9 @@ public final class TbsSigning {
         byte[] tbsBytes = captured.toByteArray();
         TBSCertificate tbs = TBSCertificate.getInstance(tbsBytes);
 
-        // Step 2: lint before the CA key is used.
+        // Step 2: lint before the CA key is used, and parse it as a relying party's JDK would.
         lint.accept(tbs);
+        parseBack(tbs, algId);
 
         // Step 3: the CA key signs the linted bytes.
         byte[] signature = signer.sign(tbsBytes);
@@ -71,8 +96,9 @@ public final class TbsSigning {
             cert.verify(issuerKey);
             return cert;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("the HSM produced a certificate that does not verify under the issuer key: "
-                    + e.getMessage(), e);
+            // The bytes were parsed back before signing: only the signature can be at fault here.
+            throw new dev.shomei.ca.hsm.HsmException("the HSM produced a certificate that does not verify under the"
+                    + " issuer key: " + e.getMessage(), e);
         }
     }
 }

@@ -109,6 +109,9 @@ public final class PreIssuanceLint {
                 f.add("subject key " + ka.label() + " is not allowed by the profile (allowed: "
                         + expected.allowedKeys().stream().map(KeyAlgorithm::label).sorted().toList() + ")");
             }
+            for (String problem : KeyQuality.problems(key)) {
+                f.add("subject key: " + problem);
+            }
         } catch (IllegalArgumentException e) {
             f.add("subject key refused: " + e.getMessage());
         } catch (IOException e) {

@@ -29,6 +29,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cms.CMSException;
@@ -47,6 +48,12 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * their first result; Step 4, issue the new issue orders as one batch and revoke the revoke orders;
  * Step 5, record every order's result with its audit entry; Step 6, sign the result bundle and mark the
  * bundle completed. A crash anywhere leaves the bundle incomplete; running it again executes each order once.
+ *
+ * <p>The CA decides what an order may ask for, not the RA: an issue order may only name a profile of
+ * {@code orders.allowedProfiles}, and a revoke order may only name a certificate this CA issued from an RA
+ * issue order (never the CA's own responder or publication-signer certificates, nor one issued by an
+ * operator). Whatever goes wrong with one order refuses that order, with the reason in its result; only a
+ * bundle that cannot be trusted or read as a whole is refused whole.
  */
 public final class OrderBundleProcessor {
 
@@ -61,9 +68,12 @@ public final class OrderBundleProcessor {
     private final OrderBundleVerifier verifier;
     private final CaEventLog events;
     private final Clock clock;
+    private final Set<String> allowedProfiles;
 
     public OrderBundleProcessor(DataSource dataSource, CertificateIssuer issuer, Signer resultSigner,
-                                OrderBundleVerifier verifier, CaEventLog events, Clock clock) {
+                                OrderBundleVerifier verifier, CaEventLog events, Clock clock,
+                                List<String> allowedProfiles) {
+        this.allowedProfiles = Set.copyOf(allowedProfiles);
         this.dataSource = dataSource;
         this.issuer = issuer;
         this.resultSigner = resultSigner;
@@ -96,7 +106,14 @@ public final class OrderBundleProcessor {
             Map<String, ObjectNode> results = executedResults(bundle);
             int repeated = results.size();
             Map<String, ObjectNode> fresh = new HashMap<>();
-            // Step 4: issue as one batch, then revoke.
+            // Step 4: issue as one batch, then revoke; an order that cannot be read is refused alone.
+            for (OrderBundle.Invalid bad : bundle.invalid()) {
+                if (!results.containsKey(bad.orderId())) {
+                    ObjectNode r = JSON.createObjectNode().put("orderId", bad.orderId()).put("status", "refused");
+                    r.put("reason", bad.reason());
+                    fresh.put(bad.orderId(), r);
+                }
+            }
             executeIssues(bundle, results, fresh);
             executeRevocations(bundle, results, fresh);
             // Step 5 and 6: record, sign the answer, complete the bundle.
@@ -104,8 +121,10 @@ public final class OrderBundleProcessor {
             int issued = 0;
             int revoked = 0;
             int refused = 0;
-            for (OrderBundle.Order o : bundle.orders()) {
-                ObjectNode r = results.containsKey(o.orderId()) ? results.get(o.orderId()) : fresh.get(o.orderId());
+            List<String> orderIds = new ArrayList<>(bundle.orders().stream().map(OrderBundle.Order::orderId).toList());
+            bundle.invalid().forEach(bad -> orderIds.add(bad.orderId()));
+            for (String id : orderIds) {
+                ObjectNode r = results.containsKey(id) ? results.get(id) : fresh.get(id);
                 list.add(r);
                 switch (r.get("status").asText()) {
                     case "issued" -> issued++;
@@ -186,7 +205,9 @@ public final class OrderBundleProcessor {
         Map<String, ObjectNode> out = new HashMap<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT order_id, result_json FROM executed_order WHERE order_id = ANY (?)")) {
-            ps.setArray(1, c.createArrayOf("text", bundle.orders().stream().map(OrderBundle.Order::orderId).toArray()));
+            List<String> ids = new ArrayList<>(bundle.orders().stream().map(OrderBundle.Order::orderId).toList());
+            bundle.invalid().forEach(bad -> ids.add(bad.orderId()));
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ObjectNode r = (ObjectNode) JSON.readTree(rs.getString(2));
@@ -205,6 +226,11 @@ public final class OrderBundleProcessor {
         List<CertificateIssuer.IssueRequest> requests = new ArrayList<>();
         for (OrderBundle.Order o : bundle.orders()) {
             if (!o.type().equals("issue") || done.containsKey(o.orderId())) {
+                continue;
+            }
+            if (!allowedProfiles.contains(o.profile())) {
+                fresh.put(o.orderId(), refused(o, "profile '" + o.profile() + "' may not be used by RA orders;"
+                        + " the CA allows " + allowedProfiles.stream().sorted().toList() + " (orders.allowedProfiles)"));
                 continue;
             }
             String reuse = keyIssuedUnderOtherOrder(o);
@@ -271,6 +297,11 @@ public final class OrderBundleProcessor {
             try {
                 RevocationReason reason = RevocationReason.parse(o.reason());
                 String serial = CertificateIssuer.normaliseSerial(o.serial());
+                String notFromOrder = notIssuedFromAnOrder(serial);
+                if (notFromOrder != null) {
+                    fresh.put(o.orderId(), refused(o, notFromOrder));
+                    continue;
+                }
                 CertificateStore.Revocation rev;
                 try {
                     rev = issuer.revoke(serial, reason, requestedBy);
@@ -292,6 +323,30 @@ public final class OrderBundleProcessor {
         }
     }
 
+    /**
+     * Null when {@code serial} names a certificate issued from an RA issue order (its executed order and its
+     * certificate agree); else the reason the revoke order is refused. The RA may revoke what it ordered, and
+     * nothing else: not the CA's delegated responder or publication-signer certificates, not an operator's.
+     */
+    private String notIssuedFromAnOrder(String serial) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT c.request_id, e.order_id FROM certificate c"
+                     + " LEFT JOIN executed_order e ON e.order_id = c.request_id AND e.type = 'issue'"
+                     + " AND e.status = 'issued' AND e.serial = c.serial WHERE c.serial = ?")) {
+            ps.setString(1, serial);
+            try (ResultSet rs = ps.executeQuery()) {
+                String reason = null;
+                if (rs.next() && rs.getString(2) == null) {
+                    reason = "certificate " + serial + " was not issued from an RA order (request "
+                            + rs.getString(1) + "); RA orders may revoke only certificates issued from RA orders."
+                            + " An operator revokes it with 'ca revoke' if needed";
+                }
+                c.rollback();
+                return reason; // an unknown serial is refused by the issuer, naming it
+            }
+        }
+    }
+
     private CertificateStore.Revocation revocationBy(String serial, String requestedBy) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             var r = new CertificateStore().bySerial(c, serial, false);
@@ -306,6 +361,24 @@ public final class OrderBundleProcessor {
             try {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO executed_order (order_id, bundle_id, type,"
                         + " decision_id, decision_sha256, status, serial, result_json) VALUES (?,?,?,?,?,?,?,?)")) {
+                    for (OrderBundle.Invalid bad : bundle.invalid()) {
+                        ObjectNode r = fresh.get(bad.orderId());
+                        if (r == null) {
+                            continue;
+                        }
+                        // Recorded under its id, so that the same id in a later bundle keeps this answer.
+                        ps.setString(1, bad.orderId());
+                        ps.setString(2, bundle.bundleId());
+                        ps.setString(3, "invalid");
+                        ps.setString(4, bad.decisionId());
+                        ps.setString(5, bad.decisionSha256());
+                        ps.setString(6, "refused");
+                        ps.setString(7, null);
+                        ps.setString(8, JSON.writeValueAsString(r));
+                        ps.addBatch();
+                        events.orderExecuted(c, bundle.bundleId(), bad.orderId(), bad.decisionId(), "refused",
+                                "decision-sha256=" + bad.decisionSha256() + " " + bad.reason());
+                    }
                     for (OrderBundle.Order o : bundle.orders()) {
                         ObjectNode r = fresh.get(o.orderId());
                         if (r == null) {

@@ -37,6 +37,11 @@ import javax.sql.DataSource;
  * there is none); Step 3, execute it through {@link OrderBundleProcessor} (the same code as a carried-in
  * file); Step 4, post the result ({@code POST <url>/ca/result-bundles}) and mark it delivered. An
  * unreachable RA loses nothing: results stay stored until delivered, and the next pass tries again.
+ *
+ * <p>Nothing the RA sends can stop the loop: a body larger than {@code orders.maxBundleBytes} is not read;
+ * a bundle that fails to execute ends the pass with the problem reported (the next pass tries again); a
+ * result the RA refuses for good (HTTP 4xx other than 408/429) is recorded with the RA's answer, kept for the
+ * operator ({@code ca orders undelivered}), and no longer retried, so it cannot hold back later bundles.
  */
 public final class OrderPuller {
 
@@ -48,9 +53,14 @@ public final class OrderPuller {
     private final OrderBundleProcessor processor;
     private final DataSource dataSource;
     private final Consumer<String> progress;
+    private final long maxBundleBytes;
+
+    /** The most of an RA error answer the CA reads (to quote it in its report). */
+    static final int MAX_ANSWER_BYTES = 4096;
 
     public OrderPuller(URI base, HttpClient http, OrderBundleProcessor processor, DataSource dataSource,
-                       Consumer<String> progress) {
+                       long maxBundleBytes, Consumer<String> progress) {
+        this.maxBundleBytes = maxBundleBytes;
         this.base = base;
         this.http = http;
         this.processor = processor;
@@ -110,24 +120,32 @@ public final class OrderPuller {
         try {
             // Step 1: results not yet acknowledged.
             for (String bundleId : undelivered()) {
-                deliver(bundleId, processor.storedResult(bundleId));
-                delivered++;
+                if (deliver(bundleId, processor.storedResult(bundleId))) {
+                    delivered++;
+                }
             }
             // Step 2 to 4: bundles until the RA has none.
+            java.util.Set<String> seen = new java.util.HashSet<>();
             while (true) {
-                HttpResponse<byte[]> next = http.send(HttpRequest.newBuilder(base.resolve("ca/order-bundles/next"))
-                        .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<InputStream> next = http.send(HttpRequest.newBuilder(base.resolve("ca/order-bundles/next"))
+                        .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (next.statusCode() == 204) {
+                    next.body().close();
                     return new Pass(executed, delivered, null);
                 }
                 if (next.statusCode() != 200) {
                     return new Pass(executed, delivered, "the RA answered " + next.statusCode() + " to GET ca/order-bundles/next: "
-                            + new String(next.body(), StandardCharsets.UTF_8));
+                            + new String(readAtMost(next.body(), MAX_ANSWER_BYTES), StandardCharsets.UTF_8));
+                }
+                byte[] body = readAtMost(next.body(), maxBundleBytes);
+                if (body.length > maxBundleBytes) {
+                    return new Pass(executed, delivered, "the RA's order bundle is larger than orders.maxBundleBytes ("
+                            + maxBundleBytes + " bytes): not read; the RA must send smaller bundles");
                 }
                 String bundleId;
                 byte[] result;
                 try {
-                    OrderBundleProcessor.Result r = processor.process(next.body());
+                    OrderBundleProcessor.Result r = processor.process(body);
                     bundleId = r.bundleId();
                     result = r.resultBundle();
                     progress.accept("order bundle " + bundleId + ": " + r.issued() + " issued, " + r.revoked() + " revoked, "
@@ -136,16 +154,26 @@ public final class OrderPuller {
                 } catch (OrderBundleException e) {
                     // Refused whole (and audited). A replay of a completed bundle gets its stored result again, so the
                     // RA can move on; any other refusal is reported and the loop stops until an operator looks.
-                    String id = completedBundleId(next.body());
+                    String id = completedBundleId(body);
                     if (id == null) {
                         return new Pass(executed, delivered, "order bundle refused: " + e.getMessage());
                     }
                     progress.accept("refused a replay of " + id + "; sending its stored result again");
                     bundleId = id;
                     result = processor.storedResult(id);
+                } catch (RuntimeException e) {
+                    // Not one order's fault (those are refused in the result): the HSM or the database. Nothing was
+                    // completed; the next pass executes the bundle again, each order once.
+                    return new Pass(executed, delivered, "an order bundle could not be executed (" + e.getMessage()
+                            + "); nothing of it was completed, the next pass tries again");
                 }
-                deliver(bundleId, result);
-                delivered++;
+                if (!seen.add(bundleId)) {
+                    return new Pass(executed, delivered, "the RA served order bundle " + bundleId + " again in the same"
+                            + " pass after its result was sent: the RA does not accept that result (ca orders undelivered)");
+                }
+                if (deliver(bundleId, result)) {
+                    delivered++;
+                }
             }
         } catch (IOException e) {
             return new Pass(executed, delivered, "the RA at " + base + " is unreachable (" + e.getClass().getSimpleName()
@@ -158,12 +186,32 @@ public final class OrderPuller {
         }
     }
 
-    private void deliver(String bundleId, byte[] result) throws IOException, InterruptedException, SQLException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("ca/result-bundles"))
+    /**
+     * Posts a result; true when the RA took it. A permanent refusal (4xx, but 408 and 429 are "later") is
+     * recorded and answered false; anything else is an {@link IOException}: the next pass tries again.
+     */
+    private boolean deliver(String bundleId, byte[] result) throws IOException, InterruptedException, SQLException {
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve("ca/result-bundles"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/pkcs7-mime")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(result)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2) {
-            throw new IOException("the RA refused result bundle " + bundleId + " with " + r.statusCode() + ": " + r.body());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(result)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        String answer = new String(readAtMost(r.body(), MAX_ANSWER_BYTES), StandardCharsets.UTF_8);
+        int status = r.statusCode();
+        if (status / 100 == 4 && status != 408 && status != 429) {
+            String why = "HTTP " + status + ": " + answer;
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("UPDATE order_bundle SET result_refused_at = now(),"
+                         + " result_refusal = ? WHERE bundle_id = ?")) {
+                ps.setString(1, why);
+                ps.setString(2, bundleId);
+                ps.executeUpdate();
+                c.commit();
+            }
+            progress.accept("the RA refused result bundle " + bundleId + " for good (" + why + "); it is kept for the"
+                    + " operator (ca orders undelivered) and not sent again");
+            return false;
+        }
+        if (status / 100 != 2) {
+            throw new IOException("the RA refused result bundle " + bundleId + " with " + status + ": " + answer);
         }
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("UPDATE order_bundle SET result_delivered_at = now() WHERE bundle_id = ?")) {
@@ -171,13 +219,21 @@ public final class OrderPuller {
             ps.executeUpdate();
             c.commit();
         }
+        return true;
+    }
+
+    /** Reads at most {@code max} + 1 bytes (one more tells that there was more), then closes the stream. */
+    static byte[] readAtMost(InputStream in, long max) throws IOException {
+        try (in) {
+            return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        }
     }
 
     private List<String> undelivered() throws SQLException {
         List<String> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT bundle_id FROM order_bundle WHERE completed_at IS NOT NULL"
-                     + " AND result_delivered_at IS NULL ORDER BY completed_at");
+                     + " AND result_delivered_at IS NULL AND result_refused_at IS NULL ORDER BY completed_at");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
@@ -185,6 +241,27 @@ public final class OrderPuller {
             c.rollback();
         }
         return ids;
+    }
+
+    /** A completed bundle whose result has not reached the RA: waiting, or refused by the RA for good. */
+    public record Undelivered(String bundleId, java.time.Instant completedAt, java.time.Instant refusedAt, String refusal) {}
+
+    /** Every result the RA has not taken, oldest first, for the operator ({@code ca orders undelivered}). */
+    public static List<Undelivered> undelivered(DataSource dataSource) throws SQLException {
+        List<Undelivered> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT bundle_id, completed_at, result_refused_at, result_refusal"
+                     + " FROM order_bundle WHERE completed_at IS NOT NULL AND result_delivered_at IS NULL"
+                     + " ORDER BY completed_at");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                java.sql.Timestamp refused = rs.getTimestamp(3);
+                out.add(new Undelivered(rs.getString(1), rs.getTimestamp(2).toInstant(),
+                        refused == null ? null : refused.toInstant(), rs.getString(4)));
+            }
+            c.rollback();
+        }
+        return out;
     }
 
     /** The id of a bundle that verifies and was completed before, or null. */
