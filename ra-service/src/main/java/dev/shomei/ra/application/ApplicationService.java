@@ -58,6 +58,18 @@ public class ApplicationService {
         return Application.byCmsSha256(cmsSha256).map(a -> a.id);
     }
 
+    /** The application carrying this CMS signature value, however the SignedData around it was encoded. */
+    @Transactional
+    public Optional<UUID> idOfSignature(String signatureSha256) {
+        return Application.bySignatureSha256(signatureSha256).map(a -> a.id);
+    }
+
+    /** Whether a live application already certifies this subscriber key. */
+    @Transactional
+    public boolean keyInLiveApplication(String csrKeySha256) {
+        return Application.liveWithKey(csrKeySha256).isPresent();
+    }
+
     @Transactional
     Optional<Waiting> waiting(UUID id) {
         Application a = Application.findById(id);
@@ -113,6 +125,8 @@ public class ApplicationService {
         a.claimedAddress = claimed.address();
         a.csr = as.csrDer();
         a.csrSha256 = ConfiguredFile.sha256Hex(as.csrDer());
+        a.signatureSha256 = ApplicationIntake.signatureSha256(cms);
+        a.csrKeySha256 = ApplicationIntake.csrKeySha256(as.csrDer());
         a.consentDocumentId = as.content().consent().documentId();
         a.consentDocumentSha256 = as.content().consent().sha256();
         a.retainUntil = books.retainUntil(now);
@@ -136,7 +150,8 @@ public class ApplicationService {
 
     @Transactional
     void recordRetry(UUID id, Assessment as, Instant now) {
-        Application a = Application.findById(id);
+        // Locked: an officer deciding the same application at the same moment waits, then finds it decided.
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -146,7 +161,7 @@ public class ApplicationService {
     /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
     @Transactional
     void referUnverifiable(UUID id, RaProblem problem, Instant now) {
-        Application a = Application.findById(id);
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -163,6 +178,7 @@ public class ApplicationService {
         a.revocationStatus = rev.status().name();
         a.revocationSource = rev.source().name();
         a.revocationResponse = rev.raw();
+        a.revocationResponseSha256 = rev.responseSha256();
         a.revocationCheckedAt = rev.checkedAt();
         a.revocationNote = rev.note();
         a.jlisAttempts++;
@@ -181,7 +197,7 @@ public class ApplicationService {
         verification.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
         verification.put("revocationCheck", Map.of("status", rev.status().name(), "source", rev.source().name(),
                 "checkedAt", rev.checkedAt().toString(),
-                "responseSha256", rev.raw() == null ? "" : ConfiguredFile.sha256Hex(rev.raw())));
+                "responseSha256", rev.responseSha256() == null ? "" : rev.responseSha256()));
         verification.put("certifiedIdentity", Map.of("name", a.jpkiName, "birthDate", a.jpkiBirthDate,
                 "gender", a.jpkiGender, "address", a.jpkiAddress));
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
@@ -195,7 +211,19 @@ public class ApplicationService {
     /** An RA officer's approval or rejection of a referred (or still waiting) application. */
     @Transactional
     public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
-        Application a = Application.findById(id);
+        Application a = lockForOfficer(id);
+        return decideByOfficer(a, new Decision(outcome, List.of(new Finding("officer-decision", reason))), officer,
+                Map.of());
+    }
+
+    /**
+     * The application, locked (SELECT ... FOR UPDATE) until the caller's transaction ends, if it awaits an officer:
+     * an officer's decision, a second officer's approval and a J-LIS retry on the same application are serialised
+     * on this row, so only the first of them decides; the others see the new status.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Application lockForOfficer(UUID id) {
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
                     + " /officer/queue");
@@ -204,12 +232,19 @@ public class ApplicationService {
             throw new RaProblem(409, "application-already-decided", "Already decided", "application " + id
                     + " is " + a.status + "; only REFERRED or WAITING_FOR_JLIS applications await an officer");
         }
+        return a;
+    }
+
+    /** Records an officer's decision on an application locked by {@link #lockForOfficer}. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public DecisionRecord decideByOfficer(Application a, Decision d, Actor officer, Map<String, Object> moreEvidence) {
         Instant now = Instant.now();
-        Decision d = new Decision(outcome, List.of(new Finding("officer-decision", reason)));
         a.decisionId = UUID.randomUUID();
-        a.status = statusOf(outcome);
+        a.status = statusOf(d.outcome());
         a.nextAttemptAt = null;
-        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, evidence(a),
+        Map<String, Object> e = evidence(a);
+        e.putAll(moreEvidence);
+        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, e,
                 "application.officer-decided", now);
     }
 
@@ -222,6 +257,12 @@ public class ApplicationService {
     @Transactional
     public List<Map<String, Object>> referredQueue() {
         return Application.referred().stream().map(this::view).toList();
+    }
+
+    /** One page of the referred queue (offset, limit), oldest first. */
+    @Transactional
+    public List<Map<String, Object>> referredQueue(int offset, int limit) {
+        return Application.referred(offset, limit).stream().map(this::view).toList();
     }
 
     /** The application row, for the certificate download (the caller reads only the certificate fields). */
@@ -280,8 +321,7 @@ public class ApplicationService {
         e.put("revocationStatus", a.revocationStatus);
         e.put("revocationSource", a.revocationSource);
         e.put("revocationCheckedAt", a.revocationCheckedAt == null ? null : a.revocationCheckedAt.toString());
-        e.put("revocationResponseSha256", a.revocationResponse == null ? null
-                : ConfiguredFile.sha256Hex(a.revocationResponse));
+        e.put("revocationResponseSha256", a.revocationResponseSha256);
         return e;
     }
 
