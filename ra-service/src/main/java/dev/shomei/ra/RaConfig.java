@@ -33,6 +33,8 @@ public interface RaConfig {
 
     Orders orders();
 
+    Paging paging();
+
     /**
      * Consent documents an applicant may have been shown: document id to the SHA-256 (hex) of the
      * exact bytes shown. An application naming another id, or another digest, is refused.
@@ -96,6 +98,17 @@ public interface RaConfig {
         /** How often applications waiting for J-LIS are retried. */
         @WithDefault("PT1M")
         Duration retryInterval();
+
+        /**
+         * An OCSP response without nextUpdate is "good" only while its thisUpdate is younger than this (RFC 6960
+         * section 4.2.2.1 leaves freshness to local policy; J-LIS refreshes its OCSP answers about every 15 min).
+         */
+        @WithDefault("PT1H")
+        Duration ocspMaxAge();
+
+        /** Largest J-LIS CRL accepted, in bytes; a larger answer is refused before it is parsed. */
+        @WithDefault("134217728")
+        long crlMaxBytes();
     }
 
     interface Policy {
@@ -111,14 +124,61 @@ public interface RaConfig {
     }
 
     interface Officer {
-        /** PEM of the CA that issues RA officers' client certificates (mutual TLS). */
+        /** PEM of the CA that issues RA officers' and auditors' client certificates (mutual TLS). */
         Optional<String> caPath();
+
+        /**
+         * The officer CA's CRL (DER or PEM file), re-read when it changes; it must be signed by the officer CA and
+         * not past its nextUpdate. Every officer and auditor certificate is checked against it.
+         */
+        Optional<String> crlPath();
+
+        /** Without a CRL, refuse every officer and auditor (true) or accept unchecked certificates (dev only). */
+        @WithDefault("true")
+        boolean requireCrl();
+
+        /** Subject OU of an RA officer's certificate: decides applications and revocation requests. */
+        @WithDefault("RA Officer")
+        String officerOu();
+
+        /** Subject OU of an auditor's certificate: exports the books; decides nothing. */
+        @WithDefault("RA Auditor")
+        String auditorOu();
+
+        /** Approving a referred application needs two different officers (CP/CPS: multi-person control). */
+        @WithDefault("true")
+        boolean fourEyes();
+    }
+
+    interface Paging {
+        /** Entries per page when a list or export names no limit. */
+        @WithDefault("100")
+        int defaultLimit();
+
+        /** Most entries per page a caller may ask for. */
+        @WithDefault("1000")
+        int maxLimit();
     }
 
     interface Application {
         /** Largest signed application accepted, in bytes (a CMS with one RSA-2048 signer and a CSR is ~5 KiB). */
         @WithDefault("65536")
         int maxBytes();
+
+        /**
+         * Refuse applications and revocation requests (they carry personal data) that did not arrive over HTTPS.
+         * Off only in the dev and test profiles.
+         */
+        @WithDefault("true")
+        boolean requireHttps();
+
+        /** Oldest CMS signingTime accepted, measured from receipt: an old signed application is a replay. */
+        @WithDefault("PT24H")
+        Duration signingTimeMaxAge();
+
+        /** How far a CMS signingTime may lie in the future of the RA's clock (the signer's clock is off). */
+        @WithDefault("PT5M")
+        Duration signingTimeMaxSkew();
     }
 
     interface Database {

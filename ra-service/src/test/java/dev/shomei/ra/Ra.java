@@ -35,6 +35,26 @@ public final class Ra {
         return tls().keyStore(new File(config("test.tls.officer-keystore")), config("test.tls.password"));
     }
 
+    /** A second officer (four eyes). */
+    public static RequestSpecification secondOfficer() {
+        return tls().keyStore(new File(config("test.tls.second-officer-keystore")), config("test.tls.password"));
+    }
+
+    /** An auditor: exports the books, decides nothing. */
+    public static RequestSpecification auditor() {
+        return tls().keyStore(new File(config("test.tls.auditor-keystore")), config("test.tls.password"));
+    }
+
+    /** An officer whose certificate the officer CA's CRL lists. */
+    public static RequestSpecification revokedOfficer() {
+        return tls().keyStore(new File(config("test.tls.revoked-officer-keystore")), config("test.tls.password"));
+    }
+
+    /** A certificate that claims both the officer and the auditor role. */
+    public static RequestSpecification bothRoles() {
+        return tls().keyStore(new File(config("test.tls.both-roles-keystore")), config("test.tls.password"));
+    }
+
     public static RequestSpecification stranger() {
         return tls().keyStore(new File(config("test.tls.stranger-keystore")), config("test.tls.password"));
     }

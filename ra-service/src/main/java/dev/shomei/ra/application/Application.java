@@ -30,6 +30,8 @@ public class Application extends PanacheEntityBase {
     @Id
     public UUID id;
     @Column(name = "cms_sha256") public String cmsSha256;
+    /** SHA-256 of the CMS signature value: the same signature re-encoded (unsigned attributes) is one application. */
+    @Column(name = "signature_sha256") public String signatureSha256;
     public byte[] cms;
     @Column(name = "received_at") public Instant receivedAt;
     @Enumerated(EnumType.STRING) public Status status;
@@ -53,12 +55,17 @@ public class Application extends PanacheEntityBase {
 
     public byte[] csr;
     @Column(name = "csr_sha256") public String csrSha256;
+    /** SHA-256 of the CSR's SubjectPublicKeyInfo: one live application per subscriber key. */
+    @Column(name = "csr_key_sha256") public String csrKeySha256;
     @Column(name = "consent_document_id") public String consentDocumentId;
     @Column(name = "consent_document_sha256") public String consentDocumentSha256;
 
     @Column(name = "revocation_status") public String revocationStatus;
     @Column(name = "revocation_source") public String revocationSource;
+    /** The raw OCSP response; a CRL is not copied here but named by {@link #revocationResponseSha256}. */
     @Column(name = "revocation_response") public byte[] revocationResponse;
+    /** SHA-256 of the OCSP response or of the CRL (table {@code jlis_crl}) the J-LIS answer rests on. */
+    @Column(name = "revocation_response_sha256") public String revocationResponseSha256;
     @Column(name = "revocation_checked_at") public Instant revocationCheckedAt;
     @Column(name = "revocation_note") public String revocationNote;
     @Column(name = "jlis_attempts") public int jlisAttempts;
@@ -101,5 +108,20 @@ public class Application extends PanacheEntityBase {
 
     public static List<Application> referred() {
         return list("status = ?1 order by receivedAt", Status.REFERRED);
+    }
+
+    /** One page of the referred queue, oldest first. */
+    public static List<Application> referred(int offset, int limit) {
+        return find("status = ?1 order by receivedAt, id", Status.REFERRED).range(offset, offset + limit - 1).list();
+    }
+
+    public static Optional<Application> bySignatureSha256(String sha256) {
+        return find("signatureSha256", sha256).firstResultOptional();
+    }
+
+    /** A live application (waiting, referred, approved or issued) for the same subscriber key, if any. */
+    public static Optional<Application> liveWithKey(String csrKeySha256) {
+        return find("csrKeySha256 = ?1 and status in ?2", csrKeySha256, List.of(Status.WAITING_FOR_JLIS,
+                Status.REFERRED, Status.APPROVED, Status.ISSUED)).firstResultOptional();
     }
 }

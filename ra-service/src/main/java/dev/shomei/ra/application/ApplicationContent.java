@@ -44,6 +44,9 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
 
     private static final ObjectReader READER = new ObjectMapper().registerModule(new JavaTimeModule())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // Two values for one key would let a reader other than ours see another application (RFC 8259
+            // section 4: names SHOULD be unique; we require it of signed content).
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .readerFor(ApplicationContent.class);
 
     public static ApplicationContent parse(byte[] content) {
@@ -53,6 +56,8 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
         } catch (JsonMappingException e) {
             throw malformed(e.getPathReference().replace("dev.shomei.ra.application.", ""),
                     e.getOriginalMessage().split("\n")[0]);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            throw duplicateKey(e).orElseGet(() -> malformed("(content)", "is not UTF-8 JSON"));
         } catch (IOException e) {
             throw malformed("(content)", "not UTF-8 JSON");
         }
@@ -87,6 +92,19 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
         if (value == null || (value instanceof String s && s.isBlank())) {
             throw malformed(field, "is missing");
         }
+    }
+
+    /** A problem naming the repeated key, if the parser stopped at one. */
+    public static java.util.Optional<RaProblem> duplicateKey(com.fasterxml.jackson.core.JsonParseException e) {
+        String m = e.getOriginalMessage();
+        if (m == null || !m.startsWith("Duplicate field")) {
+            return java.util.Optional.empty();
+        }
+        String key = m.replaceFirst("^Duplicate field '(.*)'.*$", "$1");
+        return java.util.Optional.of(RaProblem.badRequest("signed-content-duplicate-key", "Duplicate JSON key",
+                "the signed content has the key '" + key + "' more than once; each key must appear once (RFC 8259"
+                        + " section 4), so that every reader sees the same document. Sign a document with unique keys")
+                .with("field", key));
     }
 
     static RaProblem malformed(String field, String what) {

@@ -26,7 +26,9 @@ import org.jboss.logging.Logger;
  * Takes a signed application from the wire to a recorded decision, in numbered steps (see README, "Applications"):
  * <ol>
  * <li>size limit and idempotency (SHA-256 of the CMS bytes: the same bytes are the same application);</li>
- * <li>the JPKI signature, certificate kind and chain ({@link JpkiSignatureVerifier});</li>
+ * <li>the JPKI signature, certificate kind and chain ({@link JpkiSignatureVerifier}); then replays: the same
+ * signature value is the same application, the signingTime lies within the configured window, and a subscriber
+ * key is in one live application only;</li>
  * <li>the content: claimed identity, CSR, consent document ({@link ApplicationChecks});</li>
  * <li>revocation status of the JPKI certificate at J-LIS ({@link JlisRevocationCheck});</li>
  * <li>the policy's decision, recorded with its evidence ({@link ApplicationService}).</li>
@@ -81,19 +83,87 @@ public class ApplicationIntake {
             return new Submission(existing.get(), true);
         }
         Instant now = Instant.now();
-        Assessment assessment = assess(cms, now, now);
+        VerifiedSignature signature = verifier.verify(cms, "application", now);
+        // Step 1b: replays. The same signature in another encoding (an unsigned attribute added, another certificate
+        // order) is the same application; the signing time must be recent; a key is in one live application only.
+        String signatureSha256 = signatureSha256(cms);
+        Optional<UUID> sameSignature = service.idOfSignature(signatureSha256);
+        if (sameSignature.isPresent()) {
+            return new Submission(sameSignature.get(), true);
+        }
+        checkSigningTime(signature.signingTime(), now, "application", config.application());
+        String keySha256 = csrKeySha256(ApplicationContent.parse(signature.content()).csrDer());
+        if (service.keyInLiveApplication(keySha256)) {
+            throw keyAlreadyApplied();
+        }
+        Assessment assessment = assess(signature, now, now);
         try {
             UUID id = groupCommit.record(sha256, cms, assessment, now);
             LOG.infof("application %s received: %s %s", id,
                     assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
             return new Submission(id, false);
         } catch (RuntimeException e) {
-            // Two submissions of the same bytes raced; the unique key kept one, which is the answer to both.
-            Optional<UUID> raced = service.idOf(sha256);
+            // Two submissions of the same bytes (or signature) raced; the unique key kept one, the answer to both.
+            Optional<UUID> raced = service.idOf(sha256).or(() -> service.idOfSignature(signatureSha256));
             if (raced.isPresent()) {
                 return new Submission(raced.get(), true);
             }
+            // Two applications for one key raced: the database's unique index kept the first.
+            if (service.keyInLiveApplication(keySha256)) {
+                throw keyAlreadyApplied();
+            }
             throw e;
+        }
+    }
+
+    private static RaProblem keyAlreadyApplied() {
+        return new RaProblem(409, "csr-key-already-applied", "Key already applied for", "the CSR's public key is"
+                + " already in an application that is waiting, referred, approved or issued; one key is certified"
+                + " once: follow that application with the id it was given, or generate a new key for a new"
+                + " certificate").with("field", "csr");
+    }
+
+    /**
+     * The CMS signingTime (RFC 5652 section 11.3) must lie within the configured window around receipt: an old
+     * signed application is a replay, one from the future a wrong clock. Shared with revocation requests.
+     */
+    public static void checkSigningTime(Instant signingTime, Instant receivedAt, String what,
+                                        RaConfig.Application window) {
+        if (signingTime == null) {
+            throw RaProblem.badRequest("cms-signing-time-missing", "Signing time missing", "the " + what
+                    + "'s signerInfo has no signingTime signed attribute (RFC 5652 section 11.3); sign again with"
+                    + " signingTime included (the card middleware adds it)");
+        }
+        Instant earliest = receivedAt.minus(window.signingTimeMaxAge());
+        Instant latest = receivedAt.plus(window.signingTimeMaxSkew());
+        if (signingTime.isBefore(earliest) || signingTime.isAfter(latest)) {
+            throw RaProblem.unprocessable("cms-signing-time-out-of-window", "Signing time out of window",
+                    "the " + what + " was signed at " + signingTime + " and received at " + receivedAt + "; the RA"
+                            + " accepts signatures made at most " + window.signingTimeMaxAge() + " before receipt"
+                            + " (ra.application.signing-time-max-age) and at most " + window.signingTimeMaxSkew()
+                            + " after it (ra.application.signing-time-max-skew); sign it again now, with the"
+                            + " device's clock set right").with("field", "signingTime")
+                    .with("signingTime", signingTime.toString());
+        }
+    }
+
+    /** SHA-256 of the (only) signerInfo's signature value; the CMS has verified before this is called. */
+    public static String signatureSha256(byte[] cms) {
+        try {
+            org.bouncycastle.cms.CMSSignedData signed = new org.bouncycastle.cms.CMSSignedData(cms);
+            return ConfiguredFile.sha256Hex(signed.getSignerInfos().getSigners().iterator().next().getSignature());
+        } catch (org.bouncycastle.cms.CMSException | RuntimeException e) {
+            throw new IllegalStateException("a verified CMS no longer parses", e);
+        }
+    }
+
+    /** SHA-256 of the SubjectPublicKeyInfo the CSR certifies: the subscriber key, however the CSR is encoded. */
+    static String csrKeySha256(byte[] csrDer) {
+        try {
+            return ConfiguredFile.sha256Hex(new PKCS10CertificationRequest(csrDer).getSubjectPublicKeyInfo()
+                    .getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER));
+        } catch (Exception e) {
+            throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
         }
     }
 
@@ -119,7 +189,10 @@ public class ApplicationIntake {
 
     Assessment assess(byte[] cms, Instant now, Instant receivedAt) {
         // Step 2: signature, certificate kind, chain to a pinned generation, validity.
-        VerifiedSignature signature = verifier.verify(cms, "application", now);
+        return assess(verifier.verify(cms, "application", now), now, receivedAt);
+    }
+
+    private Assessment assess(VerifiedSignature signature, Instant now, Instant receivedAt) {
         // Step 3: content checks, each a finding for the policy.
         ApplicationContent content = ApplicationContent.parse(signature.content());
         byte[] csrDer = content.csrDer();

@@ -68,6 +68,18 @@ public class ApplicationService {
                 Application.Status.REJECTED).firstResultOptional().map(a -> a.id);
     }
 
+    /** The application carrying this CMS signature value, however the SignedData around it was encoded. */
+    @Transactional
+    public Optional<UUID> idOfSignature(String signatureSha256) {
+        return Application.bySignatureSha256(signatureSha256).map(a -> a.id);
+    }
+
+    /** Whether a live application already certifies this subscriber key. */
+    @Transactional
+    public boolean keyInLiveApplication(String csrKeySha256) {
+        return Application.liveWithKey(csrKeySha256).isPresent();
+    }
+
     @Transactional
     Optional<Waiting> waiting(UUID id) {
         Application a = Application.findById(id);
@@ -123,6 +135,8 @@ public class ApplicationService {
         a.claimedAddress = claimed.address();
         a.csr = as.csrDer();
         a.csrSha256 = ConfiguredFile.sha256Hex(as.csrDer());
+        a.signatureSha256 = ApplicationIntake.signatureSha256(cms);
+        a.csrKeySha256 = ApplicationIntake.csrKeySha256(as.csrDer());
         a.consentDocumentId = as.content().consent().documentId();
         a.consentDocumentSha256 = as.content().consent().sha256();
         a.retainUntil = books.retainUntil(now);
@@ -220,7 +234,8 @@ public class ApplicationService {
 
     @Transactional
     void recordRetry(UUID id, Assessment as, Instant now) {
-        Application a = Application.findById(id);
+        // Locked: an officer deciding the same application at the same moment waits, then finds it decided.
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -230,7 +245,7 @@ public class ApplicationService {
     /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
     @Transactional
     void referUnverifiable(UUID id, RaProblem problem, Instant now) {
-        Application a = Application.findById(id);
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -247,6 +262,7 @@ public class ApplicationService {
         a.revocationStatus = rev.status().name();
         a.revocationSource = rev.source().name();
         a.revocationResponse = rev.raw();
+        a.revocationResponseSha256 = rev.responseSha256();
         a.revocationCheckedAt = rev.checkedAt();
         a.revocationNote = rev.note();
         a.jlisAttempts++;
@@ -265,7 +281,7 @@ public class ApplicationService {
         verification.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(a.jpkiCertificate));
         verification.put("revocationCheck", Map.of("status", rev.status().name(), "source", rev.source().name(),
                 "checkedAt", rev.checkedAt().toString(),
-                "responseSha256", rev.raw() == null ? "" : ConfiguredFile.sha256Hex(rev.raw())));
+                "responseSha256", rev.responseSha256() == null ? "" : rev.responseSha256()));
         verification.put("certifiedIdentity", Map.of("name", a.jpkiName, "birthDate", a.jpkiBirthDate,
                 "gender", a.jpkiGender, "address", a.jpkiAddress));
         books.append(BookEntry.Book.IDENTITY_VERIFICATION, SUBJECT_KIND, a.id, verification, now);
@@ -280,22 +296,14 @@ public class ApplicationService {
                 evidence(a), "application.decided", now);
     }
 
-    /** An RA officer's approval or rejection of a referred (or still waiting) application. */
-    @Transactional
-    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
-        return decideByOfficer(id, outcome, reason, null, officer);
-    }
-
     /**
-     * An RA officer's approval or rejection. {@code certifiedName} is the name the officer entered or confirmed for
-     * the certificate: required to approve where the card flags substitute characters (代替文字) or its name cannot be
-     * certified as it is. It is recorded as the officer's decision (IDENTITY_VERIFICATION book, with the card's
-     * original text, which stays in the application); the order then carries it.
+     * The application, locked (SELECT ... FOR UPDATE) until the caller's transaction ends, if it awaits an officer:
+     * an officer's decision, a second officer's approval and a J-LIS retry on the same application are serialised
+     * on this row, so only the first of them decides; the others see the new status.
      */
-    @Transactional
-    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, String certifiedName,
-                                          Actor officer) {
-        Application a = Application.findById(id);
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Application lockForOfficer(UUID id) {
+        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
                     + " /officer/queue");
@@ -304,25 +312,53 @@ public class ApplicationService {
             throw new RaProblem(409, "application-already-decided", "Already decided", "application " + id
                     + " is " + a.status + "; only REFERRED or WAITING_FOR_JLIS applications await an officer");
         }
+        return a;
+    }
+
+    /**
+     * The name an officer's approval certifies, checked before anything is recorded: required where the card flags
+     * substitute characters (代替文字) or its name cannot be certified as it is (docs/identity.md); null when the
+     * card's name is certified as it stands. Only JPKI-route approvals take a name.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public String certifiedNameFor(Application a, Outcome outcome, String certifiedName) {
+        String name = certifiedName == null || certifiedName.isBlank() ? null : certifiedName.strip();
+        if (outcome != Outcome.APPROVED || a.route != Application.Route.JPKI) {
+            return null;
+        }
+        boolean mustEnter = !CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes).isEmpty()
+                || CertifiedSubject.nameProblem(a.jpkiName).isPresent();
+        if (name == null && mustEnter) {
+            throw RaProblem.unprocessable("officer-certified-name-required", "Certified name required",
+                    "application " + a.id + ": the card flags substitute characters at positions "
+                            + CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes) + " of the name, or its"
+                            + " name cannot be certified as it is; send certifiedName, the name the certificate"
+                            + " will state, as you checked it against the resident record")
+                    .with("field", "certifiedName");
+        }
+        if (name != null) {
+            CertifiedSubject.nameProblem(name).ifPresent(problem -> {
+                throw RaProblem.unprocessable("officer-certified-name-invalid", "Certified name not acceptable",
+                        "certifiedName: " + problem).with("field", "certifiedName");
+            });
+        }
+        return name;
+    }
+
+    /**
+     * Records an officer's decision on an application locked by {@link #lockForOfficer}. {@code certifiedName} (from
+     * {@link #certifiedNameFor}) is the name the officers entered or confirmed for the certificate; it is recorded as
+     * their decision (IDENTITY_VERIFICATION book, with the card's original text, which stays in the application) and
+     * the order then carries it.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public DecisionRecord decideByOfficer(Application a, Decision d, String certifiedName, Actor officer,
+                                          Map<String, Object> moreEvidence) {
         Instant now = Instant.now();
-        List<Finding> reasons = new java.util.ArrayList<>(List.of(new Finding("officer-decision", reason)));
-        String name = certifiedName == null ? null : certifiedName.strip();
-        if (outcome == Outcome.APPROVED && a.route == Application.Route.JPKI) {
-            boolean mustEnter = CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes).size() > 0
-                    || CertifiedSubject.nameProblem(a.jpkiName).isPresent();
-            if (name == null && mustEnter) {
-                throw RaProblem.unprocessable("officer-certified-name-required", "Certified name required",
-                        "application " + id + ": the card flags substitute characters at positions "
-                                + CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes) + " of the name, or its"
-                                + " name cannot be certified as it is; send certifiedName, the name the certificate"
-                                + " will state, as you checked it against the resident record")
-                        .with("field", "certifiedName");
-            }
+        List<Finding> reasons = new java.util.ArrayList<>(d.reasons());
+        String name = certifiedNameFor(a, d.outcome(), certifiedName);
+        if (d.outcome() == Outcome.APPROVED && a.route == Application.Route.JPKI) {
             if (name != null) {
-                CertifiedSubject.nameProblem(name).ifPresent(problem -> {
-                    throw RaProblem.unprocessable("officer-certified-name-invalid", "Certified name not acceptable",
-                            "certifiedName: " + problem).with("field", "certifiedName");
-                });
                 a.officerCertifiedName = name;
                 reasons.add(new Finding(name.equals(a.jpkiName) ? "officer-confirmed-name" : "officer-entered-name",
                         "the officer " + (name.equals(a.jpkiName) ? "confirmed" : "entered") + " the name the"
@@ -339,11 +375,13 @@ public class ApplicationService {
             }
             a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(name != null ? name : a.jpkiName));
         }
-        Decision d = new Decision(outcome, reasons);
+        d = new Decision(d.outcome(), reasons);
         a.decisionId = UUID.randomUUID();
-        a.status = statusOf(outcome);
+        a.status = statusOf(d.outcome());
         a.nextAttemptAt = null;
-        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, evidence(a),
+        Map<String, Object> e = evidence(a);
+        e.putAll(moreEvidence);
+        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, d, officer, e,
                 "application.officer-decided", now);
     }
 
@@ -383,6 +421,12 @@ public class ApplicationService {
         claimed.put("address", a.claimedAddress);
         m.put("claimed", claimed);
         return m;
+    }
+
+    /** One page of the referred queue (offset, limit), oldest first. */
+    @Transactional
+    public List<Map<String, Object>> referredQueue(int offset, int limit) {
+        return Application.referred(offset, limit).stream().map(this::view).toList();
     }
 
     /** The application row, for the certificate download (the caller reads only the certificate fields). */
@@ -460,8 +504,7 @@ public class ApplicationService {
         e.put("revocationStatus", a.revocationStatus);
         e.put("revocationSource", a.revocationSource);
         e.put("revocationCheckedAt", a.revocationCheckedAt == null ? null : a.revocationCheckedAt.toString());
-        e.put("revocationResponseSha256", a.revocationResponse == null ? null
-                : ConfiguredFile.sha256Hex(a.revocationResponse));
+        e.put("revocationResponseSha256", a.revocationResponseSha256);
         return e;
     }
 

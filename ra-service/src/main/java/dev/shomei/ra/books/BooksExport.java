@@ -26,15 +26,20 @@ public class BooksExport {
     ObjectMapper json;
 
     @Transactional
-    public List<BookEntry> entries(Instant from, Instant to, BookEntry.Book book, Actor reader) {
+    public List<BookEntry> entries(Instant from, Instant to, BookEntry.Book book, long afterSeq, int limit,
+                                   Actor reader) {
+        // Keyset paging on seq (the order of recording): stable while new entries are appended.
         List<BookEntry> list = book == null
-                ? BookEntry.list("recordedAt >= ?1 and recordedAt < ?2 order by recordedAt, seq", from, to)
-                : BookEntry.list("recordedAt >= ?1 and recordedAt < ?2 and book = ?3 order by recordedAt, seq",
-                        from, to, book);
+                ? BookEntry.find("recordedAt >= ?1 and recordedAt < ?2 and seq > ?3 order by seq", from, to,
+                        afterSeq).page(0, limit).list()
+                : BookEntry.find("recordedAt >= ?1 and recordedAt < ?2 and seq > ?3 and book = ?4 order by seq",
+                        from, to, afterSeq, book).page(0, limit).list();
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("from", from.toString());
         detail.put("to", to.toString());
         detail.put("book", book == null ? "ALL" : book.name());
+        detail.put("afterSeq", afterSeq);
+        detail.put("limit", limit);
         detail.put("entries", list.size());
         audit.append(reader, "books.exported", "books", write(detail).getBytes(StandardCharsets.UTF_8));
         return list;

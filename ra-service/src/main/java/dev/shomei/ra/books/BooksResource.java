@@ -2,6 +2,7 @@ package dev.shomei.ra.books;
 
 import dev.shomei.audit.Actor;
 import dev.shomei.ra.officer.OfficerAuthentication;
+import dev.shomei.ra.problem.Paging;
 import dev.shomei.ra.problem.RaProblem;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -17,8 +18,11 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
- * Export of the books (帳簿書類) for auditors, as CSV or JSON; over mutual TLS with an officer-CA certificate,
- * since the books hold personal data. There is deliberately no endpoint that deletes or changes an entry.
+ * Export of the books (帳簿書類) for auditors, as CSV or JSON; over mutual TLS with an auditor's certificate (the
+ * auditor role: officers decide, auditors read), since the books hold personal data. Paged: at most
+ * {@code ra.paging.max-limit} entries per response, in recording order ({@code seq}); the next page is in the
+ * {@code Link: <...>; rel="next"} header (RFC 8288) and starts after the last {@code seq} sent. There is
+ * deliberately no endpoint that deletes or changes an entry.
  *
  * <p>Zone: online (ra-service), officer/auditor-facing. Read-only.
  */
@@ -29,14 +33,19 @@ public class BooksResource {
     OfficerAuthentication authentication;
     @Inject
     BooksExport export;
+    @Inject
+    dev.shomei.ra.RaConfig config;
 
     @GET
     @Path("/export")
     @Produces({MediaType.APPLICATION_JSON, "text/csv"})
     public Response export(@QueryParam("format") String format, @QueryParam("from") String from,
                            @QueryParam("to") String to, @QueryParam("book") String book,
+                           @QueryParam("limit") String limit, @QueryParam("after") String after,
                            @Context HttpServerRequest request) {
-        Actor reader = authentication.authenticate(request);
+        Actor reader = authentication.authenticate(request, OfficerAuthentication.Role.AUDITOR);
+        Paging page = Paging.of(limit, config.paging());
+        long afterSeq = Paging.position("after", after);
         String f = format == null ? "json" : format;
         if (!f.equals("json") && !f.equals("csv")) {
             throw RaProblem.badRequest("books-format", "Unknown format", "format '" + format + "' is not offered;"
@@ -53,9 +62,15 @@ public class BooksResource {
                         + List.of(BookEntry.Book.values())).with("field", "book");
             }
         }
-        List<BookEntry> entries = export.entries(start, end, which, reader);
+        List<BookEntry> entries = export.entries(start, end, which, afterSeq, page.limit(), reader);
+        String next = entries.size() < page.limit() ? null : "/books/export?format=" + f
+                + (from == null ? "" : "&from=" + start) + (to == null ? "" : "&to=" + end)
+                + (which == null ? "" : "&book=" + which) + "&limit=" + page.limit()
+                + "&after=" + entries.get(entries.size() - 1).seq;
         if (f.equals("json")) {
-            return Response.ok(entries.stream().map(export::view).toList(), MediaType.APPLICATION_JSON).build();
+            Response.ResponseBuilder r = Response.ok(entries.stream().map(export::view).toList(),
+                    MediaType.APPLICATION_JSON);
+            return (next == null ? r : r.header("Link", "<" + next + ">; rel=\"next\"")).build();
         }
         StringBuilder csv = new StringBuilder("seq,id,book,subject_kind,subject_id,recorded_at,retain_until,entry\r\n");
         for (BookEntry e : entries) {
@@ -63,8 +78,9 @@ public class BooksResource {
                     .append(e.subjectKind).append(',').append(e.subjectId).append(',').append(e.recordedAt)
                     .append(',').append(e.retainUntil).append(',').append(quote(e.entry)).append("\r\n");
         }
-        return Response.ok(csv.toString(), "text/csv; charset=UTF-8")
-                .header("Content-Disposition", "attachment; filename=\"ra-books.csv\"").build();
+        Response.ResponseBuilder r = Response.ok(csv.toString(), "text/csv; charset=UTF-8")
+                .header("Content-Disposition", "attachment; filename=\"ra-books.csv\"");
+        return (next == null ? r : r.header("Link", "<" + next + ">; rel=\"next\"")).build();
     }
 
     /** RFC 4180: a field with quotes, commas or line breaks is quoted, quotes doubled. */

@@ -4,7 +4,6 @@ import dev.shomei.ra.RaConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,8 +16,17 @@ import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
+import java.security.PublicKey;
 import java.util.Optional;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -41,7 +49,15 @@ import org.jboss.logging.Logger;
  * URL in its certificates (JPKI.md), so both locations are configuration given at signature-verifier
  * registration.
  *
- * <p>Zone: online (ra-service). Makes outbound HTTP requests to J-LIS (or reads a CRL file); no database.
+ * <p>Nothing is "good" unless it is fresh and in scope: an OCSP answer must be for the very certificate asked
+ * about, signed by the CA or a responder it authorised, not future-dated, and either carry a nextUpdate that has
+ * not passed or be younger than {@code ra.jlis.ocsp-max-age}; a CRL must be signed by the issuing generation, be
+ * current, cover the certificate (issuer, issuingDistributionPoint: RFC 5280 section 6.3.3) and not exceed
+ * {@code ra.jlis.crl-max-bytes}. The CRL is fetched and verified once per nextUpdate and stored once by digest
+ * ({@link JlisCrlStore}).
+ *
+ * <p>Zone: online (ra-service). Makes outbound HTTP requests to J-LIS (or reads a CRL file); writes fetched CRLs
+ * to {@code jlis_crl}.
  */
 @ApplicationScoped
 public class JlisRevocationCheck {
@@ -53,14 +69,26 @@ public class JlisRevocationCheck {
     private final Optional<URI> ocspUrl;
     private final Optional<URI> crlUrl;
     private final Duration timeout;
+    private final Duration ocspMaxAge;
+    private final long crlMaxBytes;
     private final HttpClient http;
     private final DigestCalculatorProvider digests;
+    private final JlisCrlStore store;
+    /** The CRL last fetched and verified, used until its nextUpdate; replaced under {@link #crlLock}. */
+    private volatile CachedCrl cached;
+    private final Object crlLock = new Object();
+
+    /** A verified CRL, the issuer keys it verified under, and its digest (its row in {@code jlis_crl}). */
+    private record CachedCrl(X509CRL crl, String sha256, Set<PublicKey> verifiedUnder) {}
 
     @Inject
-    public JlisRevocationCheck(RaConfig config) {
+    public JlisRevocationCheck(RaConfig config, JlisCrlStore store) {
+        this.store = store;
         this.ocspUrl = config.jlis().ocspUrl();
         this.crlUrl = config.jlis().crlUrl();
         this.timeout = config.jlis().timeout();
+        this.ocspMaxAge = config.jlis().ocspMaxAge();
+        this.crlMaxBytes = config.jlis().crlMaxBytes();
         this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
         try {
             this.digests = new JcaDigestCalculatorProviderBuilder().build();
@@ -82,8 +110,8 @@ public class JlisRevocationCheck {
         if (crlUrl.isPresent()) {
             try {
                 RevocationEvidence crl = crl(cert, issuer, now);
-                return new RevocationEvidence(crl.status(), crl.source(), crl.raw(), crl.checkedAt(), crl.revokedAt(),
-                        ocspFailure + "; " + crl.note());
+                return new RevocationEvidence(crl.status(), crl.source(), crl.raw(), crl.responseSha256(),
+                        crl.checkedAt(), crl.revokedAt(), ocspFailure + "; " + crl.note());
             } catch (Exception e) {
                 String failure = ocspFailure + "; CRL " + crlUrl.get() + ": " + e.getMessage();
                 LOG.warnf("J-LIS unreachable: %s", failure);
@@ -124,6 +152,13 @@ public class JlisRevocationCheck {
             }
             if (single.getNextUpdate() != null && single.getNextUpdate().toInstant().isBefore(now.minus(SKEW))) {
                 throw new IllegalStateException("nextUpdate has passed: the response is stale");
+            }
+            // Without nextUpdate a responder claims nothing about how long the answer holds: it is fresh only while
+            // younger than the configured age (RFC 6960 section 4.2.2.1, local policy; RFC 5019 section 6).
+            if (single.getNextUpdate() == null
+                    && single.getThisUpdate().toInstant().isBefore(now.minus(ocspMaxAge))) {
+                throw new IllegalStateException("the response has no nextUpdate and its thisUpdate "
+                        + single.getThisUpdate().toInstant() + " is older than ra.jlis.ocsp-max-age " + ocspMaxAge);
             }
             CertificateStatus status = single.getCertStatus();
             if (status == CertificateStatus.GOOD) {
@@ -172,35 +207,177 @@ public class JlisRevocationCheck {
         throw new IllegalStateException("the response is not signed by the J-LIS CA nor by a responder it authorised");
     }
 
+    /** Drops the cached CRL, so that the next check fetches it again (e.g. after J-LIS issued one early). */
+    public void forgetCachedCrl() {
+        cached = null;
+    }
+
     private RevocationEvidence crl(X509Certificate cert, X509Certificate issuer, Instant now) throws Exception {
-        URI uri = crlUrl.get();
-        byte[] raw;
-        if ("file".equals(uri.getScheme())) {
-            raw = Files.readAllBytes(Path.of(uri));
-        } else {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + response.statusCode());
-            }
-            raw = response.body();
+        CachedCrl c = currentCrl(issuer, now);
+        X509CRL crl = c.crl();
+        checkScope(crl, cert);
+        X509CRLEntry entry = crl.getRevokedCertificate(cert.getSerialNumber());
+        if (entry != null) {
+            return new RevocationEvidence(RevocationEvidence.Status.REVOKED, RevocationEvidence.Source.CRL, null,
+                    c.sha256(), now, entry.getRevocationDate().toInstant(), "CRL revoked");
         }
-        X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(raw));
+        return new RevocationEvidence(RevocationEvidence.Status.GOOD, RevocationEvidence.Source.CRL, null, c.sha256(),
+                now, null, "CRL good (thisUpdate " + crl.getThisUpdate().toInstant() + ")");
+    }
+
+    /** The cached CRL while it is current and verified under this issuer's key; else a freshly fetched one. */
+    private CachedCrl currentCrl(X509Certificate issuer, Instant now) throws Exception {
+        CachedCrl c = cached;
+        if (c != null && usable(c, issuer, now)) {
+            return c;
+        }
+        synchronized (crlLock) {
+            c = cached;
+            if (c != null && usable(c, issuer, now)) {
+                return c;
+            }
+            if (c == null || !fresh(c.crl(), now)) {
+                // Step 1: fetch, bounded in size.
+                byte[] raw = fetchCrl();
+                // Step 2: parse and verify under the issuing generation's key, refuse a CRL past its nextUpdate.
+                X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+                        .generateCRL(new ByteArrayInputStream(raw));
+                verify(crl, issuer, now);
+                // Step 3: keep it once as evidence, keyed by its digest, before any decision rests on it.
+                String sha256 = dev.shomei.ra.ConfiguredFile.sha256Hex(raw);
+                store.storeIfAbsent(sha256, raw, crl.getIssuerX500Principal().getName(),
+                        crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), now);
+                c = new CachedCrl(crl, sha256, Set.of(issuer.getPublicKey()));
+                LOG.infof("J-LIS CRL fetched: sha256 %s, thisUpdate %s, nextUpdate %s, %d bytes", sha256,
+                        crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), raw.length);
+            } else {
+                // Current, but not yet verified under this generation's key (or it is another CA's CRL).
+                verify(c.crl(), issuer, now);
+                Set<PublicKey> keys = new java.util.HashSet<>(c.verifiedUnder());
+                keys.add(issuer.getPublicKey());
+                c = new CachedCrl(c.crl(), c.sha256(), Set.copyOf(keys));
+            }
+            cached = c;
+            return c;
+        }
+    }
+
+    private static boolean usable(CachedCrl c, X509Certificate issuer, Instant now) {
+        return fresh(c.crl(), now) && c.verifiedUnder().contains(issuer.getPublicKey());
+    }
+
+    /** Current until its nextUpdate (J-LIS publishes daily; RFC 5280 section 5.1.2.5), with the clock skew. */
+    private static boolean fresh(X509CRL crl, Instant now) {
+        return crl.getNextUpdate() != null && !crl.getNextUpdate().toInstant().isBefore(now.minus(SKEW));
+    }
+
+    private static void verify(X509CRL crl, X509Certificate issuer, Instant now) throws Exception {
         if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
             throw new IllegalStateException("the CRL is issued by another CA");
         }
-        crl.verify(issuer.getPublicKey());
-        // J-LIS publishes its CRL daily; one past its nextUpdate says nothing about today (RFC 5280 section 5.1.2.5).
-        if (crl.getNextUpdate() == null || crl.getNextUpdate().before(Date.from(now.minus(SKEW)))) {
+        try {
+            crl.verify(issuer.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("the CRL's signature does not verify with the issuing generation's key");
+        }
+        if (crl.getNextUpdate() == null || crl.getNextUpdate().toInstant().isBefore(now.minus(SKEW))) {
             throw new IllegalStateException("the CRL is stale (nextUpdate " + crl.getNextUpdate() + ")");
         }
-        BigInteger serial = cert.getSerialNumber();
-        X509CRLEntry entry = crl.getRevokedCertificate(serial);
-        if (entry != null) {
-            return new RevocationEvidence(RevocationEvidence.Status.REVOKED, RevocationEvidence.Source.CRL, raw, now,
-                    entry.getRevocationDate().toInstant(), "CRL revoked");
+        if (crl.getThisUpdate().toInstant().isAfter(now.plus(SKEW))) {
+            throw new IllegalStateException("the CRL's thisUpdate " + crl.getThisUpdate().toInstant()
+                    + " is in the future");
         }
-        return new RevocationEvidence(RevocationEvidence.Status.GOOD, RevocationEvidence.Source.CRL, raw, now, null,
-                "CRL good (thisUpdate " + crl.getThisUpdate().toInstant() + ")");
+        if (crl.getExtensionValue(Extension.deltaCRLIndicator.getId()) != null) {
+            throw new IllegalStateException("a delta CRL is not a complete list (RFC 5280 section 5.2.4)");
+        }
+        if (crl.hasUnsupportedCriticalExtension()) {
+            Set<String> critical = new java.util.TreeSet<>(crl.getCriticalExtensionOIDs());
+            critical.remove(Extension.issuingDistributionPoint.getId());
+            if (!critical.isEmpty()) {
+                throw new IllegalStateException("the CRL has critical extensions " + critical
+                        + " this RA does not process (RFC 5280 section 5.2)");
+            }
+        }
+    }
+
+    /**
+     * The CRL covers this certificate: RFC 5280 section 6.3.3 (b). An issuingDistributionPoint that limits the
+     * CRL to CA or attribute certificates, to some reasons, to another distribution point, or makes it indirect,
+     * cannot say "good" for a JPKI end-entity certificate.
+     */
+    static void checkScope(X509CRL crl, X509Certificate cert) throws Exception {
+        byte[] ext = crl.getExtensionValue(Extension.issuingDistributionPoint.getId());
+        if (ext == null) {
+            return; // a complete CRL for everything the issuer issued
+        }
+        IssuingDistributionPoint idp = IssuingDistributionPoint.getInstance(
+                org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+        if (idp.onlyContainsCACerts() || idp.onlyContainsAttributeCerts()) {
+            throw new IllegalStateException("the CRL covers only CA or attribute certificates (issuingDistributionPoint)");
+        }
+        if (idp.getOnlySomeReasons() != null) {
+            throw new IllegalStateException("the CRL covers only some revocation reasons (issuingDistributionPoint)");
+        }
+        if (idp.isIndirectCRL()) {
+            throw new IllegalStateException("an indirect CRL is not accepted for J-LIS certificates");
+        }
+        DistributionPointName idpName = idp.getDistributionPoint();
+        if (idpName == null) {
+            return;
+        }
+        if (idpName.getType() != DistributionPointName.FULL_NAME) {
+            throw new IllegalStateException("the CRL's distribution point is relative to its issuer; not supported");
+        }
+        Set<X500Name> crlNames = directoryNames(GeneralNames.getInstance(idpName.getName()));
+        Set<X500Name> certNames = new java.util.HashSet<>();
+        byte[] dps = cert.getExtensionValue(Extension.cRLDistributionPoints.getId());
+        if (dps != null) {
+            for (DistributionPoint dp : CRLDistPoint.getInstance(org.bouncycastle.asn1.ASN1OctetString
+                    .getInstance(dps).getOctets()).getDistributionPoints()) {
+                if (dp.getDistributionPoint() != null
+                        && dp.getDistributionPoint().getType() == DistributionPointName.FULL_NAME) {
+                    certNames.addAll(directoryNames(GeneralNames.getInstance(dp.getDistributionPoint().getName())));
+                }
+            }
+        }
+        if (java.util.Collections.disjoint(crlNames, certNames)) {
+            throw new IllegalStateException("the CRL is for distribution point " + crlNames
+                    + ", not one the certificate names " + certNames + " (RFC 5280 section 6.3.3 (b)(2))");
+        }
+    }
+
+    private static Set<X500Name> directoryNames(GeneralNames names) {
+        Set<X500Name> out = new java.util.HashSet<>();
+        for (GeneralName n : names.getNames()) {
+            if (n.getTagNo() == GeneralName.directoryName) {
+                out.add(X500Name.getInstance(n.getName()));
+            }
+        }
+        return out;
+    }
+
+    private byte[] fetchCrl() throws Exception {
+        URI uri = crlUrl.get();
+        if ("file".equals(uri.getScheme())) {
+            Path path = Path.of(uri);
+            if (Files.size(path) > crlMaxBytes) {
+                throw new IllegalStateException("the CRL file is " + Files.size(path) + " bytes, more than"
+                        + " ra.jlis.crl-max-bytes " + crlMaxBytes);
+            }
+            return Files.readAllBytes(path);
+        }
+        HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET()
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + response.statusCode());
+            }
+            // Read one byte more than allowed: a larger CRL is refused without holding it all in memory.
+            byte[] raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, crlMaxBytes + 1));
+            if (raw.length > crlMaxBytes) {
+                throw new IllegalStateException("the CRL is larger than ra.jlis.crl-max-bytes " + crlMaxBytes);
+            }
+            return raw;
+        }
     }
 }

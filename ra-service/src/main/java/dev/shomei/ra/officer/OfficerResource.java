@@ -3,6 +3,7 @@ package dev.shomei.ra.officer;
 import dev.shomei.audit.Actor;
 import dev.shomei.ra.application.ApplicationService;
 import dev.shomei.ra.decision.Outcome;
+import dev.shomei.ra.problem.Paging;
 import dev.shomei.ra.problem.RaProblem;
 import dev.shomei.ra.revocation.RevocationService;
 import io.vertx.core.http.HttpServerRequest;
@@ -13,9 +14,11 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -35,38 +38,67 @@ public class OfficerResource {
     ApplicationService applications;
     @Inject
     RevocationService revocations;
+    @Inject
+    OfficerDecisions decisions;
+    @Inject
+    dev.shomei.ra.RaConfig config;
 
     /**
      * An officer's decision: APPROVED or REJECTED, and the reason, which the books keep. {@code certifiedName}
      * (applications only, optional): the name the certificate will state, as the officer entered or confirmed it;
-     * required to approve where the card flags substitute characters (docs/identity.md).
+     * required to approve where the card flags substitute characters (docs/identity.md). {@code jlisOverride}
+     * approves an application that has no good answer from J-LIS; it is recorded with the decision.
      */
-    public record OfficerDecision(String outcome, String reason, String certifiedName) {}
+    public record OfficerDecision(String outcome, String reason, String certifiedName, Boolean jlisOverride) {}
 
     /** An officer-initiated revocation of the certificate applied for in {@code applicationId}. */
     public record OfficerRevocation(String applicationId, String certificateSerial, String reason) {}
 
     @GET
     @Path("/queue")
-    public Map<String, Object> queue(@Context HttpServerRequest request) {
-        Actor officer = authentication.authenticate(request);
+    public Map<String, Object> queue(@QueryParam("limit") String limit, @QueryParam("offset") String offset,
+                                     @Context HttpServerRequest request) {
+        Actor officer = authentication.authenticate(request, OfficerAuthentication.Role.OFFICER);
+        Paging page = Paging.of(limit, config.paging());
+        int from = (int) Math.min(Integer.MAX_VALUE / 2, Paging.position("offset", offset));
+        List<Map<String, Object>> apps = new java.util.ArrayList<>();
+        for (Map<String, Object> a : applications.referredQueue(from, page.limit())) {
+            Map<String, Object> withApprovals = new LinkedHashMap<>(a);
+            withApprovals.put("pendingApprovals", decisions.pending((UUID) a.get("applicationId")));
+            apps.add(withApprovals);
+        }
+        List<Map<String, Object>> revs = revocations.referredQueue(from, page.limit());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("officer", officer.id());
-        m.put("applications", applications.referredQueue());
-        m.put("revocationRequests", revocations.referredQueue());
+        m.put("applications", apps);
+        m.put("revocationRequests", revs);
+        m.put("limit", page.limit());
+        m.put("offset", from);
+        // Both lists are paged together; a full page of either means there may be more.
+        if (apps.size() == page.limit() || revs.size() == page.limit()) {
+            m.put("next", "/officer/queue?limit=" + page.limit() + "&offset=" + (from + page.limit()));
+        }
         return m;
     }
 
     @POST
     @Path("/applications/{id}/decision")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> decideApplication(@PathParam("id") String id, OfficerDecision body,
-                                                 @Context HttpServerRequest request) {
-        Actor officer = authentication.authenticate(request);
+    public jakarta.ws.rs.core.Response decideApplication(@PathParam("id") String id, OfficerDecision body,
+                                                         @Context HttpServerRequest request) {
+        Actor officer = authentication.authenticate(request, OfficerAuthentication.Role.OFFICER);
         UUID applicationId = uuid(id);
         Outcome outcome = outcome(body);
-        applications.decideByOfficer(applicationId, outcome, body.reason().strip(), body.certifiedName(), officer);
-        return applications.view(applicationId).orElseThrow();
+        OfficerDecisions.Result result = decisions.decideApplication(applicationId, outcome, body.reason().strip(),
+                body.certifiedName(), Boolean.TRUE.equals(body.jlisOverride()), officer);
+        Map<String, Object> view = new LinkedHashMap<>(applications.view(applicationId).orElseThrow());
+        view.put("pendingApprovals", decisions.pending(applicationId));
+        if (result == OfficerDecisions.Result.APPROVAL_PENDING) {
+            // Accepted, not decided: a second, different officer completes the approval (four eyes).
+            view.put("approval", "PENDING_SECOND_OFFICER");
+            return jakarta.ws.rs.core.Response.status(202).entity(view).build();
+        }
+        return jakarta.ws.rs.core.Response.ok(view).build();
     }
 
     @POST
@@ -74,7 +106,7 @@ public class OfficerResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> decideRevocationRequest(@PathParam("id") String id, OfficerDecision body,
                                                        @Context HttpServerRequest request) {
-        Actor officer = authentication.authenticate(request);
+        Actor officer = authentication.authenticate(request, OfficerAuthentication.Role.OFFICER);
         UUID requestId = uuid(id);
         revocations.decideByOfficer(requestId, outcome(body), body.reason().strip(), officer);
         return revocations.view(requestId).orElseThrow();
@@ -84,7 +116,7 @@ public class OfficerResource {
     @Path("/revocations")
     @Consumes(MediaType.APPLICATION_JSON)
     public jakarta.ws.rs.core.Response revoke(OfficerRevocation body, @Context HttpServerRequest request) {
-        Actor officer = authentication.authenticate(request);
+        Actor officer = authentication.authenticate(request, OfficerAuthentication.Role.OFFICER);
         if (body == null || body.applicationId() == null || body.reason() == null || body.reason().isBlank()) {
             throw RaProblem.badRequest("revocation-fields-missing", "Fields missing",
                     "send {\"applicationId\": \"<uuid>\", \"reason\": \"<why>\"} (certificateSerial optional)");

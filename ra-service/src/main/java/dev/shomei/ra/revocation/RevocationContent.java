@@ -24,7 +24,9 @@ public record RevocationContent(String format, String applicationId, String cert
             "superseded", "cessationOfOperation");
 
     private static final ObjectReader READER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readerFor(RevocationContent.class);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .readerFor(RevocationContent.class);
 
     public static RevocationContent parse(byte[] content) {
         RevocationContent c;
@@ -33,6 +35,9 @@ public record RevocationContent(String format, String applicationId, String cert
         } catch (JsonMappingException e) {
             throw malformed(e.getPathReference().replace("dev.shomei.ra.revocation.", ""),
                     e.getOriginalMessage().split("\n")[0]);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            throw dev.shomei.ra.application.ApplicationContent.duplicateKey(e)
+                    .orElseGet(() -> malformed("(content)", "is not UTF-8 JSON"));
         } catch (IOException e) {
             throw malformed("(content)", "is not UTF-8 JSON");
         }

@@ -3,6 +3,7 @@ package dev.shomei.ra.revocation;
 import dev.shomei.ra.ConfiguredFile;
 import dev.shomei.ra.RaConfig;
 import dev.shomei.ra.application.Application;
+import dev.shomei.ra.application.ApplicationIntake;
 import dev.shomei.ra.decision.ApprovalPolicy;
 import dev.shomei.ra.decision.Decision;
 import dev.shomei.ra.decision.Finding;
@@ -28,10 +29,11 @@ import org.jboss.logging.Logger;
  * <ol>
  * <li>size limit and idempotency on the SHA-256 of the CMS bytes;</li>
  * <li>the JPKI signature and chain, as for applications;</li>
- * <li>the target application, which must have been approved;</li>
+ * <li>the target application, which must have been approved; a named certificateSerial must be the certificate
+ * issued for it;</li>
  * <li>the requester is the subscriber: the JPKI identity (name, date of birth, gender) in the request's
  * certificate equals the one recorded at application time; a changed address (a new card certificate after a
- * move) is referred to an officer;</li>
+ * move) is referred to an officer, and so is a request signed with another card (key) than the application;</li>
  * <li>J-LIS revocation status; if J-LIS cannot be reached the request is referred at once (a revocation
  * should not wait);</li>
  * <li>the policy's decision, recorded.</li>
@@ -78,6 +80,12 @@ public class RevocationIntake {
         }
         // Step 2
         VerifiedSignature sig = verifier.verify(cms, "revocation request", now);
+        // The same signature in another encoding is the same request; an old signed request is a replay.
+        Optional<UUID> sameSignature = service.idOfSignature(ApplicationIntake.signatureSha256(cms));
+        if (sameSignature.isPresent()) {
+            return new Submission(sameSignature.get(), true);
+        }
+        ApplicationIntake.checkSigningTime(sig.signingTime(), now, "revocation request", config.application());
         RevocationContent content = RevocationContent.parse(sig.content());
         // Step 3
         RevocationService.Subscriber subscriber = service.subscriberOf(UUID.fromString(content.applicationId()))
@@ -90,9 +98,15 @@ public class RevocationIntake {
                     + content.applicationId() + " is " + subscriber.status() + "; only an approved application has"
                     + " a certificate to revoke");
         }
+        // Only the certificate issued for this application (never one named by serial alone).
+        String serial = RevocationService.serialToRevoke(UUID.fromString(content.applicationId()),
+                content.certificateSerial(), subscriber.certificateSerial());
         // Step 4
         List<Finding> findings = new ArrayList<>(sig.findings());
         findings.addAll(sameSubscriber(sig.identity(), subscriber.identity()));
+        if (findings.stream().noneMatch(f -> f.code().equals("revocation-requester-not-subscriber"))) {
+            findings.addAll(sameCard(sig.signer(), subscriber.jpkiCertificate()));
+        }
         // Step 5
         RevocationEvidence rev = revocation.check(sig.signer(), sig.issuer().certificate(), now);
         switch (rev.status()) {
@@ -110,12 +124,13 @@ public class RevocationIntake {
             decision = new Decision(Outcome.REFERRED, List.of(findings.get(findings.size() - 1)));
         }
         try {
-            UUID id = service.recordSigned(sha256, cms, content, sig, rev, decision, now);
+            UUID id = service.recordSigned(sha256, cms, content, serial, sig, rev, decision, now);
             LOG.infof("revocation request %s for application %s: %s %s", id, content.applicationId(),
                     decision.outcome(), findings.stream().map(Finding::code).toList());
             return new Submission(id, false);
         } catch (RuntimeException e) {
-            Optional<UUID> raced = service.idOf(sha256);
+            Optional<UUID> raced = service.idOf(sha256)
+                    .or(() -> service.idOfSignature(ApplicationIntake.signatureSha256(cms)));
             if (raced.isPresent()) {
                 return new Submission(raced.get(), true);
             }
@@ -137,6 +152,30 @@ public class RevocationIntake {
                     + " from the one recorded at application time; an RA officer reviews the request"));
         }
         return List.of();
+    }
+
+    /**
+     * The request is signed with the card that applied: the same JPKI certificate, or a certificate J-LIS
+     * reissued for the same card key. A certificate with another key names the same person only by name, date of
+     * birth and gender, which two people can share: an RA officer confirms (REFERRED), nothing is revoked
+     * automatically on it.
+     */
+    static List<Finding> sameCard(java.security.cert.X509Certificate requester, byte[] applicationCertificate) {
+        try {
+            java.security.cert.X509Certificate original = (java.security.cert.X509Certificate)
+                    java.security.cert.CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new java.io.ByteArrayInputStream(applicationCertificate));
+            if (java.util.Arrays.equals(requester.getEncoded(), applicationCertificate)
+                    || java.util.Arrays.equals(requester.getPublicKey().getEncoded(),
+                    original.getPublicKey().getEncoded())) {
+                return List.of();
+            }
+        } catch (java.security.cert.CertificateException e) {
+            // fall through: not comparable, so not shown to be the same card
+        }
+        return List.of(new Finding("revocation-requester-other-card", "the request is signed with another JPKI"
+                + " certificate and key than the application (a new card?); the holder's name, date of birth and"
+                + " gender match, which does not prove the same person: an RA officer confirms before revoking"));
     }
 
     private static String norm(String s) {

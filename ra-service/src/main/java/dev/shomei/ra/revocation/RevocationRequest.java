@@ -30,6 +30,7 @@ public class RevocationRequest extends PanacheEntityBase {
     @Id
     public UUID id;
     @Column(name = "cms_sha256") public String cmsSha256;
+    @Column(name = "signature_sha256") public String signatureSha256;
     public byte[] cms;
     @Column(name = "received_at") public Instant receivedAt;
     @Enumerated(EnumType.STRING) @Column(name = "initiated_by") public InitiatedBy initiatedBy;
@@ -43,6 +44,7 @@ public class RevocationRequest extends PanacheEntityBase {
     @Column(name = "revocation_status") public String revocationStatus;
     @Column(name = "revocation_source") public String revocationSource;
     @Column(name = "revocation_response") public byte[] revocationResponse;
+    @Column(name = "revocation_response_sha256") public String revocationResponseSha256;
     @Column(name = "revocation_checked_at") public Instant revocationCheckedAt;
     @Column(name = "decision_id") public UUID decisionId;
     @Column(name = "retain_until") public Instant retainUntil;
@@ -60,5 +62,13 @@ public class RevocationRequest extends PanacheEntityBase {
 
     public static List<RevocationRequest> referred() {
         return list("status = ?1 order by receivedAt", Status.REFERRED);
+    }
+
+    public static List<RevocationRequest> referred(int offset, int limit) {
+        return find("status = ?1 order by receivedAt, id", Status.REFERRED).range(offset, offset + limit - 1).list();
+    }
+
+    public static Optional<RevocationRequest> bySignatureSha256(String sha256) {
+        return find("signatureSha256", sha256).firstResultOptional();
     }
 }

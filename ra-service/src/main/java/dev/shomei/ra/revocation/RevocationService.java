@@ -47,23 +47,64 @@ public class RevocationService {
         this.system = system;
     }
 
-    /** The JPKI identity recorded when the subscriber applied: the revocation requester must be that person. */
-    record Subscriber(Application.Status status, JpkiIdentity identity) {}
+    /**
+     * What was recorded when the subscriber applied: the revocation requester must be that person, and only the
+     * certificate issued for that application ({@code certificateSerial}, hex; null until issued) can be revoked.
+     */
+    record Subscriber(Application.Status status, JpkiIdentity identity, byte[] jpkiCertificate,
+                      String certificateSerial) {}
+
+    /**
+     * The serial to revoke for an application: the certificate issued for it. A serial named by the requester must
+     * be that one; anything else (another subscriber's certificate, the CA's own responder or publication-signer
+     * certificates) is refused, since the RA only ever asks the CA to revoke what it had issued for the
+     * application (CP/CPS: revocation on the subscriber's request).
+     *
+     * @return the application's serial (lowercase hex), or null while the certificate is not issued and none named
+     */
+    static String serialToRevoke(UUID applicationId, String named, String issued) {
+        if (named == null || named.isBlank()) {
+            return issued;
+        }
+        java.math.BigInteger asked;
+        try {
+            asked = new java.math.BigInteger(named.strip().replace(":", ""), 16);
+        } catch (NumberFormatException e) {
+            throw RaProblem.badRequest("revocation-serial-malformed", "Malformed serial", "certificateSerial '"
+                    + named + "' is not a hexadecimal serial number; give it as openssl x509 -serial prints it, or"
+                    + " omit it to revoke the application's certificate").with("field", "certificateSerial");
+        }
+        if (issued == null || !asked.equals(new java.math.BigInteger(issued, 16))) {
+            throw RaProblem.unprocessable("revocation-serial-not-of-application", "Not this application's"
+                    + " certificate", "certificateSerial " + named + " is not the certificate issued for application "
+                    + applicationId + (issued == null ? " (none is issued yet)" : "") + "; a revocation can only"
+                    + " name the certificate issued for the application it names. Omit certificateSerial to revoke"
+                    + " the application's certificate").with("field", "certificateSerial");
+        }
+        return issued;
+    }
 
     @Transactional
     public Optional<UUID> idOf(String cmsSha256) {
         return RevocationRequest.byCmsSha256(cmsSha256).map(r -> r.id);
     }
 
+    /** The request carrying this CMS signature value, however the SignedData around it was encoded. */
+    @Transactional
+    public Optional<UUID> idOfSignature(String signatureSha256) {
+        return RevocationRequest.bySignatureSha256(signatureSha256).map(r -> r.id);
+    }
+
     @Transactional
     Optional<Subscriber> subscriberOf(UUID applicationId) {
         Application a = Application.findById(applicationId);
         return a == null ? Optional.empty() : Optional.of(new Subscriber(a.status, new JpkiIdentity(a.jpkiName,
-                a.jpkiNameSubstitutes, a.jpkiGender, a.jpkiBirthDate, a.jpkiAddress, a.jpkiAddressSubstitutes)));
+                a.jpkiNameSubstitutes, a.jpkiGender, a.jpkiBirthDate, a.jpkiAddress, a.jpkiAddressSubstitutes),
+                a.jpkiCertificate, a.certificateSerial));
     }
 
     @Transactional
-    UUID recordSigned(String cmsSha256, byte[] cms, RevocationContent content, VerifiedSignature sig,
+    UUID recordSigned(String cmsSha256, byte[] cms, RevocationContent content, String serial, VerifiedSignature sig,
                       RevocationEvidence rev, Decision decision, Instant now) {
         RevocationRequest r = new RevocationRequest();
         r.id = UUID.randomUUID();
@@ -72,7 +113,8 @@ public class RevocationService {
         r.receivedAt = now;
         r.initiatedBy = RevocationRequest.InitiatedBy.APPLICANT;
         r.applicationId = UUID.fromString(content.applicationId());
-        r.certificateSerial = content.certificateSerial();
+        r.signatureSha256 = dev.shomei.ra.application.ApplicationIntake.signatureSha256(cms);
+        r.certificateSerial = serial;
         r.reason = content.reason();
         try {
             r.jpkiCertificate = sig.signer().getEncoded();
@@ -84,6 +126,7 @@ public class RevocationService {
         r.revocationStatus = rev.status().name();
         r.revocationSource = rev.source().name();
         r.revocationResponse = rev.raw();
+        r.revocationResponseSha256 = rev.responseSha256();
         r.revocationCheckedAt = rev.checkedAt();
         r.retainUntil = books.retainUntil(now);
         r.status = statusOf(decision);
@@ -130,6 +173,12 @@ public class RevocationService {
             throw RaProblem.notFound("application-not-found", "no application " + applicationId
                     + "; name the application whose certificate is to be revoked");
         }
+        if (a.status != Application.Status.APPROVED && a.status != Application.Status.ISSUED) {
+            throw new RaProblem(409, "revocation-target-not-approved", "Nothing to revoke", "application "
+                    + applicationId + " is " + a.status + "; only an approved application has a certificate to"
+                    + " revoke");
+        }
+        certificateSerial = serialToRevoke(applicationId, certificateSerial, a.certificateSerial);
         Instant now = Instant.now();
         RevocationRequest r = new RevocationRequest();
         r.id = UUID.randomUUID();
@@ -176,8 +225,7 @@ public class RevocationService {
             evidence.put("jpkiCertificateSha256", ConfiguredFile.sha256Hex(r.jpkiCertificate));
             evidence.put("revocationStatus", r.revocationStatus);
             evidence.put("revocationSource", r.revocationSource);
-            evidence.put("revocationResponseSha256", r.revocationResponse == null ? null
-                    : ConfiguredFile.sha256Hex(r.revocationResponse));
+            evidence.put("revocationResponseSha256", r.revocationResponseSha256);
         }
         if (decision.outcome() == Outcome.APPROVED) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -213,6 +261,11 @@ public class RevocationService {
     @Transactional
     public List<Map<String, Object>> referredQueue() {
         return RevocationRequest.referred().stream().map(this::view).toList();
+    }
+
+    @Transactional
+    public List<Map<String, Object>> referredQueue(int offset, int limit) {
+        return RevocationRequest.referred(offset, limit).stream().map(this::view).toList();
     }
 
     private Map<String, Object> view(RevocationRequest r) {

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,12 +109,21 @@ class IdentityReviewTest {
                 .post("/officer/applications/" + id + "/decision")
                 .then().statusCode(422).body("detail", org.hamcrest.Matchers.containsString("at most 64"));
 
-        JsonPath decided = Ra.officer().contentType("application/json")
+        // Four eyes: the first officer's approval waits for a second officer, who must certify the same name.
+        Ra.officer().contentType("application/json")
                 .body(Map.of("outcome", "APPROVED", "reason", "resident record shows 髙 (hashigo-daka)",
+                        "certifiedName", "髙橋\u3000一郎"))
+                .post("/officer/applications/" + id + "/decision").then().statusCode(202);
+        Ra.secondOfficer().contentType("application/json")
+                .body(Map.of("outcome", "APPROVED", "reason", "checked", "certifiedName", "高橋\u3000一郎"))
+                .post("/officer/applications/" + id + "/decision")
+                .then().statusCode(409).body("type", org.hamcrest.Matchers.endsWith("certified-name-differs"));
+        JsonPath decided = Ra.secondOfficer().contentType("application/json")
+                .body(Map.of("outcome", "APPROVED", "reason", "resident record seen too",
                         "certifiedName", "髙橋\u3000一郎"))
                 .post("/officer/applications/" + id + "/decision").then().statusCode(200).extract().jsonPath();
         assertThat(decided.getString("status")).isEqualTo("APPROVED");
-        assertThat(decided.getList("decision.reasons.code")).contains("officer-decision", "officer-confirmed-name");
+        assertThat(decided.getList("decision.reasons.code")).contains("officer-approval", "officer-confirmed-name");
         assertThat(decided.getString("decision.decider.kind")).isEqualTo("PERSON");
         assertThat(decided.getString("decision.evidence.certifiedNameSource")).isEqualTo("OFFICER");
         assertThat(decided.getString("decision.evidence.certifiedSubjectSha256")).hasSize(64);
@@ -152,7 +162,9 @@ class IdentityReviewTest {
         assertThat(r.jsonPath().getString("detail")).contains("2021 test generation").contains("not installed")
                 .contains("ra.jpki.signing-cas[2]");
 
-        Response health = RestAssured.given().get("/q/health/well");
+        Response health = RestAssured.given().baseUri("http://localhost")
+                .port(ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class))
+                .get("/q/health/well");
         health.then().statusCode(503);
         assertThat(health.asString()).contains("jpki-signing-ca-generations").contains("missing 2021 test generation")
                 .contains("DOWN");

@@ -47,6 +47,8 @@ class BooksTest {
     static SimulatedCard card;
     static String automatic;
     static String byOfficer;
+    /** When this class's applications were submitted: the export is paged, so the tests read from here on. */
+    static Instant since;
 
     @BeforeAll
     static void applications() {
@@ -58,11 +60,15 @@ class BooksTest {
         if (automatic != null) {
             return;
         }
+        since = Instant.now().minusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         automatic = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
                 ApplicantClient.csr(ApplicantClient.ecKey()))).then().statusCode(201).extract().path("applicationId");
         byOfficer = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON).withName("帳簿 確認X"),
                 ApplicantClient.csr(ApplicantClient.ecKey()))).then().statusCode(201).extract().path("applicationId");
+        // Four eyes: the first officer's approval is pending, the second completes it.
         Ra.officer().contentType("application/json").body(Map.of("outcome", "APPROVED", "reason", "typo in name"))
+                .post("/officer/applications/" + byOfficer + "/decision").then().statusCode(202);
+        Ra.secondOfficer().contentType("application/json").body(Map.of("outcome", "APPROVED", "reason", "agreed"))
                 .post("/officer/applications/" + byOfficer + "/decision").then().statusCode(200);
     }
 
@@ -70,7 +76,7 @@ class BooksTest {
     void theJsonExportShowsBothApplicationsTheirVerificationAndWhoDecided() {
         ensureApplications();
 
-        Response r = Ra.officer().get("/books/export?format=json");
+        Response r = Ra.auditor().get("/books/export?format=json&limit=1000&from=" + since);
 
         r.then().statusCode(200).contentType("application/json");
         List<Map<String, Object>> entries = r.jsonPath().getList("$");
@@ -88,7 +94,8 @@ class BooksTest {
         assertThat(verification.get("revocationCheck")).asString().contains("GOOD").contains("OCSP");
         assertThat(decider(auto.get(2))).containsEntry("kind", "SYSTEM").containsEntry("id", "ra-service");
         assertThat(decider(officer.get(2))).containsEntry("kind", "SYSTEM");
-        assertThat(decider(officer.get(3))).containsEntry("kind", "PERSON").containsEntry("id", OfficerPki.OFFICER_NAME);
+        assertThat(decider(officer.get(3))).containsEntry("kind", "PERSON")
+                .containsEntry("id", OfficerPki.SECOND_OFFICER_NAME);
         // Retention: ten years from recording (ra.books.retention=P10Y).
         Instant recorded = Instant.parse((String) auto.get(0).get("recordedAt"));
         Instant retain = Instant.parse((String) auto.get(0).get("retainUntil"));
@@ -99,7 +106,7 @@ class BooksTest {
     void theCsvExportHasOneRowPerEntry() {
         ensureApplications();
 
-        Response r = Ra.officer().get("/books/export?format=csv");
+        Response r = Ra.auditor().get("/books/export?format=csv&limit=1000&from=" + since);
 
         r.then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/csv"));
         String[] lines = r.asString().split("\r\n");
@@ -109,10 +116,10 @@ class BooksTest {
     }
 
     @Test
-    void theExportNeedsAnOfficerOrAuditorCertificateAndThereIsNoDeleteEndpoint() {
+    void theExportNeedsAnAuditorCertificateAndThereIsNoDeleteEndpoint() {
         Response anonymous = RestAssured.given().get("/books/export?format=json");
         anonymous.then().statusCode(401).contentType("application/problem+json");
-        Response delete = Ra.officer().delete("/books/export");
+        Response delete = Ra.auditor().delete("/books/export");
         delete.then().statusCode(405).contentType("application/problem+json");
         assertThat(delete.jsonPath().getString("code")).isEqualTo("method-not-allowed");
     }
@@ -150,8 +157,8 @@ class BooksTest {
         ensureApplications();
         try (Connection c = connect()) {
             assertThat(actors(c, "application:" + automatic)).containsExactly("SYSTEM ra-service");
-            assertThat(actors(c, "application:" + byOfficer))
-                    .containsExactly("SYSTEM ra-service", "PERSON " + OfficerPki.OFFICER_NAME);
+            assertThat(actors(c, "application:" + byOfficer)).containsExactly("SYSTEM ra-service",
+                    "PERSON " + OfficerPki.OFFICER_NAME, "PERSON " + OfficerPki.SECOND_OFFICER_NAME);
         }
     }
 
@@ -190,6 +197,33 @@ class BooksTest {
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),
                 config.getValue("quarkus.datasource.password", String.class));
+    }
+
+    @Test
+    void theExportIsPagedAndTheNextLinkContinuesAfterTheLastEntry() {
+        ensureApplications();
+
+        Response first = Ra.auditor().get("/books/export?format=json&limit=2&from=" + since);
+        first.then().statusCode(200);
+        List<Map<String, Object>> page1 = first.jsonPath().getList("$");
+        assertThat(page1).hasSize(2);
+        String link = first.getHeader("Link");
+        assertThat(link).contains("rel=\"next\"").contains("after=" + page1.get(1).get("seq"));
+        String next = link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+
+        List<Map<String, Object>> page2 = Ra.auditor().get(next).then().statusCode(200).extract().jsonPath().getList("$");
+        assertThat(page2).isNotEmpty();
+        assertThat(((Number) page2.get(0).get("seq")).longValue())
+                .isGreaterThan(((Number) page1.get(1).get("seq")).longValue());
+    }
+
+    @Test
+    void aPageLargerThanTheBoundIsRefused() {
+        Response r = Ra.auditor().get("/books/export?format=json&limit=1000000");
+        r.then().statusCode(400).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("paging-limit");
+        Response q = Ra.officer().get("/officer/queue?limit=0");
+        assertThat(q.jsonPath().getString("code")).isEqualTo("paging-limit");
     }
 
     static List<Map<String, Object>> of(List<Map<String, Object>> entries, String id) {

@@ -51,6 +51,9 @@ class OfficerReviewTest {
         assertThat(queue.jsonPath().getList("applications.applicationId")).contains(id);
         assertThat(queue.jsonPath().getString("officer")).isEqualTo(OfficerPki.OFFICER_NAME);
 
+        Ra.secondOfficer().contentType("application/json")
+                .body(Map.of("outcome", "APPROVED", "reason", "second look: kana reading matches the record"))
+                .post("/officer/applications/" + id + "/decision").then().statusCode(202);
         Response decided = Ra.officer().contentType("application/json")
                 .body(Map.of("outcome", "APPROVED", "reason", "name differs only in kana reading; checked by phone"))
                 .post("/officer/applications/" + id + "/decision");
@@ -62,7 +65,7 @@ class OfficerReviewTest {
         assertThat(decided.jsonPath().getString("decision.decider.id")).isEqualTo(OfficerPki.OFFICER_NAME);
         assertThat(decided.jsonPath().getString("decision.decider.authentication"))
                 .startsWith("mTLS client certificate SHA-256 ");
-        assertThat(decided.jsonPath().getString("decision.reasons[0].detail")).contains("checked by phone");
+        assertThat(decided.jsonPath().getString("decision.reasons[1].detail")).contains("checked by phone");
         assertThat(Ra.officer().get("/officer/queue").jsonPath().getList("applications.applicationId")).doesNotContain(id);
     }
 

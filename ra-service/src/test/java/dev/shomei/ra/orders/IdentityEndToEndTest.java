@@ -73,6 +73,9 @@ class IdentityEndToEndTest {
         String ichiroApp = referred.jsonPath().getString("applicationId");
         Ra.officer().contentType("application/json").body(Map.of("outcome", "APPROVED",
                         "reason", "card shows a substitute for 髙; resident record checked", "certifiedName", "髙橋\u3000一郎"))
+                .post("/officer/applications/" + ichiroApp + "/decision").then().statusCode(202);
+        Ra.secondOfficer().contentType("application/json").body(Map.of("outcome", "APPROVED",
+                        "reason", "second officer: resident record checked", "certifiedName", "髙橋\u3000一郎"))
                 .post("/officer/applications/" + ichiroApp + "/decision").then().statusCode(200);
 
         try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),

@@ -112,7 +112,7 @@ class OrderBundleFlowTest {
         assertThat(chain.get(0).getPublicKey().getEncoded()).isEqualTo(
                 new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded());
 
-        List<Map<String, Object>> issuance = Ra.officer().get("/books/export?format=json&book=ISSUANCE")
+        List<Map<String, Object>> issuance = Ra.auditor().get("/books/export?format=json&book=ISSUANCE")
                 .then().statusCode(200).extract().jsonPath().getList("$");
         assertThat(issuance).filteredOn(e -> app.equals(e.get("subjectId"))).hasSize(1)
                 .first().satisfies(e -> assertThat(((Map<?, ?>) e.get("entry")).get("serial"))
@@ -150,7 +150,7 @@ class OrderBundleFlowTest {
         assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
                 .isEqualTo("REVOKED");
         assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("REVOKED");
-        List<Map<String, Object>> revocations = Ra.officer().get("/books/export?format=json&book=REVOCATION")
+        List<Map<String, Object>> revocations = Ra.auditor().get("/books/export?format=json&book=REVOCATION")
                 .jsonPath().getList("$");
         assertThat(revocations).anySatisfy(e -> {
             assertThat(e.get("subjectId")).isEqualTo(rev);
@@ -284,7 +284,7 @@ class OrderBundleFlowTest {
     }
 
     private static Map<String, Object> decisionBookEntry(String app) {
-        List<Map<String, Object>> entries = Ra.officer().get("/books/export?format=json&book=DECISION")
+        List<Map<String, Object>> entries = Ra.auditor().get("/books/export?format=json&book=DECISION")
                 .jsonPath().getList("$");
         @SuppressWarnings("unchecked")
         Map<String, Object> e = (Map<String, Object>) entries.stream().filter(x -> app.equals(x.get("subjectId")))

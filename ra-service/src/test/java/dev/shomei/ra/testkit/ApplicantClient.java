@@ -52,12 +52,31 @@ public final class ApplicantClient {
     }
 
     public static byte[] application(SimulatedCard card, Claim claim, byte[] csr, String consentId, String consentSha) {
+        return sign(card, applicationContent(claim, csr, consentId, consentSha));
+    }
+
+    /** The application's JSON content, unsigned (for tests that sign it in another way). */
+    public static byte[] applicationContent(Claim claim, byte[] csr) {
+        return applicationContent(claim, csr, CONSENT_ID, CONSENT_SHA256);
+    }
+
+    static byte[] applicationContent(Claim claim, byte[] csr, String consentId, String consentSha) {
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("format", "shomei-ra-application/1");
         content.put("csr", Base64.getEncoder().encodeToString(csr));
         content.put("claimedIdentity", Map.of("name", claim.name(), "birthDate", claim.birthDate().toString(),
                 "gender", claim.gender(), "address", claim.address()));
         content.put("consent", Map.of("documentId", consentId, "sha256", consentSha));
+        return json(content);
+    }
+
+    /** A revocation request naming a certificate serial (hex). */
+    public static byte[] revocationRequest(SimulatedCard card, String applicationId, String serial, String reason) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("format", "shomei-ra-revocation-request/1");
+        content.put("applicationId", applicationId);
+        content.put("certificateSerial", serial);
+        content.put("reason", reason);
         return sign(card, json(content));
     }
 

@@ -141,6 +141,24 @@ public final class JpkiTestCa {
                 KeyUsage.digitalSignature | KeyUsage.nonRepudiation, names);
     }
 
+    /**
+     * A certificate from the signing CA with the holder's identity but another policy or keyUsage than a JPKI
+     * signing certificate's: what the RA must not take for one.
+     */
+    public static X509Certificate signingLike(Generation ca, PublicKey cardKey, JpkiPerson person, String policy,
+                                              int keyUsage) {
+        Instant now = Instant.now();
+        List<ASN1Encodable> names = new ArrayList<>();
+        names.add(otherName(JpkiOids.NAME, person.name()));
+        names.add(otherName(JpkiOids.NAME_SUBSTITUTES, person.nameSubstitutes()));
+        names.add(otherName(JpkiOids.GENDER, person.gender()));
+        names.add(otherName(JpkiOids.BIRTH_DATE, person.eraBirthDate()));
+        names.add(otherName(JpkiOids.ADDRESS, person.address()));
+        names.add(otherName(JpkiOids.ADDRESS_SUBSTITUTES, person.addressSubstitutes()));
+        return endEntity(ca, cardKey, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)), policy, keyUsage,
+                names);
+    }
+
     /** An authentication certificate (利用者証明用電子証明書): no identity, keyUsage digitalSignature only. */
     public static X509Certificate authentication(PublicKey cardKey) {
         Instant now = Instant.now();

@@ -31,15 +31,20 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * TLS material for the officer tests, written under target/: the RA's HTTPS server certificate, the officer CA
- * (its PEM is ra.officer.ca-path and the HTTPS trust store), an officer's client key store, and a stranger's
- * client certificate from another CA.
+ * (its PEM is ra.officer.ca-path and the HTTPS trust store) and its CRL (ra.officer.crl-path), two officers'
+ * client key stores (OU "RA Officer"), an auditor's (OU "RA Auditor"), a dismissed officer's whose certificate the
+ * CRL lists, one certificate claiming both roles, and a stranger's client certificate from another CA.
  *
  * <p>Zone: tests only.
  */
 public record OfficerPki(Path serverKeyStore, Path officerCaPem, Path officerKeyStore, Path strangerKeyStore,
-                         String password) {
+                         String password, Path secondOfficerKeyStore, Path auditorKeyStore,
+                         Path revokedOfficerKeyStore, Path bothRolesKeyStore, Path officerCrl) {
 
     public static final String OFFICER_NAME = "RA Officer Sato";
+    public static final String SECOND_OFFICER_NAME = "RA Officer Tanaka";
+    public static final String AUDITOR_NAME = "RA Auditor Ito";
+    public static final String REVOKED_OFFICER_NAME = "RA Officer Dismissed";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public static OfficerPki create(Path dir) {
@@ -53,8 +58,30 @@ public record OfficerPki(Path serverKeyStore, Path officerCaPem, Path officerKey
             X500Name caName = new X500Name("CN=Shomei RA Officer CA,O=Shomei Test");
             X509Certificate ca = cert(caName, caKey, caName, caKey.getPrivate(), true, null);
             KeyPair officerKey = ec();
-            X509Certificate officer = cert(new X500Name("CN=" + OFFICER_NAME + ",O=Shomei Test"), officerKey, caName,
-                    caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            X509Certificate officer = cert(new X500Name("CN=" + OFFICER_NAME + ",OU=RA Officer,O=Shomei Test"),
+                    officerKey, caName, caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            KeyPair secondKey = ec();
+            X509Certificate second = cert(new X500Name("CN=" + SECOND_OFFICER_NAME + ",OU=RA Officer,O=Shomei Test"),
+                    secondKey, caName, caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            KeyPair auditorKey = ec();
+            X509Certificate auditor = cert(new X500Name("CN=" + AUDITOR_NAME + ",OU=RA Auditor,O=Shomei Test"),
+                    auditorKey, caName, caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            KeyPair revokedKey = ec();
+            X509Certificate revoked = cert(new X500Name("CN=" + REVOKED_OFFICER_NAME + ",OU=RA Officer,O=Shomei Test"),
+                    revokedKey, caName, caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            KeyPair bothKey = ec();
+            X509Certificate both = cert(new X500Name("CN=RA Officer Greedy,OU=RA Officer,OU=RA Auditor,O=Shomei Test"),
+                    bothKey, caName, caKey.getPrivate(), false, KeyPurposeId.id_kp_clientAuth);
+            // The officer CA's CRL lists the dismissed officer (RFC 5280 5.3.1 affiliationChanged).
+            Instant now = Instant.now();
+            org.bouncycastle.cert.X509v2CRLBuilder crl = new org.bouncycastle.cert.X509v2CRLBuilder(caName,
+                    Date.from(now.minus(Duration.ofMinutes(1))));
+            crl.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+            crl.addCRLEntry(revoked.getSerialNumber(), Date.from(now.minus(Duration.ofMinutes(1))),
+                    org.bouncycastle.asn1.x509.CRLReason.affiliationChanged);
+            Path crlFile = dir.resolve("officer-ca.crl");
+            Files.write(crlFile, crl.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate()))
+                    .getEncoded());
             KeyPair strangerCaKey = ec();
             X500Name strangerCaName = new X500Name("CN=Somebody Else CA");
             KeyPair strangerKey = ec();
@@ -70,7 +97,12 @@ public record OfficerPki(Path serverKeyStore, Path officerCaPem, Path officerKey
                     officer, ca);
             Path strangerStore = store(dir.resolve("stranger.p12"), "stranger", strangerKey.getPrivate(), password,
                     stranger);
-            return new OfficerPki(serverStore, caPem, officerStore, strangerStore, password);
+            return new OfficerPki(serverStore, caPem, officerStore, strangerStore, password,
+                    store(dir.resolve("officer2.p12"), "officer", secondKey.getPrivate(), password, second, ca),
+                    store(dir.resolve("auditor.p12"), "auditor", auditorKey.getPrivate(), password, auditor, ca),
+                    store(dir.resolve("revoked.p12"), "officer", revokedKey.getPrivate(), password, revoked, ca),
+                    store(dir.resolve("both.p12"), "officer", bothKey.getPrivate(), password, both, ca),
+                    crlFile.toAbsolutePath());
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the officer test PKI: " + e.getMessage(), e);
         }

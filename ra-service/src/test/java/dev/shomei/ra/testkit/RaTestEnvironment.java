@@ -30,6 +30,11 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
             props.put("ra.jlis.ocsp-url", jlis.baseUrl() + "/ocsp");
             props.put("ra.jlis.crl-url", jlis.baseUrl() + "/crl");
             props.put("ra.officer.ca-path", pki.officerCaPem().toString());
+            props.put("ra.officer.crl-path", pki.officerCrl().toString());
+            props.put("test.tls.second-officer-keystore", pki.secondOfficerKeyStore().toString());
+            props.put("test.tls.auditor-keystore", pki.auditorKeyStore().toString());
+            props.put("test.tls.revoked-officer-keystore", pki.revokedOfficerKeyStore().toString());
+            props.put("test.tls.both-roles-keystore", pki.bothRolesKeyStore().toString());
             props.put("quarkus.tls.key-store.p12.path", pki.serverKeyStore().toString());
             props.put("quarkus.tls.key-store.p12.password", pki.password());
             OrdersPki orders = OrdersPki.create(Path.of("target", "ra-test-orders-" + ProcessHandle.current().pid()),

@@ -1,0 +1,126 @@
+package dev.shomei.ra.application;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.ApplicantClient;
+import dev.shomei.ra.testkit.ApplicantClient.Claim;
+import dev.shomei.ra.testkit.HostileCms;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.RaTestEnvironment;
+import dev.shomei.ra.testkit.SimulatedCard;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replays and duplicates: the same signed application in another encoding is the same application; one subscriber
+ * key is in one live application; a signature older than the window (or from the future) is refused; signed JSON
+ * with a key twice is refused.
+ */
+@QuarkusTest
+@WithTestResource(RaTestEnvironment.class)
+class ReplayTest {
+
+    static final JpkiPerson PERSON = JpkiPerson.of("再送", "試験", "1", java.time.LocalDate.of(1980, 2, 29),
+            "広島県広島市中区基町10番52号");
+    static SimulatedCard card;
+
+    @BeforeAll
+    static void card() {
+        KeyPair k = SimulatedCard.rsaKey();
+        card = SimulatedCard.inSoftware(k, PERSON, JpkiTestCa.signing(JpkiTestCa.GEN_2024, k.getPublic(), PERSON));
+    }
+
+    static byte[] content(byte[] csr) {
+        return ApplicantClient.applicationContent(Claim.of(PERSON), csr);
+    }
+
+    @Test
+    void theSameSignedApplicationWithAnUnsignedAttributeAddedIsTheSameApplication() {
+        byte[] signed = ApplicantClient.application(card, Claim.of(PERSON), ApplicantClient.csr(ApplicantClient.ecKey()));
+        Response first = Ra.submit(signed);
+        first.then().statusCode(201);
+
+        byte[] reEncoded = HostileCms.withUnsignedAttribute(signed);
+        assertThat(reEncoded).isNotEqualTo(signed);
+        Response again = Ra.submit(reEncoded);
+
+        again.then().statusCode(200);
+        assertThat(again.jsonPath().getString("applicationId")).isEqualTo(first.jsonPath().getString("applicationId"));
+        assertThat(again.jsonPath().getList("decisions")).hasSize(1);
+    }
+
+    @Test
+    void aSecondApplicationForAKeyInALiveApplicationIsRefused() {
+        byte[] csr = ApplicantClient.csr(ApplicantClient.ecKey());
+        Ra.submit(HostileCms.signedAt(card, content(csr), Instant.now().minusSeconds(5))).then().statusCode(201);
+
+        // Signed again (another signature), same CSR key.
+        Response r = Ra.submit(HostileCms.signedAt(card, content(csr), Instant.now()));
+
+        r.then().statusCode(409).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("csr-key-already-applied");
+    }
+
+    @Test
+    void aSignatureOlderThanTheWindowIsRefused() {
+        Response r = Ra.submit(HostileCms.signedAt(card, content(ApplicantClient.csr(ApplicantClient.ecKey())),
+                Instant.now().minus(Duration.ofHours(25))));
+
+        r.then().statusCode(422).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("cms-signing-time-out-of-window");
+        assertThat(r.jsonPath().getString("detail")).contains("ra.application.signing-time-max-age");
+    }
+
+    @Test
+    void aSignatureFromTheFutureIsRefused() {
+        Response r = Ra.submit(HostileCms.signedAt(card, content(ApplicantClient.csr(ApplicantClient.ecKey())),
+                Instant.now().plus(Duration.ofMinutes(30))));
+
+        r.then().statusCode(422);
+        assertThat(r.jsonPath().getString("code")).isEqualTo("cms-signing-time-out-of-window");
+    }
+
+    @Test
+    void aSignatureWithoutSigningTimeIsRefused() {
+        Response r = Ra.submit(HostileCms.withoutSigningTime(card,
+                content(ApplicantClient.csr(ApplicantClient.ecKey()))));
+
+        r.then().statusCode(400).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("cms-signing-time-missing");
+    }
+
+    @Test
+    void signedJsonWithAKeyTwiceIsRefused() {
+        String csr = Base64.getEncoder().encodeToString(ApplicantClient.csr(ApplicantClient.ecKey()));
+        String other = Base64.getEncoder().encodeToString(ApplicantClient.csr(ApplicantClient.ecKey()));
+        String json = new String(content(ApplicantClient.csr(ApplicantClient.ecKey())), StandardCharsets.UTF_8)
+                .replaceFirst("\"csr\":\"[^\"]+\"", "\"csr\":\"" + csr + "\",\"csr\":\"" + other + "\"");
+
+        Response r = Ra.submit(ApplicantClient.sign(card, json.getBytes(StandardCharsets.UTF_8)));
+
+        r.then().statusCode(400).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("signed-content-duplicate-key");
+        assertThat(r.jsonPath().getString("field")).isEqualTo("csr");
+    }
+
+    @Test
+    void aRevocationRequestWithAKeyTwiceIsRefused() {
+        String json = "{\"format\":\"shomei-ra-revocation-request/1\",\"applicationId\":\""
+                + java.util.UUID.randomUUID() + "\",\"reason\":\"superseded\",\"reason\":\"keyCompromise\"}";
+
+        Response r = Ra.revocationRequest(ApplicantClient.sign(card, json.getBytes(StandardCharsets.UTF_8)));
+
+        r.then().statusCode(400);
+        assertThat(r.jsonPath().getString("code")).isEqualTo("signed-content-duplicate-key");
+    }
+}
