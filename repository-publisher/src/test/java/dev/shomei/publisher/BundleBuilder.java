@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -66,6 +67,7 @@ public final class BundleBuilder {
     private String cpsName = "cps-v1.pdf";
     private TestPki.Identity cpsSigner;
     private final Map<String, byte[]> replaced = new LinkedHashMap<>();
+    private UnaryOperator<List<Manifest.Artifact>> manifestEdit = UnaryOperator.identity();
 
     public BundleBuilder(TestPki pki) {
         this.pki = pki;
@@ -128,6 +130,12 @@ public final class BundleBuilder {
         return this;
     }
 
+    /** Changes the manifest's artifact list before it is signed (the signature is then genuine over the edit). */
+    public BundleBuilder editArtifacts(UnaryOperator<List<Manifest.Artifact>> edit) {
+        this.manifestEdit = edit;
+        return this;
+    }
+
     public BundleBuilder cpsName(String name) {
         this.cpsName = name;
         return this;
@@ -168,26 +176,22 @@ public final class BundleBuilder {
         // The CA hash values pages exactly as the secure zone renders them (ca-core, ocsp-presigner).
         List<X509Certificate> cas = List.of(pki.root.certificate(), issuingCert);
         artifacts.add(put(dir, "ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8",
-                content("ca-hash-values/ca-hash-values.txt", dev.shomei.ca.ceremony.CaHashValues.text(cas).getBytes(StandardCharsets.UTF_8))));
+                (dev.shomei.ca.ceremony.CaHashValues.text(cas).getBytes(StandardCharsets.UTF_8))));
         artifacts.add(put(dir, "ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json",
-                content("ca-hash-values/ca-hash-values.json", dev.shomei.ca.ceremony.CaHashValues.json(cas).getBytes(StandardCharsets.UTF_8))));
+                (dev.shomei.ca.ceremony.CaHashValues.json(cas).getBytes(StandardCharsets.UTF_8))));
         artifacts.add(put(dir, "ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
-                content("ca-hash-values/index.html", dev.shomei.ocsp.bundle.CaHashValuesPage.html(cas).getBytes(StandardCharsets.UTF_8))));
+                (dev.shomei.ocsp.bundle.CaHashValuesPage.html(cas).getBytes(StandardCharsets.UTF_8))));
         byte[] pdf = TestPdfs.document("Shomei Test CA: Certification Practice Statement v1");
         artifacts.add(put(dir, "cps/" + cpsName, "cps", "application/pdf",
-                content("cps/" + cpsName, cpsSigner == null ? pdf : TestPdfs.padesSign(pdf, cpsSigner, pki.issuing.certificate()))));
+                (cpsSigner == null ? pdf : TestPdfs.padesSign(pdf, cpsSigner, pki.issuing.certificate()))));
         artifacts.add(put(dir, "audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", "shomei-audit-log/v1\n42\nabc\n".getBytes(StandardCharsets.UTF_8)));
 
         Manifest manifest = new Manifest(Manifest.FORMAT, bundleId, now.toString(),
-                issuingCert.getSubjectX500Principal().getName(), artifacts);
+                issuingCert.getSubjectX500Principal().getName(), manifestEdit.apply(artifacts));
         byte[] json = manifest.toJson();
         Files.write(dir.resolve("manifest.json"), json);
         Files.write(dir.resolve("manifest.p7s"), sign(json, manifestSigner));
         return dir;
-    }
-
-    private byte[] content(String path, byte[] secureZoneWouldWrite) {
-        return replaced.getOrDefault(path, secureZoneWouldWrite);
     }
 
     /** Detached CMS SignedData over the exact manifest bytes, with the signer and issuing CA certificates. */
@@ -226,12 +230,13 @@ public final class BundleBuilder {
         return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
     }
 
-    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content) throws Exception {
+    private Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content) throws Exception {
         return put(dir, path, kind, contentType, content, null, null, null, null, null, null);
     }
 
-    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content, Long crlNumber,
-                                         Instant thisUpdate, Instant nextUpdate, String serial, String ikh, String status) throws Exception {
+    private Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] genuine, Long crlNumber,
+                                  Instant thisUpdate, Instant nextUpdate, String serial, String ikh, String status) throws Exception {
+        byte[] content = replaced.getOrDefault(path, genuine);
         Path f = dir.resolve(path);
         Files.createDirectories(f.getParent());
         Files.write(f, content);
