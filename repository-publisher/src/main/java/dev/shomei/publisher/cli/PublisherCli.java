@@ -233,10 +233,15 @@ public final class PublisherCli {
         @Option(names = "--origin-dir", required = true, paramLabel = "DIR") Path originDir;
         @Option(names = "--port", defaultValue = "8180") int port;
         @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS") String bind;
+        @Option(names = "--request-timeout", defaultValue = "PT10S", paramLabel = "DURATION",
+                description = "Disconnect a client that takes longer than this to send one request (ISO-8601, whole seconds; default ${DEFAULT-VALUE}).")
+        Duration requestTimeout;
 
         @Override
         public Integer call() throws Exception {
             CaCertificates cas = ca.cas();
+            // Before the server starts: the JDK HTTP server reads its limits once per process.
+            RepositoryEdge.limitRequestTime(requestTimeout);
             RepositoryEdge edge = RepositoryEdge.start(new FileSystemOrigin(originDir), cas, new InetSocketAddress(bind, port),
                     clock, ca.maxAgeCap);
             CountDownLatch stopped = new CountDownLatch(1);
