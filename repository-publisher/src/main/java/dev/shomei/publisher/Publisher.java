@@ -12,6 +12,7 @@ import dev.shomei.publisher.bundle.BundleVerifier;
 import dev.shomei.publisher.bundle.CaCertificates;
 import dev.shomei.publisher.bundle.Manifest;
 import dev.shomei.publisher.bundle.PublicationBundle;
+import dev.shomei.publisher.bundle.PublicationSigners;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.bundle.VerifiedArtifact;
 import dev.shomei.publisher.origin.LiveManifest;
@@ -43,8 +44,8 @@ public final class Publisher {
      * @param maxAgeCap upper bound of Cache-Control max-age: how long a CDN may keep an object without asking
      *                  the origin again, even when nextUpdate is further away
      */
-    public Publisher(CaCertificates cas, Origin origin, Clock clock, Duration maxAgeCap) {
-        this.verifier = new BundleVerifier(cas, clock);
+    public Publisher(CaCertificates cas, PublicationSigners signers, Origin origin, Clock clock, Duration maxAgeCap) {
+        this.verifier = new BundleVerifier(cas, signers, clock);
         this.origin = origin;
         this.clock = clock;
         this.maxAgeCap = maxAgeCap;

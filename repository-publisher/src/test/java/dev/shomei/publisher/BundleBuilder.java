@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -64,11 +65,15 @@ public final class BundleBuilder {
     private boolean includeCrl = true;
     private String bundleId = UUID.randomUUID().toString();
     private String cpsName = "cps-v1.pdf";
+    private TestPki.Identity cpsSigner;
+    private final Map<String, byte[]> replaced = new LinkedHashMap<>();
+    private UnaryOperator<List<Manifest.Artifact>> manifestEdit = UnaryOperator.identity();
 
     public BundleBuilder(TestPki pki) {
         this.pki = pki;
         this.ocspSigner = pki.ocspResponder;
         this.manifestSigner = pki.publicationSigner;
+        this.cpsSigner = pki.publicationSigner;
     }
 
     public BundleBuilder crlNumber(long n) {
@@ -113,6 +118,24 @@ public final class BundleBuilder {
         return this;
     }
 
+    /** Who PAdES-signs the CP/CPS (the publication signer by default); null leaves the PDF unsigned. */
+    public BundleBuilder cpsSigner(TestPki.Identity signer) {
+        this.cpsSigner = signer;
+        return this;
+    }
+
+    /** Writes these bytes at this path instead of what the secure zone would write (listed in the manifest as such). */
+    public BundleBuilder replace(String path, byte[] content) {
+        replaced.put(path, content);
+        return this;
+    }
+
+    /** Changes the manifest's artifact list before it is signed (the signature is then genuine over the edit). */
+    public BundleBuilder editArtifacts(UnaryOperator<List<Manifest.Artifact>> edit) {
+        this.manifestEdit = edit;
+        return this;
+    }
+
     public BundleBuilder cpsName(String name) {
         this.cpsName = name;
         return this;
@@ -150,15 +173,21 @@ public final class BundleBuilder {
         }
         artifacts.add(put(dir, "certs/root.cer", "ca-certificate", "application/pkix-cert", pki.root.certificate().getEncoded()));
         artifacts.add(put(dir, "certs/issuing-2026.cer", "ca-certificate", "application/pkix-cert", issuingCert.getEncoded()));
-        String hashes = "Shomei CA hash values\nSHA-256 " + hex(MessageDigest.getInstance("SHA-256").digest(pki.root.certificate().getEncoded())) + "\n";
-        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8", hashes.getBytes(StandardCharsets.UTF_8)));
-        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json", "{\"root\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
-        artifacts.add(put(dir, "ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8", "<!doctype html><title>CA hash values</title>".getBytes(StandardCharsets.UTF_8)));
-        artifacts.add(put(dir, "cps/" + cpsName, "cps", "application/pdf", "%PDF-1.7\n% test CP/CPS\n%%EOF\n".getBytes(StandardCharsets.US_ASCII)));
+        // The CA hash values pages exactly as the secure zone renders them (ca-core, ocsp-presigner).
+        List<X509Certificate> cas = List.of(pki.root.certificate(), issuingCert);
+        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8",
+                (dev.shomei.ca.ceremony.CaHashValues.text(cas).getBytes(StandardCharsets.UTF_8))));
+        artifacts.add(put(dir, "ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json",
+                (dev.shomei.ca.ceremony.CaHashValues.json(cas).getBytes(StandardCharsets.UTF_8))));
+        artifacts.add(put(dir, "ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
+                (dev.shomei.ocsp.bundle.CaHashValuesPage.html(cas).getBytes(StandardCharsets.UTF_8))));
+        byte[] pdf = TestPdfs.document("Shomei Test CA: Certification Practice Statement v1");
+        artifacts.add(put(dir, "cps/" + cpsName, "cps", "application/pdf",
+                (cpsSigner == null ? pdf : TestPdfs.padesSign(pdf, cpsSigner, pki.issuing.certificate()))));
         artifacts.add(put(dir, "audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", "shomei-audit-log/v1\n42\nabc\n".getBytes(StandardCharsets.UTF_8)));
 
         Manifest manifest = new Manifest(Manifest.FORMAT, bundleId, now.toString(),
-                issuingCert.getSubjectX500Principal().getName(), artifacts);
+                issuingCert.getSubjectX500Principal().getName(), manifestEdit.apply(artifacts));
         byte[] json = manifest.toJson();
         Files.write(dir.resolve("manifest.json"), json);
         Files.write(dir.resolve("manifest.p7s"), sign(json, manifestSigner));
@@ -201,12 +230,13 @@ public final class BundleBuilder {
         return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
     }
 
-    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content) throws Exception {
+    private Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content) throws Exception {
         return put(dir, path, kind, contentType, content, null, null, null, null, null, null);
     }
 
-    private static Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] content, Long crlNumber,
-                                         Instant thisUpdate, Instant nextUpdate, String serial, String ikh, String status) throws Exception {
+    private Manifest.Artifact put(Path dir, String path, String kind, String contentType, byte[] genuine, Long crlNumber,
+                                  Instant thisUpdate, Instant nextUpdate, String serial, String ikh, String status) throws Exception {
+        byte[] content = replaced.getOrDefault(path, genuine);
         Path f = dir.resolve(path);
         Files.createDirectories(f.getParent());
         Files.write(f, content);

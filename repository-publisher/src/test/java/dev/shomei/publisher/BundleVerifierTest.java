@@ -41,7 +41,7 @@ class BundleVerifierTest {
     final BundleBuilder builder = new BundleBuilder(PKI).crlNumber(2).ocsp(BigInteger.valueOf(0x4001)).ocsp(BigInteger.valueOf(0x4002));
 
     Verification verify(Path bundle) throws Exception {
-        return new BundleVerifier(CaCertificates.of(List.of(PKI.root.certificate(), PKI.issuing.certificate())), Clock.systemUTC())
+        return new BundleVerifier(CaCertificates.of(List.of(PKI.root.certificate(), PKI.issuing.certificate())), PKI.signers(), Clock.systemUTC())
                 .verify(PublicationBundle.read(bundle), LiveManifest.empty());
     }
 
@@ -160,10 +160,8 @@ class BundleVerifierTest {
     static void tar(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("tar"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        ExternalProcess.Result r = ExternalProcess.run(Duration.ofSeconds(30), null, cmd);
+        assertThat(r.exit()).as(r.output()).isZero();
     }
 
 }

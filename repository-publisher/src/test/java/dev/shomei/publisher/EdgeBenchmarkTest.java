@@ -77,12 +77,12 @@ class EdgeBenchmarkTest {
         CaCertificates cas = CaCertificates.of(List.of(pki.root.certificate(), pki.issuing.certificate()));
         Path origin = tmp.resolve("origin");
         t0 = System.nanoTime();
-        var checked = new Publisher(cas, new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
+        var checked = new Publisher(cas, pki.signers(), new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
                 .check(PublicationBundle.read(bundle));
         double verifySeconds = (System.nanoTime() - t0) / 1e9;
         assertThat(checked.refusals()).isEmpty();
         t0 = System.nanoTime();
-        var v = new Publisher(cas, new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
+        var v = new Publisher(cas, pki.signers(), new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
                 .publish(PublicationBundle.read(bundle));
         double publishSeconds = (System.nanoTime() - t0) / 1e9;
         assertThat(v.refusals()).isEmpty();

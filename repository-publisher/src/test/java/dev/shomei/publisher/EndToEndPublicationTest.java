@@ -55,7 +55,7 @@ class EndToEndPublicationTest {
                 profiles:
                   subscriber-signature: { validityDays: 365, keyUsage: [digitalSignature, nonRepudiation], crlDistributionPoint: true, ocsp: true }
                   ocsp-responder: { validityDays: 90, keyUsage: [digitalSignature], extendedKeyUsage: [ocspSigning], ocspNoCheck: true, allowedKeys: [EC-P256] }
-                  publication-signer: { validityDays: 365, keyUsage: [digitalSignature], allowedKeys: [EC-P256] }
+                  publication-signer: { validityDays: 365, keyUsage: [digitalSignature], extendedKeyUsage: [publicationSigning], allowedKeys: [EC-P256] }
                 """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label()));
         String cfg = ca.toString();
 
@@ -64,7 +64,8 @@ class EndToEndPublicationTest {
         assertThat(CaCli.run("--config", cfg, "delegate", "--label", "ocsp-e2e", "--profile", "ocsp-responder",
                 "--subject", "CN=E2E OCSP,O=Shomei Test,C=JP", "--operator", "E2E Operator")).isZero();
         assertThat(CaCli.run("--config", cfg, "delegate", "--label", "publication-e2e", "--profile", "publication-signer",
-                "--subject", "CN=E2E Publication,O=Shomei Test,C=JP", "--operator", "E2E Operator")).isZero();
+                "--subject", "CN=E2E Publication,O=Shomei Test,C=JP", "--operator", "E2E Operator",
+                "--out", dir.resolve("publication.pem").toString())).isZero();
         for (String who : List.of("good", "revoked")) {
             Files.write(dir.resolve(who + ".csr"), csr("CN=" + who + ",C=JP"));
             assertThat(CaCli.run("--config", cfg, "issue", "--csr", dir.resolve(who + ".csr").toString(),
@@ -89,7 +90,7 @@ class EndToEndPublicationTest {
         StringWriter err = new StringWriter();
         int published = PublisherCli.run(Clock.systemUTC(), new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
                 "publish", "--bundle", bundle.toString(), "--ca-cert", issuing.toString(), "--ca-cert", root.toString(),
-                "--origin-dir", origin.toString());
+                "--publication-signer-cert", dir.resolve("publication.pem").toString(), "--origin-dir", origin.toString());
         assertThat(published).as(out + "\n" + err).isZero();
         Files.writeString(dir.resolve("chain.pem"), Files.readString(issuing) + Files.readString(root));
 
@@ -118,12 +119,7 @@ class EndToEndPublicationTest {
     }
 
     private static String openssl(Path dir, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return output;
+        return ExternalProcess.openssl(dir, args).output();
     }
 
 }

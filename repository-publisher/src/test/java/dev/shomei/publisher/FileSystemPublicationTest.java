@@ -45,7 +45,7 @@ class FileSystemPublicationTest {
     }
 
     Publisher publisher(FileSystemOrigin o) {
-        return new Publisher(cas, o, Clock.systemUTC(), Duration.ofHours(1));
+        return new Publisher(cas, PKI.signers(), o, Clock.systemUTC(), Duration.ofHours(1));
     }
 
     Verification publish(BundleBuilder b, String name) throws Exception {

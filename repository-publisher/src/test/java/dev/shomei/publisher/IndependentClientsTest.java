@@ -39,12 +39,8 @@ class IndependentClientsTest extends AgainstPublishedRepository {
     record Run(int exit, String output) { }
 
     static Run openssl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), out);
+        ExternalProcess.Result r = ExternalProcess.openssl(null, args);
+        return new Run(r.exit(), r.output());
     }
 
     static String hexSerial(BigInteger s) {

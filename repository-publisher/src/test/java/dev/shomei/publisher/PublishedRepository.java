@@ -49,7 +49,7 @@ final class PublishedRepository implements AutoCloseable {
     }
 
     Verification publish(BundleBuilder b, String name) throws Exception {
-        return new Publisher(cas, new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
+        return new Publisher(cas, pki.signers(), new FileSystemOrigin(origin), Clock.systemUTC(), Duration.ofHours(1))
                 .publish(PublicationBundle.read(b.write(dir.resolve(name))));
     }
 

@@ -2,8 +2,6 @@ package dev.shomei.publisher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -15,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,7 @@ class PublisherCliTest {
     void setUp() throws Exception {
         ca = tmp.resolve("ca");
         PKI.writeCaFiles(ca);
+        PKI.writePublicationSigner(ca);
         out = new StringWriter();
         err = new StringWriter();
     }
@@ -60,6 +60,7 @@ class PublisherCliTest {
     String[] args(String... first) {
         List<String> all = new ArrayList<>(List.of(first));
         all.addAll(List.of(cas()));
+        all.addAll(List.of("--publication-signer-cert", ca.resolve("publication-signer.pem").toString()));
         return all.toArray(String[]::new);
     }
 
@@ -134,8 +135,8 @@ class PublisherCliTest {
                 "edge", "--origin-dir", origin.toString(), "--port", "0"));
         cmd.addAll(List.of(cas()));
         Process edge = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(edge.getInputStream(), StandardCharsets.UTF_8))) {
-            String first = lines.readLine();
+        try {
+            String first = ExternalProcess.firstLine(edge, Duration.ofSeconds(60));
             assertThat(first).startsWith("edge serving ").contains("(OCSP: http://127.0.0.1:");
             URI base = URI.create(first.replaceAll(".* at (http://\\S+/) .*", "$1"));
             HttpResponse<byte[]> crl = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("crl/issuing-2026.crl")).build(),

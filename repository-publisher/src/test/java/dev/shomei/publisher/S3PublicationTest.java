@@ -60,7 +60,7 @@ class S3PublicationTest {
     }
 
     Publisher publisher(S3Client client) {
-        return new Publisher(cas, new S3Origin(client, bucket, "repo"), Clock.systemUTC(), Duration.ofHours(1));
+        return new Publisher(cas, PKI.signers(), new S3Origin(client, bucket, "repo"), Clock.systemUTC(), Duration.ofHours(1));
     }
 
     Verification publish(S3Client client, BundleBuilder b) throws Exception {

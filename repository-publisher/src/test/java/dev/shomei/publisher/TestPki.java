@@ -49,6 +49,10 @@ public final class TestPki {
 
     public record Identity(KeyPair keys, X509Certificate certificate) { }
 
+    /** The publication-signing EKU that ca-core's publication-signer profile puts in the certificate. */
+    public static final KeyPurposeId PUBLICATION_SIGNING = KeyPurposeId.getInstance(
+            new org.bouncycastle.asn1.ASN1ObjectIdentifier(dev.shomei.publisher.bundle.PublicationSigners.DEFAULT_EKU));
+
     private static final AtomicLong SERIALS = new AtomicLong(0x1000);
 
     public final Instant created = Instant.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
@@ -66,10 +70,21 @@ public final class TestPki {
             root = issue(null, "CN=" + name + " Root CA,O=Shomei,C=JP", true, null);
             issuing = issue(root, "CN=" + name + " Issuing CA 2026,O=Shomei,C=JP", true, null);
             ocspResponder = issue(issuing, "CN=" + name + " OCSP Responder,O=Shomei,C=JP", false, KeyPurposeId.id_kp_OCSPSigning);
-            publicationSigner = issue(issuing, "CN=" + name + " Publication Signer,O=Shomei,C=JP", false, null);
+            publicationSigner = issue(issuing, "CN=" + name + " Publication Signer,O=Shomei,C=JP", false, PUBLICATION_SIGNING);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The publisher's trust in this PKI's publication signer: its certificate pinned, the default EKU required. */
+    public dev.shomei.publisher.bundle.PublicationSigners signers() {
+        return dev.shomei.publisher.bundle.PublicationSigners.pinning(publicationSigner.certificate());
+    }
+
+    /** Writes publication-signer.pem into dir, for --publication-signer-cert. */
+    public Path writePublicationSigner(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        return Files.writeString(dir.resolve("publication-signer.pem"), pem(publicationSigner.certificate()));
     }
 
     public static KeyPair newKey() {

@@ -51,13 +51,19 @@ public final class ProfileExtensions {
             "keycertsign", KeyUsage.keyCertSign,
             "crlsign", KeyUsage.cRLSign);
 
+    /** The publication signer's extended key usage; repository-publisher requires it by default (same value). */
+    public static final String PUBLICATION_SIGNING_OID = "1.3.6.1.4.1.99999.3.1";
+
     private static final Map<String, KeyPurposeId> PURPOSES = Map.of(
             "ocspsigning", KeyPurposeId.id_kp_OCSPSigning,
             "clientauth", KeyPurposeId.id_kp_clientAuth,
             "serverauth", KeyPurposeId.id_kp_serverAuth,
             "emailprotection", KeyPurposeId.id_kp_emailProtection,
             "codesigning", KeyPurposeId.id_kp_codeSigning,
-            "timestamping", KeyPurposeId.id_kp_timeStamping);
+            "timestamping", KeyPurposeId.id_kp_timeStamping,
+            // id-shomei-kp-publicationSigning: only the publication signer (manifest.p7s, PAdES CP/CPS) has it, so
+            // the repository publisher can tell it from every other certificate of the CA (publication-bundle.md).
+            "publicationsigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(PUBLICATION_SIGNING_OID)));
 
     private ProfileExtensions() {}
 
@@ -81,7 +87,7 @@ public final class ProfileExtensions {
             if (p == null) {
                 if (!n.matches("[0-2](\\.[0-9]+)+")) {
                     throw new IllegalArgumentException("unknown extendedKeyUsage '" + n + "'; use ocspSigning,"
-                            + " clientAuth, serverAuth, emailProtection, codeSigning, timeStamping or a dotted OID");
+                            + " clientAuth, serverAuth, emailProtection, codeSigning, timeStamping, publicationSigning or a dotted OID");
                 }
                 p = KeyPurposeId.getInstance(new ASN1ObjectIdentifier(n));
             }

@@ -73,10 +73,17 @@ public final class BundleVerifier {
     private static final HexFormat HEX = HexFormat.of();
 
     private final CaCertificates cas;
+    private final PublicationSigners signers;
     private final Clock clock;
 
-    public BundleVerifier(CaCertificates cas, Clock clock) {
+    /**
+     * @param cas     the configured CA certificates: everything in a bundle chains to, is signed by, or equals one
+     * @param signers the pinned publication signer: the only signer of manifest.p7s and (with any configured CP/CPS
+     *                signer) of the CP/CPS PDFs
+     */
+    public BundleVerifier(CaCertificates cas, PublicationSigners signers, Clock clock) {
         this.cas = cas;
+        this.signers = signers;
         this.clock = clock;
     }
 
@@ -135,10 +142,11 @@ public final class BundleVerifier {
 
         ResponderChecks responders = new ResponderChecks();
         Map<String, LiveManifest.Entry> liveByPath = live.byPath();
+        List<X509Certificate> bundledCas = bundledCaCertificates(manifest, bundle);
         // Artifacts are independent: checked in parallel (thousands of OCSP signatures), collected in manifest order.
         List<Checked> checked = manifest.artifacts().parallelStream()
                 .filter(a -> a != null && a.path() != null)
-                .map(a -> checkArtifact(a, bundle, live, liveByPath, now, responders))
+                .map(a -> checkArtifact(a, bundle, live, liveByPath, now, responders, bundledCas))
                 .toList();
         for (Checked c : checked) {
             refusals.addAll(c.refusals());
@@ -151,9 +159,27 @@ public final class BundleVerifier {
 
     private record Checked(VerifiedArtifact artifact, List<Refusal> refusals) { }
 
+    /** The CA certificates the bundle carries (certs/*.cer), which its CA hash values pages must describe. */
+    private static List<X509Certificate> bundledCaCertificates(Manifest manifest, PublicationBundle bundle) {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Manifest.Artifact a : manifest.artifacts()) {
+            if (a == null || !ArtifactKind.CA_CERTIFICATE.label().equals(a.kind()) || bundle.files().get(a.path()) == null) {
+                continue;
+            }
+            try {
+                out.add((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new java.io.ByteArrayInputStream(bundle.files().get(a.path()))));
+            } catch (CertificateException | RuntimeException e) {
+                // Refused on its own as not one of the configured CA certificates.
+            }
+        }
+        return out;
+    }
+
     /** Steps 2-5 for one artifact: presence, size, digest, then the checks of its kind. */
     private Checked checkArtifact(Manifest.Artifact a, PublicationBundle bundle, LiveManifest live,
-                                  Map<String, LiveManifest.Entry> liveByPath, Instant now, ResponderChecks responders) {
+                                  Map<String, LiveManifest.Entry> liveByPath, Instant now, ResponderChecks responders,
+                                  List<X509Certificate> bundledCas) {
         List<Refusal> refusals = new ArrayList<>();
         Optional<ArtifactKind> kind = checkEntry(a, refusals);
         byte[] content = bundle.files().get(a.path());
@@ -176,10 +202,49 @@ public final class BundleVerifier {
             case CRL -> checkCrl(a, content, sha256, live, now, refusals);
             case OCSP -> checkOcsp(a, content, sha256, Optional.ofNullable(liveByPath.get(a.path())), now, responders, refusals);
             case CA_CERTIFICATE -> checkCaCertificate(a, content, sha256, refusals);
-            default -> new VerifiedArtifact(a.path(), kind.get(), a.contentType(), content, sha256,
+            case CA_HASH_VALUES -> checked(a, kind.get(), content, sha256, CaHashValuesCheck.problems(a.path(), content, bundledCas), refusals);
+            case CPS -> checked(a, kind.get(), content, sha256, CpsSignatureCheck.problems(content, c -> cpsSignerProblem(c, now)), refusals);
+            case AUDIT_CHECKPOINT -> new VerifiedArtifact(a.path(), kind.get(), a.contentType(), content, sha256,
                     null, null, null, null, null);
         };
         return new Checked(v, refusals);
+    }
+
+    private static VerifiedArtifact checked(Manifest.Artifact a, ArtifactKind kind, byte[] content, String sha256,
+                                            List<String> problems, List<Refusal> refusals) {
+        problems.forEach(p -> refusals.add(new Refusal(a.path(), p)));
+        return problems.isEmpty()
+                ? new VerifiedArtifact(a.path(), kind, a.contentType(), content, sha256, null, null, null, null, null)
+                : null;
+    }
+
+    /**
+     * Why this certificate may not sign publications now, or empty: issued by a configured CA, valid now, and the
+     * pinned publication signer (pin and extended key usage).
+     */
+    private Optional<String> publicationSignerProblem(X509Certificate signerCert, Instant now) {
+        Optional<CaCertificate> issuer = issuerOf(signerCert);
+        if (issuer.isEmpty()) {
+            return Optional.of("signer certificate '" + signerCert.getSubjectX500Principal().getName()
+                    + "' (issuer '" + signerCert.getIssuerX500Principal().getName()
+                    + "') is not issued by any configured CA certificate; configure the issuing CA with --ca-cert");
+        }
+        Instant notBefore = signerCert.getNotBefore().toInstant();
+        Instant notAfter = signerCert.getNotAfter().toInstant();
+        if (now.isBefore(notBefore) || now.isAfter(notAfter)) {
+            return Optional.of("signer certificate '" + signerCert.getSubjectX500Principal().getName()
+                    + "' is not valid now (" + notBefore + " .. " + notAfter + "); re-sign with a current publication signer");
+        }
+        return signers.problemWith(signerCert);
+    }
+
+    /** A CP/CPS is signed by the publication signer, or by a certificate configured as a CP/CPS signer. */
+    private Optional<String> cpsSignerProblem(X509Certificate signerCert, Instant now) {
+        if (signers.isCpsSigner(signerCert)) {
+            return Optional.empty();
+        }
+        return publicationSignerProblem(signerCert, now)
+                .map(p -> p + ", and it is not a configured CP/CPS signer (--cps-signer-cert)");
     }
 
     private void checkManifestSignature(PublicationBundle bundle, Instant now, List<Refusal> refusals) {
@@ -203,18 +268,10 @@ public final class BundleVerifier {
                 return;
             }
             X509Certificate signerCert = new JcaX509CertificateConverter().getCertificate(matches.iterator().next());
-            Optional<CaCertificate> issuer = issuerOf(signerCert);
-            if (issuer.isEmpty()) {
-                refusals.add(new Refusal(p7s, "signer certificate '" + signerCert.getSubjectX500Principal().getName()
-                        + "' (issuer '" + signerCert.getIssuerX500Principal().getName()
-                        + "') is not issued by any configured CA certificate; configure the issuing CA with --ca-cert"));
-                return;
-            }
-            Instant notBefore = signerCert.getNotBefore().toInstant();
-            Instant notAfter = signerCert.getNotAfter().toInstant();
-            if (now.isBefore(notBefore) || now.isAfter(notAfter)) {
-                refusals.add(new Refusal(p7s, "signer certificate '" + signerCert.getSubjectX500Principal().getName()
-                        + "' is not valid now (" + notBefore + " .. " + notAfter + "); re-sign with a current publication signer"));
+            // Not any certificate of the CA: the one pinned publication signer (a subscriber's is refused here).
+            Optional<String> signerProblem = publicationSignerProblem(signerCert, now);
+            if (signerProblem.isPresent()) {
+                refusals.add(new Refusal(p7s, signerProblem.get()));
                 return;
             }
             if (!signer.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build(signerCert))) {

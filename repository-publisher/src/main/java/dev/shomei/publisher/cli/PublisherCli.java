@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import dev.shomei.publisher.Publisher;
 import dev.shomei.publisher.bundle.CaCertificates;
 import dev.shomei.publisher.bundle.PublicationBundle;
+import dev.shomei.publisher.bundle.PublicationSigners;
 import dev.shomei.publisher.bundle.Refusal;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.bundle.VerifiedArtifact;
@@ -106,6 +107,31 @@ public final class PublisherCli {
         }
     }
 
+    /** Who may sign what is published (docs/publication-bundle.md, "What is pinned"). */
+    static class SignerOptions {
+        @Option(names = "--publication-signer-cert", paramLabel = "FILE",
+                description = "Pin the publication signer: its certificate (PEM or DER, as 'ca delegate --out' wrote it). Repeat during a rollover.")
+        List<Path> certificates;
+
+        @Option(names = "--publication-signer-key-sha256", paramLabel = "HEX",
+                description = "Pin the publication signer by key: SHA-256 of its DER SubjectPublicKeyInfo (survives re-certification).")
+        List<String> keySha256;
+
+        @Option(names = "--publication-signer-eku", paramLabel = "OID", defaultValue = PublicationSigners.DEFAULT_EKU,
+                description = "Extended key usage the publication signer certificate must carry (default ${DEFAULT-VALUE}).")
+        String eku;
+
+        @Option(names = "--cps-signer-cert", paramLabel = "FILE",
+                description = "A certificate that may also sign the CP/CPS PDFs (PAdES), accepted byte for byte. Repeatable.")
+        List<Path> cpsSigners;
+
+        PublicationSigners signers() throws IOException {
+            return PublicationSigners.of(PublicationSigners.load(certificates, "--publication-signer-cert"),
+                    keySha256 == null ? List.of() : keySha256, eku,
+                    PublicationSigners.load(cpsSigners, "--cps-signer-cert"));
+        }
+    }
+
     /** Where to publish: a directory or an S3 bucket. */
     static class OriginOptions {
         @Option(names = "--origin-dir", paramLabel = "DIR", description = "Filesystem origin: serve DIR/current.")
@@ -160,17 +186,19 @@ public final class PublisherCli {
             description = "Check a bundle without publishing it (against the live origin if one is given).")
     static final class Verify extends Subcommand {
         @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
+        @CommandLine.Mixin SignerOptions signer = new SignerOptions();
         @CommandLine.ArgGroup(exclusive = false) OriginOptions origin;
 
         @Override
         public Integer call() throws IOException {
             CaCertificates cas = ca.cas();
+            PublicationSigners signers = signer.signers();
             PublicationBundle b = PublicationBundle.read(bundle);
             Verification v;
             if (origin != null && origin.given()) {
-                v = new Publisher(cas, origin.open(), clock, ca.maxAgeCap).check(b);
+                v = new Publisher(cas, signers, origin.open(), clock, ca.maxAgeCap).check(b);
             } else {
-                v = new dev.shomei.publisher.bundle.BundleVerifier(cas, clock).verify(b, LiveManifest.empty());
+                v = new dev.shomei.publisher.bundle.BundleVerifier(cas, signers, clock).verify(b, LiveManifest.empty());
             }
             report(v, bundle, spec.commandLine().getOut(), spec.commandLine().getErr());
             return v.accepted() ? OK : REFUSED;
@@ -181,13 +209,15 @@ public final class PublisherCli {
             description = "Verify a bundle and push it to the origin: objects staged and read back, then switched live, manifest last.")
     static final class Publish extends Subcommand {
         @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
+        @CommandLine.Mixin SignerOptions signer = new SignerOptions();
         @CommandLine.ArgGroup(exclusive = false, multiplicity = "1") OriginOptions origin;
 
         @Override
         public Integer call() throws IOException {
             CaCertificates cas = ca.cas();
+            PublicationSigners signers = signer.signers();
             Origin o = origin.open();
-            Verification v = new Publisher(cas, o, clock, ca.maxAgeCap).publish(PublicationBundle.read(bundle));
+            Verification v = new Publisher(cas, signers, o, clock, ca.maxAgeCap).publish(PublicationBundle.read(bundle));
             PrintWriter out = spec.commandLine().getOut();
             report(v, bundle, out, spec.commandLine().getErr());
             if (v.accepted()) {
@@ -203,10 +233,15 @@ public final class PublisherCli {
         @Option(names = "--origin-dir", required = true, paramLabel = "DIR") Path originDir;
         @Option(names = "--port", defaultValue = "8180") int port;
         @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS") String bind;
+        @Option(names = "--request-timeout", defaultValue = "PT10S", paramLabel = "DURATION",
+                description = "Disconnect a client that takes longer than this to send one request (ISO-8601, whole seconds; default ${DEFAULT-VALUE}).")
+        Duration requestTimeout;
 
         @Override
         public Integer call() throws Exception {
             CaCertificates cas = ca.cas();
+            // Before the server starts: the JDK HTTP server reads its limits once per process.
+            RepositoryEdge.limitRequestTime(requestTimeout);
             RepositoryEdge edge = RepositoryEdge.start(new FileSystemOrigin(originDir), cas, new InetSocketAddress(bind, port),
                     clock, ca.maxAgeCap);
             CountDownLatch stopped = new CountDownLatch(1);

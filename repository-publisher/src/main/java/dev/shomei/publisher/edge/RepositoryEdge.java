@@ -36,8 +36,29 @@ import dev.shomei.publisher.origin.ObjectHeaders;
  * <p>Online zone. Holds no private key and so can never sign: every answer is either bytes the secure zone
  * signed, or one of the unsigned error statuses RFC 6960 §2.3 allows (malformedRequest, unauthorized,
  * tryLater). Reads the live release of a filesystem origin; writes nothing.
+ *
+ * <p>Hostile clients: what the edge echoes (a requested path) goes out JSON-escaped, with every character that
+ * could start markup escaped too and {@code X-Content-Type-Options: nosniff}, truncated; no exception text or
+ * filesystem path is echoed. A client that takes longer than the request timeout to send its request (slowloris:
+ * headers a byte at a time) is disconnected; see {@link #limitRequestTime}.
  */
 public final class RepositoryEdge implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RepositoryEdge.class.getName());
+
+    /** How long a client may take to send one request (line, headers and body) unless configured otherwise. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Echoed paths are cut to this many characters. */
+    static final int MAX_ECHO = 200;
+
+    /** Request-time settings the operator gave with -D: kept as given. */
+    private static final java.util.Set<String> SET_BY_COMMAND_LINE = java.util.Set.copyOf(
+            java.util.stream.Stream.of("sun.net.httpserver.maxReqTime", "sun.net.httpserver.timerMillis")
+                    .filter(k -> System.getProperty(k) != null).toList());
+
+    static {
+        configureServer(DEFAULT_REQUEST_TIMEOUT, false);
+    }
 
     /** RFC 6960 §4.2.1 OCSPResponse { responseStatus ENUMERATED } with no responseBytes: unsigned by design. */
     static final byte[] MALFORMED_REQUEST = {0x30, 0x03, 0x0a, 0x01, 0x01};
@@ -64,6 +85,42 @@ public final class RepositoryEdge implements AutoCloseable {
         this.issuers = issuers;
         this.clock = clock;
         this.maxAgeCap = maxAgeCap;
+    }
+
+    /**
+     * Bounds the time a client may take to send a request, from its first byte to the end of its headers (and
+     * body), so that clients sending a byte at a time cannot hold connections open. The JDK HTTP server reads this
+     * setting ({@code sun.net.httpserver.maxReqTime}, whole seconds, checked every quarter of it) once, when the
+     * first server of the process starts: call this before {@link #start}. {@code publisher edge} does, from
+     * {@code --request-timeout}. A value already given with {@code -D} on the java command line is kept.
+     */
+    public static void limitRequestTime(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("--request-timeout must be positive, was " + timeout);
+        }
+        configureServer(timeout, true);
+    }
+
+    /** The request time limit in force for servers started from now on in this process. */
+    public static Duration requestTimeout() {
+        return Duration.ofSeconds(Long.getLong("sun.net.httpserver.maxReqTime", -1));
+    }
+
+    private static synchronized void configureServer(Duration timeout, boolean override) {
+        long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
+        set("sun.net.httpserver.maxReqTime", Long.toString(seconds), override);
+        // The JDK checks at this interval: a quarter of the limit (100 ms .. 1 s) cuts a client within 1.25x of it.
+        set("sun.net.httpserver.timerMillis", Long.toString(Math.min(1000, Math.max(100, seconds * 1000 / 4))), override);
+        // An OCSP GET is under 300 bytes of URL; 32 KB of headers is plenty (the JDK default is 380 KB).
+        if (System.getProperty("sun.net.httpserver.maxReqHeaderSize") == null) {
+            System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(32 * 1024));
+        }
+    }
+
+    private static void set(String key, String value, boolean override) {
+        if (System.getProperty(key) == null || (override && !SET_BY_COMMAND_LINE.contains(key))) {
+            System.setProperty(key, value);
+        }
     }
 
     /** Starts serving; port 0 picks a free port (see {@link #uri()}). */
@@ -93,6 +150,8 @@ public final class RepositoryEdge implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            // Nothing this server sends is meant to be sniffed into another type (an echoed path above all).
+            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
             String path = ex.getRequestURI().getRawPath();
             String method = ex.getRequestMethod();
             if (path.equals("/ocsp") || path.startsWith("/ocsp/")) {
@@ -207,16 +266,24 @@ public final class RepositoryEdge implements AutoCloseable {
             methodNotAllowed(ex, "GET, HEAD");
             return;
         }
-        String path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+        String path;
+        try {
+            path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            problem(ex, 400, "Bad Request", "the path is not valid percent-encoding (RFC 3986 §2.1)", method.equals("HEAD"));
+            return;
+        }
         Optional<Served> served;
         try {
             served = path.length() > 1 ? files.get(path.substring(1)) : Optional.empty();
         } catch (IOException e) {
-            problem(ex, 500, "Internal Server Error", "the origin could not be read: " + e.getMessage(), method.equals("HEAD"));
+            // The operator's log gets the cause; the client gets no filesystem detail.
+            LOG.log(System.Logger.Level.WARNING, "cannot read the origin for a request: " + e);
+            problem(ex, 500, "Internal Server Error", "the origin could not be read; try again later", method.equals("HEAD"));
             return;
         }
         if (served.isEmpty()) {
-            problem(ex, 404, "Not Found", "no published artifact at " + path, method.equals("HEAD"));
+            problem(ex, 404, "Not Found", "no published artifact at " + echo(path), method.equals("HEAD"));
             return;
         }
         serve(ex, served.get(), method.equals("HEAD"));
@@ -267,10 +334,42 @@ public final class RepositoryEdge implements AutoCloseable {
         problem(ex, 405, "Method Not Allowed", "use " + allow, false);
     }
 
+    /** A client-supplied value as it may be echoed: at most {@value #MAX_ECHO} characters, marked when cut. */
+    static String echo(String value) {
+        return value.length() <= MAX_ECHO ? value : value.substring(0, MAX_ECHO) + "…(" + value.length() + " characters)";
+    }
+
+    /**
+     * A JSON string literal (RFC 8259 §7) safe in any context: quote, backslash and controls escaped as JSON
+     * requires, and also &lt; &gt; &amp; ' and everything outside printable ASCII (U+2028/2029 included), so an
+     * echoed value can never become markup or script, whatever a client makes of the body.
+     */
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c > 0x7e || c == '<' || c == '>' || c == '&' || c == '\'') {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
     /** RFC 9457 problem details for HTTP-level errors. */
     private static void problem(HttpExchange ex, int status, String title, String detail, boolean head) throws IOException {
-        String json = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
-                + ",\"detail\":\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+        String json = "{\"type\":\"about:blank\",\"title\":" + jsonString(title) + ",\"status\":" + status
+                + ",\"detail\":" + jsonString(detail) + "}";
         ex.getResponseHeaders().set("Content-Type", "application/problem+json");
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         send(ex, status, json.getBytes(StandardCharsets.UTF_8), head);
