@@ -4,20 +4,20 @@ import java.util.List;
 
 /**
  * A certificate profile, from configuration (never code). Each field's value should cite the CP/CPS
- * section that justifies it (§7.1: certificate profile) in the configuration file's comments.
+ * section that justifies it (7.1: certificate profile) in the configuration file's comments.
  *
- * @param validityDays        validity period of issued certificates (CP/CPS §6.3.2)
+ * @param validityDays        validity period of issued certificates (CP/CPS 6.3.2)
  * @param keyUsage            RFC 5280 §4.2.1.3 names: digitalSignature, nonRepudiation (contentCommitment),
  *                            keyEncipherment, keyAgreement, keyCertSign, cRLSign
  * @param extendedKeyUsage    RFC 5280 §4.2.1.12 / RFC 6960 names: ocspSigning, clientAuth, serverAuth,
  *                            emailProtection, codeSigning, timeStamping, or dotted OIDs
- * @param certificatePolicies policy OIDs (CP/CPS §1.2)
+ * @param certificatePolicies policy OIDs (CP/CPS 1.2)
  * @param crlDistributionPoint include the repository's CRL URL (RFC 5280 §4.2.1.13)
  * @param ocsp                include the repository's OCSP URL in AIA (RFC 5280 §4.2.2.1)
  * @param caIssuers           include the issuing CA certificate's URL in AIA
  * @param ocspNoCheck         id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1), for OCSP responder certificates
- * @param allowedKeys         subscriber key types, e.g. EC-P256, RSA-2048 (CP/CPS §6.1.5)
- * @param subjectAttributes   RDN types a subject may carry: CN, O, OU, L, ST, C, SERIALNUMBER
+ * @param allowedKeys         subscriber key types, e.g. EC-P256, RSA-2048 (CP/CPS 6.1.5)
+ * @param subjectAttributes   RDN types a subject may carry: CN, O, OU, L, ST, C, SERIALNUMBER (CP/CPS 3.1.1)
  */
 public record CertificateProfile(
         String description,

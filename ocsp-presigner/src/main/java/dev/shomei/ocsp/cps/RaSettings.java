@@ -42,6 +42,13 @@ public final class RaSettings {
     public record Policy(String id, String version, String sha256, Map<String, String> outcomes,
                          Integer rsaMinimumBits, List<String> ecCurves, String referAfterJlisUnavailable) {}
 
+    /** RaConfig's {@code @WithDefault} values for the settings the CP/CPS states. */
+    static final String DEFAULT_POLICY_PATH = "classpath:policy/approval-policy-v1.json";
+    static final String DEFAULT_RETENTION = "P10Y";
+    static final String DEFAULT_JLIS_TIMEOUT = "PT5S";
+    static final String DEFAULT_JLIS_RETRY = "PT1M";
+    static final String DEFAULT_MAX_BYTES = "65536";
+
     private final Map<String, String> properties;
     private final Path classpathRoot;
     private final Path workingDirectory;
@@ -115,7 +122,7 @@ public final class RaSettings {
 
     /** ra.books.retention (RaConfig default P10Y). */
     public Period booksRetention() {
-        String v = value("ra.books.retention", "P10Y");
+        String v = value("ra.books.retention", DEFAULT_RETENTION);
         try {
             return Period.parse(v);
         } catch (DateTimeParseException e) {
@@ -124,11 +131,11 @@ public final class RaSettings {
     }
 
     public Duration jlisTimeout() {
-        return duration("ra.jlis.timeout", "PT5S");
+        return duration("ra.jlis.timeout", DEFAULT_JLIS_TIMEOUT);
     }
 
     public Duration jlisRetryInterval() {
-        return duration("ra.jlis.retry-interval", "PT1M");
+        return duration("ra.jlis.retry-interval", DEFAULT_JLIS_RETRY);
     }
 
     public boolean jlisOcspConfigured() {
@@ -140,7 +147,7 @@ public final class RaSettings {
     }
 
     public int applicationMaxBytes() {
-        String v = value("ra.application.max-bytes", "65536");
+        String v = value("ra.application.max-bytes", DEFAULT_MAX_BYTES);
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
@@ -196,7 +203,7 @@ public final class RaSettings {
 
     /** The approval policy file named by ra.policy.path (RaConfig default classpath:policy/approval-policy-v1.json). */
     public Policy policy() {
-        String where = value("ra.policy.path", "classpath:policy/approval-policy-v1.json");
+        String where = value("ra.policy.path", DEFAULT_POLICY_PATH);
         Path file = resolve(where, "ra.policy.path");
         byte[] bytes;
         try {

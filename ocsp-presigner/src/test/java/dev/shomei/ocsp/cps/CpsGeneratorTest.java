@@ -210,6 +210,26 @@ class CpsGeneratorTest {
         }
     }
 
+    /** An unset RA key states ra-service's own default: the defaults RaSettings assumes are RaConfig's. */
+    @Test
+    void raDefaultsAreThoseOfRaConfig() throws Exception {
+        String source = Files.readString(REPO.resolve("ra-service/src/main/java/dev/shomei/ra/RaConfig.java"));
+        Map<String, String> defaults = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)\\s+\\w+\\s+(\\w+)\\(\\)").matcher(source);
+        while (m.find()) {
+            defaults.put(m.group(2), m.group(1));
+        }
+        Path empty = dir.resolve("empty.properties");
+        Files.writeString(empty, "");
+        RaSettings ra = RaSettings.load(List.of(empty), RA_RESOURCES, dir);
+        assertThat(ra.booksRetention()).isEqualTo(java.time.Period.parse(defaults.get("retention")));
+        assertThat(ra.jlisTimeout()).isEqualTo(java.time.Duration.parse(defaults.get("timeout")));
+        assertThat(ra.jlisRetryInterval()).isEqualTo(java.time.Duration.parse(defaults.get("retryInterval")));
+        assertThat(ra.applicationMaxBytes()).isEqualTo(Integer.parseInt(defaults.get("maxBytes")));
+        assertThat(RaSettings.DEFAULT_POLICY_PATH).isEqualTo(defaults.get("path"));
+        assertThat(ra.policy().id()).isEqualTo("shomei-ra-approval");
+    }
+
     private Map<String, CpsFields.Field> fields() throws IOException {
         Path p = writeConfig(1825, 24, 96, "");
         PresignerConfig cfg = PresignerConfig.load(p);
