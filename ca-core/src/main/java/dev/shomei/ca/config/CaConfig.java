@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CA's configuration, one YAML file (see {@code docs/ca-configuration.md} and
- * {@code ca-core/src/main/dist/ca.yaml}). Relative paths are resolved against the file's directory.
+ * The CA's configuration, one YAML file (see {@code docs/ca-configuration.md}; {@code bin/quickstart} writes a
+ * complete example). Relative paths are resolved against the file's directory. The CP/CPS is generated from it
+ * (docs/cp-cps.md): a setting it states names its clause here.
  *
  * <p>Zone: secure. Holds no secrets: the HSM PIN and database password are read from the sources named here.
  */
