@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The RA's typed configuration ({@code ra.*} in application.properties).
+ * The RA's typed configuration ({@code ra.*} in application.properties). The CP/CPS is generated from the same
+ * properties files (docs/cp-cps.md); a default here must match the one the generator assumes ({@code RaSettings}).
  *
  * <p>Zone: online (ra-service). Read-only view of configuration; touches nothing.
  */
@@ -37,7 +38,7 @@ public interface RaConfig {
 
     /**
      * Consent documents an applicant may have been shown: document id to the SHA-256 (hex) of the
-     * exact bytes shown. An application naming another id, or another digest, is refused.
+     * exact bytes shown. An application naming another id, or another digest, is refused. CP/CPS 4.1.2.
      */
     Map<String, String> consentDocuments();
 
@@ -45,13 +46,13 @@ public interface RaConfig {
         /**
          * The J-LIS signing CA generations trusted to issue application signers. Every generation has the
          * same subject DN (JPKI.md), so each is pinned by the SHA-256 of its DER certificate, and the issuer
-         * of a signer is chosen by verifying the signature, never by name.
+         * of a signer is chosen by verifying the signature, never by name. CP/CPS 3.2.3.
          */
         List<TrustAnchor> signingCas();
 
         /**
          * Certificate policy OIDs of JPKI signing certificates that are accepted:
-         * 1.2.392.200149.8.5.1.1.20 in production, 1.2.392.200149.8.5.1.0.20 for J-LIS test cards.
+         * 1.2.392.200149.8.5.1.1.20 in production, 1.2.392.200149.8.5.1.0.20 for J-LIS test cards. CP/CPS 3.2.3.
          */
         List<String> signingPolicies();
     }
@@ -85,17 +86,17 @@ public interface RaConfig {
     }
 
     interface Jlis {
-        /** The J-LIS OCSP responder; it is not in the certificate (no AIA), registration gives the URL. */
+        /** The J-LIS OCSP responder; it is not in the certificate (no AIA), registration gives the URL (CP/CPS 3.2.3). */
         Optional<URI> ocspUrl();
 
-        /** The J-LIS CRL (http(s) or file URL), the fallback when OCSP cannot be reached. */
+        /** The J-LIS CRL (http(s) or file URL), the fallback when OCSP cannot be reached (CP/CPS 3.2.3). */
         Optional<URI> crlUrl();
 
-        /** Connect and read timeout for each J-LIS request. */
+        /** Connect and read timeout for each J-LIS request (CP/CPS 4.2.1). */
         @WithDefault("PT5S")
         Duration timeout();
 
-        /** How often applications waiting for J-LIS are retried. */
+        /** How often applications waiting for J-LIS are retried (CP/CPS 4.2.1). */
         @WithDefault("PT1M")
         Duration retryInterval();
 
@@ -112,13 +113,13 @@ public interface RaConfig {
     }
 
     interface Policy {
-        /** The approval policy file (JSON); its SHA-256 is recorded with every system decision. */
+        /** The approval policy file (JSON); its SHA-256 is recorded with every system decision (CP/CPS 4.2.1, 6.1.5). */
         @WithDefault("classpath:policy/approval-policy-v1.json")
         String path();
     }
 
     interface Books {
-        /** How long every book entry is kept; the database refuses to delete it before then. */
+        /** How long every book entry is kept; the database refuses to delete it before then (CP/CPS 5.5.2). */
         @WithDefault("P10Y")
         Period retention();
     }
@@ -161,7 +162,7 @@ public interface RaConfig {
     }
 
     interface Application {
-        /** Largest signed application accepted, in bytes (a CMS with one RSA-2048 signer and a CSR is ~5 KiB). */
+        /** Largest signed application accepted, in bytes (a CMS with one RSA-2048 signer and a CSR is ~5 KiB; CP/CPS 4.1.2). */
         @WithDefault("65536")
         int maxBytes();
 

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CA's configuration, one YAML file (see {@code docs/ca-configuration.md} and
- * {@code ca-core/src/main/dist/ca.yaml}). Relative paths are resolved against the file's directory.
+ * The CA's configuration, one YAML file (see {@code docs/ca-configuration.md}; {@code bin/quickstart} writes a
+ * complete example). Relative paths are resolved against the file's directory. The CP/CPS is generated from it
+ * (docs/cp-cps.md): a setting it states names its clause here.
  *
  * <p>Zone: secure. Holds no secrets: the HSM PIN and database password are read from the sources named here.
  */
@@ -30,6 +31,12 @@ public record CaConfig(
         Orders orders,
         Path baseDirectory) {
 
+    /**
+     * @param module      PKCS#11 module of the HSM (CP/CPS 6.2.1)
+     * @param token       label of the token holding the CA keys (CP/CPS 6.2.1)
+     * @param pin         {@code file:} or {@code env:} source of the PIN, never the PIN itself (CP/CPS 6.4)
+     * @param parallelism concurrent HSM operations
+     */
     public record Hsm(String module, String token, String pin, Integer parallelism) {}
 
     /**
@@ -40,15 +47,21 @@ public record CaConfig(
     public record Database(String embedded, String url, String user, String passwordFile, String ownerUser,
                            String ownerPasswordFile) {}
 
-    /** One CA key made at the ceremony. */
+    /**
+     * One CA key made at the ceremony (docs/key-ceremony.md).
+     *
+     * @param subject       the CA's distinguished name (CP/CPS 1.3.1)
+     * @param algorithm     EC-P256, EC-P384, RSA-3072 or RSA-4096 (CP/CPS 6.1.5)
+     * @param validityYears CA certificate validity, default 10 (CP/CPS 6.3.2)
+     */
     public record CaKey(String label, String algorithm, String subject, Integer validityYears, Integer pathLength) {}
 
     public record Ceremony(String output, CaKey root, CaKey issuing) {}
 
-    /** Where relying parties fetch things (CP/CPS §2: repository); URLs go into certificates. */
+    /** Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. */
     public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
 
-    /** CRL issuance (CP/CPS §4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). */
+    /** CRL issuance (CP/CPS 4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). */
     public record Crl(Integer nextUpdateHours) {}
 
     /**
@@ -65,7 +78,11 @@ public record CaConfig(
     /** 16 MiB: far above a full bundle of the RA's (1,000 orders of a few KiB), far below the CA's heap. */
     public static final long DEFAULT_MAX_BUNDLE_BYTES = 16L * 1024 * 1024;
 
-    /** {@code url}: the RA's CA-facing base URL; client TLS key and certificate in a PKCS#12 file. */
+    /**
+     * {@code url}: the RA's CA-facing base URL; client TLS key and certificate in a PKCS#12 file.
+     * {@code intervalSeconds}: pause between pulls, default 60, bounding how long an approved revocation waits for
+     * the CA (CP/CPS 4.9.5).
+     */
     public record Pull(String url, Integer intervalSeconds, String clientKeystore, String clientKeystorePasswordFile,
                        String trustedServerCertificates) {}
 

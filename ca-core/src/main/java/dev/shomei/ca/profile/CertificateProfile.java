@@ -4,25 +4,25 @@ import java.util.List;
 
 /**
  * A certificate profile, from configuration (never code). Each field's value should cite the CP/CPS
- * section that justifies it (§7.1: certificate profile) in the configuration file's comments.
+ * section that justifies it (7.1: certificate profile) in the configuration file's comments.
  *
- * @param validityDays        validity period of issued certificates (CP/CPS §6.3.2)
+ * @param validityDays        validity period of issued certificates (CP/CPS 6.3.2)
  * @param keyUsage            RFC 5280 §4.2.1.3 names: digitalSignature, nonRepudiation (contentCommitment),
  *                            keyEncipherment, keyAgreement, keyCertSign, cRLSign
  * @param extendedKeyUsage    RFC 5280 §4.2.1.12 / RFC 6960 names: ocspSigning, clientAuth, serverAuth,
  *                            emailProtection, codeSigning, timeStamping, or dotted OIDs
- * @param certificatePolicies policy OIDs (CP/CPS §1.2)
+ * @param certificatePolicies policy OIDs (CP/CPS 1.2)
  * @param crlDistributionPoint include the repository's CRL URL (RFC 5280 §4.2.1.13)
  * @param ocsp                include the repository's OCSP URL in AIA (RFC 5280 §4.2.2.1)
  * @param caIssuers           include the issuing CA certificate's URL in AIA
  * @param ocspNoCheck         id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1), for OCSP responder certificates
- * @param allowedKeys         subscriber key types, e.g. EC-P256, RSA-2048 (CP/CPS §6.1.5)
+ * @param allowedKeys         subscriber key types, e.g. EC-P256, RSA-2048 (CP/CPS 6.1.5)
  * @param subjectAttributes   RDN types a subject may carry: CN, O, OU, L, ST, C, SERIALNUMBER. For certificates
- *                            issued from RA orders these are the attributes the profile certifies (CP/CPS §3.1.1,
- *                            §7.1.4): the RA states their values from the verified identity
+ *                            issued from RA orders these are the attributes the profile certifies (CP/CPS 3.1.1,
+ *                            7.1.4): the RA states their values from the verified identity
  * @param subjectFrom         where the subject comes from: {@code order} (the RA-signed order states the verified
  *                            identity; the CSR's subject is ignored, and a request without a stated subject is
- *                            refused; CP/CPS §3.2.3) or {@code csr} (operator issuance from a CSR the operator
+ *                            refused; CP/CPS 3.2.3) or {@code csr} (operator issuance from a CSR the operator
  *                            checked, e.g. ca issue). Default csr. Whatever this says, an order that states a subject
  *                            is always issued under that subject, never the CSR's
  */

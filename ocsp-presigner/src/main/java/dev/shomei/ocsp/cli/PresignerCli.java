@@ -41,7 +41,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "presigner", mixinStandardHelpOptions = true, version = "shomei presigner 0.1.0",
         description = "Pre-sign OCSP responses and write signed publication bundles (secure zone).",
         subcommands = {PresignerCli.PresignCommand.class, PresignerCli.BundleCommand.class,
-                PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class})
+                PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class, CpsCommand.class})
 public final class PresignerCli {
 
     @Option(names = {"-c", "--config"}, description = "presigner configuration (default: $SHOMEI_PRESIGNER_CONFIG or ./presigner.yaml)")
@@ -60,12 +60,15 @@ public final class PresignerCli {
 
     PresignerConfig loadConfig() {
         SecureZoneCommandLine.quietLogging(verbose);
-        Path file = config;
-        if (file == null) {
-            String env = System.getenv("SHOMEI_PRESIGNER_CONFIG");
-            file = Path.of(env == null ? "presigner.yaml" : env);
+        return PresignerConfig.load(configFile());
+    }
+
+    Path configFile() {
+        if (config != null) {
+            return config;
         }
-        return PresignerConfig.load(file);
+        String env = System.getenv("SHOMEI_PRESIGNER_CONFIG");
+        return Path.of(env == null ? "presigner.yaml" : env);
     }
 
     /** Opens the CA (HSM login, database) acting as the presigner component. */
@@ -123,6 +126,12 @@ public final class PresignerCli {
             PresignerConfig cfg = parent.loadConfig();
             List<Path> pdfs = new ArrayList<>(cfg.cpsFiles());
             pdfs.addAll(cps);
+            // The CP/CPS generated from this configuration (docs/cp-cps.md), before the HSM is opened: a
+            // configuration that does not match the template stops here, with nothing signed.
+            Path generated = CpsCommand.generateForBundle(cfg, parent.configFile());
+            if (generated != null) {
+                pdfs.add(generated);
+            }
             try (CertificateAuthority ca = open(cfg.caConfig())) {
                 PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
                         AuditedPresignerEvents.caLog(ca.config()), audit(ca.config()), Clock.systemUTC());
@@ -130,6 +139,8 @@ public final class PresignerCli {
                 System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
                         + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));
                 System.out.println("manifest.json SHA-256: " + w.manifestSha256());
+            } finally {
+                CpsCommand.deleteGenerated(generated);
             }
             return 0;
         }

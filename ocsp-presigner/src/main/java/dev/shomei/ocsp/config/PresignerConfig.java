@@ -22,10 +22,13 @@ import java.util.List;
  * @param responderKey         label of the delegated OCSP responder key ({@code ca delegate --profile ocsp-responder})
  * @param publicationSignerKey label of the delegated key that signs bundles and CP/CPS PDFs
  *                             ({@code ca delegate --profile publication-signer})
- * @param validityHours        thisUpdate → nextUpdate of every response (CP/CPS §4.9.10)
+ * @param validityHours        thisUpdate → nextUpdate of every response (CP/CPS 4.9.10; half of it: when a
+ *                             response is re-signed, also CP/CPS 4.9.10)
  * @param chunkSize            responses signed and committed together (one transaction, one audit entry)
  * @param progressPercent      a progress line on stderr every this many percent of a run
- * @param cps                  CP/CPS PDFs signed into every bundle (relative to this file)
+ * @param cps                  further CP/CPS PDFs signed into every bundle (relative to this file)
+ * @param cpsDocument          the CP/CPS generated from the configuration and signed into every bundle
+ *                             (docs/cp-cps.md); unset, bundles carry only the {@code cps} PDFs
  */
 public record PresignerConfig(
         String ca,
@@ -35,7 +38,30 @@ public record PresignerConfig(
         Integer chunkSize,
         Integer progressPercent,
         List<String> cps,
+        CpsDocument cpsDocument,
         Path baseDirectory) {
+
+    /**
+     * Where the generated CP/CPS comes from (docs/cp-cps.md). Paths are relative to presigner.yaml.
+     *
+     * @param name         file name in the bundle, {@code cps/<name>} (default {@code cp-cps.pdf})
+     * @param template     the CP/CPS template (default: docs/cps/cp-cps.template.md, built into the presigner)
+     * @param raProperties the RA's application.properties file(s), in the order ra-service reads them (later wins):
+     *                     the same files it runs with, copied into the secure zone
+     * @param raClasspath  the directory holding the RA's {@code classpath:} resources (its src/main/resources)
+     * @param raDirectory  the RA's working directory, for relative paths in its properties (default: here)
+     * @param font         a TrueType font for the PDF when the text is not Latin (e.g. Japanese names)
+     */
+    public record CpsDocument(String name, String template, List<String> raProperties, String raClasspath,
+                              String raDirectory, String font) {
+        public CpsDocument {
+            raProperties = raProperties == null ? List.of() : List.copyOf(raProperties);
+        }
+
+        public String nameOrDefault() {
+            return name == null || name.isBlank() ? "cp-cps.pdf" : name;
+        }
+    }
 
     /**
      * CA/Browser Forum Baseline Requirements §4.9.10: an OCSP response is valid for at least eight hours and
@@ -67,7 +93,7 @@ public record PresignerConfig(
         }
         PresignerConfig c = new PresignerConfig(raw.ca, raw.responderKey, raw.publicationSignerKey, raw.validityHours,
                 raw.chunkSize, raw.progressPercent, raw.cps == null ? List.of() : List.copyOf(raw.cps),
-                file.toAbsolutePath().getParent());
+                raw.cpsDocument, file.toAbsolutePath().getParent());
         c.check(file);
         return c;
     }
@@ -96,6 +122,17 @@ public record PresignerConfig(
         if (progressPercent != null && (progressPercent < 1 || progressPercent > 100)) {
             throw new ConfigException(file + ": progressPercent " + progressPercent + " is outside 1..100");
         }
+        if (cpsDocument != null) {
+            String n = cpsDocument.nameOrDefault();
+            if (!n.matches("[A-Za-z0-9._-]+\\.pdf")) {
+                throw new ConfigException(file + ": cpsDocument.name '" + n + "' must be a plain file name ending in .pdf"
+                        + " (it becomes cps/<name> in the repository)");
+            }
+            if (cpsDocument.raProperties().isEmpty()) {
+                throw new ConfigException(file + ": cpsDocument.raProperties is missing; list the RA's"
+                        + " application.properties file(s), the same ones ra-service runs with");
+            }
+        }
     }
 
     public CaConfig caConfig() {
@@ -121,6 +158,15 @@ public record PresignerConfig(
 
     public List<Path> cpsFiles() {
         return cps.stream().map(this::resolve).toList();
+    }
+
+    /** The generated CP/CPS's sources, or a configuration error naming the setting. */
+    public CpsDocument cpsDocumentOrFail() {
+        if (cpsDocument == null) {
+            throw new ConfigException("setting 'cpsDocument' is missing from the presigner configuration; it names the"
+                    + " RA configuration files the CP/CPS is generated from (docs/cp-cps.md)");
+        }
+        return cpsDocument;
     }
 
     /** The label of the publication signer key, or a configuration error naming the setting. */
