@@ -49,6 +49,7 @@ public final class JpkiCertificate {
     /**
      * The identity the card states, in the words of the RA's application format ({@code shomei-ra-application/1}).
      *
+     * @param birthDate null if the card's value cannot be read as a date of its era
      * @param gender male, female or not-known
      * @param substitutes true when the card marks a character of the name or address as a substitute (代替文字):
      *                    the RA then refers the application to an officer
@@ -102,9 +103,8 @@ public final class JpkiCertificate {
             case "2" -> "female";
             default -> "not-known";
         };
-        LocalDate birth = birthDate(values.get(BIRTH_DATE)).orElseThrow(() -> new IllegalArgumentException(
-                "the card's date of birth '" + values.get(BIRTH_DATE).charAt(0) + "...' cannot be read as a date;"
-                        + " give it with --claim-birth-date"));
+        // Null when the value is not a date of its era: the applicant then states it (--claim-birth-date).
+        LocalDate birth = birthDate(values.get(BIRTH_DATE)).orElse(null);
         boolean substitutes = flagged(values.get(NAME_SUBSTITUTES)) || flagged(values.get(ADDRESS_SUBSTITUTES));
         return new Identity(values.get(NAME), birth, gender, values.get(ADDRESS), substitutes);
     }

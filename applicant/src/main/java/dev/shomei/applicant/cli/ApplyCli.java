@@ -221,6 +221,10 @@ public final class ApplyCli implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new WrongCertificateException(e.getMessage());
             }
+            if (onCard.birthDate() == null && birthOverride == null) {
+                throw new UsageException("the date of birth on the card cannot be read as a date of its era; state"
+                        + " yours with --claim-birth-date YYYY-MM-DD (the RA compares it with the card)");
+            }
             JpkiCertificate.Identity claim = new JpkiCertificate.Identity(
                     claimName != null ? claimName : onCard.name(),
                     birthOverride != null ? birthOverride : onCard.birthDate(),
@@ -231,7 +235,7 @@ public final class ApplyCli implements Callable<Integer> {
                     + myCard.certificate().getSerialNumber().toString(16) + ", valid until "
                     + myCard.certificate().getNotAfter().toInstant() + ") states:");
             out.println("  name:          " + onCard.name() + (claimName != null ? "   -> you claim: " + claimName : ""));
-            out.println("  date of birth: " + onCard.birthDate()
+            out.println("  date of birth: " + (onCard.birthDate() == null ? "(not readable)" : onCard.birthDate())
                     + (birthOverride != null ? "   -> you claim: " + birthOverride : ""));
             out.println("  gender:        " + onCard.gender() + (claimGender != null ? "   -> you claim: " + claimGender : ""));
             out.println("  address:       " + onCard.address()

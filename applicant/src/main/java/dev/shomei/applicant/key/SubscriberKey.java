@@ -143,7 +143,8 @@ public final class SubscriberKey {
                 throw new CardException("token '" + tokenLabel + "' has no key labelled '" + keyLabel + "'; entries: "
                         + Collections.list(ks.aliases()));
             }
-            if (!ks.getCertificate(keyLabel).getPublicKey().equals(chain.get(0).getPublicKey())) {
+            if (!Arrays.equals(ks.getCertificate(keyLabel).getPublicKey().getEncoded(),
+                    chain.get(0).getPublicKey().getEncoded())) {
                 throw new CardException("the certificate does not certify the key '" + keyLabel + "' in token '"
                         + tokenLabel + "'; it belongs to another application");
             }

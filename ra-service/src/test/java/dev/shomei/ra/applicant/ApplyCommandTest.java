@@ -198,6 +198,45 @@ class ApplyCommandTest {
     }
 
     @Test
+    void aKeyOnTheApplicantsOwnTokenStaysThereAndGetsItsCertificateStoredNextToIt() throws Exception {
+        Card card = signingCard("apply-tokenkey", JpkiPerson.taro());
+        // Created after the card: SoftHSM2 reads SOFTHSM2_CONF when the command first loads this token's module.
+        SoftHsmToken mine = SoftHsmToken.create("my-keys", "my-keys-pin");
+        Path minePin = mine.writePinFile();
+        List<String> tokenArgs = List.of("--key-token", "my-keys", "--key-module", mine.module().toString(),
+                "--key-label", "shomei-2026", "--key-pin-file", minePin.toString());
+        List<String> args = applyArgs(card, "--wait", "0");
+        args.addAll(tokenArgs);
+
+        Run applied = apply(args.toArray(String[]::new));
+
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        assertThat(dir.resolve("subscriber-key.pem")).doesNotExist();
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            runOrders(ca.orderProcessor());
+        }
+        List<String> fetchArgs = new ArrayList<>(List.of("fetch", "--ra", ra(), "--out",
+                dir.resolve("certificate.pem").toString(), id));
+        fetchArgs.addAll(tokenArgs);
+
+        Run fetched = apply(fetchArgs.toArray(String[]::new));
+
+        assertThat(fetched.exit()).as(fetched.err()).isEqualTo(ExitCodes.OK);
+        X509Certificate issued = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("certificate.pem"))));
+        Provider p = Security.getProvider("SunPKCS11").configure("--name=my-keys-check\nlibrary=" + mine.module()
+                + "\nslotListIndex=0\n");
+        KeyStore ks = KeyStore.getInstance("PKCS11", p);
+        ks.load(null, mine.userPin().toCharArray());
+        // The issued certificate replaced the placeholder, next to a key that never left the token.
+        assertThat(ks.getCertificate("shomei-2026")).isEqualTo(issued);
+        assertThat(ks.getKey("shomei-2026", null).getEncoded()).isNull();
+        ((AuthProvider) p).logout();
+    }
+
+    @Test
     void aWrongPinIsReportedAsSuchAndNothingIsGeneratedOrSent() throws Exception {
         Card card = signingCard("apply-wrongpin", JpkiPerson.hanako());
         Path wrong = dir.resolve("wrong.pin");
