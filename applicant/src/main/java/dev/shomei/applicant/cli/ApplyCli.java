@@ -133,7 +133,11 @@ public final class ApplyCli implements Callable<Integer> {
         cl.setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             int code = exitCode(e);
-            String kind = switch (code) {
+            boolean expected = e instanceof RefusedException || e instanceof RaProblemException
+                    || e instanceof WrongCertificateException || e instanceof UsageException
+                    || e instanceof IllegalArgumentException || e instanceof CardException
+                    || e instanceof RaUnavailableException || e instanceof PendingException;
+            String kind = !expected ? "failed" : switch (code) {
                 case ExitCodes.REFUSED -> "refused";
                 case ExitCodes.USAGE -> "usage";
                 case ExitCodes.CARD -> "card";
@@ -144,7 +148,7 @@ public final class ApplyCli implements Callable<Integer> {
             out.flush();
             String name = cmd.getCommandName().equals("apply") ? "apply" : "apply " + cmd.getCommandName();
             err.println(name + ": " + kind + ": " + e.getMessage());
-            if (code != ExitCodes.PENDING && code != ExitCodes.REFUSED && Boolean.getBoolean("shomei.trace")) {
+            if (!expected || Boolean.getBoolean("shomei.trace")) {
                 e.printStackTrace(err);
             }
             err.flush();
@@ -162,6 +166,7 @@ public final class ApplyCli implements Callable<Integer> {
         return code;
     }
 
+    /** Expected failures map to their codes; anything else is reported as "failed" with its trace, exit 1. */
     static int exitCode(Exception e) {
         if (e instanceof RefusedException || e instanceof RaProblemException || e instanceof WrongCertificateException) {
             return ExitCodes.REFUSED;
@@ -194,6 +199,9 @@ public final class ApplyCli implements Callable<Integer> {
         if (!keyToken.onToken() && Files.exists(keyOut)) {
             throw new UsageException("--key-out " + keyOut + " exists; a key file is never overwritten. Choose"
                     + " another file (the old key may belong to a certificate you still use)");
+        }
+        if (Files.exists(certOut)) {
+            throw new UsageException("--cert-out " + certOut + " exists; choose another file for the new certificate");
         }
         keyToken.check();
         ApplicationDocument.Consent consentDoc = readConsent();
@@ -265,7 +273,12 @@ public final class ApplyCli implements Callable<Integer> {
             cms = myCard.sign(content);
         }
         if (saveApplication != null) {
-            Files.write(saveApplication, cms);
+            try {
+                Files.write(saveApplication, cms);
+            } catch (IOException e) {
+                throw new UsageException("cannot write --save-application " + saveApplication + ": " + e.getMessage(),
+                        e);
+            }
             out.println("signed application saved to " + saveApplication);
         }
         // Step 6: submit.
@@ -342,6 +355,14 @@ public final class ApplyCli implements Callable<Integer> {
                         + " left of --wait)");
                 out.flush();
             }
+        }
+    }
+
+    /** Application and request ids are UUIDs; anything else never reaches the RA's URL. */
+    static void requireId(String id, String what) throws UsageException {
+        if (id == null || !id.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            throw new UsageException(what + " '" + id + "' is not an id; ids are UUIDs such as"
+                    + " 3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a");
         }
     }
 

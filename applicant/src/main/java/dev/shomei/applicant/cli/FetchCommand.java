@@ -36,6 +36,7 @@ final class FetchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
         keyToken.check();
+        ApplyCli.requireId(id, "application");
         var client = ra.client();
         String status = StatusView.text(client.application(id).body(), "/status");
         if (follow.wait.isZero() && !status.equals("ISSUED")) {

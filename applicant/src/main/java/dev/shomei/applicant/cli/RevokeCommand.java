@@ -57,10 +57,7 @@ final class RevokeCommand implements Callable<Integer> {
         if (!REASONS.contains(reason)) {
             throw new UsageException("--reason '" + reason + "': use one of " + REASONS);
         }
-        if (!applicationId.matches("[0-9a-fA-F-]{36}")) {
-            throw new UsageException("--application '" + applicationId + "' is not an application id (a UUID such as"
-                    + " 3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a)");
-        }
+        ApplyCli.requireId(applicationId, "--application");
         RaClient client = ra.client();
         byte[] cms;
         try (MyNumberCard myCard = card.open(terminal, out)) {

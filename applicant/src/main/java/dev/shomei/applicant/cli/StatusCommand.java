@@ -35,6 +35,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        ApplyCli.requireId(id, revocation ? "revocation request" : "application");
         var client = ra.client();
         JsonNode view = revocation ? client.revocationRequest(id).body() : client.application(id).body();
         if (json) {

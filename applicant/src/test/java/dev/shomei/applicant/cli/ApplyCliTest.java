@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +57,26 @@ class ApplyCliTest {
                 "--key-out", dir.resolve("k.pem").toString());
         assertThat(r.exit()).isEqualTo(ExitCodes.CARD);
         assertThat(r.err()).contains("opensc-pkcs11.so", "does not exist", "apt-get install opensc");
+        assertThat(dir.resolve("k.pem")).doesNotExist();
+    }
+
+    @Test
+    void aReaderWithoutACardIsTold() throws Exception {
+        // SoftHSM2 with an empty token directory offers one slot with no initialised token: a reader without a card.
+        Path module = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+        String conf = System.getenv("SOFTHSM2_CONF");
+        Assumptions.assumeTrue(Files.isRegularFile(module) && conf != null, "SoftHSM2 and SOFTHSM2_CONF (surefire)");
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        Files.createDirectories(Path.of(conf).toAbsolutePath().getParent());
+        Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n");
+        // A copy under a new path is a new module instance, which reads the file above at C_Initialize.
+        Path copy = Files.copy(module, dir.resolve("libsofthsm2.so"));
+
+        Run r = apply("--ra", "http://localhost:1", "--consent", consent().toString(), "--yes",
+                "--pkcs11-module", copy.toString(), "--key-out", dir.resolve("k.pem").toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.CARD);
+        assertThat(r.err()).contains("no card", "insert the My Number card");
         assertThat(dir.resolve("k.pem")).doesNotExist();
     }
 

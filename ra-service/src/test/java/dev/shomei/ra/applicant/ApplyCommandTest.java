@@ -109,7 +109,8 @@ class ApplyCommandTest {
         List<String> args = new ArrayList<>(List.of("--ra", ra(), "--pkcs11-module", card.module().toString(),
                 "--pin-file", card.pinFile().toString(), "--key-out", dir.resolve("subscriber-key.pem").toString(),
                 "--key-passphrase-file", pass.toString(), "--consent", CONSENT.toString(), "--yes",
-                "--id-out", dir.resolve("application-id").toString()));
+                "--id-out", dir.resolve("application-id").toString(),
+                "--cert-out", dir.resolve("applied-certificate.pem").toString()));
         args.addAll(List.of(more));
         return args;
     }
