@@ -1,0 +1,119 @@
+package dev.shomei.applicant.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command's exit codes and messages for what can go wrong before a card or an RA is involved. The runs with a
+ * card and the RA are in ra-service's ApplyCommandTest.
+ */
+class ApplyCliTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run apply(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = ApplyCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path consent() throws Exception {
+        Path c = dir.resolve("consent-2026-04.txt");
+        Files.writeString(c, "consent text\n");
+        return c;
+    }
+
+    @Test
+    void withoutAConsentDocumentNothingStarts() {
+        Run r = apply("--ra", "http://localhost:1", "--yes");
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--consent");
+    }
+
+    @Test
+    void plainHttpToAnotherMachineIsRefusedBecauseTheApplicationCarriesPersonalData() throws Exception {
+        Run r = apply("--ra", "http://ra.example.jp", "--consent", consent().toString(), "--yes");
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("https://", "date of birth");
+    }
+
+    @Test
+    void aMissingCardModuleIsACardErrorNamingTheModuleAndTheFix() throws Exception {
+        Run r = apply("--ra", "http://localhost:1", "--consent", consent().toString(), "--yes",
+                "--pkcs11-module", dir.resolve("opensc-pkcs11.so").toString(),
+                "--key-out", dir.resolve("k.pem").toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.CARD);
+        assertThat(r.err()).contains("opensc-pkcs11.so", "does not exist", "apt-get install opensc");
+        assertThat(dir.resolve("k.pem")).doesNotExist();
+    }
+
+    @Test
+    void aReaderWithoutACardIsTold() throws Exception {
+        // SoftHSM2 with an empty token directory offers one slot with no initialised token: a reader without a card.
+        Path module = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+        String conf = System.getenv("SOFTHSM2_CONF");
+        Assumptions.assumeTrue(Files.isRegularFile(module) && conf != null, "SoftHSM2 and SOFTHSM2_CONF (surefire)");
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        Files.createDirectories(Path.of(conf).toAbsolutePath().getParent());
+        Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n");
+        // A copy under a new path is a new module instance, which reads the file above at C_Initialize.
+        Path copy = Files.copy(module, dir.resolve("libsofthsm2.so"));
+
+        Run r = apply("--ra", "http://localhost:1", "--consent", consent().toString(), "--yes",
+                "--pkcs11-module", copy.toString(), "--key-out", dir.resolve("k.pem").toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.CARD);
+        assertThat(r.err()).contains("no card", "insert the My Number card");
+        assertThat(dir.resolve("k.pem")).doesNotExist();
+    }
+
+    @Test
+    void anUnreachableRaIsANetworkError() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Run r = apply("status", "--ra", "http://127.0.0.1:" + port, "--timeout", "2s",
+                "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a");
+        assertThat(r.exit()).isEqualTo(ExitCodes.NETWORK);
+        assertThat(r.err()).contains("cannot connect to the RA");
+    }
+
+    @Test
+    void revocationReasonsAreTheSubscribersOnly() {
+        Run r = apply("revoke", "--ra", "http://localhost:1", "--application", "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a",
+                "--reason", "cACompromise", "--yes");
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("keyCompromise");
+    }
+
+    @Test
+    void anUnknownOptionPrintsUsage() {
+        Run r = apply("--renew");
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("Unknown option", "Usage: apply");
+    }
+
+    @Test
+    void durationsAreReadAsPeopleWriteThem() {
+        DurationConverter c = new DurationConverter();
+        assertThat(c.convert("0")).isEqualTo(Duration.ZERO);
+        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.convert("10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.convert("PT2H")).isEqualTo(Duration.ofHours(2));
+    }
+}

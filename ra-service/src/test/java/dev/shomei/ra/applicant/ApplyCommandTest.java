@@ -1,0 +1,322 @@
+package dev.shomei.ra.applicant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.applicant.cli.ApplyCli;
+import dev.shomei.applicant.cli.ExitCodes;
+import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.orders.OrderBundleProcessor;
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.CaCoreEnvironment;
+import dev.shomei.ra.testkit.CaEvents;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.testsupport.SoftHsmToken;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.AuthProvider;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.Security;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The applicant's {@code apply} command end to end with real components: the "My Number card" is a SoftHSM2 token
+ * holding an RSA-2048 key and a JPKI-shaped certificate from the simulated J-LIS CA, reached by the command through
+ * SunPKCS11 exactly as it reaches OpenSC's module; the RA runs in this JVM; the CA is ca-core's real order
+ * processing (SoftHSM2, its own PostgreSQL); openssl reads the key file from the outside.
+ *
+ * <p>Zone: tests only.
+ */
+@QuarkusTest
+@WithTestResource(CaCoreEnvironment.class)
+class ApplyCommandTest {
+
+    static final Path CONSENT = Path.of("src/main/resources/consent/consent-2026-04.txt");
+    static final String PASSPHRASE = "correct horse battery staple";
+
+    @TempDir
+    Path dir;
+
+    /** A simulated card in its own SoftHSM2 token, with the certificate stored next to the key as on a card. */
+    record Card(Path module, Path pinFile, X509Certificate certificate) {}
+
+    static Card card(String label, Function<KeyPair, X509Certificate> issue, String certificateLabel) throws Exception {
+        SoftHsmToken token = SoftHsmToken.create(label, "card-" + label + "-pin");
+        Provider p = Security.getProvider("SunPKCS11").configure("--name=card-" + label + "\nlibrary="
+                + token.module() + "\nslotListIndex=0\n"
+                + "attributes(generate, CKO_PRIVATE_KEY, *) = {\n  CKA_TOKEN = true\n  CKA_PRIVATE = true\n"
+                + "  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n"
+                + "attributes(generate, CKO_PUBLIC_KEY, *) = {\n  CKA_TOKEN = true\n}\n");
+        KeyStore ks = KeyStore.getInstance("PKCS11", p);
+        ks.load(null, token.userPin().toCharArray());
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA", p);
+        g.initialize(2048);
+        KeyPair kp = g.generateKeyPair();
+        X509Certificate cert = issue.apply(kp);
+        // OpenSC shows the JPKI card's objects under these labels ("Digital Signature Certificate", ...).
+        ks.setKeyEntry(certificateLabel, kp.getPrivate(), null, new Certificate[] {cert});
+        // Like a card just inserted: nobody is logged in, so the command's own login is what is tested.
+        ((AuthProvider) p).logout();
+        return new Card(token.module(), token.writePinFile(), cert);
+    }
+
+    static Card signingCard(String label, JpkiPerson person) throws Exception {
+        return card(label, kp -> JpkiTestCa.signing(JpkiTestCa.GEN_2024, kp.getPublic(), person),
+                "Digital Signature Certificate");
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run apply(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = ApplyCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    static String ra() {
+        return "http://localhost:" + RestAssured.port;
+    }
+
+    private List<String> applyArgs(Card card, String... more) throws Exception {
+        Path pass = dir.resolve("passphrase");
+        if (!Files.exists(pass)) {
+            Files.writeString(pass, PASSPHRASE + "\n");
+        }
+        List<String> args = new ArrayList<>(List.of("--ra", ra(), "--pkcs11-module", card.module().toString(),
+                "--pin-file", card.pinFile().toString(), "--key-out", dir.resolve("subscriber-key.pem").toString(),
+                "--key-passphrase-file", pass.toString(), "--consent", CONSENT.toString(), "--yes",
+                "--id-out", dir.resolve("application-id").toString(),
+                "--cert-out", dir.resolve("applied-certificate.pem").toString()));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void applyIsApprovedAutomaticallyThenTheCaIssuesFetchReturnsTheCertificateAndTheCardRevokesIt() throws Exception {
+        JpkiPerson hanako = JpkiPerson.hanako();
+        Card card = signingCard("apply-hanako", hanako);
+
+        Run applied = apply(applyArgs(card, "--wait", "0").toArray(String[]::new));
+
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        // The identity shown for confirmation is the card's own, as the RA will compare it.
+        assertThat(applied.out()).contains("試験\u3000花子", "1985-04-12", "female", "東京都千代田区霞が関二丁目1番2号");
+        assertThat(applied.out()).contains("decision: APPROVED by the RA's policy");
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        assertThat(Ra.status(id).getString("status")).isEqualTo("APPROVED");
+        assertThat(Ra.status(id).getString("jpkiCertificate.serial"))
+                .isEqualTo(card.certificate().getSerialNumber().toString(16));
+
+        Run status = apply("status", "--ra", ra(), id);
+        assertThat(status.exit()).isEqualTo(ExitCodes.OK);
+        assertThat(status.out()).contains("application " + id + ": APPROVED");
+
+        // The CA has not executed the order yet: fetch gives up at its deadline, saying what to do.
+        Run early = apply("fetch", "--ra", ra(), "--wait", "1s", "--poll-interval", "200ms",
+                "--out", dir.resolve("certificate.pem").toString(), id);
+        assertThat(early.exit()).isEqualTo(ExitCodes.PENDING);
+        assertThat(early.err()).contains("still APPROVED after 1 s", "apply fetch " + id);
+        assertThat(dir.resolve("certificate.pem")).doesNotExist();
+
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            OrderBundleProcessor processor = ca.orderProcessor();
+            X509Certificate issuing = ca.issuingSigner().certificate();
+            runOrders(processor);
+
+            Run fetched = apply("fetch", "--ra", ra(), "--out", dir.resolve("certificate.pem").toString(), id);
+
+            assertThat(fetched.exit()).as(fetched.err()).isEqualTo(ExitCodes.OK);
+            List<X509Certificate> chain = new ArrayList<>();
+            CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(
+                    Files.readAllBytes(dir.resolve("certificate.pem")))).forEach(c -> chain.add((X509Certificate) c));
+            assertThat(chain.get(1)).isEqualTo(issuing);
+            chain.get(0).verify(issuing.getPublicKey());
+            // The certificate certifies the key in the passphrase-protected file, as openssl reads it.
+            assertThat(chain.get(0).getPublicKey().getEncoded()).isEqualTo(publicKeyByOpenssl(
+                    dir.resolve("subscriber-key.pem"), "pass:" + PASSPHRASE));
+
+            Run revoked = apply("revoke", "--ra", ra(), "--pkcs11-module", card.module().toString(),
+                    "--pin-file", card.pinFile().toString(), "--application", id, "--reason", "keyCompromise",
+                    "--yes", "--wait", "0");
+
+            assertThat(revoked.exit()).as(revoked.err()).isEqualTo(ExitCodes.OK);
+            assertThat(revoked.out()).contains(": APPROVED");
+            runOrders(processor);
+            assertThat(Ra.status(id).getString("certificate.status")).isEqualTo("REVOKED");
+        }
+    }
+
+    @Test
+    void theKeyFileIsEncryptedPkcs8ThatOpensslReadsOnlyWithThePassphrase() throws Exception {
+        Card card = signingCard("apply-keyfile", JpkiPerson.taro());
+
+        Run applied = apply(applyArgs(card, "--wait", "0", "--key-type", "EC-P384").toArray(String[]::new));
+
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        Path key = dir.resolve("subscriber-key.pem");
+        assertThat(Files.readString(key)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        Path pass = dir.resolve("passphrase");
+        assertThat(openssl("pkey", "-in", key.toString(), "-passin", "file:" + pass, "-noout", "-text").exit())
+                .isZero();
+        assertThat(openssl("pkey", "-in", key.toString(), "-passin", "pass:not the passphrase", "-noout").exit())
+                .isNotZero();
+        // PBES2 with PBKDF2 (HMAC-SHA256) and AES-256-CBC, as the guide states.
+        String asn1 = openssl("asn1parse", "-in", key.toString()).out();
+        assertThat(asn1).contains("PBES2", "PBKDF2", "hmacWithSHA256", "aes-256-cbc");
+        // The RA received this key: the CSR's key in the recorded application is the file's key.
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        assertThat(Ra.status(id).getString("status")).isEqualTo("APPROVED");
+        // A second run never overwrites the key file.
+        Run again = apply(applyArgs(card, "--wait", "0").toArray(String[]::new));
+        assertThat(again.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(again.err()).contains("never overwritten");
+    }
+
+    @Test
+    void aKeyOnTheApplicantsOwnTokenStaysThereAndGetsItsCertificateStoredNextToIt() throws Exception {
+        Card card = signingCard("apply-tokenkey", JpkiPerson.taro());
+        // Created after the card: SoftHSM2 reads SOFTHSM2_CONF when the command first loads this token's module.
+        SoftHsmToken mine = SoftHsmToken.create("my-keys", "my-keys-pin");
+        Path minePin = mine.writePinFile();
+        List<String> tokenArgs = List.of("--key-token", "my-keys", "--key-module", mine.module().toString(),
+                "--key-label", "shomei-2026", "--key-pin-file", minePin.toString());
+        List<String> args = applyArgs(card, "--wait", "0");
+        args.addAll(tokenArgs);
+
+        Run applied = apply(args.toArray(String[]::new));
+
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        assertThat(dir.resolve("subscriber-key.pem")).doesNotExist();
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            runOrders(ca.orderProcessor());
+        }
+        List<String> fetchArgs = new ArrayList<>(List.of("fetch", "--ra", ra(), "--out",
+                dir.resolve("certificate.pem").toString(), id));
+        fetchArgs.addAll(tokenArgs);
+
+        Run fetched = apply(fetchArgs.toArray(String[]::new));
+
+        assertThat(fetched.exit()).as(fetched.err()).isEqualTo(ExitCodes.OK);
+        X509Certificate issued = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("certificate.pem"))));
+        Provider p = Security.getProvider("SunPKCS11").configure("--name=my-keys-check\nlibrary=" + mine.module()
+                + "\nslotListIndex=0\n");
+        KeyStore ks = KeyStore.getInstance("PKCS11", p);
+        ks.load(null, mine.userPin().toCharArray());
+        // The issued certificate replaced the placeholder, next to a key that never left the token.
+        assertThat(ks.getCertificate("shomei-2026")).isEqualTo(issued);
+        assertThat(ks.getKey("shomei-2026", null).getEncoded()).isNull();
+        ((AuthProvider) p).logout();
+    }
+
+    @Test
+    void aWrongPinIsReportedAsSuchAndNothingIsGeneratedOrSent() throws Exception {
+        Card card = signingCard("apply-wrongpin", JpkiPerson.hanako());
+        Path wrong = dir.resolve("wrong.pin");
+        Files.writeString(wrong, "not-the-pin\n");
+        List<String> args = applyArgs(card, "--wait", "0");
+        args.set(args.indexOf("--pin-file") + 1, wrong.toString());
+
+        Run r = apply(args.toArray(String[]::new));
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.CARD);
+        // SoftHSM2, like OpenSC for the JPKI card, raises CKF_USER_PIN_COUNT_LOW after a wrong PIN.
+        assertThat(r.err()).contains("wrong PIN", "few tries left");
+        assertThat(r.err() + r.out()).doesNotContain("not-the-pin");
+        assertThat(dir.resolve("subscriber-key.pem")).doesNotExist();
+        assertThat(dir.resolve("application-id")).doesNotExist();
+    }
+
+    @Test
+    void aTokenHoldingTheAuthenticationCertificateIsRefusedBeforeSigning() throws Exception {
+        Card card = card("apply-authcert", kp -> JpkiTestCa.authentication(kp.getPublic()),
+                "User Authentication Certificate");
+
+        Run r = apply(applyArgs(card, "--wait", "0").toArray(String[]::new));
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(r.err()).contains("user-authentication certificate", "JPKI for user authentication",
+                "Nothing was signed");
+        assertThat(dir.resolve("subscriber-key.pem")).doesNotExist();
+        assertThat(dir.resolve("application-id")).doesNotExist();
+    }
+
+    @Test
+    void theRasRejectionIsShownWithItsTitleAndDetail() throws Exception {
+        Card card = signingCard("apply-rejected", JpkiPerson.hanako());
+
+        Run r = apply(applyArgs(card, "--wait", "0", "--claim-birth-date", "1990-01-01").toArray(String[]::new));
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(r.out()).contains("The RA recorded the application", "Application rejected:");
+        assertThat(r.err()).contains("identity-birth-date-mismatch");
+        // The rejected application is on record at the RA, under the id the command wrote.
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        assertThat(Ra.status(id).getString("status")).isEqualTo("REJECTED");
+    }
+
+    /** The CA executes every pending order bundle of the RA and posts its result bundles back. */
+    private static void runOrders(OrderBundleProcessor processor) {
+        while (true) {
+            io.restassured.response.Response next = ca().get("/ca/order-bundles/next");
+            if (next.statusCode() == 204) {
+                return;
+            }
+            assertThat(next.statusCode()).isEqualTo(200);
+            OrderBundleProcessor.Result result = processor.process(next.asByteArray());
+            ca().contentType("application/pkcs7-mime").body(result.resultBundle()).post("/ca/result-bundles")
+                    .then().statusCode(204);
+        }
+    }
+
+    private static RequestSpecification ca() {
+        return Ra.tls().keyStore(new File(Ra.config("test.orders.ca-client-keystore")), Ra.config("test.tls.password"));
+    }
+
+    record Process(int exit, String out) {}
+
+    private static Process openssl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        java.lang.Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("openssl finished").isTrue();
+        return new Process(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] publicKeyByOpenssl(Path key, String passin) throws Exception {
+        Path der = key.resolveSibling("public.der");
+        Process r = openssl("pkey", "-in", key.toString(), "-passin", passin, "-pubout", "-outform", "DER",
+                "-out", der.toString());
+        assertThat(r.exit()).as(r.out()).isZero();
+        return Files.readAllBytes(der);
+    }
+}
