@@ -384,8 +384,10 @@ class HostileOrderTest {
     }
 
     private static boolean waitingOnALock(CaFixture f) throws SQLException {
-        try (Connection c = f.db.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
-                + " WHERE datname = current_database() AND wait_event_type = 'Lock'"); ResultSet rs = ps.executeQuery()) {
+        // pg_locks, not pg_stat_activity: the CA works as the service role, whose sessions' wait events another role
+        // cannot see. A blocked unique-index insert waits for the other transaction's id (a lock not granted).
+        try (Connection c = f.db.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks"
+                + " WHERE NOT granted"); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1) > 0;
         }
