@@ -219,6 +219,15 @@ public class ApplicationIntake {
         // Step 5: the policy decides. Without J-LIS's answer nothing is approved: the application waits, and is
         // referred to an officer once it has waited longer than the policy allows.
         Decision decision = policy.decide(findings);
+        // The certificate will state the card's name: whatever the policy file says, a name that cannot be certified
+        // as it is (substitute characters, over ub-common-name) is never approved without an officer.
+        if (decision.outcome() == Outcome.APPROVED) {
+            List<Finding> uncertifiable = findings.stream().filter(f -> f.code().equals(
+                    "identity-name-substitute-characters") || f.code().equals("identity-name-not-certifiable")).toList();
+            if (!uncertifiable.isEmpty()) {
+                decision = new Decision(Outcome.REFERRED, uncertifiable);
+            }
+        }
         if (!rev.reachedJlis() && decision.outcome() != Outcome.REJECTED) {
             if (Duration.between(receivedAt, now).compareTo(policy.referAfterJlisUnavailable()) < 0) {
                 return new Assessment(signature, content, csrDer, rev, findings, null);

@@ -201,9 +201,8 @@ public class ApplicationService {
         a.retainUntil = books.retainUntil(now);
         a.jlisAttempts = 0;
         a.status = statusOf(r.decision().outcome());
-        if (r.decision().outcome() == Outcome.APPROVED) {
-            a.certifiedSubject = CertifiedSubject.toJson(r.subject());
-        }
+        // Fixed by the certificate being renewed, whoever approves (an officer may approve a referred renewal).
+        a.certifiedSubject = CertifiedSubject.toJson(r.subject());
         a.decisionId = UUID.randomUUID();
         a.persist();
 
