@@ -210,6 +210,16 @@ class CpsGeneratorTest {
         }
     }
 
+    /** A CA name in Japanese needs a font that has it: the error names the character and the setting. */
+    @Test
+    void aCharacterThePdfFontCannotShowIsNamed() throws Exception {
+        Path p = writeConfig(1825, 24, 96, "");
+        Path ca = dir.resolve("ca.yaml");
+        Files.writeString(ca, Files.readString(ca).replace("CN=Test Issuing CA,O=Test,C=JP", "CN=Test Issuing CA,O=試験,C=JP"));
+        assertThatThrownBy(() -> generate(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'試' (U+8A66)").hasMessageContaining("set cpsDocument.font");
+    }
+
     /** An unset RA key states ra-service's own default: the defaults RaSettings assumes are RaConfig's. */
     @Test
     void raDefaultsAreThoseOfRaConfig() throws Exception {
