@@ -143,6 +143,11 @@ class CpsGeneratorTest {
                 "the J-LIS OCSP responder (`ra.jlis.ocsp-url`; no CRL is configured as a fallback)");
         assertThat(after).doesNotContain("1825 days", "24 hours (`crl", "96 hours", "10 years (`ra.books", "kept for 1 year");
         assertThat(squeeze(pdfText(generate(dir.resolve("presigner.yaml")).pdf()))).contains("730days", "keptfor7years");
+
+        // A value the RA would take from its host's environment is not one the CP/CPS can state.
+        Path expr = writeConfig(730, 12, 48, "ra.books.retention=${BOOKS_RETENTION}\n");
+        assertThatThrownBy(() -> generate(expr)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'ra.books.retention' is the expression '${BOOKS_RETENTION}'");
     }
 
     @Test
