@@ -213,6 +213,21 @@ class CpsGeneratorTest {
             assertThat(caConfigLines).as("docs/ca-configuration.md names CP/CPS " + f.clause() + " beside " + setting)
                     .anyMatch(l -> l.contains(last + "`") && l.contains("CP/CPS " + f.clause()));
         }
+
+        // And the configuration classes' comments name the clauses of the settings they hold.
+        Map<String, String> classes = Map.of(
+                "ca:", Files.readString(REPO.resolve("ca-core/src/main/java/dev/shomei/ca/config/CaConfig.java")),
+                "presigner:", Files.readString(REPO.resolve(
+                        "ocsp-presigner/src/main/java/dev/shomei/ocsp/config/PresignerConfig.java")),
+                "ra:", Files.readString(REPO.resolve("ra-service/src/main/java/dev/shomei/ra/RaConfig.java")));
+        for (CpsFields.Field f : fields.values()) {
+            classes.forEach((prefix, source) -> {
+                if (f.key().startsWith(prefix) && !f.key().endsWith(".half")) {
+                    assertThat(source).as(prefix + " configuration class names CP/CPS " + f.clause() + " for " + f.key())
+                            .contains("CP/CPS " + f.clause());
+                }
+            });
+        }
     }
 
     /** A CA name in Japanese needs a font that has it: the error names the character and the setting. */
