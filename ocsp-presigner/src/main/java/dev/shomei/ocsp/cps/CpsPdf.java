@@ -133,6 +133,12 @@ public final class CpsPdf {
         }
         float[] widths = fit(desired, minimum, width);
         y -= 2;
+        // The header never stands alone at the foot of a page.
+        float start = rowHeight(t.header(), widths, bold) + (t.rows().isEmpty() ? 0 : rowHeight(t.rows().get(0), widths, regular));
+        if (y - start < MARGIN) {
+            cs.close();
+            newPage();
+        }
         row(t.header(), widths, bold);
         for (List<String> r : t.rows()) {
             if (!fits(r, widths)) {

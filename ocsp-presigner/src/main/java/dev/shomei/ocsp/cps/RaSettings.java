@@ -107,6 +107,11 @@ public final class RaSettings {
             }
             return defaultValue;
         }
+        if (v.contains("${")) {
+            // Expressions may read the environment of the RA's host, which the secure zone cannot see.
+            throw new ConfigException("'" + key + "' is the expression '" + v + "'; the CP/CPS states the RA's values"
+                    + " as its files give them: write the value itself in the RA's application.properties");
+        }
         return v;
     }
 

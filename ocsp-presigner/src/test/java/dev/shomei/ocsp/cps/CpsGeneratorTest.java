@@ -143,6 +143,11 @@ class CpsGeneratorTest {
                 "the J-LIS OCSP responder (`ra.jlis.ocsp-url`; no CRL is configured as a fallback)");
         assertThat(after).doesNotContain("1825 days", "24 hours (`crl", "96 hours", "10 years (`ra.books", "kept for 1 year");
         assertThat(squeeze(pdfText(generate(dir.resolve("presigner.yaml")).pdf()))).contains("730days", "keptfor7years");
+
+        // A value the RA would take from its host's environment is not one the CP/CPS can state.
+        Path expr = writeConfig(730, 12, 48, "ra.books.retention=${BOOKS_RETENTION}\n");
+        assertThatThrownBy(() -> generate(expr)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'ra.books.retention' is the expression '${BOOKS_RETENTION}'");
     }
 
     @Test
@@ -208,6 +213,31 @@ class CpsGeneratorTest {
             assertThat(caConfigLines).as("docs/ca-configuration.md names CP/CPS " + f.clause() + " beside " + setting)
                     .anyMatch(l -> l.contains(last + "`") && l.contains("CP/CPS " + f.clause()));
         }
+
+        // And the configuration classes' comments name the clauses of the settings they hold.
+        Map<String, String> classes = Map.of(
+                "ca:", Files.readString(REPO.resolve("ca-core/src/main/java/dev/shomei/ca/config/CaConfig.java")),
+                "presigner:", Files.readString(REPO.resolve(
+                        "ocsp-presigner/src/main/java/dev/shomei/ocsp/config/PresignerConfig.java")),
+                "ra:", Files.readString(REPO.resolve("ra-service/src/main/java/dev/shomei/ra/RaConfig.java")));
+        for (CpsFields.Field f : fields.values()) {
+            classes.forEach((prefix, source) -> {
+                if (f.key().startsWith(prefix) && !f.key().endsWith(".half")) {
+                    assertThat(source).as(prefix + " configuration class names CP/CPS " + f.clause() + " for " + f.key())
+                            .contains("CP/CPS " + f.clause());
+                }
+            });
+        }
+    }
+
+    /** A CA name in Japanese needs a font that has it: the error names the character and the setting. */
+    @Test
+    void aCharacterThePdfFontCannotShowIsNamed() throws Exception {
+        Path p = writeConfig(1825, 24, 96, "");
+        Path ca = dir.resolve("ca.yaml");
+        Files.writeString(ca, Files.readString(ca).replace("CN=Test Issuing CA,O=Test,C=JP", "CN=Test Issuing CA,O=試験,C=JP"));
+        assertThatThrownBy(() -> generate(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'試' (U+8A66)").hasMessageContaining("set cpsDocument.font");
     }
 
     /** An unset RA key states ra-service's own default: the defaults RaSettings assumes are RaConfig's. */
