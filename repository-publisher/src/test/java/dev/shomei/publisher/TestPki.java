@@ -119,7 +119,11 @@ public final class TestPki {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
         if (eku != null) {
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+            // The publication signer, as ca-core's publication-signer profile makes it: its own EKU, and
+            // emailProtection so that PDF readers (NSS, Adobe) accept its CP/CPS signatures.
+            b.addExtension(Extension.extendedKeyUsage, false, eku.equals(PUBLICATION_SIGNING)
+                    ? new ExtendedKeyUsage(new KeyPurposeId[] {PUBLICATION_SIGNING, KeyPurposeId.id_kp_emailProtection})
+                    : new ExtendedKeyUsage(eku));
             if (eku.equals(KeyPurposeId.id_kp_OCSPSigning)) {
                 // RFC 6960 §4.2.2.2.1: relying parties need not check the responder certificate's own status.
                 b.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
