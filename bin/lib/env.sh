@@ -40,12 +40,13 @@ ensure_tools() {
   command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
-  # Optional: pdfsig gives the tests an outside check of the PAdES-signed CP/CPS; skipped where it cannot be installed.
-  if ! command -v pdfsig >/dev/null 2>&1; then
+  # Optional: pdfsig (with certutil for its trust store) gives the tests an outside check of the PAdES-signed
+  # CP/CPS and its chain; skipped where it cannot be installed, except with CI=true, where the test fails.
+  if ! command -v pdfsig >/dev/null 2>&1 || ! command -v certutil >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      apt_install poppler-utils
+      apt_install poppler-utils libnss3-tools
     else
-      echo "note: pdfsig (poppler-utils) is not installed; the PAdES outside check will be skipped" >&2
+      echo "note: pdfsig/certutil (poppler-utils, libnss3-tools) are not installed; the PAdES outside check will be skipped" >&2
     fi
   fi
 }

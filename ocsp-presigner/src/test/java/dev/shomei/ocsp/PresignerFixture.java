@@ -137,6 +137,7 @@ final class PresignerFixture implements AutoCloseable {
                   publication-signer:
                     validityDays: 365
                     keyUsage: [digitalSignature]
+                    extendedKeyUsage: [publicationSigning, emailProtection]
                     allowedKeys: [EC-P256]
                 """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(), ISSUING,
                 ISSUING), StandardCharsets.UTF_8);
@@ -237,10 +238,24 @@ final class PresignerFixture implements AutoCloseable {
 
     record Run(int exit, String output) {}
 
+    /**
+     * Runs an outside program (openssl, pdfsig, certutil) with a deadline: output goes to a file so a full pipe
+     * cannot block it, and a program still running after 60 s is killed and fails the test with what it printed.
+     */
     static Run run(Path dir, String... command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out);
+        Path log = Files.createTempFile(dir, "process-", ".log");
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                throw new AssertionError(String.join(" ", command) + " did not finish within 60 s:\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     @Override

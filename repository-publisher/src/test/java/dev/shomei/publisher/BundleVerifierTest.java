@@ -82,6 +82,18 @@ class BundleVerifierTest {
     }
 
     @Test
+    void aCaWithTwentyOctetSerialsPublishesHashValuesPagesThatVerify() throws Exception {
+        // A serial of 40 hex digits on the hash values pages is as long as a SHA-1 fingerprint: it must not be
+        // taken for one (RFC 5280 §4.1.2.2 allows 20 octets; CAs made elsewhere use them).
+        TestPki longSerials = new TestPki("Long Serials", true);
+        assertThat(longSerials.root.certificate().getSerialNumber().toString(16)).hasSize(40);
+        Path dir = new BundleBuilder(longSerials).crlNumber(1).write(tmp.resolve("b"));
+        Verification v = new BundleVerifier(CaCertificates.of(List.of(longSerials.root.certificate(), longSerials.issuing.certificate())),
+                longSerials.signers(), Clock.systemUTC()).verify(PublicationBundle.read(dir), LiveManifest.empty());
+        assertThat(v.refusals()).isEmpty();
+    }
+
+    @Test
     void aCaCertificateThatIsNotConfiguredIsRefused() throws Exception {
         Path dir = builder.write(tmp.resolve("b"));
         rewrite(dir, "certs/root.cer", OTHER.root.certificate().getEncoded(), a -> a);

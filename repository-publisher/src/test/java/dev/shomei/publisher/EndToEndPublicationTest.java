@@ -55,7 +55,7 @@ class EndToEndPublicationTest {
                 profiles:
                   subscriber-signature: { validityDays: 365, keyUsage: [digitalSignature, nonRepudiation], crlDistributionPoint: true, ocsp: true }
                   ocsp-responder: { validityDays: 90, keyUsage: [digitalSignature], extendedKeyUsage: [ocspSigning], ocspNoCheck: true, allowedKeys: [EC-P256] }
-                  publication-signer: { validityDays: 365, keyUsage: [digitalSignature], extendedKeyUsage: [publicationSigning], allowedKeys: [EC-P256] }
+                  publication-signer: { validityDays: 365, keyUsage: [digitalSignature], extendedKeyUsage: [publicationSigning, emailProtection], allowedKeys: [EC-P256] }
                 """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label()));
         String cfg = ca.toString();
 

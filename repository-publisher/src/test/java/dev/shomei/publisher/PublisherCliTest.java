@@ -119,6 +119,29 @@ class PublisherCliTest {
     }
 
     @Test
+    void withoutAPinnedPublicationSignerNothingIsVerifiedAndAKeyPinWorksLikeACertificatePin() throws Exception {
+        Path b = bundle("b", 1);
+        List<String> noPin = new ArrayList<>(List.of("verify", "--bundle", b.toString()));
+        noPin.addAll(List.of(cas()));
+        assertThat(run(noPin.toArray(String[]::new))).isEqualTo(PublisherCli.CONFIG);
+        assertThat(err.toString()).contains("no publication signer is pinned").contains("--publication-signer-cert");
+
+        String keySha256 = java.util.HexFormat.ofDelimiter(":").formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(PKI.publicationSigner.certificate().getPublicKey().getEncoded()));
+        List<String> byKey = new ArrayList<>(noPin);
+        byKey.addAll(List.of("--publication-signer-key-sha256", keySha256));
+        assertThat(run(byKey.toArray(String[]::new))).as(err.toString()).isZero();
+
+        // Pinned to another CA's signer: the genuine bundle is refused, naming the signer.
+        Path otherPin = Files.writeString(tmp.resolve("other.pem"), TestPki.pem(new TestPki("Other").publicationSigner.certificate()));
+        List<String> wrong = new ArrayList<>(noPin);
+        wrong.addAll(List.of("--publication-signer-cert", otherPin.toString()));
+        assertThat(run(wrong.toArray(String[]::new))).isEqualTo(PublisherCli.REFUSED);
+        assertThat(err.toString()).contains("manifest.p7s: signer certificate 'CN=Shomei Test Publication Signer")
+                .contains("is not the pinned publication signer");
+    }
+
+    @Test
     void ioFailuresExitWith3() throws Exception {
         assertThat(run(args("verify", "--bundle", tmp.resolve("no-such-bundle").toString()))).isEqualTo(PublisherCli.IO_FAILURE);
         // Nothing listens on port 9 of loopback: the S3 origin cannot be read.

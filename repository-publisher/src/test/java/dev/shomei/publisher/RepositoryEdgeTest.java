@@ -240,6 +240,9 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
             HttpResponse<byte[]> crl = HTTP.send(HttpRequest.newBuilder(edge.uri().resolve("crl/issuing-2026.crl")).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(crl.statusCode()).isEqualTo(500);
+            // The client learns that the origin failed, not where it lives or what the parser said.
+            assertThat(new String(crl.body(), StandardCharsets.UTF_8)).contains("the origin could not be read")
+                    .doesNotContain(copy.toString()).doesNotContain("not json").doesNotContain("Exception");
         }
     }
 

@@ -60,12 +60,19 @@ public final class TestPki {
     public final Identity issuing;
     public final Identity ocspResponder;
     public final Identity publicationSigner;
+    private final boolean twentyOctetSerials;
 
     public TestPki() {
         this("Shomei Test");
     }
 
     public TestPki(String name) {
+        this(name, false);
+    }
+
+    /** With twentyOctetSerials, every certificate gets a 20-octet serial, the most RFC 5280 §4.1.2.2 allows. */
+    public TestPki(String name, boolean twentyOctetSerials) {
+        this.twentyOctetSerials = twentyOctetSerials;
         try {
             root = issue(null, "CN=" + name + " Root CA,O=Shomei,C=JP", true, null);
             issuing = issue(root, "CN=" + name + " Issuing CA 2026,O=Shomei,C=JP", true, null);
@@ -109,7 +116,7 @@ public final class TestPki {
         X500Name subjectName = X500Name.getInstance(new javax.security.auth.x500.X500Principal(subject).getEncoded());
         X500Name issuerName = issuer == null ? subjectName
                 : X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, serial(),
                 Date.from(notBefore), Date.from(notAfter), subjectName, keys.getPublic());
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
@@ -119,7 +126,11 @@ public final class TestPki {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
         if (eku != null) {
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+            // The publication signer, as ca-core's publication-signer profile makes it: its own EKU, and
+            // emailProtection so that PDF readers (NSS, Adobe) accept its CP/CPS signatures.
+            b.addExtension(Extension.extendedKeyUsage, false, eku.equals(PUBLICATION_SIGNING)
+                    ? new ExtendedKeyUsage(new KeyPurposeId[] {PUBLICATION_SIGNING, KeyPurposeId.id_kp_emailProtection})
+                    : new ExtendedKeyUsage(eku));
             if (eku.equals(KeyPurposeId.id_kp_OCSPSigning)) {
                 // RFC 6960 §4.2.2.2.1: relying parties need not check the responder certificate's own status.
                 b.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
@@ -133,6 +144,14 @@ public final class TestPki {
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                 b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signerKeys.getPrivate())));
         return new Identity(keys, cert);
+    }
+
+    private BigInteger serial() {
+        if (!twentyOctetSerials) {
+            return BigInteger.valueOf(SERIALS.incrementAndGet());
+        }
+        // 159 random bits with the top one set: 40 hex digits, positive, 20 octets in DER.
+        return new BigInteger(158, new java.security.SecureRandom()).setBit(158);
     }
 
     /** A subscriber (end-entity) certificate issued by the issuing CA, pointing at this OCSP URL. */

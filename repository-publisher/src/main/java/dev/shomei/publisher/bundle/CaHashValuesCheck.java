@@ -41,7 +41,7 @@ final class CaHashValuesCheck {
 
     static final String JSON_FORMAT = "shomei-ca-hash-values/v1";
 
-    /** 20+ bytes in hex: colon-separated pairs, or a plain run of 40+ hex digits (serials are at most 16 bytes). */
+    /** 20+ bytes in hex: colon-separated pairs, or a plain run of 40+ hex digits. */
     private static final Pattern HEX_RUN = Pattern.compile(
             "(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){19,}|[0-9A-Fa-f]{40,})(?![0-9A-Za-z:])");
     private static final Pattern TAG = Pattern.compile("<(/?)([A-Za-z][A-Za-z0-9]*)([^<>]*)>");
@@ -103,10 +103,16 @@ final class CaHashValuesCheck {
 
     private static void checkFingerprints(String text, List<X509Certificate> certs, List<String> problems) {
         Map<String, Expected> bySha256 = expected(certs);
+        // RFC 5280 §4.1.2.2 allows 20-octet serials: a CA certificate's own serial is not a fingerprint.
+        Set<String> serials = new java.util.HashSet<>();
+        certs.forEach(c -> serials.add(c.getSerialNumber().toString(16).toUpperCase(Locale.ROOT)));
         List<String> found = new ArrayList<>();
         Matcher m = HEX_RUN.matcher(text);
         while (m.find()) {
-            found.add(m.group().replace(":", "").toUpperCase(Locale.ROOT));
+            String value = m.group().replace(":", "").toUpperCase(Locale.ROOT);
+            if (!serials.contains(value)) {
+                found.add(value);
+            }
         }
         Set<String> seen = new java.util.HashSet<>();
         int i = 0;
