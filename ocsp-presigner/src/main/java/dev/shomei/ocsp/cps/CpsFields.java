@@ -159,6 +159,12 @@ public final class CpsFields {
                 + "|---|---|---|---|\n");
         for (RaSettings.JlisGeneration j : ra.jlisGenerations()) {
             X509Certificate c = j.certificate();
+            if (c == null) {
+                // Pinned, supplied by the operator from J-LIS; not installed where this CP/CPS was generated.
+                g.append(row("`" + j.sha256() + "`", (j.name() == null ? "" : j.name() + ", ")
+                        + "file supplied by the operator", "(per J-LIS)", "(per J-LIS)"));
+                continue;
+            }
             g.append(row("`" + j.sha256() + "`", c.getSerialNumber().toString(16).toUpperCase(),
                     c.getNotBefore().toInstant().toString().substring(0, 10),
                     c.getNotAfter().toInstant().toString().substring(0, 10)));

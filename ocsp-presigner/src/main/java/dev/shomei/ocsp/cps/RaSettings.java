@@ -36,7 +36,12 @@ import java.util.TreeMap;
 public final class RaSettings {
 
     /** One pinned J-LIS signing CA generation (CP/CPS 3.2.3). */
-    public record JlisGeneration(String sha256, String path, X509Certificate certificate) {}
+    /**
+     * A pinned J-LIS signing CA generation. {@code certificate} is null for a generation the operator supplies
+     * ({@code operator-supplied=true}) whose file is not installed where the CP/CPS is generated: the pin still
+     * names it, and the RA reports it as not installed until the file is there.
+     */
+    public record JlisGeneration(String sha256, String path, X509Certificate certificate, String name) {}
 
     /** The approval policy (CP/CPS 4.2.1), with the SHA-256 of the file's exact bytes as the RA records it. */
     public record Policy(String id, String version, String sha256, Map<String, String> outcomes,
@@ -178,6 +183,12 @@ public final class RaSettings {
         for (int i = 0; isSet("ra.jpki.signing-cas[" + i + "].path") || isSet("ra.jpki.signing-cas[" + i + "].sha256"); i++) {
             String path = value("ra.jpki.signing-cas[" + i + "].path", null);
             String pin = value("ra.jpki.signing-cas[" + i + "].sha256", null).replace(":", "").toLowerCase(Locale.ROOT);
+            String name = value("ra.jpki.signing-cas[" + i + "].name", null);
+            if (Boolean.parseBoolean(value("ra.jpki.signing-cas[" + i + "].operator-supplied", "false"))
+                    && !Files.exists(resolve(path, "ra.jpki.signing-cas[" + i + "].path"))) {
+                out.add(new JlisGeneration(pin, path, null, name));
+                continue;
+            }
             X509Certificate cert;
             try {
                 cert = (X509Certificate) CertificateFactory.getInstance("X.509")
@@ -197,7 +208,7 @@ public final class RaSettings {
                 throw new ConfigException("ra.jpki.signing-cas[" + i + "]: " + path + " has SHA-256 " + actual
                         + ", but the configuration pins " + pin + "; ra-service would refuse to start");
             }
-            out.add(new JlisGeneration(actual, path, cert));
+            out.add(new JlisGeneration(actual, path, cert, name));
         }
         if (out.isEmpty()) {
             throw new ConfigException("the RA configuration pins no J-LIS signing CA (ra.jpki.signing-cas[0].path"

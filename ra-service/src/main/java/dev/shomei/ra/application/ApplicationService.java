@@ -391,13 +391,6 @@ public class ApplicationService {
     }
 
     @Transactional
-    public List<Map<String, Object>> referredQueue() {
-        return Application.referred().stream().map(a -> {
-            Map<String, Object> m = view(a);
-            m.put("identityReview", identityReview(a));
-            return m;
-        }).toList();
-    }
 
     /**
      * What an officer compares (officer API only, never the applicant's): the card's identity with the flagged
@@ -425,7 +418,11 @@ public class ApplicationService {
     /** One page of the referred queue (offset, limit), oldest first. */
     @Transactional
     public List<Map<String, Object>> referredQueue(int offset, int limit) {
-        return Application.referred(offset, limit).stream().map(this::view).toList();
+        return Application.referred(offset, limit).stream().map(a -> {
+            Map<String, Object> m = view(a);
+            m.put("identityReview", identityReview(a));
+            return m;
+        }).toList();
     }
 
     /** The application row, for the certificate download (the caller reads only the certificate fields). */
