@@ -40,7 +40,7 @@ public final class TbsSigning {
      * CertificateFactory (which parses names, keys and extensions when it reads a certificate); a
      * {@link LintException} otherwise, which refuses this certificate only.
      */
-    static void parseBack(TBSCertificate tbs, AlgorithmIdentifier algId) {
+    public static void parseBack(TBSCertificate tbs, AlgorithmIdentifier algId) {
         try {
             ASN1EncodableVector v = new ASN1EncodableVector(3);
             v.add(tbs);

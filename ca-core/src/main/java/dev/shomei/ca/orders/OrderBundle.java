@@ -26,6 +26,7 @@ public record OrderBundle(String bundleId, String createdAt, List<Order> orders,
     public record Invalid(String orderId, String decisionId, String decisionSha256, String reason) {}
 
     public static final String FORMAT = "shomei-order-bundle/v1";
+    static final int MAX_ID_LENGTH = 128;
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
@@ -49,7 +50,7 @@ public record OrderBundle(String bundleId, String createdAt, List<Order> orders,
         if (root == null || !FORMAT.equals(text(root, "format", "bundle"))) {
             throw new OrderBundleException("the order bundle's format is not " + FORMAT);
         }
-        String bundleId = text(root, "bundleId", "bundle");
+        String bundleId = id(text(root, "bundleId", "bundle"), "bundleId");
         JsonNode orders = root.get("orders");
         if (orders == null || !orders.isArray() || orders.isEmpty()) {
             throw new OrderBundleException("order bundle " + bundleId + " has no orders");
@@ -58,7 +59,7 @@ public record OrderBundle(String bundleId, String createdAt, List<Order> orders,
         List<Invalid> invalid = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (JsonNode o : orders) {
-            String id = text(o, "orderId", "an order of bundle " + bundleId);
+            String id = id(text(o, "orderId", "an order of bundle " + bundleId), "orderId");
             if (!ids.add(id)) {
                 throw new OrderBundleException("order bundle " + bundleId + " has order id " + id + " more than once");
             }
@@ -116,6 +117,15 @@ public record OrderBundle(String bundleId, String createdAt, List<Order> orders,
             out.add(new CertifiedSubject.Attribute(text(a, "type", where + " subject"), text(a, "value", where + " subject")));
         }
         return List.copyOf(out);
+    }
+
+    /** Ids are database keys and go into every answer: short and printable (the RA's are UUID-based). */
+    private static String id(String value, String field) {
+        if (value.length() > MAX_ID_LENGTH || !value.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+            throw new OrderBundleException(field + " must be at most " + MAX_ID_LENGTH + " printable ASCII characters"
+                    + " without spaces; the bundle is refused");
+        }
+        return value;
     }
 
     private static String text(JsonNode node, String field, String where) {

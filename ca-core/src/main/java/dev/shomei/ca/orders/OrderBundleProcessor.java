@@ -10,7 +10,6 @@ import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.issuance.Csr;
-import dev.shomei.ca.issuance.CsrException;
 import dev.shomei.ca.issuance.RevocationReason;
 import dev.shomei.ca.store.CertificateStore;
 import java.io.IOException;
@@ -270,7 +269,7 @@ public final class OrderBundleProcessor {
         try {
             Csr csr = Csr.parse(o.csr(), EnumSet.allOf(KeyAlgorithm.class));
             keySha256 = OrderBundleVerifier.hex(OrderBundleVerifier.sha256(csr.publicKey().getEncoded()));
-        } catch (CsrException e) {
+        } catch (RuntimeException e) {
             return null; // the issuer refuses it with the precise reason
         }
         try (Connection c = dataSource.getConnection();

@@ -55,6 +55,9 @@ public class Orders {
     // Serialises bundle creation across RA instances sharing the database (pg_advisory_xact_lock key).
     private static final long BUNDLE_LOCK = 0x5348_4f4d_4549_4f42L;
 
+    /** Who answers a revoke order that can never be served: the RA's own order queue. */
+    private static final Actor QUEUE = Actor.system("shomei-ra-service", "order-queue/v1");
+
     private final Books books;
     private final AuditTrail audit;
     private final ObjectMapper json;
@@ -114,16 +117,32 @@ public class Orders {
         content.put("createdAt", now.toString());
         ArrayNode list = content.putArray("orders");
         List<CaOrder> taken = new ArrayList<>();
-        for (CaOrder o : CaOrder.pending(config.orders().maxOrdersPerBundle())) {
-            ObjectNode n = o.type == CaOrder.Type.ISSUE ? issue(o) : revoke(o);
-            if (n == null) {
-                continue;
+        int max = config.orders().maxOrdersPerBundle();
+        // Orders that cannot be served yet (a revoke waiting for its certificate) are skipped, page after page, so
+        // that they never fill a bundle's worth of the queue and starve the orders behind them.
+        int offset = 0;
+        while (taken.size() < max) {
+            List<CaOrder> page = CaOrder.<CaOrder>find("state = ?1 order by createdAt, id", CaOrder.State.PENDING)
+                    .range(offset, offset + max - 1).list();
+            if (page.isEmpty()) {
+                break;
             }
-            ObjectNode d = n.putObject("decision");
-            d.put("id", o.decisionId.toString());
-            d.put("sha256", o.decisionSha256);
-            list.add(n);
-            taken.add(o);
+            for (CaOrder o : page) {
+                if (taken.size() >= max) {
+                    break;
+                }
+                ObjectNode n = o.type == CaOrder.Type.ISSUE ? issue(o) : revoke(o, now);
+                if (n == null) {
+                    continue;
+                }
+                ObjectNode d = n.putObject("decision");
+                d.put("id", o.decisionId.toString());
+                d.put("sha256", o.decisionSha256);
+                list.add(n);
+                taken.add(o);
+            }
+            // Orders answered just now (state DONE) left the queue; the next page starts after those still in it.
+            offset += (int) page.stream().filter(o -> o.state == CaOrder.State.PENDING).count();
         }
         if (taken.isEmpty()) {
             return Optional.empty();
@@ -166,15 +185,27 @@ public class Orders {
         return n;
     }
 
-    /** A revoke order needs the serial: from the request, else from the issued certificate; until then it waits. */
-    private ObjectNode revoke(CaOrder o) {
+    /**
+     * A revoke order needs the serial: from the request, else from the issued certificate; until then it waits. If
+     * the certificate will never exist (the CA refused the issue order, or the application was never issued), the
+     * revoke order is answered here as refused, not applicable, instead of waiting forever.
+     */
+    private ObjectNode revoke(CaOrder o, Instant now) {
         RevocationRequest r = RevocationRequest.findById(o.subjectId);
         String serial = r.certificateSerial;
+        Application a = null;
         if (serial == null) {
-            Application a = Application.findById(r.applicationId);
+            a = Application.findById(r.applicationId);
             serial = a == null ? null : a.certificateSerial;
         }
         if (serial == null) {
+            if (a == null || a.status == Application.Status.CA_REFUSED || a.status == Application.Status.REJECTED) {
+                String why = a == null ? "application " + r.applicationId + " does not exist"
+                        : a.status == Application.Status.CA_REFUSED ? "the CA refused issue order "
+                        + CaOrder.issueId(a.id) + " (" + a.caRefusal + ")" : "application " + a.id + " was rejected";
+                apply(o, json.createObjectNode().put("status", "refused").put("reason", "not applicable: " + why
+                        + "; no certificate was issued, so there is none to revoke"), null, QUEUE, now);
+            }
             return null;
         }
         ObjectNode n = json.createObjectNode();

@@ -179,6 +179,35 @@ class OrderBundleFlowTest {
     }
 
     @Test
+    void aRevokeOrderWhoseIssueOrderTheCaRefusedIsAnsweredInsteadOfWaitingForever() throws Exception {
+        String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));
+        JsonNode content = verifiedByRaCertificate(bundleWith("app-" + app));
+        // Revoked before the certificate exists: the revoke order waits for the issue order's certificate.
+        String rev = Ra.officer().contentType("application/json")
+                .body(Map.of("applicationId", app, "reason", "applicant withdrew before issuance"))
+                .post("/officer/revocations").then().statusCode(201).extract().jsonPath()
+                .getString("revocationRequestId");
+        // The CA refuses the issue order: no certificate will ever exist for the revoke order to name.
+        ObjectNode refusal = resultBundle(content);
+        ArrayNode results = refusal.putArray("results");
+        for (JsonNode o : content.path("orders")) {
+            results.addObject().put("orderId", o.path("orderId").asText()).put("status", "refused")
+                    .put("reason", "profile 'x' may not be used by RA orders");
+        }
+        ca().contentType("application/pkcs7-mime").body(signAsCa(refusal)).post("/ca/result-bundles")
+                .then().statusCode(204);
+        // The next pull answers the revoke order as not applicable; it is never served to the CA.
+        Response after = next();
+        if (after.statusCode() == 200) {
+            assertThat(verifiedByRaCertificate(after.asByteArray()).path("orders").findValuesAsText("orderId"))
+                    .doesNotContain("rev-" + rev);
+        }
+        Response status = RestAssured.given().get("/revocation-requests/" + rev);
+        assertThat(status.jsonPath().getString("status")).isEqualTo("CA_REFUSED");
+        assertThat(status.asString()).contains("not applicable", "the CA refused issue order app-" + app);
+    }
+
+    @Test
     void aTamperedOrForeignResultIsRefusedAndChangesNothing() throws Exception {
         String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));
         JsonNode content = verifiedByRaCertificate(bundleWith("app-" + app));
