@@ -88,7 +88,7 @@ class JlisFailingSideTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stale", "future", "forged", "ca-only", "other-dp", "delta"})
+    @ValueSource(strings = {"stale", "future", "forged", "ca-only", "other-dp", "delta", "huge"})
     void aBadCrlWithoutOcspApprovesNothing(String mode) {
         JlisControl.crlMode(mode);
         JlisControl.ocsp(false);

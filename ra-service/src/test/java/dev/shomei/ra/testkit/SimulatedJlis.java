@@ -47,7 +47,7 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * (a responder certified by the look-alike CA), {@code unknown}, {@code other-certificate} (an answer for another
  * serial), {@code no-next-update-old}; CRL modes {@code stale}, {@code future}, {@code forged} (signed by the
  * look-alike CA's key, same DN), {@code ca-only} and {@code other-dp} (an issuingDistributionPoint that does not
- * cover the certificate), {@code delta}. It counts CRL downloads.
+ * cover the certificate), {@code delta}, {@code huge} (larger than the test profile's size limit). It counts CRL downloads.
  *
  * <p>Zone: tests only.
  */
@@ -239,6 +239,10 @@ public final class SimulatedJlis implements AutoCloseable {
             }
             java.security.PrivateKey key = mode.equals("forged") ? JpkiTestCa.lookAlike().key() : ca.key();
             byte[] crl = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(key)).getEncoded();
+            if (mode.equals("huge")) {
+                // One byte more than the test profile's ra.jlis.crl-max-bytes (1 MiB): refused before parsing.
+                crl = java.util.Arrays.copyOf(crl, 1024 * 1024 + 1);
+            }
             x.getResponseHeaders().add("Content-Type", "application/pkix-crl");
             x.sendResponseHeaders(200, crl.length);
             try (OutputStream out = x.getResponseBody()) {
