@@ -14,6 +14,7 @@ import dev.shomei.ra.jpki.RevocationEvidence;
 import dev.shomei.ra.problem.RaProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.security.cert.CertificateEncodingException;
 import java.time.Instant;
@@ -151,7 +152,7 @@ public class ApplicationService {
     @Transactional
     void recordRetry(UUID id, Assessment as, Instant now) {
         // Locked: an officer deciding the same application at the same moment waits, then finds it decided.
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -161,7 +162,7 @@ public class ApplicationService {
     /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
     @Transactional
     void referUnverifiable(UUID id, RaProblem problem, Instant now) {
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -223,7 +224,7 @@ public class ApplicationService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Application lockForOfficer(UUID id) {
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
                     + " /officer/queue");
