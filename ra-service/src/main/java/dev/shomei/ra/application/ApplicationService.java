@@ -209,14 +209,6 @@ public class ApplicationService {
                 evidence(a), "application.decided", now);
     }
 
-    /** An RA officer's approval or rejection of a referred (or still waiting) application. */
-    @Transactional
-    public DecisionRecord decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
-        Application a = lockForOfficer(id);
-        return decideByOfficer(a, new Decision(outcome, List.of(new Finding("officer-decision", reason))), officer,
-                Map.of());
-    }
-
     /**
      * The application, locked (SELECT ... FOR UPDATE) until the caller's transaction ends, if it awaits an officer:
      * an officer's decision, a second officer's approval and a J-LIS retry on the same application are serialised
@@ -236,7 +228,10 @@ public class ApplicationService {
         return a;
     }
 
-    /** Records an officer's decision on an application locked by {@link #lockForOfficer}. */
+    /**
+     * Records an officer's decision on an application locked by {@link #lockForOfficer}. Officers' approvals go
+     * through {@code officer.OfficerDecisions} (four eyes, J-LIS override), which calls this.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public DecisionRecord decideByOfficer(Application a, Decision d, Actor officer, Map<String, Object> moreEvidence) {
         Instant now = Instant.now();
