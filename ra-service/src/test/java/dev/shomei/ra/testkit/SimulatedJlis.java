@@ -45,7 +45,7 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * failing side: OCSP modes {@code stale}, {@code future}, {@code forged} (signature by another key),
  * {@code unauthorised} (a CA-issued responder certificate without id-kp-OCSPSigning), {@code foreign-responder}
  * (a responder certified by the look-alike CA), {@code unknown}, {@code other-certificate} (an answer for another
- * serial), {@code no-next-update-old}; CRL modes {@code stale}, {@code future}, {@code forged} (signed by the
+ * serial), {@code no-next-update-old} (and, answering correctly, {@code no-next-update-fresh}); CRL modes {@code stale}, {@code future}, {@code forged} (signed by the
  * look-alike CA's key, same DN), {@code ca-only} and {@code other-dp} (an issuingDistributionPoint that does not
  * cover the certificate), {@code delta}, {@code huge} (larger than the test profile's size limit). It counts CRL downloads.
  *
@@ -165,6 +165,7 @@ public final class SimulatedJlis implements AutoCloseable {
                         thisUpdate = Date.from(now.minus(Duration.ofHours(2)));
                         nextUpdate = null;
                     }
+                    case "no-next-update-fresh" -> nextUpdate = null;
                     default -> { }
                 }
                 for (Req r : requests) {
