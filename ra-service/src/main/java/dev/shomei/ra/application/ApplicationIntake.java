@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.jboss.logging.Logger;
 
@@ -150,9 +153,9 @@ public class ApplicationIntake {
     /** SHA-256 of the (only) signerInfo's signature value; the CMS has verified before this is called. */
     public static String signatureSha256(byte[] cms) {
         try {
-            org.bouncycastle.cms.CMSSignedData signed = new org.bouncycastle.cms.CMSSignedData(cms);
+            CMSSignedData signed = new CMSSignedData(cms);
             return ConfiguredFile.sha256Hex(signed.getSignerInfos().getSigners().iterator().next().getSignature());
-        } catch (org.bouncycastle.cms.CMSException | RuntimeException e) {
+        } catch (CMSException | RuntimeException e) {
             throw new IllegalStateException("a verified CMS no longer parses", e);
         }
     }
@@ -161,7 +164,7 @@ public class ApplicationIntake {
     static String csrKeySha256(byte[] csrDer) {
         try {
             return ConfiguredFile.sha256Hex(new PKCS10CertificationRequest(csrDer).getSubjectPublicKeyInfo()
-                    .getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER));
+                    .getEncoded(ASN1Encoding.DER));
         } catch (Exception e) {
             throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
         }

@@ -14,6 +14,7 @@ import dev.shomei.ra.jpki.RevocationEvidence;
 import dev.shomei.ra.problem.RaProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.security.cert.CertificateEncodingException;
 import java.time.Instant;
@@ -234,7 +235,7 @@ public class ApplicationService {
     @Transactional
     void recordRetry(UUID id, Assessment as, Instant now) {
         // Locked: an officer deciding the same application at the same moment waits, then finds it decided.
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -244,7 +245,7 @@ public class ApplicationService {
     /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
     @Transactional
     void referUnverifiable(UUID id, RaProblem problem, Instant now) {
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
@@ -302,7 +303,7 @@ public class ApplicationService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Application lockForOfficer(UUID id) {
-        Application a = Application.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Application a = Application.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (a == null) {
             throw RaProblem.notFound("application-not-found", "no application " + id + "; take ids from GET"
                     + " /officer/queue");
@@ -348,7 +349,8 @@ public class ApplicationService {
      * Records an officer's decision on an application locked by {@link #lockForOfficer}. {@code certifiedName} (from
      * {@link #certifiedNameFor}) is the name the officers entered or confirmed for the certificate; it is recorded as
      * their decision (IDENTITY_VERIFICATION book, with the card's original text, which stays in the application) and
-     * the order then carries it.
+     * the order then carries it. Officers' decisions go through {@code officer.OfficerDecisions} (four eyes, J-LIS
+     * override), which calls this.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public DecisionRecord decideByOfficer(Application a, Decision d, String certifiedName, Actor officer,

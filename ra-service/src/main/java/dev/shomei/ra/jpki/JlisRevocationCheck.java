@@ -1,24 +1,31 @@
 package dev.shomei.ra.jpki;
 
+import dev.shomei.ra.ConfiguredFile;
 import dev.shomei.ra.RaConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.security.PublicKey;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.DistributionPoint;
@@ -244,7 +251,7 @@ public class JlisRevocationCheck {
                         .generateCRL(new ByteArrayInputStream(raw));
                 verify(crl, issuer, now);
                 // Step 3: keep it once as evidence, keyed by its digest, before any decision rests on it.
-                String sha256 = dev.shomei.ra.ConfiguredFile.sha256Hex(raw);
+                String sha256 = ConfiguredFile.sha256Hex(raw);
                 store.storeIfAbsent(sha256, raw, crl.getIssuerX500Principal().getName(),
                         crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), now);
                 c = new CachedCrl(crl, sha256, Set.of(issuer.getPublicKey()));
@@ -253,7 +260,7 @@ public class JlisRevocationCheck {
             } else {
                 // Current, but not yet verified under this generation's key (or it is another CA's CRL).
                 verify(c.crl(), issuer, now);
-                Set<PublicKey> keys = new java.util.HashSet<>(c.verifiedUnder());
+                Set<PublicKey> keys = new HashSet<>(c.verifiedUnder());
                 keys.add(issuer.getPublicKey());
                 c = new CachedCrl(c.crl(), c.sha256(), Set.copyOf(keys));
             }
@@ -277,7 +284,7 @@ public class JlisRevocationCheck {
         }
         try {
             crl.verify(issuer.getPublicKey());
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the CRL's signature does not verify with the issuing generation's key");
         }
         if (crl.getNextUpdate() == null || crl.getNextUpdate().toInstant().isBefore(now.minus(SKEW))) {
@@ -291,7 +298,7 @@ public class JlisRevocationCheck {
             throw new IllegalStateException("a delta CRL is not a complete list (RFC 5280 section 5.2.4)");
         }
         if (crl.hasUnsupportedCriticalExtension()) {
-            Set<String> critical = new java.util.TreeSet<>(crl.getCriticalExtensionOIDs());
+            Set<String> critical = new TreeSet<>(crl.getCriticalExtensionOIDs());
             critical.remove(Extension.issuingDistributionPoint.getId());
             if (!critical.isEmpty()) {
                 throw new IllegalStateException("the CRL has critical extensions " + critical
@@ -311,7 +318,7 @@ public class JlisRevocationCheck {
             return; // a complete CRL for everything the issuer issued
         }
         IssuingDistributionPoint idp = IssuingDistributionPoint.getInstance(
-                org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+                ASN1OctetString.getInstance(ext).getOctets());
         if (idp.onlyContainsCACerts() || idp.onlyContainsAttributeCerts()) {
             throw new IllegalStateException("the CRL covers only CA or attribute certificates (issuingDistributionPoint)");
         }
@@ -329,7 +336,7 @@ public class JlisRevocationCheck {
             throw new IllegalStateException("the CRL's distribution point is relative to its issuer; not supported");
         }
         Set<X500Name> crlNames = directoryNames(GeneralNames.getInstance(idpName.getName()));
-        Set<X500Name> certNames = new java.util.HashSet<>();
+        Set<X500Name> certNames = new HashSet<>();
         byte[] dps = cert.getExtensionValue(Extension.cRLDistributionPoints.getId());
         if (dps != null) {
             for (DistributionPoint dp : CRLDistPoint.getInstance(org.bouncycastle.asn1.ASN1OctetString
@@ -340,14 +347,14 @@ public class JlisRevocationCheck {
                 }
             }
         }
-        if (java.util.Collections.disjoint(crlNames, certNames)) {
+        if (Collections.disjoint(crlNames, certNames)) {
             throw new IllegalStateException("the CRL is for distribution point " + crlNames
                     + ", not one the certificate names " + certNames + " (RFC 5280 section 6.3.3 (b)(2))");
         }
     }
 
     private static Set<X500Name> directoryNames(GeneralNames names) {
-        Set<X500Name> out = new java.util.HashSet<>();
+        Set<X500Name> out = new HashSet<>();
         for (GeneralName n : names.getNames()) {
             if (n.getTagNo() == GeneralName.directoryName) {
                 out.add(X500Name.getInstance(n.getName()));
@@ -368,7 +375,7 @@ public class JlisRevocationCheck {
         }
         HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET()
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (java.io.InputStream in = response.body()) {
+        try (InputStream in = response.body()) {
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("HTTP " + response.statusCode());
             }

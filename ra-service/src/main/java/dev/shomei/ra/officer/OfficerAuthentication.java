@@ -18,7 +18,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
@@ -215,10 +214,5 @@ public class OfficerAuthentication {
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** For the status of the CRL in use (nothing secret): when it was issued. */
-    Optional<Instant> crlThisUpdate() {
-        return Optional.ofNullable(crl).map(c -> c.crl().getThisUpdate().toInstant());
     }
 }

@@ -16,9 +16,14 @@ import dev.shomei.ra.jpki.VerifiedSignature;
 import dev.shomei.ra.problem.RaProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.text.Normalizer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -160,17 +165,17 @@ public class RevocationIntake {
      * birth and gender, which two people can share: an RA officer confirms (REFERRED), nothing is revoked
      * automatically on it.
      */
-    static List<Finding> sameCard(java.security.cert.X509Certificate requester, byte[] applicationCertificate) {
+    static List<Finding> sameCard(X509Certificate requester, byte[] applicationCertificate) {
         try {
-            java.security.cert.X509Certificate original = (java.security.cert.X509Certificate)
-                    java.security.cert.CertificateFactory.getInstance("X.509")
-                            .generateCertificate(new java.io.ByteArrayInputStream(applicationCertificate));
-            if (java.util.Arrays.equals(requester.getEncoded(), applicationCertificate)
-                    || java.util.Arrays.equals(requester.getPublicKey().getEncoded(),
+            X509Certificate original = (X509Certificate)
+                    CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new ByteArrayInputStream(applicationCertificate));
+            if (Arrays.equals(requester.getEncoded(), applicationCertificate)
+                    || Arrays.equals(requester.getPublicKey().getEncoded(),
                     original.getPublicKey().getEncoded())) {
                 return List.of();
             }
-        } catch (java.security.cert.CertificateException e) {
+        } catch (CertificateException e) {
             // fall through: not comparable, so not shown to be the same card
         }
         return List.of(new Finding("revocation-requester-other-card", "the request is signed with another JPKI"

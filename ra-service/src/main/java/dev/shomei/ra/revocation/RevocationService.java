@@ -18,6 +18,7 @@ import dev.shomei.ra.problem.RaProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import java.math.BigInteger;
 import java.security.cert.CertificateEncodingException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -66,15 +67,15 @@ public class RevocationService {
         if (named == null || named.isBlank()) {
             return issued;
         }
-        java.math.BigInteger asked;
+        BigInteger asked;
         try {
-            asked = new java.math.BigInteger(named.strip().replace(":", ""), 16);
+            asked = new BigInteger(named.strip().replace(":", ""), 16);
         } catch (NumberFormatException e) {
             throw RaProblem.badRequest("revocation-serial-malformed", "Malformed serial", "certificateSerial '"
                     + named + "' is not a hexadecimal serial number; give it as openssl x509 -serial prints it, or"
                     + " omit it to revoke the application's certificate").with("field", "certificateSerial");
         }
-        if (issued == null || !asked.equals(new java.math.BigInteger(issued, 16))) {
+        if (issued == null || !asked.equals(new BigInteger(issued, 16))) {
             throw RaProblem.unprocessable("revocation-serial-not-of-application", "Not this application's"
                     + " certificate", "certificateSerial " + named + " is not the certificate issued for application "
                     + applicationId + (issued == null ? " (none is issued yet)" : "") + "; a revocation can only"

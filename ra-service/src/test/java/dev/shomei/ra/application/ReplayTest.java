@@ -114,6 +114,27 @@ class ReplayTest {
     }
 
     @Test
+    void aRevocationRequestReEncodedIsTheSameRequestAndAnOldOneIsRefused() {
+        String app = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                ApplicantClient.csr(ApplicantClient.ecKey()))).then().statusCode(201).extract().path("applicationId");
+        byte[] request = ApplicantClient.revocationRequest(card, app, "superseded");
+        Response first = Ra.revocationRequest(request);
+        first.then().statusCode(201);
+
+        Response again = Ra.revocationRequest(HostileCms.withUnsignedAttribute(request));
+        again.then().statusCode(200);
+        assertThat(again.jsonPath().getString("revocationRequestId"))
+                .isEqualTo(first.jsonPath().getString("revocationRequestId"));
+
+        String json = "{\"format\":\"shomei-ra-revocation-request/1\",\"applicationId\":\"" + app
+                + "\",\"reason\":\"keyCompromise\"}";
+        Response old = Ra.revocationRequest(HostileCms.signedAt(card, json.getBytes(StandardCharsets.UTF_8),
+                Instant.now().minus(Duration.ofDays(2))));
+        old.then().statusCode(422);
+        assertThat(old.jsonPath().getString("code")).isEqualTo("cms-signing-time-out-of-window");
+    }
+
+    @Test
     void aRevocationRequestWithAKeyTwiceIsRefused() {
         String json = "{\"format\":\"shomei-ra-revocation-request/1\",\"applicationId\":\""
                 + java.util.UUID.randomUUID() + "\",\"reason\":\"superseded\",\"reason\":\"keyCompromise\"}";

@@ -77,6 +77,18 @@ class JlisFailingSideTest {
     }
 
     @Test
+    void anOcspAnswerWithoutNextUpdateIsGoodWhileYoungerThanTheConfiguredAge() {
+        JlisControl.ocspMode("no-next-update-fresh");
+        JlisControl.crl(false);
+
+        Response r = submit();
+
+        r.then().statusCode(201);
+        assertThat(r.jsonPath().getString("status")).isEqualTo("APPROVED");
+        assertThat(r.jsonPath().getString("revocationCheck.source")).isEqualTo("OCSP");
+    }
+
+    @Test
     void anUnknownStatusGoesToAnOfficer() {
         JlisControl.ocspMode("unknown");
 
@@ -88,7 +100,7 @@ class JlisFailingSideTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stale", "future", "forged", "ca-only", "other-dp", "delta"})
+    @ValueSource(strings = {"stale", "future", "forged", "ca-only", "other-dp", "delta", "huge"})
     void aBadCrlWithoutOcspApprovesNothing(String mode) {
         JlisControl.crlMode(mode);
         JlisControl.ocsp(false);

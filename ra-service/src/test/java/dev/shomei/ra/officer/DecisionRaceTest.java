@@ -153,7 +153,8 @@ class DecisionRaceTest {
 
     private static int lockWaiters(Connection c) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-                + " current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+                + " current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                + " AND query ILIKE '%application%'");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getInt(1);

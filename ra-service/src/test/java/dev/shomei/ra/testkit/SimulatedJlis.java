@@ -45,9 +45,9 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * failing side: OCSP modes {@code stale}, {@code future}, {@code forged} (signature by another key),
  * {@code unauthorised} (a CA-issued responder certificate without id-kp-OCSPSigning), {@code foreign-responder}
  * (a responder certified by the look-alike CA), {@code unknown}, {@code other-certificate} (an answer for another
- * serial), {@code no-next-update-old}; CRL modes {@code stale}, {@code future}, {@code forged} (signed by the
+ * serial), {@code no-next-update-old} (and, answering correctly, {@code no-next-update-fresh}); CRL modes {@code stale}, {@code future}, {@code forged} (signed by the
  * look-alike CA's key, same DN), {@code ca-only} and {@code other-dp} (an issuingDistributionPoint that does not
- * cover the certificate), {@code delta}. It counts CRL downloads.
+ * cover the certificate), {@code delta}, {@code huge} (larger than the test profile's size limit). It counts CRL downloads.
  *
  * <p>Zone: tests only.
  */
@@ -165,6 +165,7 @@ public final class SimulatedJlis implements AutoCloseable {
                         thisUpdate = Date.from(now.minus(Duration.ofHours(2)));
                         nextUpdate = null;
                     }
+                    case "no-next-update-fresh" -> nextUpdate = null;
                     default -> { }
                 }
                 for (Req r : requests) {
@@ -239,6 +240,10 @@ public final class SimulatedJlis implements AutoCloseable {
             }
             java.security.PrivateKey key = mode.equals("forged") ? JpkiTestCa.lookAlike().key() : ca.key();
             byte[] crl = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(key)).getEncoded();
+            if (mode.equals("huge")) {
+                // One byte more than the test profile's ra.jlis.crl-max-bytes (1 MiB): refused before parsing.
+                crl = java.util.Arrays.copyOf(crl, 1024 * 1024 + 1);
+            }
             x.getResponseHeaders().add("Content-Type", "application/pkix-crl");
             x.sendResponseHeaders(200, crl.length);
             try (OutputStream out = x.getResponseBody()) {
