@@ -57,7 +57,10 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Apply for a signature certificate with your My Number card, follow the application, fetch"
                 + " the certificate; or revoke it.", "",
-            "Exit codes: 0 done, 1 refused, 2 usage, 3 card, 4 network/RA unavailable, 5 not finished within --wait."},
+            "There is no renew: the RA has no renewal route yet. Apply again, then revoke the old certificate"
+                + " with --reason superseded.", "",
+            "Exit codes: 0 done, 1 refused, 2 usage, 3 card, 4 network/RA unavailable, 5 not finished within --wait.",
+            "Guide: docs/applicant.md"},
         subcommands = {StatusCommand.class, FetchCommand.class, RevokeCommand.class})
 public final class ApplyCli implements Callable<Integer> {
 

@@ -29,7 +29,23 @@ final class Terminal {
 
     Terminal(PrintWriter out) {
         this.out = out;
-        this.console = System.console();
+        this.console = interactive();
+    }
+
+    /**
+     * The console if standard input and output are a terminal. Since JDK 22 System.console() answers even when they
+     * are redirected; Console.isTerminal() (JDK 22, read reflectively: this code targets 21) tells them apart.
+     */
+    private static Console interactive() {
+        Console c = System.console();
+        if (c == null) {
+            return null;
+        }
+        try {
+            return (boolean) Console.class.getMethod("isTerminal").invoke(c) ? c : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return c;
+        }
     }
 
     /** A secret from {@code file} (its first line), from standard input, or asked on the console. */

@@ -37,8 +37,13 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -172,27 +177,54 @@ class ApplyCommandTest {
     }
 
     @Test
-    void theKeyFileIsEncryptedPkcs8ThatOpensslReadsOnlyWithThePassphrase() throws Exception {
-        Card card = signingCard("apply-keyfile", JpkiPerson.taro());
+    void applyFollowsTheApplicationUntilTheCaIssuesAndSavesTheCertificateForTheEncryptedKeyFile() throws Exception {
+        Card card = signingCard("apply-follow", JpkiPerson.taro());
+        Path certificate = dir.resolve("applied-certificate.pem");
+        ExecutorService applicant = Executors.newSingleThreadExecutor();
+        try {
+            // The applicant's command waits for the certificate while the CA, elsewhere, executes the RA's order.
+            Future<Run> running = applicant.submit(() -> apply(applyArgs(card, "--wait", "2m", "--poll-interval",
+                    "200ms", "--key-type", "EC-P384").toArray(String[]::new)));
+            Path idFile = dir.resolve("application-id");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // Poll with a deadline: the command writes the id once the RA has recorded the application.
+            while (!Files.exists(idFile) && !running.isDone() && System.nanoTime() < deadline) {
+                try {
+                    running.get(100, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException stillRunning) {
+                    // Not submitted yet.
+                }
+            }
+            assertThat(idFile).as("the application was submitted").exists();
+            String id = Files.readString(idFile).strip();
+            try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                    CaEvents.NONE, Clock.systemUTC())) {
+                runOrders(ca.orderProcessor());
+            }
 
-        Run applied = apply(applyArgs(card, "--wait", "0", "--key-type", "EC-P384").toArray(String[]::new));
+            Run applied = running.get(2, TimeUnit.MINUTES);
 
-        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+            assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+            assertThat(applied.out()).contains("status: ISSUED", "Certificate saved to " + certificate);
+            assertThat(Ra.status(id).getString("status")).isEqualTo("ISSUED");
+        } finally {
+            applicant.shutdownNow();
+        }
+        X509Certificate issued = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certificate)));
+        // The key file: encrypted PKCS#8 that openssl reads with the passphrase only, and the certificate's key.
         Path key = dir.resolve("subscriber-key.pem");
         assertThat(Files.readString(key)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         Path pass = dir.resolve("passphrase");
-        assertThat(openssl("pkey", "-in", key.toString(), "-passin", "file:" + pass, "-noout", "-text").exit())
-                .isZero();
+        assertThat(issued.getPublicKey().getEncoded()).isEqualTo(publicKeyByOpenssl(key, "file:" + pass));
         assertThat(openssl("pkey", "-in", key.toString(), "-passin", "pass:not the passphrase", "-noout").exit())
                 .isNotZero();
         // PBES2 with PBKDF2 (HMAC-SHA256) and AES-256-CBC, as the guide states.
         String asn1 = openssl("asn1parse", "-in", key.toString()).out();
         assertThat(asn1).contains("PBES2", "PBKDF2", "hmacWithSHA256", "aes-256-cbc");
-        // The RA received this key: the CSR's key in the recorded application is the file's key.
-        String id = Files.readString(dir.resolve("application-id")).strip();
-        assertThat(Ra.status(id).getString("status")).isEqualTo("APPROVED");
         // A second run never overwrites the key file.
+        Files.delete(certificate);
         Run again = apply(applyArgs(card, "--wait", "0").toArray(String[]::new));
         assertThat(again.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(again.err()).contains("never overwritten");
@@ -281,6 +313,15 @@ class ApplyCommandTest {
         // The rejected application is on record at the RA, under the id the command wrote.
         String id = Files.readString(dir.resolve("application-id")).strip();
         assertThat(Ra.status(id).getString("status")).isEqualTo("REJECTED");
+    }
+
+    /** Other classes share this RA (same test resource): leave no order of these tests for them to find. */
+    @AfterAll
+    static void theCaExecutesWhatTheseTestsLeft() throws Exception {
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            runOrders(ca.orderProcessor());
+        }
     }
 
     /** The CA executes every pending order bundle of the RA and posts its result bundles back. */
