@@ -66,8 +66,10 @@ BEGIN
                  ON x.table_schema = c.table_schema AND x.table_name = c.table_name
              WHERE c.table_schema = current_schema() AND c.column_name = 'retain_until' AND x.table_type = 'BASE TABLE'
     LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OF retain_until ON %I FOR EACH ROW'
-            || ' EXECUTE FUNCTION ra_retention_not_shortened()', t || '_retention_kept', t);
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t::regclass AND tgname = t || '_retention_kept') THEN
+            EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OF retain_until ON %I FOR EACH ROW'
+                || ' EXECUTE FUNCTION ra_retention_not_shortened()', t || '_retention_kept', t);
+        END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t::regclass AND tgname = t || '_retention') THEN
             EXECUTE format('CREATE TRIGGER %I BEFORE DELETE ON %I FOR EACH ROW EXECUTE FUNCTION ra_refuse_early_delete()',
                 t || '_retention', t);
