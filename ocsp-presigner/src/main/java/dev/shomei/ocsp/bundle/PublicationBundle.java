@@ -189,7 +189,10 @@ public final class PublicationBundle {
                     }
                     m.artifact("audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
                             checkpoint.text().getBytes(StandardCharsets.UTF_8), null);
-                    artifacts++;
+                    // Its consistency proof from the previous checkpoint, for `audit monitor` (audit-log/README.md).
+                    m.artifact("audit/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                            auditLog.proofFromPrevious(c, checkpoint).bytes(), null);
+                    artifacts += 2;
                     long[] seq = {since};
                     ocsp = streamResponses(c, since, now, (row) -> {
                         m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
