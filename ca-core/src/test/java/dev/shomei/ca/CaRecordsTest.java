@@ -133,4 +133,19 @@ class CaRecordsTest {
             }
         }
     }
+
+    @Test
+    void startUpRefusesADatabaseThatDoesNotCommitDurably() throws Exception {
+        try (CaFixture f = CaFixture.create("durable", "EC-P256", "EC-P256")) {
+            try (Connection owner = f.db.connect(); Statement st = owner.createStatement()) {
+                // What a DBA might do for speed; the CA's sessions would then lose their last commits in a crash.
+                st.execute("ALTER DATABASE " + f.db.jdbcUrl().substring(f.db.jdbcUrl().lastIndexOf('/') + 1)
+                        + " SET synchronous_commit = off");
+            }
+            assertThatThrownBy(f::open).isInstanceOf(dev.shomei.ca.config.ConfigException.class)
+                    .hasMessageContaining("refusing to use the database")
+                    .hasMessageContaining("synchronous_commit is off")
+                    .hasMessageContaining("set synchronous_commit = on");
+        }
+    }
 }
