@@ -37,6 +37,7 @@ public final class CertificateAuthority implements AutoCloseable {
     private final CaEventLog events;
     private final Clock clock;
     private Pkcs11Signer issuingSigner;
+    private Pkcs11Signer auditSigner;
 
     private CertificateAuthority(CaConfig config, HsmToken token, CaDatabase database, CaEventLog events, Clock clock) {
         this.config = config;
@@ -79,9 +80,43 @@ public final class CertificateAuthority implements AutoCloseable {
                 Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints());
     }
 
-    /** Signs the CA's audit checkpoints (with every CRL) with the issuing key. */
-    public AuditCheckpoints auditCheckpoints() {
-        return new AuditCheckpoints(AuditedCaEvents.logFor(config), new SignerCheckpointSigner(issuingSigner()));
+    /**
+     * Signs the CA's audit checkpoints (with every CRL) with the key {@code crl.auditCheckpointKey} names: a
+     * delegated key of its own, certified by the issuing CA for digital signatures only, not a CA. Older
+     * configurations without one sign with the issuing key, which is reported.
+     */
+    public synchronized AuditCheckpoints auditCheckpoints() {
+        if (auditSigner == null) {
+            String label = config.auditCheckpointKeyLabel();
+            if (label == null) {
+                java.util.logging.Logger.getLogger(CertificateAuthority.class.getName()).warning("audit checkpoints"
+                        + " are signed with the issuing CA key, whose certificate says certificates and CRLs only; make"
+                        + " a key of their own (ca delegate --profile audit-checkpoint) and set crl.auditCheckpointKey");
+                auditSigner = issuingSigner();
+            } else {
+                Pkcs11Signer s = Pkcs11Signer.open(token, label);
+                checkAuditKey(label, s.certificate(), issuingSigner().certificate());
+                auditSigner = s;
+            }
+        }
+        return new AuditCheckpoints(AuditedCaEvents.logFor(config), new SignerCheckpointSigner(auditSigner));
+    }
+
+    private static void checkAuditKey(String label, X509Certificate cert, X509Certificate issuing) {
+        try {
+            cert.verify(issuing.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new dev.shomei.ca.config.ConfigException("crl.auditCheckpointKey: the certificate of key '" + label
+                    + "' is not signed by the issuing CA " + issuing.getSubjectX500Principal() + "; delegate it with"
+                    + " ca delegate --profile audit-checkpoint");
+        }
+        boolean[] ku = cert.getKeyUsage();
+        if (cert.getBasicConstraints() >= 0 || ku == null || !ku[0] || ku[5] || ku[6]
+                || cert.getPublicKey().equals(issuing.getPublicKey())) {
+            throw new dev.shomei.ca.config.ConfigException("crl.auditCheckpointKey: key '" + label + "' must be a key of"
+                    + " its own whose certificate allows digitalSignature only (no CA, no certificate or CRL signing);"
+                    + " delegate one with ca delegate --profile audit-checkpoint");
+        }
     }
 
     /**

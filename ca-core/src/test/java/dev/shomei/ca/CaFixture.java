@@ -106,6 +106,10 @@ final class CaFixture implements AutoCloseable {
                     ocsp: true
                     caIssuers: true
                     allowedKeys: [EC-P256, EC-P384, RSA-2048, RSA-3072]
+                  audit-checkpoint:
+                    validityDays: 365
+                    keyUsage: [digitalSignature]
+                    allowedKeys: [EC-P256]
                   ocsp-responder:
                     validityDays: 90
                     keyUsage: [digitalSignature]

@@ -103,4 +103,49 @@ class CaRecordsTest {
             }
         }
     }
+
+    @Test
+    void checkpointsAreSignedWithAnAuditKeyOfTheirOwnNotTheIssuingKey() throws Exception {
+        try (CaFixture f = CaFixture.create("auditkey", "EC-P256", "EC-P256")) {
+            java.security.cert.X509Certificate auditCert;
+            try (CertificateAuthority ca = f.ceremony()) {
+                auditCert = ca.delegate("audit-test", dev.shomei.ca.hsm.KeyAlgorithm.parse("EC-P256"),
+                        new org.bouncycastle.asn1.x500.X500Name("CN=Shomei Test Audit Checkpoints,C=JP"), "audit-checkpoint");
+            }
+            f.ca = null;
+            String yaml = java.nio.file.Files.readString(f.configFile);
+            java.nio.file.Files.writeString(f.configFile, yaml.replace("  nextUpdateHours: 24\n",
+                    "  nextUpdateHours: 24\n  auditCheckpointKey: pkcs11:token=" + f.token.label() + ";object=audit-test\n"));
+            AuditLog log = AuditedCaEvents.logFor(f.config());
+            try (CertificateAuthority ca = CertificateAuthority.open(f.config(),
+                    new AuditedCaEvents(log, AuditedCaEvents.system()), Clock.systemUTC())) {
+                Checkpoint cp = ca.crlIssuer().issue().checkpoint();
+                assertThat(cp.keyName()).endsWith("object=audit-test");
+                assertThat(cp.verify(auditCert.getPublicKey())).isTrue();
+                assertThat(cp.verify(ca.issuingSigner().publicKey())).as("not the issuing key").isFalse();
+            }
+            // The issuing key itself (or any CA key) is refused as the audit key.
+            java.nio.file.Files.writeString(f.configFile, yaml.replace("  nextUpdateHours: 24\n",
+                    "  nextUpdateHours: 24\n  auditCheckpointKey: pkcs11:token=" + f.token.label() + ";object=issuing-test\n"));
+            try (CertificateAuthority ca = CertificateAuthority.open(f.config(),
+                    new AuditedCaEvents(log, AuditedCaEvents.system()), Clock.systemUTC())) {
+                assertThatThrownBy(ca::crlIssuer).hasMessageContaining("crl.auditCheckpointKey");
+            }
+        }
+    }
+
+    @Test
+    void startUpRefusesADatabaseThatDoesNotCommitDurably() throws Exception {
+        try (CaFixture f = CaFixture.create("durable", "EC-P256", "EC-P256")) {
+            try (Connection owner = f.db.connect(); Statement st = owner.createStatement()) {
+                // What a DBA might do for speed; the CA's sessions would then lose their last commits in a crash.
+                st.execute("ALTER DATABASE " + f.db.jdbcUrl().substring(f.db.jdbcUrl().lastIndexOf('/') + 1)
+                        + " SET synchronous_commit = off");
+            }
+            assertThatThrownBy(f::open).isInstanceOf(dev.shomei.ca.config.ConfigException.class)
+                    .hasMessageContaining("refusing to use the database")
+                    .hasMessageContaining("synchronous_commit is off")
+                    .hasMessageContaining("set synchronous_commit = on");
+        }
+    }
 }

@@ -327,4 +327,33 @@ class BundleTest {
         }
         return null;
     }
+
+    @Test
+    void theCasCheckpointTravelsWithItsProofAndTheRasIsCarriedWhenGiven() throws Exception {
+        // The RA's publish directory, as its scheduled checkpoint signer writes it (its own key, not the CA's).
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair raKey = g.generateKeyPair();
+        dev.shomei.audit.Checkpoint raCp = dev.shomei.audit.Checkpoint.sign("ra-service", 3, new byte[32],
+                java.time.Instant.now(), new dev.shomei.audit.PrivateKeyCheckpointSigner("ra-audit", "SHA256withECDSA",
+                        raKey.getPrivate(), raKey.getPublic()));
+        Path ra = Files.createDirectories(f.dir.resolve("ra-publish"));
+        Files.writeString(ra.resolve("checkpoint.txt"), raCp.text());
+        Files.writeString(ra.resolve("consistency.txt"), new dev.shomei.audit.PublishedProof("ra-service",
+                new dev.shomei.audit.ConsistencyProof(0, 3, List.of())).text());
+
+        Path out = f.dir.resolve("bundle-ra-audit");
+        bundle().carryingRaAudit(ra).write(out, List.of(), false);
+        assertThat(dev.shomei.audit.PublishedProof.parse(Files.readString(out.resolve("audit/consistency.txt"))).proof()
+                .secondSize()).isEqualTo(dev.shomei.audit.Checkpoint.parse(Files.readString(out.resolve("audit/checkpoint.txt")))
+                .treeSize());
+        assertThat(Files.readString(out.resolve("audit/ra/checkpoint.txt"))).isEqualTo(raCp.text());
+        assertThat(out.resolve("audit/ra/consistency.txt")).exists();
+
+        // A proof that belongs to another checkpoint is not carried.
+        Files.writeString(ra.resolve("consistency.txt"), new dev.shomei.audit.PublishedProof("ra-service",
+                new dev.shomei.audit.ConsistencyProof(0, 2, List.of())).text());
+        assertThatThrownBy(() -> bundle().carryingRaAudit(ra).write(f.dir.resolve("bundle-ra-bad"), List.of(), false))
+                .isInstanceOf(CaOperationException.class).hasMessageContaining("not for its checkpoint.txt");
+    }
 }

@@ -112,6 +112,8 @@ final class PresignerFixture implements AutoCloseable {
                   url: %s
                   user: %s
                   passwordFile: db.password
+                  ownerUser: %s
+                  ownerPasswordFile: db.password
                 issuingKey: pkcs11:token=%s;object=%s
                 ceremony:
                   output: ceremony
@@ -139,8 +141,8 @@ final class PresignerFixture implements AutoCloseable {
                     keyUsage: [digitalSignature]
                     extendedKeyUsage: [publicationSigning, emailProtection]
                     allowedKeys: [EC-P256]
-                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(), ISSUING,
-                ISSUING), StandardCharsets.UTF_8);
+                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.serviceUser(), db.user(),
+                token.label(), ISSUING, ISSUING), StandardCharsets.UTF_8);
         Path presignerYaml = writePresignerYaml(dir, 96);
         PresignerFixture f = new PresignerFixture(token, db, dir, caYaml, presignerYaml);
         f.ca.ceremony("Test Operator", List.of("Test Witness"), s -> { });

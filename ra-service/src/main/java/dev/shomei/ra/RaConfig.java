@@ -36,6 +36,9 @@ public interface RaConfig {
 
     Paging paging();
 
+    /** The RA's audit-log checkpoints (audit-log/README.md, docs/database.md). */
+    Audit audit();
+
     /**
      * Consent documents an applicant may have been shown: document id to the SHA-256 (hex) of the
      * exact bytes shown. An application naming another id, or another digest, is refused. CP/CPS 4.1.2.
@@ -210,6 +213,24 @@ public interface RaConfig {
         /** Most orders in one bundle. */
         @WithDefault("200")
         int maxOrdersPerBundle();
+    }
+
+    interface Audit {
+        /** How often a checkpoint is signed (Quarkus scheduler syntax, e.g. 10m or 1h); only when entries were added. */
+        @WithDefault("10m")
+        String checkpointEvery();
+
+        /**
+         * The RA's own checkpoint key in its HSM (not the order-signing key): unset, no checkpoint is signed and
+         * `audit verify` fails for a log with entries.
+         */
+        Optional<Signing> checkpointSigning();
+
+        /**
+         * Where the latest checkpoint ({@code checkpoint.txt}) and its consistency proof ({@code consistency.txt})
+         * are written for publication next to the CRLs; unset, they are only stored in the database.
+         */
+        Optional<String> publishDirectory();
     }
 
     interface Signing {

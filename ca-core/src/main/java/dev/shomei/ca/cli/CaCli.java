@@ -312,7 +312,8 @@ public final class CaCli {
     }
 
     @Command(name = "audit-verify", description = "Verify the CA's audit log: hash chain, Merkle tree and every"
-            + " checkpoint signature (trusting the issuing CA key); names the first bad entry.")
+            + " checkpoint signature (trusting the audit checkpoint key, and the issuing CA key for checkpoints made"
+            + " before there was one); names the first bad entry.")
     static final class AuditVerifyCommand implements Callable<Integer> {
         @ParentCommand CaCli parent;
 
@@ -320,7 +321,8 @@ public final class CaCli {
         public Integer call() throws Exception {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, null); Connection c = ca.database().dataSource().getConnection()) {
-                VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c);
+                VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey(),
+                        ca.auditCheckpoints().signer().publicKey())).verify(c);
                 c.rollback();
                 System.out.println(report.render());
                 return report.ok() ? 0 : SecureZoneCommandLine.REFUSED;

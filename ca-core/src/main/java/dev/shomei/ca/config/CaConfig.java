@@ -61,8 +61,13 @@ public record CaConfig(
     /** Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. */
     public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
 
-    /** CRL issuance (CP/CPS 4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). */
-    public record Crl(Integer nextUpdateHours) {}
+    /**
+     * CRL issuance (CP/CPS 4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). {@code
+     * auditCheckpointKey}: RFC 7512 URI of the key that signs the audit checkpoint issued with every CRL, a key of
+     * its own made with {@code ca delegate --profile audit-checkpoint} (one key, one purpose); unset, the issuing key
+     * signs them, with a warning.
+     */
+    public record Crl(Integer nextUpdateHours, String auditCheckpointKey) {}
 
     /**
      * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, the profiles an
@@ -184,6 +189,12 @@ public record CaConfig(
 
     public int crlNextUpdateHours() {
         return crl == null || crl.nextUpdateHours() == null ? 24 : crl.nextUpdateHours();
+    }
+
+    /** The label of the audit checkpoint key, or null when the issuing key signs checkpoints (older configurations). */
+    public String auditCheckpointKeyLabel() {
+        return crl == null || crl.auditCheckpointKey() == null || crl.auditCheckpointKey().isBlank() ? null
+                : dev.shomei.ca.hsm.Pkcs11Uri.parse(crl.auditCheckpointKey()).requireObject();
     }
 
     public Repository repositoryOrEmpty() {

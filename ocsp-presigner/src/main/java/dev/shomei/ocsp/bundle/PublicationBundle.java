@@ -70,6 +70,7 @@ public final class PublicationBundle {
     private final AuditLog auditLog;
     private final AuditedPresignerEvents audit;
     private final Clock clock;
+    private Path raAudit;
 
     public PublicationBundle(DataSource dataSource, String issuerLabel, Signer publicationSigner,
                              X509Certificate issuingCert, String issuerKeyHash, AuditLog auditLog,
@@ -113,6 +114,36 @@ public final class PublicationBundle {
         OcspResponseStore.migrate(ca.database().ownerDataSource());
         return new PublicationBundle(ca.database().dataSource(), issuingLabel, signer, issuing,
                 HexFormat.of().formatHex(OcspResponseSigner.keyHash(issuing)), auditLog, audit, clock);
+    }
+
+    /**
+     * Also carries the RA's published audit checkpoint and consistency proof (its {@code ra.audit.publish-directory},
+     * brought in as files) as {@code audit/ra/checkpoint.txt} and {@code audit/ra/consistency.txt}. They are signed by
+     * the RA's own checkpoint key; the bundle only transports them, after checking that they parse and belong together.
+     */
+    public PublicationBundle carryingRaAudit(Path directory) {
+        this.raAudit = directory;
+        return this;
+    }
+
+    private List<byte[]> raAuditFiles() {
+        try {
+            String cpText = Files.readString(raAudit.resolve("checkpoint.txt"), StandardCharsets.UTF_8);
+            String proofText = Files.readString(raAudit.resolve("consistency.txt"), StandardCharsets.UTF_8);
+            Checkpoint cp = Checkpoint.parse(cpText);
+            dev.shomei.audit.PublishedProof proof = dev.shomei.audit.PublishedProof.parse(proofText);
+            if (!proof.origin().equals(cp.origin()) || proof.proof().secondSize() != cp.treeSize()) {
+                throw new CaOperationException("the RA's consistency.txt in " + raAudit + " is for log " + proof.origin()
+                        + " size " + proof.proof().secondSize() + ", not for its checkpoint.txt (log " + cp.origin()
+                        + ", size " + cp.treeSize() + "); copy both files from the RA's publish directory together");
+            }
+            return List.of(cpText.getBytes(StandardCharsets.UTF_8), proofText.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the RA's audit checkpoint in " + raAudit + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CaOperationException("the RA's audit files in " + raAudit + " are not a checkpoint and its proof: "
+                    + e.getMessage());
+        }
     }
 
     public Written write(Path out, List<Path> cpsFiles, boolean fullOcsp) {
@@ -189,7 +220,16 @@ public final class PublicationBundle {
                     }
                     m.artifact("audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
                             checkpoint.text().getBytes(StandardCharsets.UTF_8), null);
-                    artifacts++;
+                    // Its consistency proof from the previous checkpoint, for `audit monitor` (audit-log/README.md).
+                    m.artifact("audit/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                            auditLog.proofFromPrevious(c, checkpoint).bytes(), null);
+                    artifacts += 2;
+                    if (raAudit != null) {
+                        List<byte[]> ra = raAuditFiles();
+                        m.artifact("audit/ra/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", ra.get(0), null);
+                        m.artifact("audit/ra/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8", ra.get(1), null);
+                        artifacts += 2;
+                    }
                     long[] seq = {since};
                     ocsp = streamResponses(c, since, now, (row) -> {
                         m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",

@@ -120,6 +120,9 @@ public final class PresignerCli {
         List<Path> cps = new ArrayList<>();
         @Option(names = "--full", description = "every valid OCSP response, not only those signed since the last bundle")
         boolean full;
+        @Option(names = "--ra-audit", paramLabel = "DIR", description = "the RA's audit publish directory (checkpoint.txt,"
+                + " consistency.txt), carried as audit/ra/")
+        Path raAudit;
 
         @Override
         public Integer call() {
@@ -135,6 +138,9 @@ public final class PresignerCli {
             try (CertificateAuthority ca = open(cfg.caConfig())) {
                 PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
                         AuditedPresignerEvents.caLog(ca.config()), audit(ca.config()), Clock.systemUTC());
+                if (raAudit != null) {
+                    bundle.carryingRaAudit(raAudit);
+                }
                 PublicationBundle.Written w = bundle.write(out, pdfs, full);
                 System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
                         + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));

@@ -4,6 +4,7 @@ import dev.shomei.audit.Actor;
 import dev.shomei.audit.AuditEvent;
 import dev.shomei.audit.AuditLog;
 import dev.shomei.audit.AuditSchema;
+import dev.shomei.audit.database.DurableSettings;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,6 +13,10 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The RA's side of audit-log: every decision and officer action is appended to the hash-chained log on the
@@ -22,6 +27,7 @@ import java.sql.SQLException;
 @ApplicationScoped
 public class AuditTrail {
 
+    private static final Logger LOG = Logger.getLogger(AuditTrail.class);
     static final String ORIGIN = "ra-service";
 
     private final AgroalDataSource dataSource;
@@ -32,9 +38,33 @@ public class AuditTrail {
         this.dataSource = dataSource;
     }
 
-    /** audit-log keeps its own Flyway history table, so its migrations never mix with the RA's. */
+    /**
+     * audit-log keeps its own Flyway history table, so its migrations never mix with the RA's. Like the RA's own
+     * (quarkus.flyway.username), they run as the owner role; the service itself connects as a role that owns
+     * nothing. Then start-up refuses a database that does not commit durably (docs/database.md).
+     */
     void migrate(@Observes StartupEvent event) {
-        AuditSchema.migrate(dataSource);
+        var config = ConfigProvider.getConfig();
+        Optional<String> owner = config.getOptionalValue("quarkus.flyway.username", String.class);
+        if (owner.isPresent()) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl(config.getValue("quarkus.datasource.jdbc.url", String.class));
+            ds.setUser(owner.get());
+            ds.setPassword(config.getOptionalValue("quarkus.flyway.password", String.class).orElse(""));
+            AuditSchema.migrate(ds);
+        } else {
+            AuditSchema.migrate(dataSource);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            DurableSettings settings = DurableSettings.of(c);
+            if (!settings.acceptable()) {
+                throw new IllegalStateException(settings.refusalMessage(
+                        config.getValue("quarkus.datasource.jdbc.url", String.class)));
+            }
+            settings.warnings().forEach(w -> LOG.warn("RA database: " + w));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the RA database's settings: " + e.getMessage(), e);
+        }
     }
 
     /**

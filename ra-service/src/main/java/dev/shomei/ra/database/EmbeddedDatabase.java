@@ -1,17 +1,18 @@
 package dev.shomei.ra.database;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
+import dev.shomei.audit.database.EmbeddedServer;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 import org.jboss.logging.Logger;
 
 /**
- * The out-of-the-box database: an embedded PostgreSQL (io.zonky binaries) whose data persists under
+ * The out-of-the-box database: an embedded PostgreSQL (audit-log's EmbeddedServer: durable commits, password
+ * logins only, passwords in {@code <data directory>.pgpass}) whose data persists under
  * {@code ra.database.data-directory}, listening on localhost only. It is a low-ordinal config source, so any
  * configured {@code quarkus.datasource.jdbc.url} wins, and it starts the server only when the datasource
- * actually asks for its URL.
+ * actually asks for its URL. The service connects as {@code ra_service}; Flyway migrates as {@code ra_owner}.
  *
  * <p>Zone: online (ra-service). Starts a local PostgreSQL process and writes its data directory.
  */
@@ -21,12 +22,14 @@ public final class EmbeddedDatabase implements ConfigSource {
     private static final String URL = "quarkus.datasource.jdbc.url";
     private static final String USER = "quarkus.datasource.username";
     private static final String PASSWORD = "quarkus.datasource.password";
+    private static final String OWNER = "quarkus.flyway.username";
+    private static final String OWNER_PASSWORD = "quarkus.flyway.password";
     /** Below application.properties (250) and everything else: only a default. */
     static final int ORDINAL = 50;
 
     private final String dataDirectory;
     private final int port;
-    private volatile EmbeddedPostgres server;
+    private volatile EmbeddedServer server;
 
     EmbeddedDatabase(String dataDirectory, int port) {
         this.dataDirectory = dataDirectory;
@@ -35,7 +38,7 @@ public final class EmbeddedDatabase implements ConfigSource {
 
     @Override
     public Set<String> getPropertyNames() {
-        return Set.of(URL, USER, PASSWORD);
+        return Set.of(URL, USER, PASSWORD, OWNER, OWNER_PASSWORD);
     }
 
     @Override
@@ -47,9 +50,11 @@ public final class EmbeddedDatabase implements ConfigSource {
     @Override
     public String getValue(String name) {
         return switch (name) {
-            case URL -> "jdbc:postgresql://localhost:" + start().getPort() + "/postgres";
-            case USER -> "postgres";
-            case PASSWORD -> "postgres";
+            case URL -> start().jdbcUrl();
+            case USER -> start().service().user();
+            case PASSWORD -> start().service().password();
+            case OWNER -> start().owner().user();
+            case OWNER_PASSWORD -> start().owner().password();
             default -> null;
         };
     }
@@ -64,29 +69,20 @@ public final class EmbeddedDatabase implements ConfigSource {
         return ORDINAL;
     }
 
-    private synchronized EmbeddedPostgres start() {
+    private synchronized EmbeddedServer start() {
         if (server == null) {
-            File dir = new File(dataDirectory).getAbsoluteFile();
+            Path dir = Path.of(dataDirectory).toAbsolutePath();
             try {
-                server = EmbeddedPostgres.builder()
-                        .setDataDirectory(dir)
-                        .setCleanDataDirectory(false)
-                        .setPort(port)
-                        .start();
+                server = EmbeddedServer.start(dir, "ra", port, null);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the embedded PostgreSQL in " + dir + " on port "
                         + port + " (" + e.getMessage() + "); free the port or set ra.database.port, or configure"
                         + " an external database with quarkus.datasource.jdbc.url", e);
             }
-            LOG.infof("embedded PostgreSQL on localhost:%d, data in %s", port, dir);
-            EmbeddedPostgres started = server;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    started.close();
-                } catch (Exception ignored) {
-                    // exiting; PostgreSQL recovers from its WAL at the next start
-                }
-            }, "ra-embedded-postgresql-stop"));
+            LOG.infof("embedded PostgreSQL on localhost:%d, data in %s, passwords in %s", port, dir,
+                    server.passwordFile());
+            EmbeddedServer started = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "ra-embedded-postgresql-stop"));
         }
         return server;
     }

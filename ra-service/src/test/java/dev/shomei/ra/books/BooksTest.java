@@ -153,6 +153,52 @@ class BooksTest {
     }
 
     @Test
+    void retentionCannotBeShortenedToDeleteEarly() throws SQLException {
+        ensureApplications();
+        UUID app = UUID.fromString(automatic);
+        // The old way around the early-delete trigger: move the deadline into the past, then delete.
+        try (Connection c = connect()) {
+            for (String table : List.of("application", "book_entry", "decision")) {
+                String key = table.equals("application") ? "id" : "subject_id";
+                assertThatThrownBy(() -> update(c, "UPDATE " + table + " SET retain_until = now() - interval '1 day'"
+                        + " WHERE " + key + " = ?", app)).as(table)
+                        .hasMessageFindingMatch("retain_until may only be extended|append-only");
+            }
+            assertThatThrownBy(() -> update(c, "UPDATE application SET jpki_name = 'someone else' WHERE id = ?", app))
+                    .hasMessageContaining("application.jpki_name is evidence recorded on receipt");
+        }
+    }
+
+    @Test
+    void theServiceRoleCannotBypassTheBooks() throws SQLException {
+        ensureApplications();
+        UUID app = UUID.fromString(automatic);
+        try (Connection c = connectAsService()) {
+            for (String sql : List.of(
+                    "UPDATE book_entry SET entry = '{}' WHERE subject_id = ?",
+                    "UPDATE decision SET outcome = 'REJECTED' WHERE subject_id = ?",
+                    "DELETE FROM book_entry WHERE subject_id = ?",
+                    "DELETE FROM decision WHERE subject_id = ?",
+                    "DELETE FROM application WHERE id = ?",
+                    "UPDATE application SET retain_until = now() WHERE id = ?",
+                    "UPDATE application SET cms = NULL WHERE id = ?",
+                    "DELETE FROM audit_entry WHERE subject = 'application:' || ?::text",
+                    "INSERT INTO audit_entry SELECT * FROM audit_entry WHERE subject = 'application:' || ?::text",
+                    "UPDATE audit_head SET seq = seq + 1 WHERE ?::text IS NOT NULL")) {
+                assertThatThrownBy(() -> update(c, sql, app)).as(sql).isInstanceOf(SQLException.class)
+                        .hasMessageFindingMatch("permission denied|may only be extended|is evidence recorded");
+            }
+            for (String sql : List.of("TRUNCATE book_entry", "TRUNCATE application CASCADE",
+                    "ALTER TABLE book_entry DISABLE TRIGGER ALL", "DROP TRIGGER book_entry_append_only ON book_entry",
+                    "ALTER TABLE decision OWNER TO " + c.getMetaData().getUserName(),
+                    "SET session_replication_role = replica")) {
+                assertThatThrownBy(() -> c.createStatement().execute(sql)).as(sql).isInstanceOf(SQLException.class)
+                        .hasMessageFindingMatch("permission denied|must be owner|must be superuser");
+            }
+        }
+    }
+
+    @Test
     void everyDecisionIsInTheAuditLog() throws SQLException {
         ensureApplications();
         try (Connection c = connect()) {
@@ -192,7 +238,16 @@ class BooksTest {
         }
     }
 
+    /** As the owner of the tables, who runs the migrations: the triggers stop even this role. */
     static Connection connect() throws SQLException {
+        var config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.flyway.username", String.class),
+                config.getValue("quarkus.flyway.password", String.class));
+    }
+
+    /** As the RA service itself connects. */
+    static Connection connectAsService() throws SQLException {
         var config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),

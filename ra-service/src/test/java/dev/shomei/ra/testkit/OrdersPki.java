@@ -39,6 +39,7 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
                         String password) {
 
     public static final String KEY_LABEL = "ra-order-signing";
+    public static final String CHECKPOINT_LABEL = "ra-audit-checkpoint";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public static OrdersPki create(Path dir, String password) {
@@ -56,6 +57,11 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
             X500Name raName = new X500Name("CN=Shomei RA Order Signing,O=Shomei Test");
             X509Certificate raCert = cert(raName, kp, raName, kp.getPrivate(), p, false);
             ks.setKeyEntry(KEY_LABEL, kp.getPrivate(), null, new Certificate[] {raCert});
+            // The RA's audit checkpoint key: a key of its own in the same token (one key, one purpose).
+            KeyPair audit = g.generateKeyPair();
+            X500Name auditName = new X500Name("CN=Shomei RA Audit Checkpoints,O=Shomei Test");
+            ks.setKeyEntry(CHECKPOINT_LABEL, audit.getPrivate(), null,
+                    new Certificate[] {cert(auditName, audit, auditName, audit.getPrivate(), p, false)});
 
             KeyPair clientKey = OfficerPki.ec();
             X500Name clientName = new X500Name("CN=Shomei CA Puller,O=Shomei Test");

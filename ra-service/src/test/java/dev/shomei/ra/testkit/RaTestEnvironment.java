@@ -25,8 +25,11 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
             OfficerPki pki = OfficerPki.create(Path.of("target", "ra-test-pki-" + ProcessHandle.current().pid()));
             Map<String, String> props = new HashMap<>();
             props.put("quarkus.datasource.jdbc.url", db.jdbcUrl());
-            props.put("quarkus.datasource.username", db.user());
-            props.put("quarkus.datasource.password", db.password());
+            // As in production (docs/database.md): the service owns nothing; migrations run as the owner.
+            props.put("quarkus.datasource.username", db.serviceUser());
+            props.put("quarkus.datasource.password", db.servicePassword());
+            props.put("quarkus.flyway.username", db.user());
+            props.put("quarkus.flyway.password", db.password());
             props.put("ra.jlis.ocsp-url", jlis.baseUrl() + "/ocsp");
             props.put("ra.jlis.crl-url", jlis.baseUrl() + "/crl");
             props.put("ra.officer.ca-path", pki.officerCaPem().toString());
@@ -45,6 +48,12 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
             props.put("ra.orders.signing.token", orders.token().label());
             props.put("ra.orders.signing.pin-file", orders.pinFile().toString());
             props.put("ra.orders.signing.key-label", OrdersPki.KEY_LABEL);
+            props.put("ra.audit.checkpoint-signing.module", orders.token().module().toString());
+            props.put("ra.audit.checkpoint-signing.token", orders.token().label());
+            props.put("ra.audit.checkpoint-signing.pin-file", orders.pinFile().toString());
+            props.put("ra.audit.checkpoint-signing.key-label", OrdersPki.CHECKPOINT_LABEL);
+            props.put("ra.audit.publish-directory", Path.of("target", "ra-test-audit-" + ProcessHandle.current().pid())
+                    .toAbsolutePath().toString());
             props.put("ra.orders.ca-client-certificates", orders.caClientPem().toString());
             props.put("ra.orders.ca-certificates", orders.issuingCaPem().toString());
             props.put("test.orders.ca-client-keystore", orders.caClientKeyStore().toString());
