@@ -65,6 +65,13 @@ public final class Ra {
                 .trustStore(new File(config("test.tls.server-keystore")), config("test.tls.password"));
     }
 
+    /** The management interface (health, metrics, OpenAPI): HTTPS with the default TLS configuration. */
+    public static RequestSpecification management() {
+        return given().baseUri("https://localhost")
+                .port(ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class))
+                .trustStore(new File(config("test.tls.server-keystore")), config("test.tls.password"));
+    }
+
     public static int sslPort() {
         return ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
     }

@@ -65,13 +65,9 @@ class TransportTest {
         int port = ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
         assertThat(port).as("the management interface's actual port").isPositive();
         // With the default TLS configuration set, the management interface serves HTTPS too.
-        management(port).get("/q/health").then().statusCode(200);
-        management(port).get("/q/metrics").then().statusCode(200);
-        management(port).get("/q/openapi").then().statusCode(200);
+        Ra.management().get("/q/health").then().statusCode(200);
+        Ra.management().get("/q/metrics").then().statusCode(200);
+        Ra.management().get("/q/openapi").then().statusCode(200);
     }
 
-    private static io.restassured.specification.RequestSpecification management(int port) {
-        return given().baseUri("https://localhost").port(port)
-                .trustStore(new java.io.File(Ra.config("test.tls.server-keystore")), Ra.config("test.tls.password"));
-    }
 }

@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -162,9 +161,7 @@ class IdentityReviewTest {
         assertThat(r.jsonPath().getString("detail")).contains("2021 test generation").contains("not installed")
                 .contains("ra.jpki.signing-cas[2]");
 
-        Response health = RestAssured.given().baseUri("http://localhost")
-                .port(ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class))
-                .get("/q/health/well");
+        Response health = Ra.management().get("/q/health/well");
         health.then().statusCode(503);
         assertThat(health.asString()).contains("jpki-signing-ca-generations").contains("missing 2021 test generation")
                 .contains("DOWN");
