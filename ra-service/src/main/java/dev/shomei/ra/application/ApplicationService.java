@@ -368,6 +368,9 @@ public class ApplicationService {
                 check.put("applicationId", a.id);
                 check.put("method", "RA officer's check of the name (substitute characters, 代替文字)");
                 check.put("officer", officer.id());
+                // Four eyes: every officer who approved this name (OfficerDecisions puts them in the evidence).
+                check.put("officers", moreEvidence.get("approvals") instanceof List<?> approvals
+                        ? approvals.stream().map(x -> ((Map<?, ?>) x).get("officer")).toList() : List.of(officer.id()));
                 check.put("cardName", a.jpkiName);
                 check.put("cardNameSubstitutes", a.jpkiNameSubstitutes);
                 check.put("substitutePositions", CertifiedSubject.substitutePositions(a.jpkiNameSubstitutes));

@@ -77,7 +77,7 @@ class IdentityEndToEndTest {
         Ra.secondOfficer().contentType("application/json").body(Map.of("outcome", "APPROVED",
                         "reason", "second officer: resident record checked", "certifiedName", "髙橋\u3000一郎"))
                 .post("/officer/applications/" + ichiroApp + "/decision").then().statusCode(200);
-        // The officer's name is their decision; the card's original text is kept beside it.
+        // The officers' name is their decision (both of them: four eyes); the card's original text is kept beside it.
         List<Map<String, Object>> checks = Ra.auditor().get("/books/export?format=json&book=IDENTITY_VERIFICATION")
                 .then().statusCode(200).extract().jsonPath().getList("findAll { it.subjectId == '" + ichiroApp
                         + "' && it.entry.certifiedName != null }.entry");
@@ -85,7 +85,9 @@ class IdentityEndToEndTest {
             assertThat(e.get("cardName")).isEqualTo("〓橋\u3000一郎");
             assertThat(e.get("certifiedName")).isEqualTo("髙橋\u3000一郎");
             assertThat(e.get("substitutePositions")).isEqualTo(List.of(1));
-            assertThat(e.get("officer")).isEqualTo(dev.shomei.ra.testkit.OfficerPki.OFFICER_NAME);
+            assertThat(e.get("officer")).isEqualTo(dev.shomei.ra.testkit.OfficerPki.SECOND_OFFICER_NAME);
+            assertThat(e.get("officers")).isEqualTo(List.of(dev.shomei.ra.testkit.OfficerPki.OFFICER_NAME,
+                    dev.shomei.ra.testkit.OfficerPki.SECOND_OFFICER_NAME));
         });
 
         try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
