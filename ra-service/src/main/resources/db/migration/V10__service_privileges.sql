@@ -91,6 +91,12 @@ DECLARE
     t text;
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO shomei_service', current_schema());
+    -- PostgreSQL before 15 let everyone create objects in public; the service creates nothing.
+    BEGIN
+        EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', current_schema());
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE WARNING 'cannot revoke CREATE on schema % from PUBLIC (not its owner); ask the DBA to', current_schema();
+    END;
     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'audit\_%'
              AND tablename NOT LIKE '%schema_history' LOOP
         EXECUTE format('GRANT SELECT, INSERT, UPDATE ON %I TO shomei_service', t);

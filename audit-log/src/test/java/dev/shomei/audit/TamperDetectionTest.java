@@ -245,4 +245,27 @@ class TamperDetectionTest {
         return HexFormat.of().formatHex(b);
     }
 
+
+    @Test
+    void aRebuiltDatabaseDoesNotMatchTheCheckpointPublishedBeforeIt() throws Exception {
+        // What was published while the log was honest.
+        LogFixture real = LogFixture.create();
+        real.appendAll(0, 6);
+        Checkpoint published = real.checkpoint();
+        // The same log rebuilt from scratch by someone holding the checkpoint key: internally consistent, and
+        // checkpointed, so the database alone verifies.
+        LogFixture rebuilt = LogFixture.create(real.keys);
+        rebuilt.appendAll(0, 2);
+        rebuilt.appendAll(9, 10);
+        rebuilt.appendAll(3, 8);
+        rebuilt.checkpoint();
+        assertThat(rebuilt.verify().ok()).as("the database alone looks consistent").isTrue();
+        try (Connection c = rebuilt.connect()) {
+            VerificationReport r = new AuditVerifier(List.of(real.keys.getPublic())).verify(c, List.of(published));
+            assertThat(r.ok()).as(r.render()).isFalse();
+            assertThat(r.problems()).extracting(VerificationReport.Problem::kind)
+                    .contains(VerificationReport.Kind.CHECKPOINT_ROOT_MISMATCH);
+            assertThat(r.render()).contains("published checkpoint of", "(size 6): the signed root differs");
+        }
+    }
 }

@@ -148,4 +148,23 @@ class CaRecordsTest {
                     .hasMessageContaining("set synchronous_commit = on");
         }
     }
+
+    @Test
+    void theEmbeddedDefaultIsDurableAndTheCaWorksAsTheServiceRole(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path yaml = java.nio.file.Files.writeString(dir.resolve("ca.yaml"), "database:\n  embedded: ca-db\n");
+        try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(dev.shomei.ca.config.CaConfig.load(yaml));
+             Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            assertThat(db.description()).contains("passwords in " + dir.resolve("ca-db.pgpass"));
+            try (var rs = st.executeQuery("SELECT current_user, current_setting('fsync'), current_setting('synchronous_commit'),"
+                    + " current_setting('full_page_writes'), (SELECT tableowner FROM pg_tables WHERE tablename = 'certificate')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("ca_service");
+                assertThat(List.of(rs.getString(2), rs.getString(3), rs.getString(4))).containsOnly("on");
+                assertThat(rs.getString(5)).isEqualTo("ca_owner");
+            }
+            assertThatThrownBy(() -> st.execute("DELETE FROM certificate")).hasMessageContaining("permission denied");
+            c.rollback();
+        }
+    }
 }

@@ -72,7 +72,8 @@ public class AuditCheckpointSchedule {
     }
 
     /**
-     * Signs, stores and publishes a checkpoint if entries were added since the latest one (or none exists).
+     * Signs, stores and publishes a checkpoint if entries were added since the latest one (or none exists yet for a
+     * log with entries).
      *
      * @return the new checkpoint, or empty when there was nothing new to sign
      */
@@ -83,7 +84,8 @@ public class AuditCheckpointSchedule {
             c.setAutoCommit(false);
             try {
                 Optional<Checkpoint> latest = log.latestCheckpoint(c);
-                if (latest.isPresent() && latest.get().treeSize() == log.size(c)) {
+                long size = log.size(c);
+                if (size == 0 || latest.isPresent() && latest.get().treeSize() == size) {
                     c.rollback();
                     return Optional.empty();
                 }

@@ -49,6 +49,7 @@ class AuditCheckpointTest {
 
     @Test
     void checkpointsAreSignedWithTheRasOwnKeyPublishedAndMonitored() throws Exception {
+        checkpoints.signIfGrown(); // whatever other tests of this application left unanchored
         appendEvents(3);
         Checkpoint first = checkpoints.signIfGrown().orElseThrow();
         assertThat(first.keyName()).endsWith("object=ra-audit-checkpoint");
