@@ -63,6 +63,13 @@ public final class CertificateAuthority implements AutoCloseable {
         return new KeyCeremony(config, token, database.dataSource(), clock, events, progress).run(operator, witnesses);
     }
 
+    /** The ceremony under a quorum: the approvers' lines go into the transcript (docs/key-ceremony.md). */
+    public KeyCeremony.Result ceremony(String operator, List<String> witnesses, List<String> approvals,
+                                       dev.shomei.ca.ceremony.KeyCustody custody, Consumer<String> progress) {
+        return new KeyCeremony(config, token, database.dataSource(), clock, events, progress)
+                .run(operator, witnesses, approvals, custody);
+    }
+
     public synchronized Pkcs11Signer issuingSigner() {
         if (issuingSigner == null) {
             issuingSigner = Pkcs11Signer.open(token, config.issuingKeyLabel());

@@ -80,6 +80,14 @@ public final class KeyCeremony {
     }
 
     public Result run(String operator, List<String> witnesses) {
+        return run(operator, witnesses, List.of(), KeyCustody.of(config, token));
+    }
+
+    /**
+     * Runs the ceremony. {@code approvals} are the quorum's approvers (one line each: name, role, certificate
+     * SHA-256, when signed), empty when a typed operator conducts it; {@code custody} is what holds the keys.
+     */
+    public Result run(String operator, List<String> witnesses, List<String> approvals, KeyCustody custody) {
         CaConfig.Ceremony c = config.ceremony();
         if (c == null || c.root() == null || c.issuing() == null) {
             throw new ConfigException("the 'ceremony' section needs 'root' and 'issuing' keys (label, algorithm, subject, validityYears)");
@@ -97,10 +105,15 @@ public final class KeyCeremony {
         Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         note("Key ceremony transcript (shomei-ceremony/v1)");
         note("started:   " + start);
-        note("operator:  " + operator);
-        note("witnesses: " + (witnesses.isEmpty() ? "(none recorded)" : String.join(", ", witnesses)));
-        note("HSM:       module " + token.config().module() + ", token '" + token.config().tokenLabel() + "', slot "
-                + token.slotId());
+        if (approvals.isEmpty()) {
+            note("operator:  " + operator + " (typed: no quorum is configured for the ceremony)");
+            note("witnesses: " + (witnesses.isEmpty() ? "(none recorded)" : String.join(", ", witnesses)));
+        } else {
+            note("approved by quorum (each signature verified against approvals.approvers):");
+            approvals.forEach(a -> note("  " + a));
+        }
+        note("HSM:       module " + token.config().module());
+        custody.describe().lines().forEach(l -> note("  " + l));
         note("");
 
         // Step 1: root key, inside the HSM.
@@ -176,9 +189,15 @@ public final class KeyCeremony {
             note("");
             note("finished:  " + clock.instant().truncatedTo(ChronoUnit.SECONDS));
             note("");
-            note("Operator signature: ______________________");
-            for (String w : witnesses) {
-                note("Witness (" + w + ") signature: ______________________");
+            if (approvals.isEmpty()) {
+                note("Operator signature: ______________________");
+                for (String w : witnesses) {
+                    note("Witness (" + w + ") signature: ______________________");
+                }
+            } else {
+                for (String a : approvals) {
+                    note("Signature (" + a.split(",")[0] + "): ______________________");
+                }
             }
             Path transcriptFile = out.resolve("ceremony-transcript.txt");
             Files.writeString(transcriptFile, String.join("\n", transcript) + "\n", StandardCharsets.UTF_8);

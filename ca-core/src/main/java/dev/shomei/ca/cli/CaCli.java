@@ -6,7 +6,9 @@ import dev.shomei.audit.AuditVerifier;
 import dev.shomei.audit.Checkpoint;
 import dev.shomei.audit.VerificationReport;
 import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.approval.ActKind;
 import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.ceremony.KeyCustody;
 import dev.shomei.ca.ceremony.CaHashValues;
 import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
@@ -27,6 +29,9 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,7 +50,7 @@ import picocli.CommandLine.ParentCommand;
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
-                CaCli.AuditVerifyCommand.class})
+                CaCli.AuditVerifyCommand.class, ApprovalCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -53,6 +58,24 @@ public final class CaCli {
 
     @Option(names = "--verbose", description = "log library diagnostics")
     boolean verbose;
+
+    /** Set by 'ca approval request': the act is written here instead of being done. */
+    Path requestActOut;
+    Duration requestValidity;
+
+    /** A copy of this command line that writes acts for approval instead of doing them. */
+    CaCli forRequest(Path out, Duration validity) {
+        CaCli c = new CaCli();
+        c.config = config;
+        c.verbose = verbose;
+        c.requestActOut = out;
+        c.requestValidity = validity;
+        return c;
+    }
+
+    Clock clock() {
+        return Clock.systemUTC();
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -78,7 +101,12 @@ public final class CaCli {
     /** Opens the CA with the actor the command acts as. */
     CertificateAuthority open(CaConfig cfg, String operator) {
         Actor actor = operator == null ? AuditedCaEvents.system() : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
-        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), Clock.systemUTC());
+        return openAs(cfg, actor);
+    }
+
+    /** Opens the CA acting as {@code actor} (the approvers of a quorum decision, ActAuthorization). */
+    CertificateAuthority openAs(CaConfig cfg, Actor actor) {
+        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), clock());
     }
 
     static AuditLog auditLog(CaConfig cfg) {
@@ -98,17 +126,32 @@ public final class CaCli {
     @Command(name = "ceremony", description = "Generate the root and issuing CA keys in the HSM and certify them.")
     static final class CeremonyCommand implements Callable<Integer> {
         @ParentCommand CaCli parent;
-        @Option(names = "--operator", required = true, description = "name of the operator conducting the ceremony")
+        @Option(names = "--operator", description = "name of the operator conducting the ceremony (only where no"
+                + " quorum is configured for it: approvals.quorum.ceremony)")
         String operator;
-        @Option(names = "--witness", description = "name of a witness (repeatable)")
+        @Option(names = "--witness", description = "name of a witness (repeatable; without a quorum)")
         List<String> witnesses = new ArrayList<>();
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() {
             CaConfig cfg = parent.loadConfig();
             PrintWriter out = new PrintWriter(System.out, true);
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
-                KeyCeremony.Result r = ca.ceremony(operator, witnesses, s -> out.println(s));
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CEREMONY, ceremonyAct(cfg),
+                    approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            if (opened.decision() != null && !witnesses.isEmpty()) {
+                out.println("note: --witness is ignored under a quorum; witnesses approve with their own credential");
+            }
+            try (CertificateAuthority ca = opened.ca()) {
+                KeyCustody custody = KeyCustody.of(cfg, ca.token());
+                recordCustody(cfg, ca, opened);
+                KeyCeremony.Result r = ca.ceremony(opened.attribution(operator),
+                        opened.decision() == null ? witnesses : List.of(), opened.approverLines(), custody,
+                        s -> out.println(s));
                 out.println();
                 out.println("CA hash values (publish in the official gazette; witnesses compare them):");
                 for (X509Certificate c : List.of(r.root(), r.issuing())) {
@@ -121,6 +164,40 @@ public final class CaCli {
             }
             return 0;
         }
+
+        /** What the approvers of a ceremony approve: the token and every key setting (docs/key-ceremony.md). */
+        static Map<String, String> ceremonyAct(CaConfig cfg) {
+            CaConfig.Ceremony c = cfg.ceremony();
+            if (c == null || c.root() == null || c.issuing() == null) {
+                throw new ConfigException("the 'ceremony' section needs 'root' and 'issuing' keys (label, algorithm, subject, validityYears)");
+            }
+            Map<String, String> p = new TreeMap<>();
+            for (Map.Entry<String, CaConfig.CaKey> e : Map.of("root", c.root(), "issuing", c.issuing()).entrySet()) {
+                CaConfig.CaKey k = e.getValue();
+                p.put(e.getKey() + ".label", String.valueOf(k.label()));
+                p.put(e.getKey() + ".algorithm", String.valueOf(k.algorithm()));
+                p.put(e.getKey() + ".subject", String.valueOf(k.subject()));
+                p.put(e.getKey() + ".validity-years", String.valueOf(k.validityYears()));
+                p.put(e.getKey() + ".path-length", String.valueOf(k.pathLength()));
+            }
+            p.put("output", c.output() == null ? "ceremony" : c.output());
+            return p;
+        }
+
+        /** The token holding the keys, as PKCS#11 reports it and as configured, into the audit log. */
+        static void recordCustody(CaConfig cfg, CertificateAuthority ca, ActAuthorization.Opened opened) {
+            KeyCustody custody = KeyCustody.of(cfg, ca.token());
+            Actor actor = opened.decision() != null ? opened.decision().actor() : AuditedCaEvents.system();
+            try (Connection c = ca.database().dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "hsm.custody",
+                        "token:" + custody.token().label() + " serial:" + custody.token().serialNumber(),
+                        custody.describe().getBytes(StandardCharsets.UTF_8)));
+                c.commit();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot record the token information: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Command(name = "issue", description = "Issue a certificate from a PKCS#10 CSR (PEM or DER).")
@@ -131,8 +208,11 @@ public final class CaCli {
         String profile;
         @Option(names = "--request-id", description = "idempotency key (default: the CSR's SHA-256)") String requestId;
         @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
-        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component;"
+                + " not taken where approvals.quorum.issue is set)")
         String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() throws IOException {
@@ -141,7 +221,17 @@ public final class CaCli {
                 throw new CsrException("CSR file " + csr + " not found");
             }
             byte[] bytes = Files.readAllBytes(csr);
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+            Map<String, String> act = new TreeMap<>(Map.of("csr-sha256", CaHashValues.fingerprint("SHA-256", bytes)
+                    .replace(":", "").toLowerCase(java.util.Locale.ROOT), "profile", profile));
+            if (requestId != null) {
+                act.put("request-id", requestId);
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.ISSUE, act, approvals, operator,
+                    false);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
                 CertificateIssuer.Issued issued = ca.issuer().issue(requestId, bytes, profile);
                 X509Certificate c = issued.certificate();
                 if (out != null) {
@@ -163,14 +253,22 @@ public final class CaCli {
         @Option(names = "--serial", required = true) String serial;
         @Option(names = "--reason", required = true, description = "RFC 5280 reason: ${COMPLETION-CANDIDATES}")
         String reason;
-        @Option(names = "--operator", required = true, description = "operator revoking the certificate") String operator;
+        @Option(names = "--operator", description = "operator revoking the certificate (where no quorum is"
+                + " configured for revoke)") String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() {
             RevocationReason r = RevocationReason.parse(reason);
             CaConfig cfg = parent.loadConfig();
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
-                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, operator);
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.REVOKE, Map.of("serial",
+                    CertificateIssuer.normaliseSerial(serial), "reason", r.rfcName()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
+                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, opened.attribution(operator));
                 System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
                         + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
             }
@@ -188,13 +286,22 @@ public final class CaCli {
         @Option(names = "--subject", required = true, description = "e.g. \"CN=Shomei OCSP Responder 2026,O=...,C=JP\"")
         String subject;
         @Option(names = "--profile", required = true) String profile;
-        @Option(names = "--operator", required = true) String operator;
+        @Option(names = "--operator", description = "operator (where no quorum is configured for delegate)")
+        String operator;
         @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DELEGATE, Map.of("label", label,
+                    "algorithm", dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label(), "subject", subject,
+                    "profile", profile), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
                 X509Certificate c = ca.delegate(label, dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm),
                         new org.bouncycastle.asn1.x500.X500Name(subject), profile);
                 if (out != null) {

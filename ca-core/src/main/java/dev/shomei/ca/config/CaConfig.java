@@ -29,15 +29,44 @@ public record CaConfig(
         Crl crl,
         Map<String, CertificateProfile> profiles,
         Orders orders,
+        Approvals approvals,
         Path baseDirectory) {
+
+    /** The configuration without an approvals section (no quorum anywhere; docs/ca-configuration.md). */
+    public CaConfig(Hsm hsm, Database database, String issuingKey, Ceremony ceremony, Repository repository, Crl crl,
+                    Map<String, CertificateProfile> profiles, Orders orders, Path baseDirectory) {
+        this(hsm, database, issuingKey, ceremony, repository, crl, profiles, orders, null, baseDirectory);
+    }
 
     /**
      * @param module      PKCS#11 module of the HSM (CP/CPS 6.2.1)
      * @param token       label of the token holding the CA keys (CP/CPS 6.2.1)
      * @param pin         {@code file:} or {@code env:} source of the PIN, never the PIN itself (CP/CPS 6.4)
      * @param parallelism concurrent HSM operations
+     * @param certification the token's declared certification, e.g. "FIPS 140-3 Level 3, certificate #NNNN"
+     *                      (CP/CPS 6.2.1: cryptographic module standards), recorded with every ceremony
+     * @param location      where the token is kept, e.g. "CA room B2, rack 3" (CP/CPS 5.1.1), recorded likewise
+     * @param production    true for a production CA: a software token (SoftHSM2) is then refused (CP/CPS 6.2.1)
+     * @param softwareTokenOverride in production, the recorded reason a software token is nevertheless accepted
      */
-    public record Hsm(String module, String token, String pin, Integer parallelism) {}
+    public record Hsm(String module, String token, String pin, Integer parallelism, String certification,
+                      String location, Boolean production, String softwareTokenOverride) {}
+
+    /**
+     * Multi-person control (CP/CPS §5.2.2; docs/key-ceremony.md): the people who may approve acts, each known by
+     * the certificate of their own credential, and how many approvals each kind of act needs.
+     *
+     * @param quorum          kind of act ({@code ceremony}, {@code renewal}, {@code delegate}, {@code issue},
+     *                        {@code revoke}, {@code configuration}, {@code backup}, {@code restore},
+     *                        {@code destruction}) to the number of approvals it needs
+     * @param requireRoles    kind of act to roles that must be among its approvers (e.g. a witness)
+     * @param maxValidityHours longest window an act may be approved in, default 24
+     */
+    public record Approvals(List<Approver> approvers, Map<String, Integer> quorum, Map<String, List<String>> requireRoles,
+                            Integer maxValidityHours) {}
+
+    /** One person who may approve: name, role (operator, witness, auditor), certificate file (PEM or DER). */
+    public record Approver(String name, String role, String certificate) {}
 
     /**
      * {@code embedded}: data directory of the embedded PostgreSQL (the default); or an external {@code url}, where
@@ -102,7 +131,7 @@ public record CaConfig(
 
     private CaConfig withBase(Path base) {
         return new CaConfig(hsm, database, issuingKey, ceremony, repository, crl,
-                profiles == null ? Map.of() : profiles, orders, base);
+                profiles == null ? Map.of() : profiles, orders, approvals, base);
     }
 
     public Path resolve(String path) {

@@ -151,6 +151,11 @@ public final class HsmToken implements AutoCloseable {
         return slotId;
     }
 
+    /** What the module reports of this token: manufacturer, model, serial, firmware (C_GetTokenInfo). */
+    public Pkcs11Slots.TokenInfo tokenInfo() {
+        return Pkcs11Slots.tokenInfo(config.module(), slotId);
+    }
+
     /**
      * Generates a key pair inside the token. The private key is a sensitive, non-extractable token
      * object; it has no label until {@link #storeCertificateChain} names it.
