@@ -65,9 +65,18 @@ public final class CertificateAuthority implements AutoCloseable {
 
     /** The ceremony under a quorum: the approvers' lines go into the transcript (docs/key-ceremony.md). */
     public KeyCeremony.Result ceremony(String operator, List<String> witnesses, List<String> approvals,
-                                       dev.shomei.ca.ceremony.KeyCustody custody, Consumer<String> progress) {
-        return new KeyCeremony(config, token, database.dataSource(), clock, events, progress)
-                .run(operator, witnesses, approvals, custody);
+                                       dev.shomei.ca.ceremony.KeyCustody custody, Runnable onStart,
+                                       Consumer<String> progress) {
+        KeyCeremony ceremony = new KeyCeremony(config, token, database.dataSource(), clock, events, progress)
+                .onStart(onStart);
+        if (!config.separateRootToken()) {
+            return ceremony.run(operator, witnesses, approvals, custody);
+        }
+        // An offline root: its token is logged in for the ceremony only (CP/CPS 6.2.7).
+        try (HsmToken root = HsmToken.login(config.rootHsmConfig())) {
+            return ceremony.withRootToken(root, dev.shomei.ca.ceremony.KeyCustody.of(config, config.rootHsm(), root))
+                    .run(operator, witnesses, approvals, custody);
+        }
     }
 
     public synchronized Pkcs11Signer issuingSigner() {

@@ -63,6 +63,10 @@ public final class KeyCeremony {
 
     private final CaConfig config;
     private final HsmToken token;
+    /** The root key's token: its own when {@code ceremony.rootToken} is set (offline root), else {@code token}. */
+    private HsmToken rootToken;
+    private KeyCustody rootCustody;
+    private Runnable onStart = () -> { };
     private final DataSource dataSource;
     private final Clock clock;
     private final Consumer<String> progress;
@@ -73,10 +77,24 @@ public final class KeyCeremony {
                        Consumer<String> progress) {
         this.config = config;
         this.token = token;
+        this.rootToken = token;
         this.dataSource = dataSource;
         this.clock = clock;
         this.events = events;
         this.progress = progress;
+    }
+
+    /** Makes the root key on its own token (an offline root), described by {@code custody}. */
+    public KeyCeremony withRootToken(HsmToken root, KeyCustody custody) {
+        this.rootToken = root;
+        this.rootCustody = custody;
+        return this;
+    }
+
+    /** Runs {@code action} once the checks have passed, just before Step 1 (to record what holds the keys). */
+    public KeyCeremony onStart(Runnable action) {
+        this.onStart = action;
+        return this;
     }
 
     public Result run(String operator, List<String> witnesses) {
@@ -96,12 +114,15 @@ public final class KeyCeremony {
         KeyAlgorithm issuingAlg = caKeyAlgorithm(c.issuing(), "ceremony.issuing");
         Path out = config.resolve(c.output() == null ? "ceremony" : c.output());
         checkOutputDirectory(out);
-        for (CaConfig.CaKey k : List.of(c.root(), c.issuing())) {
-            if (token.containsKey(k.label())) {
-                throw new ConfigException("token '" + token.config().tokenLabel() + "' already holds a key labelled '"
-                        + k.label() + "'; a ceremony never overwrites a key: choose a new label");
+        for (HsmToken t : rootToken == token ? List.of(token) : List.of(token, rootToken)) {
+            for (CaConfig.CaKey k : List.of(c.root(), c.issuing())) {
+                if (t.containsKey(k.label())) {
+                    throw new ConfigException("token '" + t.config().tokenLabel() + "' already holds a key labelled '"
+                            + k.label() + "'; a ceremony never overwrites a key: choose a new label");
+                }
             }
         }
+        onStart.run();
         Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         note("Key ceremony transcript (shomei-ceremony/v1)");
         note("started:   " + start);
@@ -112,23 +133,28 @@ public final class KeyCeremony {
             note("approved by quorum (each signature verified against approvals.approvers):");
             approvals.forEach(a -> note("  " + a));
         }
-        note("HSM:       module " + token.config().module());
+        note("HSM:       module " + token.config().module() + (rootToken == token ? " (root and issuing keys)"
+                : " (issuing key)"));
         custody.describe().lines().forEach(l -> note("  " + l));
+        if (rootToken != token) {
+            note("Root HSM:  module " + rootToken.config().module() + " (root key only; offline between ceremonies)");
+            rootCustody.describe().lines().forEach(l -> note("  " + l));
+        }
         note("");
 
         // Step 1: root key, inside the HSM.
         step("Step 1: generate root CA key '" + c.root().label() + "' (" + rootAlg.label() + ") in the HSM");
-        KeyPair rootKeys = token.generateKeyPair(rootAlg);
+        KeyPair rootKeys = rootToken.generateKeyPair(rootAlg);
         checkProtection(rootKeys, c.root().label());
 
         // Step 2: self-signed root certificate.
         step("Step 2: self-sign the root CA certificate");
-        Signer rootSigner = Pkcs11Signer.uncertified(token, rootKeys.getPrivate(), rootKeys.getPublic());
+        Signer rootSigner = Pkcs11Signer.uncertified(rootToken, rootKeys.getPrivate(), rootKeys.getPublic());
         X500Name rootName = name(c.root());
         Instant rootEnd = start.atZone(ZoneOffset.UTC).plusYears(years(c.root())).toInstant();
         X509Certificate root = caCertificate(rootName, rootKeys.getPublic(), rootName, null, rootSigner,
                 rootKeys.getPublic(), start, rootEnd, c.root().pathLength(), rootAlg);
-        token.storeCertificateChain(c.root().label(), rootKeys.getPrivate(), root);
+        rootToken.storeCertificateChain(c.root().label(), rootKeys.getPrivate(), root);
 
         // Step 3: issuing key, inside the HSM.
         step("Step 3: generate issuing CA key '" + c.issuing().label() + "' (" + issuingAlg.label() + ") in the HSM");
@@ -150,7 +176,7 @@ public final class KeyCeremony {
         // Step 5: the stored keys sign and verify from the token, by label.
         step("Step 5: verify the keys on the token by label");
         for (String label : List.of(c.root().label(), c.issuing().label())) {
-            Signer.Health h = Pkcs11Signer.open(token, label).health();
+            Signer.Health h = Pkcs11Signer.open(label.equals(c.root().label()) ? rootToken : token, label).health();
             note("  " + h.detail());
             if (!h.ok()) {
                 throw new IllegalStateException("key '" + label + "' failed its probe signature: " + h.detail());

@@ -18,9 +18,17 @@ public record KeyCustody(Pkcs11Slots.TokenInfo token, String certification, Stri
 
     /** Reads the token's information and checks it against the configuration. */
     public static KeyCustody of(CaConfig cfg, HsmToken token) {
-        CaConfig.Hsm h = cfg.hsm();
+        return of(cfg, cfg.hsm(), token);
+    }
+
+    /**
+     * As {@link #of(CaConfig, HsmToken)}, for the token {@code h} describes (the root's, when separate); a
+     * production CA ({@code hsm.production}) is production for its root token too.
+     */
+    public static KeyCustody of(CaConfig cfg, CaConfig.Hsm h, HsmToken token) {
+        boolean production = Boolean.TRUE.equals(cfg.hsm().production()) || Boolean.TRUE.equals(h.production());
         KeyCustody k = new KeyCustody(token.tokenInfo(), blankToNull(h.certification()), blankToNull(h.location()),
-                Boolean.TRUE.equals(h.production()), blankToNull(h.softwareTokenOverride()));
+                production, blankToNull(h.softwareTokenOverride()));
         if (k.production && k.token.isSoftwareToken() && k.softwareTokenOverride == null) {
             throw new ConfigException("hsm.production is true but token '" + k.token.label() + "' is a software token ("
                     + k.token.manufacturer() + ", " + k.token.model() + "): a production CA keeps its keys in a"

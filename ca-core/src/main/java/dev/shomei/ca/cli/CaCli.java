@@ -50,7 +50,7 @@ import picocli.CommandLine.ParentCommand;
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
-                CaCli.AuditVerifyCommand.class, ApprovalCommand.class})
+                CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -148,10 +148,9 @@ public final class CaCli {
             }
             try (CertificateAuthority ca = opened.ca()) {
                 KeyCustody custody = KeyCustody.of(cfg, ca.token());
-                recordCustody(cfg, ca, opened);
                 KeyCeremony.Result r = ca.ceremony(opened.attribution(operator),
                         opened.decision() == null ? witnesses : List.of(), opened.approverLines(), custody,
-                        s -> out.println(s));
+                        () -> recordCustody(cfg, ca, opened), s -> out.println(s));
                 out.println();
                 out.println("CA hash values (publish in the official gazette; witnesses compare them):");
                 for (X509Certificate c : List.of(r.root(), r.issuing())) {
@@ -181,18 +180,26 @@ public final class CaCli {
                 p.put(e.getKey() + ".path-length", String.valueOf(k.pathLength()));
             }
             p.put("output", c.output() == null ? "ceremony" : c.output());
+            p.put("root.token", cfg.rootHsmConfig().tokenLabel());
             return p;
         }
 
         /** The token holding the keys, as PKCS#11 reports it and as configured, into the audit log. */
         static void recordCustody(CaConfig cfg, CertificateAuthority ca, ActAuthorization.Opened opened) {
-            KeyCustody custody = KeyCustody.of(cfg, ca.token());
+            List<KeyCustody> custody = new ArrayList<>(List.of(KeyCustody.of(cfg, ca.token())));
+            if (cfg.separateRootToken()) {
+                try (dev.shomei.ca.hsm.HsmToken root = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                    custody.add(KeyCustody.of(cfg, cfg.rootHsm(), root));
+                }
+            }
             Actor actor = opened.decision() != null ? opened.decision().actor() : AuditedCaEvents.system();
             try (Connection c = ca.database().dataSource().getConnection()) {
                 c.setAutoCommit(false);
-                auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "hsm.custody",
-                        "token:" + custody.token().label() + " serial:" + custody.token().serialNumber(),
-                        custody.describe().getBytes(StandardCharsets.UTF_8)));
+                for (KeyCustody k : custody) {
+                    auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "hsm.custody",
+                            "token:" + k.token().label() + " serial:" + k.token().serialNumber(),
+                            k.describe().getBytes(StandardCharsets.UTF_8)));
+                }
                 c.commit();
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException("cannot record the token information: " + e.getMessage(), e);
@@ -350,6 +357,30 @@ public final class CaCli {
                         + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "
                         + crl.record().nextUpdate() + (out == null ? "" : ", written to " + out));
                 writeCheckpoint(ca, crl.checkpoint(), checkpointOut, proofOut);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "root-crl", description = "Sign the root CA's CRL (ARL) with the root key; needs the root's token"
+            + " (ceremony.rootToken when the root is kept offline).")
+    static final class RootCrlCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--out", required = true, description = "write the ARL (DER) here") Path out;
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        String operator;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            Actor actor = operator == null ? AuditedCaEvents.system()
+                    : AuditedCaEvents.operator(operator, cfg.rootHsmConfig().tokenLabel());
+            try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg)) {
+                dev.shomei.ca.ceremony.RootCrl.Issued arl = new dev.shomei.ca.ceremony.RootCrl(cfg, db.dataSource(),
+                        auditLog(cfg), actor, parent.clock()).issue();
+                Files.write(out, arl.der());
+                System.out.println("root CRL " + arl.number() + " signed on token '" + cfg.rootHsmConfig().tokenLabel()
+                        + "', nextUpdate " + arl.crl().getNextUpdate().toInstant() + ", written to " + out);
             }
             return 0;
         }

@@ -85,7 +85,13 @@ public record CaConfig(
      */
     public record CaKey(String label, String algorithm, String subject, Integer validityYears, Integer pathLength) {}
 
-    public record Ceremony(String output, CaKey root, CaKey issuing) {}
+    /**
+     * @param rootToken the token holding the root key, when it is kept apart from the issuing CA's (an offline
+     *                  root, CP/CPS 6.2.7 and 5.1): connected only for the ceremony and the root's own signing;
+     *                  absent, the root key is made on {@code hsm.token} beside the issuing key
+     * @param rootCrlNextUpdateDays validity of the root's CRL (ARL), default 365 (CP/CPS 4.9.7)
+     */
+    public record Ceremony(String output, CaKey root, CaKey issuing, Hsm rootToken, Integer rootCrlNextUpdateDays) {}
 
     /** Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. */
     public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
@@ -191,15 +197,33 @@ public record CaConfig(
         if (hsm == null) {
             throw new ConfigException("the 'hsm' section is missing: give module, token and pin");
         }
-        require(hsm.module(), "hsm.module");
-        require(hsm.token(), "hsm.token");
-        require(hsm.pin(), "hsm.pin");
-        PinSource pin = PinSource.parse(hsm.pin());
+        return hsmConfig(hsm, "hsm");
+    }
+
+    /** Whether the root key is kept on a token of its own ({@code ceremony.rootToken}). */
+    public boolean separateRootToken() {
+        return ceremony != null && ceremony.rootToken() != null;
+    }
+
+    /** The token holding the root key: {@code ceremony.rootToken}, or {@code hsm} when the root shares it. */
+    public HsmConfig rootHsmConfig() {
+        return separateRootToken() ? hsmConfig(ceremony.rootToken(), "ceremony.rootToken") : hsmConfig();
+    }
+
+    /** The {@code hsm}-shaped section that describes the root's token. */
+    public Hsm rootHsm() {
+        return separateRootToken() ? ceremony.rootToken() : hsm;
+    }
+
+    private HsmConfig hsmConfig(Hsm h, String where) {
+        require(h.module(), where + ".module");
+        require(h.token(), where + ".token");
+        require(h.pin(), where + ".pin");
+        PinSource pin = PinSource.parse(h.pin());
         if (pin.kind().equals("file")) {
             pin = new PinSource("file", resolve(pin.location()).toString());
         }
-        return new HsmConfig(resolve(hsm.module()), hsm.token(), pin,
-                hsm.parallelism() == null ? 2 : hsm.parallelism());
+        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism());
     }
 
     public CertificateProfile profile(String name) {
