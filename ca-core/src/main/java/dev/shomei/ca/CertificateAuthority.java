@@ -95,6 +95,22 @@ public final class CertificateAuthority implements AutoCloseable {
                 Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints());
     }
 
+    /**
+     * The CRL issuer of an issuing-key generation by its label: after a renewal the old generation keeps signing
+     * the CRLs of its own certificates (docs/key-ceremony.md, renewal). No audit checkpoint rides on these.
+     */
+    public CrlIssuer crlIssuer(String issuerLabel) {
+        return new CrlIssuer(database.dataSource(), Pkcs11Signer.open(token, issuerLabel), issuerLabel,
+                Duration.ofHours(config.crlNextUpdateHours()), clock, events);
+    }
+
+    /** A new issuing key beside the old one, certified by the root (docs/key-ceremony.md, renewal). */
+    public dev.shomei.ca.ceremony.IssuingKeyRenewal.Result renewIssuingKey(String operator, CaConfig.CaKey key,
+            List<String> approvals, java.nio.file.Path out, Consumer<String> progress) {
+        return new dev.shomei.ca.ceremony.IssuingKeyRenewal(config, token, database.dataSource(), clock, events, progress)
+                .run(operator, key, approvals, dev.shomei.ca.ceremony.KeyCustody.of(config, token), out);
+    }
+
     /** Signs the CA's audit checkpoints (with every CRL) with the issuing key. */
     public AuditCheckpoints auditCheckpoints() {
         return new AuditCheckpoints(AuditedCaEvents.logFor(config), new SignerCheckpointSigner(issuingSigner()));

@@ -64,19 +64,6 @@ class QuorumTest {
         }
     }
 
-    /** A person's credential as files: [certificate, key]. */
-    private static Path[] fileCredential(Path dir, String name) throws Exception {
-        KeyPair k = CaFixture.ecKey("secp256r1");
-        X500Name dn = new X500Name("CN=" + name + ",O=Shomei Test,C=JP");
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(dn,
-                BigInteger.valueOf(System.nanoTime()), new Date(System.currentTimeMillis() - 60_000),
-                new Date(System.currentTimeMillis() + 86_400_000L), dn, k.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate())));
-        String file = name.toLowerCase().replace(' ', '-');
-        return new Path[] {ExternalVerifiers.writePem(dir.resolve(file + ".pem"), cert),
-                ExternalVerifiers.writePem(dir.resolve(file + ".key"), k.getPrivate())};
-    }
-
     /** A person's credential on her own SoftHSM2 token: key 'approver' with its self-signed certificate. */
     private static X509Certificate tokenCredential(SoftHsmToken t, Path pin, String name) {
         try (HsmToken token = HsmToken.login(new HsmConfig(t.module(), t.label(), PinSource.parse("file:" + pin), 1))) {
@@ -93,10 +80,12 @@ class QuorumTest {
         }
     }
 
+    private static Path[] fileCredential(Path dir, String name) throws Exception {
+        return QuorumTestSupport.fileCredential(dir, name);
+    }
+
     private static void sign(Path act, Path[] cred, Path out) {
-        Result r = ca("approval", "sign", "--act", act.toString(), "--cert", cred[0].toString(), "--key",
-                cred[1].toString(), "--out", out.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        QuorumTestSupport.sign(act, cred, out);
     }
 
     @Test

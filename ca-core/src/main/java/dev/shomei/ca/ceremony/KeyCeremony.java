@@ -234,7 +234,7 @@ public final class KeyCeremony {
         }
     }
 
-    private X509Certificate caCertificate(X500Name subject, PublicKey subjectKey, X500Name issuerName,
+    static X509Certificate caCertificate(X500Name subject, PublicKey subjectKey, X500Name issuerName,
                                           X509Certificate issuer, Signer signer, PublicKey issuerKey,
                                           Instant notBefore, Instant notAfter, Integer pathLength, KeyAlgorithm alg) {
         try {
@@ -257,12 +257,17 @@ public final class KeyCeremony {
     }
 
     private void checkProtection(KeyPair keys, String label) {
+        note("  key '" + label + "': " + protection(keys, label));
+    }
+
+    /** The key's protection as the token reports it; a CA key must be sensitive and non-extractable. */
+    static HsmToken.KeyProtection protection(KeyPair keys, String label) {
         HsmToken.KeyProtection p = HsmToken.protectionOf(keys.getPrivate());
-        note("  key '" + label + "': " + p);
         if (!p.nonExtractable() || keys.getPrivate().getEncoded() != null) {
             throw new IllegalStateException("the HSM generated key '" + label + "' as " + p
                     + "; a CA key must be a sensitive, non-extractable token object: stop the ceremony");
         }
+        return p;
     }
 
     private void record(String label, String role, X509Certificate cert) {
@@ -304,7 +309,7 @@ public final class KeyCeremony {
         transcript.add(s);
     }
 
-    private static KeyAlgorithm caKeyAlgorithm(CaConfig.CaKey k, String where) {
+    static KeyAlgorithm caKeyAlgorithm(CaConfig.CaKey k, String where) {
         if (k.label() == null || k.label().isBlank()) {
             throw new ConfigException(where + ".label is missing: the key's label on the token");
         }
@@ -321,11 +326,11 @@ public final class KeyCeremony {
         return a;
     }
 
-    private static int years(CaConfig.CaKey k) {
+    static int years(CaConfig.CaKey k) {
         return k.validityYears() == null ? 10 : k.validityYears();
     }
 
-    private static X500Name name(CaConfig.CaKey k) {
+    static X500Name name(CaConfig.CaKey k) {
         try {
             return new X500Name(k.subject());
         } catch (RuntimeException e) {
@@ -334,7 +339,7 @@ public final class KeyCeremony {
         }
     }
 
-    private static void checkOutputDirectory(Path out) {
+    static void checkOutputDirectory(Path out) {
         try {
             if (Files.isDirectory(out) && Files.list(out).findAny().isPresent()) {
                 throw new ConfigException("the ceremony output directory " + out

@@ -50,7 +50,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
-                CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class})
+                CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
+                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -362,6 +363,70 @@ public final class CaCli {
         }
     }
 
+    @Command(name = "renew-issuing", description = "Issuing-key renewal: a new issuing key in the HSM, certified by"
+            + " the root, beside the old one; writes the new CA hash values (docs/key-ceremony.md).")
+    static final class RenewIssuingCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true, description = "label of the new key on the token") String label;
+        @Option(names = "--subject", required = true, description = "the new issuing CA's name") String subject;
+        @Option(names = "--algorithm", defaultValue = "EC-P256") String algorithm;
+        @Option(names = "--validity-years", defaultValue = "10") int validityYears;
+        @Option(names = "--out", required = true, description = "directory for the renewal record (empty or new)") Path out;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for renewal)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (cfg.ceremony() == null || cfg.ceremony().root() == null) {
+                throw new ConfigException("renewal needs ceremony.root (the root key that certifies the new issuing key)");
+            }
+            String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
+                    "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
+                    "root.label", cfg.ceremony().root().label(), "root.token", cfg.rootHsmConfig().tokenLabel()),
+                    approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            PrintWriter pw = new PrintWriter(System.out, true);
+            try (CertificateAuthority ca = opened.ca()) {
+                var r = ca.renewIssuingKey(opened.attribution(operator), new CaConfig.CaKey(label, alg, subject,
+                        validityYears, null), opened.approverLines(), out, pw::println);
+                CaHashValues h = CaHashValues.of(r.issuing());
+                pw.println();
+                pw.println("new issuing CA '" + label + "': " + r.issuing().getSubjectX500Principal().getName());
+                pw.println("    SHA-256: " + h.sha256());
+                pw.println("    SHA-1:   " + h.sha1());
+                pw.println("CA hash values of every generation: " + out.resolve("ca-hash-values.txt"));
+                pw.println("next: set issuingKey: pkcs11:token=" + cfg.hsmConfig().tokenLabel() + ";object=" + label);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "generation-crl", description = "Sign the next CRL of one issuing-key generation by its label"
+            + " (after a renewal, the old generation's certificates stay on its own CRLs).")
+    static final class GenerationCrlCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--issuer", required = true, description = "label of the generation's issuing key") String issuer;
+        @Option(names = "--out", required = true, description = "write the CRL (DER) here") Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, null)) {
+                CrlIssuer.IssuedCrl crl = ca.crlIssuer(issuer).issue();
+                Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
+                        + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "root-crl", description = "Sign the root CA's CRL (ARL) with the root key; needs the root's token"
             + " (ceremony.rootToken when the root is kept offline).")
     static final class RootCrlCommand implements Callable<Integer> {
@@ -458,7 +523,16 @@ public final class CaCli {
         public Integer call() throws Exception {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, null); Connection c = ca.database().dataSource().getConnection()) {
-                VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey())).verify(c);
+                // Checkpoints are signed by the issuing key of their day: trust every generation's (renewal).
+                List<java.security.PublicKey> keys = new ArrayList<>(List.of(ca.issuingSigner().publicKey()));
+                for (CertificateStore.CaKeyRecord k : new CertificateStore().caKeys(c)) {
+                    if (k.role().equals("ISSUING")) {
+                        keys.add(java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                                new java.io.ByteArrayInputStream(k.certificate())).getPublicKey());
+                    }
+                }
+                c.rollback(); // the verifier sets its own isolation level
+                VerificationReport report = new AuditVerifier(keys).verify(c);
                 c.rollback();
                 System.out.println(report.render());
                 return report.ok() ? 0 : SecureZoneCommandLine.REFUSED;
