@@ -51,7 +51,7 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
-                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class})
+                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -422,6 +422,46 @@ public final class CaCli {
                 Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy-key", description = "Destroy a CA key at the end of its life (not the issuing key in"
+            + " use); recorded with who approved it.")
+    static final class DestroyKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true) String label;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for destruction)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            boolean root = cfg.separateRootToken() && label.equals(cfg.ceremony().root().label());
+            String tokenLabel = root ? cfg.rootHsmConfig().tokenLabel() : cfg.hsmConfig().tokenLabel();
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DESTRUCTION, Map.of("label", label,
+                    "token", tokenLabel), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, tokenLabel);
+            try (CertificateAuthority ca = opened.ca()) {
+                var destruction = new dev.shomei.ca.ceremony.KeyDestruction(cfg, ca.database().dataSource(),
+                        auditLog(cfg), parent.clock());
+                String pub;
+                if (root) {
+                    try (dev.shomei.ca.hsm.HsmToken t = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                        pub = destruction.destroy(t, label, actor);
+                    }
+                } else {
+                    pub = destruction.destroy(ca.token(), label, actor);
+                }
+                System.out.println("destroyed key '" + label + "' on token '" + tokenLabel + "' (public key SHA-256 "
+                        + pub + "), recorded as destroyed by " + actor.id());
             }
             return 0;
         }

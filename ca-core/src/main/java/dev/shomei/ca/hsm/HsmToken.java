@@ -189,6 +189,26 @@ public final class HsmToken implements AutoCloseable {
         }
     }
 
+    /**
+     * Destroys the key labelled {@code label} with the certificates stored beside it (C_DestroyObject through the
+     * key store). Irreversible: callers record the destruction first (docs/key-ceremony.md, destruction).
+     */
+    public void destroyKey(String label) {
+        try {
+            if (!keyStore.isKeyEntry(label)) {
+                throw new HsmException("no key labelled '" + label + "' on token '" + config.tokenLabel()
+                        + "'; keys present: " + labels());
+            }
+            keyStore.deleteEntry(label);
+            if (keyStore.containsAlias(label)) {
+                throw new HsmException("token '" + config.tokenLabel() + "' still lists '" + label + "' after deleting it");
+            }
+        } catch (KeyStoreException e) {
+            throw new HsmException("cannot destroy key '" + label + "' on token '" + config.tokenLabel() + "': "
+                    + rootMessage(e), e);
+        }
+    }
+
     public boolean containsKey(String label) {
         try {
             return keyStore.isKeyEntry(label);
