@@ -232,7 +232,12 @@ class QuorumTest {
             String serial = ((X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(Files.newInputStream(pem))).getSerialNumber().toString(16);
             Path[] alice = fileCredential(f.dir, "Alice Operator");
-            Path[] bob = fileCredential(f.dir, "Bob Witness");
+            // Bob's credential made as bin/quickstart makes it, with openssl.
+            Path[] bob = {f.dir.resolve("bob.pem"), f.dir.resolve("bob.key")};
+            var made = ExternalVerifiers.openssl(f.dir, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", "/C=JP/O=Shomei Test/CN=Bob Witness",
+                    "-keyout", bob[1].toString(), "-out", bob[0].toString());
+            assertThat(made.exit()).as(made.output()).isZero();
             Files.writeString(f.configFile, Files.readString(f.configFile) + """
                     approvals:
                       approvers:
