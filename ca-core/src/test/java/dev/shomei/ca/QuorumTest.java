@@ -177,6 +177,15 @@ class QuorumTest {
             assertThat(f.count("refused_act")).isEqualTo(refusals.size());
             assertThat(f.count("ca_key")).isZero();
 
+            // A production CA refuses the software token before the approvals are spent.
+            String withQuorum = Files.readString(f.configFile);
+            Files.writeString(f.configFile, withQuorum.replace("  parallelism: 2\n", "  parallelism: 2\n  production: true\n"));
+            Result prod = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
+            assertThat(prod.exit()).isEqualTo(2);
+            assertThat(prod.err()).contains("is a software token");
+            assertThat(f.count("approved_act")).isZero();
+            Files.writeString(f.configFile, withQuorum);
+
             // Step 3: the ceremony runs with a valid quorum: Carol on her token, Bob (the witness) from files.
             Result ok = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
             assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();

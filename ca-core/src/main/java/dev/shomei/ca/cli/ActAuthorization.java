@@ -58,6 +58,16 @@ final class ActAuthorization {
      */
     static Opened open(CaCli parent, CaConfig cfg, ActKind kind, Map<String, String> parameters, List<Path> approvalFiles,
                        String operator, boolean operatorRequired) {
+        return open(parent, cfg, kind, parameters, approvalFiles, operator, operatorRequired, ca -> { });
+    }
+
+    /**
+     * As above; {@code precheck} runs on the opened CA before the approval is recorded (and so spent), for what
+     * would refuse the act anyway (e.g. a software token in production).
+     */
+    static Opened open(CaCli parent, CaConfig cfg, ActKind kind, Map<String, String> parameters, List<Path> approvalFiles,
+                       String operator, boolean operatorRequired,
+                       java.util.function.Consumer<CertificateAuthority> precheck) {
         ApprovalPolicy policy = ApprovalPolicy.of(cfg);
         String caToken = cfg.hsmConfig().tokenLabel();
         Clock clock = parent.clock();
@@ -85,7 +95,14 @@ final class ActAuthorization {
                 throw new ConfigException("give --operator NAME (no quorum is configured for '" + kind.key()
                         + "'; with approvals.quorum." + kind.key() + " the approvers' signatures replace it)");
             }
-            return new Opened(parent.open(cfg, operator), null);
+            CertificateAuthority ca = parent.open(cfg, operator);
+            try {
+                precheck.accept(ca);
+            } catch (RuntimeException e) {
+                ca.close();
+                throw e;
+            }
+            return new Opened(ca, null);
         }
         Map<String, String> presented = new LinkedHashMap<>();
         LinkedHashMap<String, Approval> approvals = new LinkedHashMap<>();
@@ -119,6 +136,7 @@ final class ActAuthorization {
         }
         CertificateAuthority ca = parent.openAs(cfg, decision.actor());
         try {
+            precheck.accept(ca);
             new ApprovalRecords(ca.database().dataSource(), CaCli.auditLog(cfg))
                     .approved(decision, presented, null, clock.instant());
         } catch (RuntimeException e) {

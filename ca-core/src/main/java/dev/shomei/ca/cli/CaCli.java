@@ -140,7 +140,7 @@ public final class CaCli {
             CaConfig cfg = parent.loadConfig();
             PrintWriter out = new PrintWriter(System.out, true);
             ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CEREMONY, ceremonyAct(cfg),
-                    approvals, operator, true);
+                    approvals, operator, true, ca -> KeyCustody.of(cfg, ca.token()));
             if (opened == null) {
                 return 0;
             }
