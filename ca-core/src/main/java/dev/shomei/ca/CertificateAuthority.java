@@ -64,6 +64,22 @@ public final class CertificateAuthority implements AutoCloseable {
         return new KeyCeremony(config, token, database.dataSource(), clock, events, progress).run(operator, witnesses);
     }
 
+    /** The ceremony under a quorum: the approvers' lines go into the transcript (docs/key-ceremony.md). */
+    public KeyCeremony.Result ceremony(String operator, List<String> witnesses, List<String> approvals,
+                                       dev.shomei.ca.ceremony.KeyCustody custody, Runnable onStart,
+                                       Consumer<String> progress) {
+        KeyCeremony ceremony = new KeyCeremony(config, token, database.dataSource(), clock, events, progress)
+                .onStart(onStart);
+        if (!config.separateRootToken()) {
+            return ceremony.run(operator, witnesses, approvals, custody);
+        }
+        // An offline root: its token is logged in for the ceremony only (CP/CPS 6.2.7).
+        try (HsmToken root = HsmToken.login(config.rootHsmConfig())) {
+            return ceremony.withRootToken(root, dev.shomei.ca.ceremony.KeyCustody.of(config, config.rootHsm(), root))
+                    .run(operator, witnesses, approvals, custody);
+        }
+    }
+
     public synchronized Pkcs11Signer issuingSigner() {
         if (issuingSigner == null) {
             issuingSigner = Pkcs11Signer.open(token, config.issuingKeyLabel());
@@ -78,6 +94,22 @@ public final class CertificateAuthority implements AutoCloseable {
     public CrlIssuer crlIssuer() {
         return new CrlIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(),
                 Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints());
+    }
+
+    /**
+     * The CRL issuer of an issuing-key generation by its label: after a renewal the old generation keeps signing
+     * the CRLs of its own certificates (docs/key-ceremony.md, renewal). No audit checkpoint rides on these.
+     */
+    public CrlIssuer crlIssuer(String issuerLabel) {
+        return new CrlIssuer(database.dataSource(), Pkcs11Signer.open(token, issuerLabel), issuerLabel,
+                Duration.ofHours(config.crlNextUpdateHours()), clock, events);
+    }
+
+    /** A new issuing key beside the old one, certified by the root (docs/key-ceremony.md, renewal). */
+    public dev.shomei.ca.ceremony.IssuingKeyRenewal.Result renewIssuingKey(String operator, CaConfig.CaKey key,
+            List<String> approvals, java.nio.file.Path out, Consumer<String> progress) {
+        return new dev.shomei.ca.ceremony.IssuingKeyRenewal(config, token, database.dataSource(), clock, events, progress)
+                .run(operator, key, approvals, dev.shomei.ca.ceremony.KeyCustody.of(config, token), out);
     }
 
     /**

@@ -108,8 +108,8 @@ class CaCliTest {
             X509Certificate issuing = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(Files.newInputStream(f.dir.resolve("ceremony/issuing-ca.cer")));
             try (Connection c = f.db.connect()) {
-                // 2 CA keys, 2 issuances, 2 revocations, 2 CRLs
-                assertThat(new AuditLog("shomei/ca/ca-cli").size(c)).isEqualTo(8);
+                // the token on record, 2 CA keys, 2 issuances, 2 revocations, 2 CRLs
+                assertThat(new AuditLog("shomei/ca/ca-cli").size(c)).isEqualTo(9);
                 VerificationReport report = new AuditVerifier(List.of(issuing.getPublicKey())).verify(c);
                 assertThat(report.ok()).as(report.render()).isTrue();
                 assertThat(report.checkpointsChecked()).isEqualTo(2);
@@ -124,7 +124,7 @@ class CaCliTest {
         assertThat(noConfig.err()).contains("/nonexistent/ca.yaml not found");
         Result usage = ca("revoke", "--serial", "01");
         assertThat(usage.exit()).isEqualTo(2);
-        assertThat(usage.err()).contains("Missing required options");
+        assertThat(usage.err()).contains("Missing required option");
         try (CaFixture f = CaFixture.create("clibad", "EC-P256", "EC-P256")) {
             String cfg = f.configFile.toString();
             assertThat(ca("--config", cfg, "ceremony", "--operator", "Op").exit()).isZero();

@@ -63,6 +63,10 @@ public final class KeyCeremony {
 
     private final CaConfig config;
     private final HsmToken token;
+    /** The root key's token: its own when {@code ceremony.rootToken} is set (offline root), else {@code token}. */
+    private HsmToken rootToken;
+    private KeyCustody rootCustody;
+    private Runnable onStart = () -> { };
     private final DataSource dataSource;
     private final Clock clock;
     private final Consumer<String> progress;
@@ -73,13 +77,35 @@ public final class KeyCeremony {
                        Consumer<String> progress) {
         this.config = config;
         this.token = token;
+        this.rootToken = token;
         this.dataSource = dataSource;
         this.clock = clock;
         this.events = events;
         this.progress = progress;
     }
 
+    /** Makes the root key on its own token (an offline root), described by {@code custody}. */
+    public KeyCeremony withRootToken(HsmToken root, KeyCustody custody) {
+        this.rootToken = root;
+        this.rootCustody = custody;
+        return this;
+    }
+
+    /** Runs {@code action} once the checks have passed, just before Step 1 (to record what holds the keys). */
+    public KeyCeremony onStart(Runnable action) {
+        this.onStart = action;
+        return this;
+    }
+
     public Result run(String operator, List<String> witnesses) {
+        return run(operator, witnesses, List.of(), KeyCustody.of(config, token));
+    }
+
+    /**
+     * Runs the ceremony. {@code approvals} are the quorum's approvers (one line each: name, role, certificate
+     * SHA-256, when signed), empty when a typed operator conducts it; {@code custody} is what holds the keys.
+     */
+    public Result run(String operator, List<String> witnesses, List<String> approvals, KeyCustody custody) {
         CaConfig.Ceremony c = config.ceremony();
         if (c == null || c.root() == null || c.issuing() == null) {
             throw new ConfigException("the 'ceremony' section needs 'root' and 'issuing' keys (label, algorithm, subject, validityYears)");
@@ -88,34 +114,47 @@ public final class KeyCeremony {
         KeyAlgorithm issuingAlg = caKeyAlgorithm(c.issuing(), "ceremony.issuing");
         Path out = config.resolve(c.output() == null ? "ceremony" : c.output());
         checkOutputDirectory(out);
-        for (CaConfig.CaKey k : List.of(c.root(), c.issuing())) {
-            if (token.containsKey(k.label())) {
-                throw new ConfigException("token '" + token.config().tokenLabel() + "' already holds a key labelled '"
-                        + k.label() + "'; a ceremony never overwrites a key: choose a new label");
+        for (HsmToken t : rootToken == token ? List.of(token) : List.of(token, rootToken)) {
+            for (CaConfig.CaKey k : List.of(c.root(), c.issuing())) {
+                if (t.containsKey(k.label())) {
+                    throw new ConfigException("token '" + t.config().tokenLabel() + "' already holds a key labelled '"
+                            + k.label() + "'; a ceremony never overwrites a key: choose a new label");
+                }
             }
         }
+        onStart.run();
         Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         note("Key ceremony transcript (shomei-ceremony/v1)");
         note("started:   " + start);
-        note("operator:  " + operator);
-        note("witnesses: " + (witnesses.isEmpty() ? "(none recorded)" : String.join(", ", witnesses)));
-        note("HSM:       module " + token.config().module() + ", token '" + token.config().tokenLabel() + "', slot "
-                + token.slotId());
+        if (approvals.isEmpty()) {
+            note("operator:  " + operator + " (typed: no quorum is configured for the ceremony)");
+            note("witnesses: " + (witnesses.isEmpty() ? "(none recorded)" : String.join(", ", witnesses)));
+        } else {
+            note("approved by quorum (each signature verified against approvals.approvers):");
+            approvals.forEach(a -> note("  " + a));
+        }
+        note("HSM:       module " + token.config().module() + (rootToken == token ? " (root and issuing keys)"
+                : " (issuing key)"));
+        custody.describe().lines().forEach(l -> note("  " + l));
+        if (rootToken != token) {
+            note("Root HSM:  module " + rootToken.config().module() + " (root key only; offline between ceremonies)");
+            rootCustody.describe().lines().forEach(l -> note("  " + l));
+        }
         note("");
 
         // Step 1: root key, inside the HSM.
         step("Step 1: generate root CA key '" + c.root().label() + "' (" + rootAlg.label() + ") in the HSM");
-        KeyPair rootKeys = token.generateKeyPair(rootAlg);
+        KeyPair rootKeys = rootToken.generateKeyPair(rootAlg);
         checkProtection(rootKeys, c.root().label());
 
         // Step 2: self-signed root certificate.
         step("Step 2: self-sign the root CA certificate");
-        Signer rootSigner = Pkcs11Signer.uncertified(token, rootKeys.getPrivate(), rootKeys.getPublic());
+        Signer rootSigner = Pkcs11Signer.uncertified(rootToken, rootKeys.getPrivate(), rootKeys.getPublic());
         X500Name rootName = name(c.root());
         Instant rootEnd = start.atZone(ZoneOffset.UTC).plusYears(years(c.root())).toInstant();
         X509Certificate root = caCertificate(rootName, rootKeys.getPublic(), rootName, null, rootSigner,
                 rootKeys.getPublic(), start, rootEnd, c.root().pathLength(), rootAlg);
-        token.storeCertificateChain(c.root().label(), rootKeys.getPrivate(), root);
+        rootToken.storeCertificateChain(c.root().label(), rootKeys.getPrivate(), root);
 
         // Step 3: issuing key, inside the HSM.
         step("Step 3: generate issuing CA key '" + c.issuing().label() + "' (" + issuingAlg.label() + ") in the HSM");
@@ -137,7 +176,7 @@ public final class KeyCeremony {
         // Step 5: the stored keys sign and verify from the token, by label.
         step("Step 5: verify the keys on the token by label");
         for (String label : List.of(c.root().label(), c.issuing().label())) {
-            Signer.Health h = Pkcs11Signer.open(token, label).health();
+            Signer.Health h = Pkcs11Signer.open(label.equals(c.root().label()) ? rootToken : token, label).health();
             note("  " + h.detail());
             if (!h.ok()) {
                 throw new IllegalStateException("key '" + label + "' failed its probe signature: " + h.detail());
@@ -176,9 +215,15 @@ public final class KeyCeremony {
             note("");
             note("finished:  " + clock.instant().truncatedTo(ChronoUnit.SECONDS));
             note("");
-            note("Operator signature: ______________________");
-            for (String w : witnesses) {
-                note("Witness (" + w + ") signature: ______________________");
+            if (approvals.isEmpty()) {
+                note("Operator signature: ______________________");
+                for (String w : witnesses) {
+                    note("Witness (" + w + ") signature: ______________________");
+                }
+            } else {
+                for (String a : approvals) {
+                    note("Signature (" + a.split(",")[0] + "): ______________________");
+                }
             }
             Path transcriptFile = out.resolve("ceremony-transcript.txt");
             Files.writeString(transcriptFile, String.join("\n", transcript) + "\n", StandardCharsets.UTF_8);
@@ -189,7 +234,7 @@ public final class KeyCeremony {
         }
     }
 
-    private X509Certificate caCertificate(X500Name subject, PublicKey subjectKey, X500Name issuerName,
+    static X509Certificate caCertificate(X500Name subject, PublicKey subjectKey, X500Name issuerName,
                                           X509Certificate issuer, Signer signer, PublicKey issuerKey,
                                           Instant notBefore, Instant notAfter, Integer pathLength, KeyAlgorithm alg) {
         try {
@@ -212,12 +257,17 @@ public final class KeyCeremony {
     }
 
     private void checkProtection(KeyPair keys, String label) {
+        note("  key '" + label + "': " + protection(keys, label));
+    }
+
+    /** The key's protection as the token reports it; a CA key must be sensitive and non-extractable. */
+    static HsmToken.KeyProtection protection(KeyPair keys, String label) {
         HsmToken.KeyProtection p = HsmToken.protectionOf(keys.getPrivate());
-        note("  key '" + label + "': " + p);
         if (!p.nonExtractable() || keys.getPrivate().getEncoded() != null) {
             throw new IllegalStateException("the HSM generated key '" + label + "' as " + p
                     + "; a CA key must be a sensitive, non-extractable token object: stop the ceremony");
         }
+        return p;
     }
 
     private void record(String label, String role, X509Certificate cert) {
@@ -259,7 +309,7 @@ public final class KeyCeremony {
         transcript.add(s);
     }
 
-    private static KeyAlgorithm caKeyAlgorithm(CaConfig.CaKey k, String where) {
+    static KeyAlgorithm caKeyAlgorithm(CaConfig.CaKey k, String where) {
         if (k.label() == null || k.label().isBlank()) {
             throw new ConfigException(where + ".label is missing: the key's label on the token");
         }
@@ -276,11 +326,11 @@ public final class KeyCeremony {
         return a;
     }
 
-    private static int years(CaConfig.CaKey k) {
+    static int years(CaConfig.CaKey k) {
         return k.validityYears() == null ? 10 : k.validityYears();
     }
 
-    private static X500Name name(CaConfig.CaKey k) {
+    static X500Name name(CaConfig.CaKey k) {
         try {
             return new X500Name(k.subject());
         } catch (RuntimeException e) {
@@ -289,7 +339,7 @@ public final class KeyCeremony {
         }
     }
 
-    private static void checkOutputDirectory(Path out) {
+    static void checkOutputDirectory(Path out) {
         try {
             if (Files.isDirectory(out) && Files.list(out).findAny().isPresent()) {
                 throw new ConfigException("the ceremony output directory " + out

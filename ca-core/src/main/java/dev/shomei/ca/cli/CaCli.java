@@ -6,7 +6,9 @@ import dev.shomei.audit.AuditVerifier;
 import dev.shomei.audit.Checkpoint;
 import dev.shomei.audit.VerificationReport;
 import dev.shomei.ca.CertificateAuthority;
+import dev.shomei.ca.approval.ActKind;
 import dev.shomei.ca.audit.AuditedCaEvents;
+import dev.shomei.ca.ceremony.KeyCustody;
 import dev.shomei.ca.ceremony.CaHashValues;
 import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
@@ -27,6 +29,9 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,7 +50,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Operate the offline-leaning CA: key ceremony, issuance, revocation, CRLs.",
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
-                CaCli.AuditVerifyCommand.class})
+                CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
+                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -53,6 +59,24 @@ public final class CaCli {
 
     @Option(names = "--verbose", description = "log library diagnostics")
     boolean verbose;
+
+    /** Set by 'ca approval request': the act is written here instead of being done. */
+    Path requestActOut;
+    Duration requestValidity;
+
+    /** A copy of this command line that writes acts for approval instead of doing them. */
+    CaCli forRequest(Path out, Duration validity) {
+        CaCli c = new CaCli();
+        c.config = config;
+        c.verbose = verbose;
+        c.requestActOut = out;
+        c.requestValidity = validity;
+        return c;
+    }
+
+    Clock clock() {
+        return Clock.systemUTC();
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -78,7 +102,12 @@ public final class CaCli {
     /** Opens the CA with the actor the command acts as. */
     CertificateAuthority open(CaConfig cfg, String operator) {
         Actor actor = operator == null ? AuditedCaEvents.system() : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
-        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), Clock.systemUTC());
+        return openAs(cfg, actor);
+    }
+
+    /** Opens the CA acting as {@code actor} (the approvers of a quorum decision, ActAuthorization). */
+    CertificateAuthority openAs(CaConfig cfg, Actor actor) {
+        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), clock());
     }
 
     static AuditLog auditLog(CaConfig cfg) {
@@ -98,17 +127,31 @@ public final class CaCli {
     @Command(name = "ceremony", description = "Generate the root and issuing CA keys in the HSM and certify them.")
     static final class CeremonyCommand implements Callable<Integer> {
         @ParentCommand CaCli parent;
-        @Option(names = "--operator", required = true, description = "name of the operator conducting the ceremony")
+        @Option(names = "--operator", description = "name of the operator conducting the ceremony (only where no"
+                + " quorum is configured for it: approvals.quorum.ceremony)")
         String operator;
-        @Option(names = "--witness", description = "name of a witness (repeatable)")
+        @Option(names = "--witness", description = "name of a witness (repeatable; without a quorum)")
         List<String> witnesses = new ArrayList<>();
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() {
             CaConfig cfg = parent.loadConfig();
             PrintWriter out = new PrintWriter(System.out, true);
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
-                KeyCeremony.Result r = ca.ceremony(operator, witnesses, s -> out.println(s));
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CEREMONY, ceremonyAct(cfg),
+                    approvals, operator, true, ca -> KeyCustody.of(cfg, ca.token()));
+            if (opened == null) {
+                return 0;
+            }
+            if (opened.decision() != null && !witnesses.isEmpty()) {
+                out.println("note: --witness is ignored under a quorum; witnesses approve with their own credential");
+            }
+            try (CertificateAuthority ca = opened.ca()) {
+                KeyCustody custody = KeyCustody.of(cfg, ca.token());
+                KeyCeremony.Result r = ca.ceremony(opened.attribution(operator),
+                        opened.decision() == null ? witnesses : List.of(), opened.approverLines(), custody,
+                        () -> recordCustody(cfg, ca, opened), s -> out.println(s));
                 out.println();
                 out.println("CA hash values (publish in the official gazette; witnesses compare them):");
                 for (X509Certificate c : List.of(r.root(), r.issuing())) {
@@ -121,6 +164,48 @@ public final class CaCli {
             }
             return 0;
         }
+
+        /** What the approvers of a ceremony approve: the token and every key setting (docs/key-ceremony.md). */
+        static Map<String, String> ceremonyAct(CaConfig cfg) {
+            CaConfig.Ceremony c = cfg.ceremony();
+            if (c == null || c.root() == null || c.issuing() == null) {
+                throw new ConfigException("the 'ceremony' section needs 'root' and 'issuing' keys (label, algorithm, subject, validityYears)");
+            }
+            Map<String, String> p = new TreeMap<>();
+            for (Map.Entry<String, CaConfig.CaKey> e : Map.of("root", c.root(), "issuing", c.issuing()).entrySet()) {
+                CaConfig.CaKey k = e.getValue();
+                p.put(e.getKey() + ".label", String.valueOf(k.label()));
+                p.put(e.getKey() + ".algorithm", String.valueOf(k.algorithm()));
+                p.put(e.getKey() + ".subject", String.valueOf(k.subject()));
+                p.put(e.getKey() + ".validity-years", String.valueOf(k.validityYears()));
+                p.put(e.getKey() + ".path-length", String.valueOf(k.pathLength()));
+            }
+            p.put("output", c.output() == null ? "ceremony" : c.output());
+            p.put("root.token", cfg.rootHsmConfig().tokenLabel());
+            return p;
+        }
+
+        /** The token holding the keys, as PKCS#11 reports it and as configured, into the audit log. */
+        static void recordCustody(CaConfig cfg, CertificateAuthority ca, ActAuthorization.Opened opened) {
+            List<KeyCustody> custody = new ArrayList<>(List.of(KeyCustody.of(cfg, ca.token())));
+            if (cfg.separateRootToken()) {
+                try (dev.shomei.ca.hsm.HsmToken root = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                    custody.add(KeyCustody.of(cfg, cfg.rootHsm(), root));
+                }
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor() : AuditedCaEvents.system();
+            try (Connection c = ca.database().dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                for (KeyCustody k : custody) {
+                    auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "hsm.custody",
+                            "token:" + k.token().label() + " serial:" + k.token().serialNumber(),
+                            k.describe().getBytes(StandardCharsets.UTF_8)));
+                }
+                c.commit();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot record the token information: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Command(name = "issue", description = "Issue a certificate from a PKCS#10 CSR (PEM or DER).")
@@ -131,8 +216,11 @@ public final class CaCli {
         String profile;
         @Option(names = "--request-id", description = "idempotency key (default: the CSR's SHA-256)") String requestId;
         @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
-        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component;"
+                + " not taken where approvals.quorum.issue is set)")
         String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() throws IOException {
@@ -141,7 +229,17 @@ public final class CaCli {
                 throw new CsrException("CSR file " + csr + " not found");
             }
             byte[] bytes = Files.readAllBytes(csr);
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+            Map<String, String> act = new TreeMap<>(Map.of("csr-sha256", CaHashValues.fingerprint("SHA-256", bytes)
+                    .replace(":", "").toLowerCase(java.util.Locale.ROOT), "profile", profile));
+            if (requestId != null) {
+                act.put("request-id", requestId);
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.ISSUE, act, approvals, operator,
+                    false);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
                 CertificateIssuer.Issued issued = ca.issuer().issue(requestId, bytes, profile);
                 X509Certificate c = issued.certificate();
                 if (out != null) {
@@ -163,14 +261,22 @@ public final class CaCli {
         @Option(names = "--serial", required = true) String serial;
         @Option(names = "--reason", required = true, description = "RFC 5280 reason: ${COMPLETION-CANDIDATES}")
         String reason;
-        @Option(names = "--operator", required = true, description = "operator revoking the certificate") String operator;
+        @Option(names = "--operator", description = "operator revoking the certificate (where no quorum is"
+                + " configured for revoke)") String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() {
             RevocationReason r = RevocationReason.parse(reason);
             CaConfig cfg = parent.loadConfig();
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
-                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, operator);
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.REVOKE, Map.of("serial",
+                    CertificateIssuer.normaliseSerial(serial), "reason", r.rfcName()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
+                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, opened.attribution(operator));
                 System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
                         + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
             }
@@ -188,13 +294,22 @@ public final class CaCli {
         @Option(names = "--subject", required = true, description = "e.g. \"CN=Shomei OCSP Responder 2026,O=...,C=JP\"")
         String subject;
         @Option(names = "--profile", required = true) String profile;
-        @Option(names = "--operator", required = true) String operator;
+        @Option(names = "--operator", description = "operator (where no quorum is configured for delegate)")
+        String operator;
         @Option(names = "--out", description = "write the certificate (PEM) here") Path out;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
 
         @Override
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
-            try (CertificateAuthority ca = parent.open(cfg, operator)) {
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DELEGATE, Map.of("label", label,
+                    "algorithm", dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label(), "subject", subject,
+                    "profile", profile), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca()) {
                 X509Certificate c = ca.delegate(label, dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm),
                         new org.bouncycastle.asn1.x500.X500Name(subject), profile);
                 if (out != null) {
@@ -243,6 +358,134 @@ public final class CaCli {
                         + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "
                         + crl.record().nextUpdate() + (out == null ? "" : ", written to " + out));
                 writeCheckpoint(ca, crl.checkpoint(), checkpointOut, proofOut);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "renew-issuing", description = "Issuing-key renewal: a new issuing key in the HSM, certified by"
+            + " the root, beside the old one; writes the new CA hash values (docs/key-ceremony.md).")
+    static final class RenewIssuingCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true, description = "label of the new key on the token") String label;
+        @Option(names = "--subject", required = true, description = "the new issuing CA's name") String subject;
+        @Option(names = "--algorithm", defaultValue = "EC-P256") String algorithm;
+        @Option(names = "--validity-years", defaultValue = "10") int validityYears;
+        @Option(names = "--out", required = true, description = "directory for the renewal record (empty or new)") Path out;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for renewal)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (cfg.ceremony() == null || cfg.ceremony().root() == null) {
+                throw new ConfigException("renewal needs ceremony.root (the root key that certifies the new issuing key)");
+            }
+            String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
+                    "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
+                    "root.label", cfg.ceremony().root().label(), "root.token", cfg.rootHsmConfig().tokenLabel()),
+                    approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            PrintWriter pw = new PrintWriter(System.out, true);
+            try (CertificateAuthority ca = opened.ca()) {
+                var r = ca.renewIssuingKey(opened.attribution(operator), new CaConfig.CaKey(label, alg, subject,
+                        validityYears, null), opened.approverLines(), out, pw::println);
+                CaHashValues h = CaHashValues.of(r.issuing());
+                pw.println();
+                pw.println("new issuing CA '" + label + "': " + r.issuing().getSubjectX500Principal().getName());
+                pw.println("    SHA-256: " + h.sha256());
+                pw.println("    SHA-1:   " + h.sha1());
+                pw.println("CA hash values of every generation: " + out.resolve("ca-hash-values.txt"));
+                pw.println("next: set issuingKey: pkcs11:token=" + cfg.hsmConfig().tokenLabel() + ";object=" + label);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "generation-crl", description = "Sign the next CRL of one issuing-key generation by its label"
+            + " (after a renewal, the old generation's certificates stay on its own CRLs).")
+    static final class GenerationCrlCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--issuer", required = true, description = "label of the generation's issuing key") String issuer;
+        @Option(names = "--out", required = true, description = "write the CRL (DER) here") Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            try (CertificateAuthority ca = parent.open(cfg, null)) {
+                CrlIssuer.IssuedCrl crl = ca.crlIssuer(issuer).issue();
+                Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
+                        + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy-key", description = "Destroy a CA key at the end of its life (not the issuing key in"
+            + " use); recorded with who approved it.")
+    static final class DestroyKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true) String label;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for destruction)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            boolean root = cfg.separateRootToken() && label.equals(cfg.ceremony().root().label());
+            String tokenLabel = root ? cfg.rootHsmConfig().tokenLabel() : cfg.hsmConfig().tokenLabel();
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DESTRUCTION, Map.of("label", label,
+                    "token", tokenLabel), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, tokenLabel);
+            try (CertificateAuthority ca = opened.ca()) {
+                var destruction = new dev.shomei.ca.ceremony.KeyDestruction(cfg, ca.database().dataSource(),
+                        auditLog(cfg), parent.clock());
+                String pub;
+                if (root) {
+                    try (dev.shomei.ca.hsm.HsmToken t = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                        pub = destruction.destroy(t, label, actor);
+                    }
+                } else {
+                    pub = destruction.destroy(ca.token(), label, actor);
+                }
+                System.out.println("destroyed key '" + label + "' on token '" + tokenLabel + "' (public key SHA-256 "
+                        + pub + "), recorded as destroyed by " + actor.id());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "root-crl", description = "Sign the root CA's CRL (ARL) with the root key; needs the root's token"
+            + " (ceremony.rootToken when the root is kept offline).")
+    static final class RootCrlCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--out", required = true, description = "write the ARL (DER) here") Path out;
+        @Option(names = "--operator", description = "operator name for the audit log (default: the CA component)")
+        String operator;
+
+        @Override
+        public Integer call() throws IOException {
+            CaConfig cfg = parent.loadConfig();
+            Actor actor = operator == null ? AuditedCaEvents.system()
+                    : AuditedCaEvents.operator(operator, cfg.rootHsmConfig().tokenLabel());
+            try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg)) {
+                dev.shomei.ca.ceremony.RootCrl.Issued arl = new dev.shomei.ca.ceremony.RootCrl(cfg, db.dataSource(),
+                        auditLog(cfg), actor, parent.clock()).issue();
+                Files.write(out, arl.der());
+                System.out.println("root CRL " + arl.number() + " signed on token '" + cfg.rootHsmConfig().tokenLabel()
+                        + "', nextUpdate " + arl.crl().getNextUpdate().toInstant() + ", written to " + out);
             }
             return 0;
         }
@@ -321,8 +564,18 @@ public final class CaCli {
         public Integer call() throws Exception {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, null); Connection c = ca.database().dataSource().getConnection()) {
-                VerificationReport report = new AuditVerifier(List.of(ca.issuingSigner().publicKey(),
-                        ca.auditCheckpoints().signer().publicKey())).verify(c);
+                // Checkpoints are signed by the checkpoint key, or (older configurations) the issuing key of their
+                // day: trust every generation's (renewal).
+                List<java.security.PublicKey> keys = new ArrayList<>(List.of(ca.issuingSigner().publicKey(),
+                        ca.auditCheckpoints().signer().publicKey()));
+                for (CertificateStore.CaKeyRecord k : new CertificateStore().caKeys(c)) {
+                    if (k.role().equals("ISSUING")) {
+                        keys.add(java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                                new java.io.ByteArrayInputStream(k.certificate())).getPublicKey());
+                    }
+                }
+                c.rollback(); // the verifier sets its own isolation level
+                VerificationReport report = new AuditVerifier(keys).verify(c);
                 c.rollback();
                 System.out.println(report.render());
                 return report.ok() ? 0 : SecureZoneCommandLine.REFUSED;

@@ -29,15 +29,44 @@ public record CaConfig(
         Crl crl,
         Map<String, CertificateProfile> profiles,
         Orders orders,
+        Approvals approvals,
         Path baseDirectory) {
+
+    /** The configuration without an approvals section (no quorum anywhere; docs/ca-configuration.md). */
+    public CaConfig(Hsm hsm, Database database, String issuingKey, Ceremony ceremony, Repository repository, Crl crl,
+                    Map<String, CertificateProfile> profiles, Orders orders, Path baseDirectory) {
+        this(hsm, database, issuingKey, ceremony, repository, crl, profiles, orders, null, baseDirectory);
+    }
 
     /**
      * @param module      PKCS#11 module of the HSM (CP/CPS 6.2.1)
      * @param token       label of the token holding the CA keys (CP/CPS 6.2.1)
      * @param pin         {@code file:} or {@code env:} source of the PIN, never the PIN itself (CP/CPS 6.4)
      * @param parallelism concurrent HSM operations
+     * @param certification the token's declared certification, e.g. "FIPS 140-3 Level 3, certificate #NNNN"
+     *                      (CP/CPS 6.2.1: cryptographic module standards), recorded with every ceremony
+     * @param location      where the token is kept, e.g. "CA room B2, rack 3" (CP/CPS 5.1.1), recorded likewise
+     * @param production    true for a production CA: a software token (SoftHSM2) is then refused (CP/CPS 6.2.1)
+     * @param softwareTokenOverride in production, the recorded reason a software token is nevertheless accepted
      */
-    public record Hsm(String module, String token, String pin, Integer parallelism) {}
+    public record Hsm(String module, String token, String pin, Integer parallelism, String certification,
+                      String location, Boolean production, String softwareTokenOverride) {}
+
+    /**
+     * Multi-person control (CP/CPS §5.2.2; docs/key-ceremony.md): the people who may approve acts, each known by
+     * the certificate of their own credential, and how many approvals each kind of act needs.
+     *
+     * @param quorum          kind of act ({@code ceremony}, {@code renewal}, {@code delegate}, {@code issue},
+     *                        {@code revoke}, {@code configuration}, {@code backup}, {@code restore},
+     *                        {@code destruction}) to the number of approvals it needs
+     * @param requireRoles    kind of act to roles that must be among its approvers (e.g. a witness)
+     * @param maxValidityHours longest window an act may be approved in, default 24
+     */
+    public record Approvals(List<Approver> approvers, Map<String, Integer> quorum, Map<String, List<String>> requireRoles,
+                            Integer maxValidityHours) {}
+
+    /** One person who may approve: name, role (operator, witness, auditor), certificate file (PEM or DER). */
+    public record Approver(String name, String role, String certificate) {}
 
     /**
      * {@code embedded}: data directory of the embedded PostgreSQL (the default); or an external {@code url}, where
@@ -56,7 +85,13 @@ public record CaConfig(
      */
     public record CaKey(String label, String algorithm, String subject, Integer validityYears, Integer pathLength) {}
 
-    public record Ceremony(String output, CaKey root, CaKey issuing) {}
+    /**
+     * @param rootToken the token holding the root key, when it is kept apart from the issuing CA's (an offline
+     *                  root, CP/CPS 6.2.7 and 5.1): connected only for the ceremony and the root's own signing;
+     *                  absent, the root key is made on {@code hsm.token} beside the issuing key
+     * @param rootCrlNextUpdateDays validity of the root's CRL (ARL), default 365 (CP/CPS 4.9.7)
+     */
+    public record Ceremony(String output, CaKey root, CaKey issuing, Hsm rootToken, Integer rootCrlNextUpdateDays) {}
 
     /** Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. */
     public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
@@ -107,7 +142,7 @@ public record CaConfig(
 
     private CaConfig withBase(Path base) {
         return new CaConfig(hsm, database, issuingKey, ceremony, repository, crl,
-                profiles == null ? Map.of() : profiles, orders, base);
+                profiles == null ? Map.of() : profiles, orders, approvals, base);
     }
 
     public Path resolve(String path) {
@@ -167,15 +202,33 @@ public record CaConfig(
         if (hsm == null) {
             throw new ConfigException("the 'hsm' section is missing: give module, token and pin");
         }
-        require(hsm.module(), "hsm.module");
-        require(hsm.token(), "hsm.token");
-        require(hsm.pin(), "hsm.pin");
-        PinSource pin = PinSource.parse(hsm.pin());
+        return hsmConfig(hsm, "hsm");
+    }
+
+    /** Whether the root key is kept on a token of its own ({@code ceremony.rootToken}). */
+    public boolean separateRootToken() {
+        return ceremony != null && ceremony.rootToken() != null;
+    }
+
+    /** The token holding the root key: {@code ceremony.rootToken}, or {@code hsm} when the root shares it. */
+    public HsmConfig rootHsmConfig() {
+        return separateRootToken() ? hsmConfig(ceremony.rootToken(), "ceremony.rootToken") : hsmConfig();
+    }
+
+    /** The {@code hsm}-shaped section that describes the root's token. */
+    public Hsm rootHsm() {
+        return separateRootToken() ? ceremony.rootToken() : hsm;
+    }
+
+    private HsmConfig hsmConfig(Hsm h, String where) {
+        require(h.module(), where + ".module");
+        require(h.token(), where + ".token");
+        require(h.pin(), where + ".pin");
+        PinSource pin = PinSource.parse(h.pin());
         if (pin.kind().equals("file")) {
             pin = new PinSource("file", resolve(pin.location()).toString());
         }
-        return new HsmConfig(resolve(hsm.module()), hsm.token(), pin,
-                hsm.parallelism() == null ? 2 : hsm.parallelism());
+        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism());
     }
 
     public CertificateProfile profile(String name) {

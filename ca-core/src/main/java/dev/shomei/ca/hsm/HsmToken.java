@@ -151,6 +151,11 @@ public final class HsmToken implements AutoCloseable {
         return slotId;
     }
 
+    /** What the module reports of this token: manufacturer, model, serial, firmware (C_GetTokenInfo). */
+    public Pkcs11Slots.TokenInfo tokenInfo() {
+        return Pkcs11Slots.tokenInfo(config.module(), slotId);
+    }
+
     /**
      * Generates a key pair inside the token. The private key is a sensitive, non-extractable token
      * object; it has no label until {@link #storeCertificateChain} names it.
@@ -181,6 +186,26 @@ public final class HsmToken implements AutoCloseable {
         } catch (KeyStoreException e) {
             throw new HsmException("cannot store the certificate for key '" + label + "' on token '"
                     + config.tokenLabel() + "': " + rootMessage(e), e);
+        }
+    }
+
+    /**
+     * Destroys the key labelled {@code label} with the certificates stored beside it (C_DestroyObject through the
+     * key store). Irreversible: callers record the destruction first (docs/key-ceremony.md, destruction).
+     */
+    public void destroyKey(String label) {
+        try {
+            if (!keyStore.isKeyEntry(label)) {
+                throw new HsmException("no key labelled '" + label + "' on token '" + config.tokenLabel()
+                        + "'; keys present: " + labels());
+            }
+            keyStore.deleteEntry(label);
+            if (keyStore.containsAlias(label)) {
+                throw new HsmException("token '" + config.tokenLabel() + "' still lists '" + label + "' after deleting it");
+            }
+        } catch (KeyStoreException e) {
+            throw new HsmException("cannot destroy key '" + label + "' on token '" + config.tokenLabel() + "': "
+                    + rootMessage(e), e);
         }
     }
 

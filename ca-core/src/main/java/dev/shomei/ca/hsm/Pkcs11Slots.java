@@ -46,6 +46,48 @@ public final class Pkcs11Slots {
         }
     }
 
+    /**
+     * What the module reports of the token in {@code slot} (PKCS#11 CK_TOKEN_INFO): manufacturer, model,
+     * serial number, hardware and firmware versions. Recorded with every ceremony (docs/key-ceremony.md).
+     */
+    public record TokenInfo(long slotId, String label, String manufacturer, String model, String serialNumber,
+                            String hardwareVersion, String firmwareVersion) {
+        /** SoftHSM2 reports itself as manufacturer "SoftHSM project", model "SoftHSM v2". */
+        public boolean isSoftwareToken() {
+            return manufacturer.toLowerCase(java.util.Locale.ROOT).contains("softhsm")
+                    || model.toLowerCase(java.util.Locale.ROOT).contains("softhsm");
+        }
+
+        @Override
+        public String toString() {
+            return "manufacturer '" + manufacturer + "', model '" + model + "', serial '" + serialNumber
+                    + "', firmware " + firmwareVersion + ", hardware " + hardwareVersion + ", token '" + label
+                    + "' in slot " + slotId;
+        }
+    }
+
+    public static TokenInfo tokenInfo(Path module, long slot) {
+        Object p11 = module(module);
+        try {
+            Object info = p11.getClass().getMethod("C_GetTokenInfo", long.class).invoke(p11, slot);
+            return new TokenInfo(slot, field(info, "label"), field(info, "manufacturerID"), field(info, "model"),
+                    field(info, "serialNumber"), version(info.getClass().getField("hardwareVersion").get(info)),
+                    version(info.getClass().getField("firmwareVersion").get(info)));
+        } catch (InvocationTargetException e) {
+            throw new HsmException("cannot read the token information of slot " + slot + " in " + module + ": "
+                    + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new HsmException("the JDK's PKCS#11 wrapper is not reachable: " + e, e);
+        }
+    }
+
+    /** CK_VERSION as "major.minor" (the minor byte is printed as two digits, as PKCS#11 tools do). */
+    private static String version(Object v) throws ReflectiveOperationException {
+        int major = Byte.toUnsignedInt(v.getClass().getField("major").getByte(v));
+        int minor = Byte.toUnsignedInt(v.getClass().getField("minor").getByte(v));
+        return major + "." + minor;
+    }
+
     /** The slot holding the token with this label; an error names the labels that are there. */
     public static long slotOf(Path module, String label) {
         List<Token> tokens = tokens(module);
