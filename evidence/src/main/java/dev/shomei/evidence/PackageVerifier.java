@@ -184,13 +184,16 @@ public final class PackageVerifier {
                             + "; an officer's judgement is not replayed: read the recorded reasons " + codes));
         }
 
-        // Step 4: the signed application as received, and the JPKI certificate that signed it.
+        // Step 4: the signed application (or revocation request) as received, and the JPKI certificate that signed it.
         JsonNode evidence = decision.path("evidence");
-        byte[] cms = required(dir, APPLICATION, checks);
-        digestNamed(cms, APPLICATION, evidence, "signedApplicationSha256", checks);
+        String signedField = evidence.has("signedApplicationSha256") ? "signedApplicationSha256" : "signedRequestSha256";
         byte[] content = null;
         X509Certificate jpki = null;
-        if ("JPKI".equals(evidence.path("route").asText("JPKI"))) {
+        if (!evidence.has(signedField)) {
+            checks.add(Check.pass(DECISION, "request", "no signed request: an officer's act (" + subject + ")"));
+        } else if ("JPKI".equals(evidence.path("route").asText("JPKI"))) {
+            byte[] cms = required(dir, APPLICATION, checks);
+            digestNamed(cms, APPLICATION, evidence, signedField, checks);
             byte[] jpkiDer = required(dir, JPKI_CERTIFICATE, checks);
             digestNamed(jpkiDer, JPKI_CERTIFICATE, evidence, "jpkiCertificateSha256", checks);
             jpki = certificate(jpkiDer, JPKI_CERTIFICATE, checks);
@@ -198,14 +201,18 @@ public final class PackageVerifier {
 
             // Step 5: the pinned J-LIS generation, and J-LIS's answer at the time.
             byte[] jlisDer = required(dir, JLIS_CA, checks);
-            digestNamed(jlisDer, JLIS_CA, evidence, "jpkiIssuerCertificateSha256", checks);
+            if (evidence.has("jpkiIssuerCertificateSha256")) {
+                digestNamed(jlisDer, JLIS_CA, evidence, "jpkiIssuerCertificateSha256", checks);
+            }
             pinned(jlisDer, JLIS_CA, trust.jlisCaPins(), "J-LIS generation pin (--jlis-pin)", checks);
             X509Certificate jlis = certificate(jlisDer, JLIS_CA, checks);
             signedBy(jpki, jlis, JPKI_CERTIFICATE, checks);
-            jlisResponse(dir, evidence, jpki, jlis, checks);
+            jlisResponse(dir, evidence, decision.path("decidedAt").asText(), jpki, jlis, checks);
         } else {
+            byte[] cms = required(dir, APPLICATION, checks);
+            digestNamed(cms, APPLICATION, evidence, signedField, checks);
             checks.add(Check.warn(APPLICATION, "route", "route " + evidence.path("route").asText()
-                    + ": signed with a subscriber certificate; only its digest is checked by this version"));
+                    + ": signed with a subscriber certificate; its chain to this CA is not re-checked by this version"));
             content = cmsSignedBy(cms, APPLICATION, null, checks);
         }
 
@@ -368,7 +375,7 @@ public final class PackageVerifier {
         return e;
     }
 
-    private void jlisResponse(Path dir, JsonNode evidence, X509Certificate jpki, X509Certificate jlis,
+    private void jlisResponse(Path dir, JsonNode evidence, String decidedAt, X509Certificate jpki, X509Certificate jlis,
                               List<Check> checks) {
         String status = evidence.path("revocationStatus").asText();
         String source = evidence.path("revocationSource").asText();
@@ -379,7 +386,8 @@ public final class PackageVerifier {
         }
         byte[] raw = required(dir, JLIS_RESPONSE, checks);
         digestNamed(raw, JLIS_RESPONSE, evidence, "revocationResponseSha256", checks);
-        Instant checkedAt = Instant.parse(evidence.path("revocationCheckedAt").asText());
+        // A revocation request's evidence names no check time: it was checked when it was decided.
+        Instant checkedAt = Instant.parse(evidence.path("revocationCheckedAt").asText(decidedAt));
         try {
             if ("OCSP".equals(source)) {
                 BasicOCSPResp basic = (BasicOCSPResp) new OCSPResp(raw).getResponseObject();
