@@ -134,7 +134,7 @@ public final class Statistics {
      */
     private Map<String, Object> crlFreshness(Instant from, Instant to, Instant now) throws SQLException {
         Map<String, Object> f = new LinkedHashMap<>();
-        try (PreparedStatement st = ca.prepareStatement("SELECT max(extract(epoch FROM c.this_update - r.recorded_at))"
+        try (PreparedStatement st = ca.prepareStatement("SELECT max(greatest(0, extract(epoch FROM c.this_update - r.recorded_at)))"
                 + " FROM revocation r JOIN certificate x ON x.serial = r.serial"
                 + " JOIN crl c ON c.issuer_label = x.issuer_label AND c.crl_number = r.first_crl_number"
                 + " WHERE r.revoked_at >= ? AND r.revoked_at < ?")) {

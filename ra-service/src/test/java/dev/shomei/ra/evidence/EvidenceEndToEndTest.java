@@ -186,8 +186,9 @@ class EvidenceEndToEndTest {
         assertThat(report.path("packages").size()).isGreaterThan(0);
         report.path("packages").forEach(p -> assertThat(p.path("verdict").asText()).as(p.toString()).isEqualTo("VERIFIED"));
         assertThat(pack.ok()).as(report.toPrettyString()).isTrue();
-        assertThat(Files.readString(out.resolve("report.html"))).contains("<svg").doesNotContain("http://", "https://",
-                "<script");
+        // Opens offline: nothing to fetch (the SVG namespace URI is a name, not a fetch), no script.
+        assertThat(Files.readString(out.resolve("report.html"))).contains("<svg").doesNotContain("src=", "href=",
+                "url(", "<script", "@import");
 
         // Step 3: the figures.
         JsonNode s = report.path("statistics");
@@ -198,7 +199,7 @@ class EvidenceEndToEndTest {
         assertThat(s.path("applications").path("byFinalOutcome").path("REFERRED").asInt()).isEqualTo(1);
         assertThat(s.path("applications").path("byStatus").path("ISSUED").asInt()).isEqualTo(APPROVED + 2);
         JsonNode byDecider = s.path("decisions").path("byDecider");
-        String system = "system shomei-ra-approval@1";
+        String system = "system shomei-ra-approval-test@1";
         assertThat(byDecider.path(system + " APPROVED").asInt()).isEqualTo(APPROVED + 2);  // + 2 revocation requests
         assertThat(byDecider.path(system + " REJECTED").asInt()).isEqualTo(REJECTED);
         assertThat(byDecider.path(system + " REFERRED").asInt()).isEqualTo(REFERRED);
@@ -216,14 +217,19 @@ class EvidenceEndToEndTest {
         assertThat(s.path("repository").path("ocspResponses").path("revoked").asInt()).isEqualTo(2);
         assertThat(s.path("repository").path("ocspPastNextUpdate").asInt()).isZero();
         assertThat(report.path("reconciliation").path("counts").path("caCertificatesViaRaOrders").asInt()).isEqualTo(APPROVED + 2);
+        // The HTML shows the same figures as its JSON twin.
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("<b id=\"applications-received\">" + total + "</b>",
+                "<b id=\"certificates-issued\">" + (APPROVED + 2) + "</b>", "<b id=\"certificates-revoked\">2</b>",
+                "<b id=\"discrepancies\">0</b>", "<tr id=\"control-C1\">");
 
         // Step 4: the sample: stratified, and re-derived by anyone from the published checkpoint and the candidates.
         JsonNode sample = report.path("sample");
         assertThat(sample.path("seedHex").asText()).isEqualTo(raCheckpoint.rootHex());
         assertThat(sample.path("chosen").has("APPLICATION / APPROVED / officer " + OfficerPki.OFFICER_NAME)).isTrue();
-        assertThat(sample.path("chosen").has("APPLICATION / REJECTED / system shomei-ra-approval@1")).isTrue();
-        assertThat(sample.path("chosen").has("REVOCATION_REQUEST / APPROVED / system shomei-ra-approval@1")).isTrue();
-        assertThat(sample.path("chosen").path("APPLICATION / APPROVED / system shomei-ra-approval@1").size()).isEqualTo(3);
+        assertThat(sample.path("chosen").has("APPLICATION / REJECTED / system shomei-ra-approval-test@1")).isTrue();
+        assertThat(sample.path("chosen").has("REVOCATION_REQUEST / APPROVED / system shomei-ra-approval-test@1")).isTrue();
+        assertThat(sample.path("chosen").path("APPLICATION / APPROVED / system shomei-ra-approval-test@1").size()).isEqualTo(3);
         StringWriter sampled = new StringWriter();
         assertThat(EvidenceCli.execute(new PrintWriter(sampled), new PrintWriter(new StringWriter()), "sample",
                 "--candidates", out.resolve("sample/candidates.json").toString(), "--seed-checkpoint", seedFile.toString(),
@@ -233,13 +239,13 @@ class EvidenceEndToEndTest {
                 Sample.Candidate[].class));
         assertThat(candidates).hasSize(total + 3 + 2);
         Sample.Drawn other = Sample.draw(Digests.sha256("another checkpoint".getBytes(StandardCharsets.UTF_8)), candidates, 3);
-        assertThat(other.chosen().get("APPLICATION / APPROVED / system shomei-ra-approval@1"))
-                .isNotEqualTo(sample.path("chosen").path("APPLICATION / APPROVED / system shomei-ra-approval@1").findValuesAsText(""));
+        assertThat(other.chosen().get("APPLICATION / APPROVED / system shomei-ra-approval-test@1"))
+                .isNotEqualTo(sample.path("chosen").path("APPLICATION / APPROVED / system shomei-ra-approval-test@1").findValuesAsText(""));
 
         // Step 5: the offline re-verifier, through the command an auditor runs, on clean and tampered packages.
-        Path approvedPkg = packageOf(out, report, "APPLICATION / APPROVED / system shomei-ra-approval@1");
+        Path approvedPkg = packageOf(out, report, "APPLICATION / APPROVED / system shomei-ra-approval-test@1");
         Path officerPkg = packageOf(out, report, "APPLICATION / APPROVED / officer " + OfficerPki.OFFICER_NAME);
-        Path rejectedPkg = packageOf(out, report, "APPLICATION / REJECTED / system shomei-ra-approval@1");
+        Path rejectedPkg = packageOf(out, report, "APPLICATION / REJECTED / system shomei-ra-approval-test@1");
         String[] trustArgs = {"--ra-audit-key", raKeyPem.toString(), "--ca-audit-key", caKeyPem.toString(),
                 "--jlis-pin", Digests.sha256Hex(JpkiTestCa.GEN_2024.certificate().getEncoded()),
                 "--ca-pin", Digests.sha256Hex(issuing.getEncoded())};
@@ -255,7 +261,7 @@ class EvidenceEndToEndTest {
         assertTampered(verifier, approvedPkg, "result-bundle.cms", flipLast(), "result-bundle.cms");
         assertTampered(verifier, approvedPkg, "certificate.der", flipLast(), "certificate.der");
         assertTampered(verifier, approvedPkg, "jpki-certificate.der", flipLast(), "jpki-certificate.der");
-        assertTampered(verifier, approvedPkg, "audit/ra-entry.jsonl", replace("\"seq\":", "\"seq\": "), "audit/ra-entry.jsonl");
+        assertTampered(verifier, approvedPkg, "audit/ra-entry.jsonl", replace("application.decided", "application.withdrawn"), "audit/ra-entry.jsonl");
         assertTampered(verifier, approvedPkg, "audit/ca-checkpoint.txt", flipBeforeLastLine(), "audit/ca-checkpoint.txt");
         // A rejection rewritten as a referral: the decision no longer matches the audit log.
         assertTampered(verifier, rejectedPkg, "decision.json", replace("\"outcome\":\"REJECTED\"", "\"outcome\":\"REFERRED\""),
@@ -289,7 +295,7 @@ class EvidenceEndToEndTest {
                 publishOcspFor(ca, c, repository, issuing, recordedSerial, Instant.now().plusSeconds(86_400));
                 Reconciliation.Result r = new Reconciliation(ra, c, repository).run(Instant.now());
                 assertThat(r.discrepancies()).extracting(Reconciliation.Discrepancy::kind).contains(
-                        "certificate-without-decision", "revocation-without-decision", "crl-lists-unrevoked",
+                        "certificate-without-decision", "revocation-without-decision", "crl-missing-revocation",
                         "ocsp-missing", "ocsp-status-differs");
                 assertThat(r.discrepancies()).filteredOn(d -> d.kind().equals("certificate-without-decision"))
                         .singleElement().satisfies(d -> assertThat(d.subject()).contains(manualSerial));
@@ -333,9 +339,10 @@ class EvidenceEndToEndTest {
             claim = claim.withName("試験 はなこ");
         }
         Response r = Ra.submit(ApplicantClient.application(card, claim, ApplicantClient.csr(ApplicantClient.ecKey())));
-        r.then().statusCode(201);
-        assertThat(r.jsonPath().getString("status")).isEqualTo(expected);
+        // A rejection is answered 422 (a problem naming the reasons and the application), the others 201.
+        assertThat(r.statusCode()).as(r.asString()).isEqualTo("REJECTED".equals(expected) ? 422 : 201);
         String id = r.jsonPath().getString("applicationId");
+        assertThat(Ra.status(id).getString("status")).as(r.asString()).isEqualTo(expected);
         cards.put(id, card);
         return id;
     }
