@@ -91,9 +91,9 @@ class EvidenceEndToEndTest {
     private static final String[] FAMILY = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
             "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水"};
     private static final String[] GIVEN = {"一郎", "花子", "次郎", "恵子", "三郎", "明美"};
-    private static final int APPROVED = 10;
-    private static final int REJECTED = 3;
-    private static final int REFERRED = 4;
+    private static final int APPROVED = 40;
+    private static final int REJECTED = 10;
+    private static final int REFERRED = 6;
 
     @TempDir
     Path tmp;
@@ -190,13 +190,26 @@ class EvidenceEndToEndTest {
         assertThat(Files.readString(out.resolve("report.html"))).contains("<svg").doesNotContain("src=", "href=",
                 "url(", "<script", "@import");
 
+        // The same pack through the command the operator runs: exit 0, and it names the report.
+        StringWriter made = new StringWriter();
+        List<String> reportArgs = new ArrayList<>(List.of("report", "--from", from.toString(), "--to", to.toString(),
+                "--seed-checkpoint", seedFile.toString(), "--per-stratum", "2", "--out", tmp.resolve("pack-cli").toString(),
+                "--repository", repository.toString(), "--policy", write("policy.json", new String(policy, StandardCharsets.UTF_8)).toString(),
+                "--jlis-ca", write("jlis-2024.pem", pem(JpkiTestCa.GEN_2024.certificate())).toString(),
+                "--ra-audit-key", raKeyPem.toString(), "--ca-audit-key", caKeyPem.toString(),
+                "--ra-audit-key-file", raKeyPem.toString(), "--ca-audit-key-file", caKeyPem.toString()));
+        reportArgs.addAll(databaseArgs(caConfig));
+        assertThat(EvidenceCli.execute(new PrintWriter(made), new PrintWriter(made), reportArgs.toArray(String[]::new)))
+                .as(made.toString()).isZero();
+        assertThat(made.toString()).contains("report.html", "all checks passed");
+
         // Step 3: the figures.
         JsonNode s = report.path("statistics");
         int total = APPROVED + REJECTED + REFERRED;
         assertThat(s.path("applications").path("received").asInt()).isEqualTo(total);
         assertThat(s.path("applications").path("byFinalOutcome").path("APPROVED").asInt()).isEqualTo(APPROVED + 2);
         assertThat(s.path("applications").path("byFinalOutcome").path("REJECTED").asInt()).isEqualTo(REJECTED + 1);
-        assertThat(s.path("applications").path("byFinalOutcome").path("REFERRED").asInt()).isEqualTo(1);
+        assertThat(s.path("applications").path("byFinalOutcome").path("REFERRED").asInt()).isEqualTo(REFERRED - 3);
         assertThat(s.path("applications").path("byStatus").path("ISSUED").asInt()).isEqualTo(APPROVED + 2);
         JsonNode byDecider = s.path("decisions").path("byDecider");
         String system = "system shomei-ra-approval-test@1";
@@ -313,11 +326,10 @@ class EvidenceEndToEndTest {
                     .contains("crl-past-next-update", "ocsp-past-next-update");
         }
         StringWriter rec = new StringWriter();
-        int code = EvidenceCli.execute(new PrintWriter(rec), new PrintWriter(new StringWriter()), "reconcile",
-                "--ra-db-url", Ra.config("quarkus.datasource.jdbc.url"), "--ra-db-user", Ra.config("quarkus.datasource.username"),
-                "--ra-db-password-file", write("ra.pw", Ra.config("quarkus.datasource.password")).toString(),
-                "--ca-db-url", caConfig.database().url(), "--ca-db-user", caConfig.database().user(),
-                "--ca-db-password-file", caPasswordFile(caConfig).toString(), "--repository", repository.toString());
+        List<String> reconcileArgs = new ArrayList<>(List.of("reconcile", "--repository", repository.toString()));
+        reconcileArgs.addAll(databaseArgs(caConfig));
+        int code = EvidenceCli.execute(new PrintWriter(rec), new PrintWriter(new StringWriter()),
+                reconcileArgs.toArray(String[]::new));
         assertThat(code).as(rec.toString()).isEqualTo(1);
         assertThat(rec.toString()).contains("certificate-without-decision", manualSerial);
     }
@@ -496,6 +508,19 @@ class EvidenceEndToEndTest {
 
     private Path write(String name, String content) throws Exception {
         return Files.writeString(tmp.resolve(name), content);
+    }
+
+    private List<String> databaseArgs(CaConfig caConfig) throws Exception {
+        return List.of("--ra-db-url", Ra.config("quarkus.datasource.jdbc.url"), "--ra-db-user",
+                Ra.config("quarkus.datasource.username"),
+                "--ra-db-password-file", write("ra.pw", Ra.config("quarkus.datasource.password")).toString(),
+                "--ca-db-url", caConfig.database().url(), "--ca-db-user", caConfig.database().user(),
+                "--ca-db-password-file", caPasswordFile(caConfig).toString());
+    }
+
+    private static String pem(X509Certificate c) throws Exception {
+        return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded())
+                + "\n-----END CERTIFICATE-----\n";
     }
 
     private static Path caPasswordFile(CaConfig config) {
