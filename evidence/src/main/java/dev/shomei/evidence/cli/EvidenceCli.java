@@ -275,6 +275,10 @@ public final class EvidenceCli implements Runnable {
             PackageVerifier v = new PackageVerifier(trust.trust());
             boolean ok = true;
             for (Path d : dirs) {
+                if (!Files.isDirectory(d)) {
+                    throw new IllegalArgumentException(d + " is not a directory: give an evidence package (a directory"
+                            + " holding manifest.json) or a directory of packages");
+                }
                 List<Path> packages = Files.isRegularFile(d.resolve("manifest.json")) ? List.of(d)
                         : list(d);
                 for (Path p : packages) {
