@@ -1,0 +1,11 @@
+package dev.shomei.ra.evidence;
+
+import dev.shomei.ra.testkit.CaCoreEnvironment;
+
+/**
+ * The RA with a real ca-core CA, in databases of their own: the evidence test counts and reconciles everything in
+ * them, so it must not share them with other end-to-end tests (Quarkus starts one application per resource class).
+ *
+ * <p>Zone: tests only.
+ */
+public class EvidenceEnvironment extends CaCoreEnvironment {}
