@@ -123,7 +123,13 @@ public class JpkiSignatureVerifier {
                     "signerInfo digestAlgorithm is " + signer.getDigestAlgOID() + "; sign with SHA-256 ("
                             + NISTObjectIdentifiers.id_sha256.getId() + ")");
         }
-        if (signer.getSignedAttributes() == null) {
+        org.bouncycastle.asn1.cms.AttributeTable signedAttributes;
+        try {
+            signedAttributes = signer.getSignedAttributes();
+        } catch (RuntimeException e) {
+            throw malformed(cms, what);
+        }
+        if (signedAttributes == null) {
             throw RaProblem.badRequest("cms-signed-attributes-missing", "Signed attributes missing",
                     "the signerInfo has no signed attributes; sign contentType, messageDigest and signingTime"
                             + " (RFC 5652 section 5.3)");
@@ -134,7 +140,8 @@ public class JpkiSignatureVerifier {
             // Built from the public key, not the certificate: BC would otherwise refuse a certificate that is not
             // valid at the claimed signingTime, and validity is a finding for the policy (step 7), not a refusal.
             valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert.getPublicKey()));
-        } catch (CMSException | OperatorCreationException e) {
+        } catch (CMSException | OperatorCreationException | RuntimeException e) {
+            // A malformed signerInfo (Bouncy Castle reads its parts lazily) cannot verify either.
             valid = false;
         }
         if (!valid) {

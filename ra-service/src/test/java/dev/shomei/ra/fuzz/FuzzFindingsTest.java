@@ -78,5 +78,39 @@ class FuzzFindingsTest {
                     assertThat(p.status()).isEqualTo(400);
                     assertThat(p.code()).isEqualTo("cms-malformed");
                 });
+        // Signed attributes where a tagged object stands for the SET: a ClassCastException when first read.
+        byte[] badAttributes = Base64.getDecoder().decode("MIAGCSqGSIb3DQEHAqCAMIACAQExDTALBglghkgBZQMEAgEwgAYJKoZIhvcNAQcBoIAkgAR7eyJyZWFzb24iOiJrZXlDb21wcm9t"
+                + "aXNlIiwiYXBwbGljYXRpb25JZCI6IjZmMWMyYTllLTNiN2QtNGMxZS05YTU1LTBkMmY4ZTRiN2MxMCIsImZvcm1hdCI6InNob21l"
+                + "aS1yYS1yZXZvY2F0aW9uLXJlcXVlc3QvMSJ9AAAAAAAAoIAwggUQMIID+KADAgECAggh+Q8nVmlgyzANBgkqhkiG9w0BAQsFADCB"
+                + "hTELMAkGA1UEBhMCSlAxEjAQBgNVBAoMCUpQS0ktVEVTVDEjMCEGA1UECwwaSlBLSSBmb3IgZGlnaXRhbCBzaWduYXR1cmUxPTA7"
+                + "BgNVBAsMNEphcGFuIEFnZW5jeSBmb3IgTG9jYWwgQXV0aG9yaXR5IEluZm9ybWF0aW9uIFN5c3RlbXMwHhcNMjYxMjAyMTcxNDQ2"
+                + "WhcNMzExMjAyMTcxNDQ2WjBZMQswCQYDVQQGEwJKUDERMA8GA1UEBwwIVG9reW8tdG8xEzARBgNVBAcMCkNoaXlvZGEta3UxIjAg"
+                + "BgNVBAMMGTA2Njc5MzA5MDg4ODU0NjYxNDg3NjA2MjgwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIBAQDzNiM0P3PKhaC1"
+                + "kR+4pmsd4YsEsM/QXlXozJD/N11fU2YvOChD31tFrVZez7AJ5xetwQ62WQSWpZEmSMSrBoX9YNBu9K6rDDZYQzH20nBtehQujG0z"
+                + "N1bVYyt1rS5K6xOpTADU2MYbmKilZaOuDEV52RzZyEGLqIHUt11WtR26BxoACJ+HI8mltZV0Lgqz7D1NNYPo8ejG4okZ2kdiuzwJ"
+                + "bCQ4rZzX/pinl7Hprht2xfqdn1WkUEX7Tuyd2+K2xxUyA2tDyjDKE/cBjom4tgMY7txXPd8Y9OjGUzJX6D+g1TINB36Kg1qHISI4"
+                + "t2nC18Sm5GLKJ/H6NEcAhMAhN9N1AgMBAAGjggGtMIIBqTAOBgNVHQ8BAf8EBAMCBsAwGAYDVR0gBBEwDzANBgsqgwiMm1UIBQEA"
+                + "FDAfBgNVHSMEGDAWgBRybsGNG5o4ft7IYqjc5WKggxFh4TAdBgNVHQ4EFgQUKqRjZWSwaK9MCKzRTf+dtBdsEd8wgdUGA1UdEQSB"
+                + "zTCByqAfBgoqgwiMm1UIBQUBoBEMD+ippumok+OAgOiKseWtkKAVBgoqgwiMm1UIBQUCoAcMBTAwMDAwoBEGCiqDCIybVQgFBQOg"
+                + "AwwBMqAZBgoqgwiMm1UIBQUEoAsMCTMxOTg1MDQxMqA/BgoqgwiMm1UIBQUFoDEML+adseS6rOmDveWNg+S7o+eUsOWMuumcnuOB"
+                + "jOmWouS6jOS4geebrjHnlaoy5Y+3oCEGCiqDCIybVQgFBQagEwwRMDAwMDAwMDAwMDAwMDAwMDAwZQYDVR0fBF4wXDBaoFigVqRU"
+                + "MFIxCzAJBgNVBAYTAkpQMRIwEAYDVQQKDAlKUEtJLVRFU1QxIDAeBgNVBAsMF0NSTCBEaXN0cmlidXRpb24gUG9pbnRzMQ0wCwYD"
+                + "VQQDDARDUkwxMA0GCSqGSIb3DQEBCwUAA4IBAQA7I4n0fHmNmXmKnd+QtG2pMrCSkRu97ex5m5AKZ6jX6s/frHzCa7BpuNm82VFr"
+                + "CcznhnUPPtj29Arj7iyeQdw79iBVC4WboIpXn03IyFzviP4AdcoRTAAin+jF6ckfsyGn97ntxItmcb5oMZclrAPozZWI9bFFX8D9"
+                + "jsE8KyX3YQBXMNUz2CMFHc+tYid3og7eXeBc9Gd0dc9mAV5RRxDmDkuwDM9S0tzqgc8o+gOLDileHZ/IbP2pnBlux6TBKgZobdVO"
+                + "ORbhi4fu4wJGhvYLTvJjVVybuJ0ww3uKuTOCfrilM3XfN9FWJUUoyCd5gMmkKEvF5R3UYMQwLVPw5bUiAAAxggJVMIICUQIBATCB"
+                + "kjCBhTELMAkGA1UEBhMCSlAxEjAQBgNVBAoMCUpQS0ktVEVTVDEjMCEGA1UECwwaSlBLSSBmb3IgZGlnaXRhbCBzaWduYXR1cmUx"
+                + "PTA7BgNVBAsMNEphcGFuIEFnZW5jeSBmb3IgTG9jYWwgQXV0aG9yaXR5IEluZm9ybWF0aW9uIFN5c3RlbXMCCCH5DydWaWDLMAsG"
+                + "CWCGSAFlAwQCAaCBljAYBgkqhkiG9w0BCQMxCwYJKoZIhvcNAQcBMBwGCSqGSIb3DQEJBTEPFw0yNjEyMDMxNzE0NTFaMCsGCSqG"
+                + "SIb3DQEJNIAeMBwwCwYJYIZIAWUDBAIBoQ0GCSqGSIb3DQEBCwUAMC8GCSqGSIb3DQEJBDEiBCD4H8YwdW+0KcOz158Bvi+tasXT"
+                + "4MVKxK17iAIxdfuShTANBgkqhkiG9w0BAQsFAASCAQBwAAdx7WcIb8uDNF/RslitJzyX2eLFt/Earn+DHNLOqhz22jr1bNCHgugu"
+                + "JNKHpNpQIPMchFq5/G/JoyX6ZyvFgnPc+tQD0g0Z3SRO51vcvdHApBBX5JXl4D4PdCV8ZqL1WwcrbqfR5F6GpVzq4fa0Szu6Wp3L"
+                + "iU1K7bODWFuwXu6i1Aq9Bg3PRaMMeKcx6hAr2FNvTM85Ef6FgJU14spEYR2Z5CHWaLxTnK+OZL3v67F+p7cMqgYPA8gnCRovh+gh"
+                + "mkCJryqNxx5ls3+Zu/caXfs9HBq/hjySO9z+4Y5TjU0EHkaz9wiRZBEJ48FgQ92eufgKv396mfPNBC1rLxJfAAAAAAAA");
+        assertThatThrownBy(() -> verifier.verify(badAttributes, "application", Instant.now()))
+                .isInstanceOfSatisfying(RaProblem.class, p -> {
+                    assertThat(p.status()).isEqualTo(400);
+                    assertThat(p.code()).isEqualTo("cms-malformed");
+                });
     }
 }
