@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shomei.publisher.bundle.BundleVerifier;
 import dev.shomei.publisher.bundle.CaCertificates;
-import dev.shomei.publisher.bundle.LiveManifest;
+import dev.shomei.publisher.origin.LiveManifest;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.testsupport.Fuzz;

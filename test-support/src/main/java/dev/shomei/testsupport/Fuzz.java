@@ -25,7 +25,7 @@ public final class Fuzz {
 
     /** The number of inputs per target: {@code -Dfuzz.tries} (the fuzz profile sets a million; the tests a slice). */
     public static int tries() {
-        return Integer.getInteger("fuzz.tries", 2000);
+        return Integer.getInteger("fuzz.tries", 1000);
     }
 
     /** The run's seed ({@code -Dfuzz.seed}); mixed into every input so that another seed explores other inputs. */
