@@ -183,6 +183,12 @@ public final class KeyQuality {
             return f;
         }
         ECCurve c = curve.getCurve();
+        // RFC 5480 section 2.2: the ECPoint octets are the BIT STRING's content, so it has no unused bits.
+        if (spki.getPublicKeyData().getPadBits() != 0) {
+            f.add("EC public key BIT STRING has " + spki.getPublicKeyData().getPadBits()
+                    + " unused bits; an ECPoint is whole octets (RFC 5480 section 2.2)");
+            return f;
+        }
         byte[] enc = spki.getPublicKeyData().getOctets();
         int len = (c.getFieldSize() + 7) / 8;
         ECPoint q;

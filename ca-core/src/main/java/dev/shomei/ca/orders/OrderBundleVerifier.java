@@ -45,13 +45,25 @@ public final class OrderBundleVerifier {
         if (signed.getSignedContent() == null) {
             throw new OrderBundleException("the order bundle carries no content (a detached signature is not accepted)");
         }
-        Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
+        // Bouncy Castle decodes signerInfos and certificates lazily: a malformed one fails here, not in the constructor.
+        Collection<SignerInformation> signers;
+        try {
+            signers = signed.getSignerInfos().getSigners();
+        } catch (RuntimeException e) {
+            throw new OrderBundleException("the order bundle's signerInfos field is malformed: " + e.getMessage());
+        }
         if (signers.size() != 1) {
             throw new OrderBundleException("an order bundle must have exactly one signer, it has " + signers.size());
         }
         SignerInformation si = signers.iterator().next();
-        @SuppressWarnings("unchecked")
-        Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(si.getSID());
+        Collection<X509CertificateHolder> matches;
+        try {
+            @SuppressWarnings("unchecked")
+            Collection<X509CertificateHolder> m = signed.getCertificates().getMatches(si.getSID());
+            matches = m;
+        } catch (RuntimeException e) {
+            throw new OrderBundleException("the order bundle's certificates field is malformed: " + e.getMessage());
+        }
         if (matches.isEmpty()) {
             throw new OrderBundleException("the order bundle does not include its signer's certificate");
         }

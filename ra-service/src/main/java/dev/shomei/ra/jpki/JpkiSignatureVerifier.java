@@ -77,9 +77,7 @@ public class JpkiSignatureVerifier {
             }
             signed = new CMSSignedData(info);
         } catch (Exception e) {
-            throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
-                    "the request body (" + cms.length + " bytes) is not a DER-encoded CMS SignedData (RFC 5652 section 5)"
-                            + " or is truncated; send the complete " + what + " exactly as the card signed it");
+            throw malformed(cms, what);
         }
         if (signed.getSignedContent() == null) {
             throw RaProblem.badRequest("cms-content-missing", "Detached signature",
@@ -87,15 +85,27 @@ public class JpkiSignatureVerifier {
                             + " must be inside the SignedData, not detached");
         }
         // Step 2: exactly one signer, whose certificate travels in the SignedData.
-        Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
+        // Bouncy Castle decodes signerInfos and certificates lazily: a malformed one fails here, not when parsed.
+        Collection<SignerInformation> signers;
+        try {
+            signers = signed.getSignerInfos().getSigners();
+        } catch (RuntimeException e) {
+            throw malformed(cms, what);
+        }
         if (signers.size() != 1) {
             throw RaProblem.badRequest("cms-signer-count", "One signer expected",
                     "the SignedData has " + signers.size() + " signerInfos; a " + what
                             + " is signed once, by the applicant's JPKI signing key");
         }
         SignerInformation signer = signers.iterator().next();
-        @SuppressWarnings("unchecked")
-        Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(signer.getSID());
+        Collection<X509CertificateHolder> matches;
+        try {
+            @SuppressWarnings("unchecked")
+            Collection<X509CertificateHolder> m = signed.getCertificates().getMatches(signer.getSID());
+            matches = m;
+        } catch (RuntimeException e) {
+            throw malformed(cms, what);
+        }
         if (matches.isEmpty()) {
             throw RaProblem.badRequest("cms-signer-certificate-missing", "Signer certificate missing",
                     "the SignedData does not include the signer's certificate; include the JPKI signing certificate"
@@ -113,7 +123,13 @@ public class JpkiSignatureVerifier {
                     "signerInfo digestAlgorithm is " + signer.getDigestAlgOID() + "; sign with SHA-256 ("
                             + NISTObjectIdentifiers.id_sha256.getId() + ")");
         }
-        if (signer.getSignedAttributes() == null) {
+        org.bouncycastle.asn1.cms.AttributeTable signedAttributes;
+        try {
+            signedAttributes = signer.getSignedAttributes();
+        } catch (RuntimeException e) {
+            throw malformed(cms, what);
+        }
+        if (signedAttributes == null) {
             throw RaProblem.badRequest("cms-signed-attributes-missing", "Signed attributes missing",
                     "the signerInfo has no signed attributes; sign contentType, messageDigest and signingTime"
                             + " (RFC 5652 section 5.3)");
@@ -124,7 +140,8 @@ public class JpkiSignatureVerifier {
             // Built from the public key, not the certificate: BC would otherwise refuse a certificate that is not
             // valid at the claimed signingTime, and validity is a finding for the policy (step 7), not a refusal.
             valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert.getPublicKey()));
-        } catch (CMSException | OperatorCreationException e) {
+        } catch (CMSException | OperatorCreationException | RuntimeException e) {
+            // A malformed signerInfo (Bouncy Castle reads its parts lazily) cannot verify either.
             valid = false;
         }
         if (!valid) {
@@ -196,6 +213,12 @@ public class JpkiSignatureVerifier {
         }
         return new VerifiedSignature(signed.getSignedContent().getContent() instanceof byte[] b ? b : new byte[0],
                 cert, issuer, identity, signingTime(signer), List.copyOf(findings));
+    }
+
+    private static RaProblem malformed(byte[] cms, String what) {
+        return RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
+                "the request body (" + cms.length + " bytes) is not a DER-encoded CMS SignedData (RFC 5652 section 5)"
+                        + " or is truncated; send the complete " + what + " exactly as the card signed it");
     }
 
     private static boolean isFromAuthenticationCa(X509Certificate cert) {
