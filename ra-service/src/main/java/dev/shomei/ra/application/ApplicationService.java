@@ -392,8 +392,6 @@ public class ApplicationService {
         return a == null ? Optional.empty() : Optional.of(view(a));
     }
 
-    @Transactional
-
     /**
      * What an officer compares (officer API only, never the applicant's): the card's identity with the flagged
      * substitute positions, and what the applicant claimed.

@@ -333,7 +333,8 @@ public class Orders {
 
     /**
      * The result bundle's signature covers the certificate, but the applicant is handed this certificate as theirs:
-     * it must be issued by a configured issuing CA and certify the key of the application's CSR.
+     * it must be issued by a configured issuing CA, certify the key of the application's CSR, and state exactly the
+     * subject the RA verified and ordered (docs/identity.md), never another.
      */
     private void checkIssued(X509Certificate cert, Application a, String orderId) {
         boolean byCa = signing.caCertificates().stream().anyMatch(ca -> {
@@ -355,6 +356,21 @@ public class Orders {
                     "order " + orderId + ": the certificate is not issued by a configured CA (ra.orders.ca-certificates)"
                             + " or does not certify the key of the application's CSR; nothing was applied")
                     .with("field", "results.certificate");
+        }
+        if (a.certifiedSubject != null && !statesSubject(cert, a.certifiedSubject)) {
+            throw RaProblem.unprocessable("result-certificate-subject-mismatch", "Issued certificate states another subject",
+                    "order " + orderId + ": the certificate's subject is not the subject the RA verified and ordered;"
+                            + " a certificate may state only what was verified, so it is not handed out and nothing"
+                            + " was applied").with("field", "results.certificate");
+        }
+    }
+
+    private static boolean statesSubject(X509Certificate cert, String orderedSubjectJson) {
+        try {
+            return dev.shomei.ra.application.CertifiedSubject.of(cert)
+                    .equals(dev.shomei.ra.application.CertifiedSubject.fromJson(orderedSubjectJson));
+        } catch (IllegalArgumentException e) {
+            return false; // an attribute this RA does not certify
         }
     }
 

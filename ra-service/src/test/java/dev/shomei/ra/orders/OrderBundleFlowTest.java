@@ -243,6 +243,22 @@ class OrderBundleFlowTest {
     }
 
     @Test
+    void aCertificateStatingTheCsrsSubjectInsteadOfTheVerifiedOneIsNotHandedToTheApplicant() throws Exception {
+        // The applicant typed someone else's name and an organisation into the CSR; a CA that took it is refused.
+        String app = approved(ApplicantClient.csr(ApplicantClient.ecKey(), "CN=Somebody Else,O=Some Company"));
+        JsonNode content = verifiedByRaCertificate(bundleWith("app-" + app));
+
+        Response r = ca().contentType("application/pkcs7-mime").body(answer(content, null, true))
+                .post("/ca/result-bundles");
+
+        r.then().statusCode(422).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("result-certificate-subject-mismatch");
+        assertThat(Ra.status(app).getString("status")).isEqualTo("APPROVED");
+        ca().contentType("application/pkcs7-mime").body(answer(content)).post("/ca/result-bundles").then().statusCode(204);
+        assertThat(Ra.status(app).getString("status")).isEqualTo("ISSUED");
+    }
+
+    @Test
     void aCertificateForAnotherKeyThanTheCsrsIsNotHandedToTheApplicant() throws Exception {
         String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));
         JsonNode content = verifiedByRaCertificate(bundleWith("app-" + app));
@@ -343,11 +359,19 @@ class OrderBundleFlowTest {
 
     /** What the CA would answer: issue every issue order from its CSR, revoke every revoke order. */
     private static byte[] answer(JsonNode orderBundle) throws Exception {
-        return answer(orderBundle, null);
+        return answer(orderBundle, null, false);
     }
 
-    /** As {@link #answer(JsonNode)}; with {@code otherKey}, every certificate certifies that key, not the CSR's. */
     private static byte[] answer(JsonNode orderBundle, java.security.PublicKey otherKey) throws Exception {
+        return answer(orderBundle, otherKey, false);
+    }
+
+    /**
+     * As {@link #answer(JsonNode)}, a CA that issues under the subject each order states; with {@code otherKey}, every
+     * certificate certifies that key, not the CSR's; with {@code csrSubject}, it states the CSR's subject instead.
+     */
+    private static byte[] answer(JsonNode orderBundle, java.security.PublicKey otherKey, boolean csrSubject)
+            throws Exception {
         ObjectNode r = resultBundle(orderBundle);
         ArrayNode results = r.putArray("results");
         KeyStore ks = caKeyStore();
@@ -362,7 +386,7 @@ class OrderBundleFlowTest {
                 BigInteger serial = new BigInteger(64, new SecureRandom());
                 X509Certificate c = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
                         new JcaX509CertificateHolder(ca).getSubject(), serial, Date.from(now),
-                        Date.from(now.plus(Duration.ofDays(365))), csr.getSubject(),
+                        Date.from(now.plus(Duration.ofDays(365))), csrSubject ? csr.getSubject() : orderedSubject(o),
                         otherKey != null ? otherKey
                                 : new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))
                         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
@@ -374,6 +398,17 @@ class OrderBundleFlowTest {
             }
         }
         return signAsCa(r);
+    }
+
+    /** The subject an issue order states (C as PrintableString, the rest UTF8String, as the CA encodes them). */
+    private static org.bouncycastle.asn1.x500.X500Name orderedSubject(JsonNode order) {
+        org.bouncycastle.asn1.x500.X500NameBuilder b =
+                new org.bouncycastle.asn1.x500.X500NameBuilder(org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE);
+        for (JsonNode a : order.path("subject")) {
+            b.addRDN(org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE.attrNameToOID(a.path("type").asText()),
+                    a.path("value").asText());
+        }
+        return b.build();
     }
 
     private static byte[] signAsCa(ObjectNode content) throws Exception {
