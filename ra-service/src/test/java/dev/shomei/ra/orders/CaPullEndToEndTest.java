@@ -56,7 +56,8 @@ class CaPullEndToEndTest {
         Files.writeString(dir.resolve("ca-client.pw"), Ra.config("test.tls.password") + "\n");
 
         // Step 1: a CA that pins another certificate (the officers' CA) refuses the RA's server at the handshake.
-        Path wrongPin = pullConfig(caYaml, "ca-pull-wrong-pin.yaml", Ra.config("ra.officer.ca-path"));
+        Path wrongPin = pullConfig(caYaml, "ca-pull-wrong-pin.yaml",
+                Path.of(Ra.config("ra.officer.ca-path")).toAbsolutePath().toString());
         Run refused = pullOnce(wrongPin);
         assertThat(refused.exit()).as(refused.output()).isNotZero();
         assertThat(refused.output()).contains("unreachable").contains("SSLHandshakeException")
@@ -91,7 +92,8 @@ class CaPullEndToEndTest {
                     clientKeystore: %s
                     clientKeystorePasswordFile: ca-client.pw
                     trustedServerCertificates: %s
-                """.formatted(Ra.sslPort(), Ra.config("test.orders.ca-client-keystore"), trustedServerCertificates);
+                """.formatted(Ra.sslPort(), Path.of(Ra.config("test.orders.ca-client-keystore")).toAbsolutePath(),
+                trustedServerCertificates);
         Path out = caYaml.resolveSibling(name);
         Files.writeString(out, yaml.replace(orders, pull), StandardCharsets.UTF_8);
         return out;
@@ -99,16 +101,20 @@ class CaPullEndToEndTest {
 
     record Run(int exit, String output) {}
 
-    /** {@code ca --config FILE orders pull --once}, with what it printed. */
+    /** {@code ca --config FILE orders pull --once}, with what it printed (standard output and error). */
     static synchronized Run pullOnce(Path config) {
         PrintStream out = System.out;
+        PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
         try {
             int exit = CaCli.run("--config", config.toString(), "orders", "pull", "--once");
             return new Run(exit, buf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
+            System.setErr(err);
         }
     }
 
