@@ -82,6 +82,7 @@ class AppendBenchmarkTest {
     /** Every writer runs {@code step} and commits in a loop for {@code millis}; returns the elapsed time. */
     private static long run(LogFixture f, int writers, long millis, Step step) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch connected = new CountDownLatch(writers);
         AtomicLong failures = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         long[] deadline = new long[1];
@@ -90,6 +91,7 @@ class AppendBenchmarkTest {
             threads.add(Thread.ofPlatform().start(() -> {
                 try (Connection c = f.connect()) {
                     c.setAutoCommit(false);
+                    connected.countDown();
                     start.await();
                     int i = 0;
                     while (System.nanoTime() < deadline[0]) {
@@ -98,11 +100,13 @@ class AppendBenchmarkTest {
                     }
                 } catch (Exception e) {
                     failures.incrementAndGet();
+                    connected.countDown(); // a writer that could not connect must not hold the others up
                     e.printStackTrace();
                 }
             }));
         }
-        Thread.sleep(200); // let every writer connect first
+        // Every writer connected (or failed) before the clock starts: connecting is not appending.
+        assertThat(connected.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("writers connected within 60 s").isTrue();
         long t0 = System.nanoTime();
         deadline[0] = t0 + millis * 1_000_000;
         start.countDown();

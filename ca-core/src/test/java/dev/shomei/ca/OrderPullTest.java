@@ -10,7 +10,6 @@ import dev.shomei.ca.orders.OrderPuller;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +57,17 @@ class OrderPullTest {
         return ks;
     }
 
+    /** The puller {@code ca orders pull} builds from ca.yaml, with its pull URL set to {@code url}. */
+    static OrderPuller puller(CaFixture f, CertificateAuthority ca, String url) {
+        CaConfig base = f.config();
+        CaConfig cfg = new CaConfig(base.hsm(), base.database(), base.issuingKey(), base.ceremony(), base.repository(),
+                base.crl(), base.profiles(), new CaConfig.Orders(base.orders().trustedRaCertificates(), null, null,
+                new CaConfig.Pull(url, 1, "ca-client.p12", "ca-client.pw", "ra-server.pem")),
+                base.baseDirectory());
+        return new OrderPuller(OrderPuller.url(cfg), OrderPuller.client(cfg), ca.orderProcessor(),
+                ca.database().dataSource(), cfg.maxOrderBundleBytes(), line -> { });
+    }
+
     @Test
     void pullsExecutesAndDeliversWithoutLosingAnything() throws Exception {
         try (CaFixture f = CaFixture.create("pull", "EC-P256", "EC-P256")) {
@@ -75,28 +85,25 @@ class OrderPullTest {
             X509Certificate raTlsCert = selfSigned("localhost", raTls);
             ExternalVerifiers.writePem(f.dir.resolve("ra-server.pem"), raTlsCert);
 
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            CaConfig base = f.config();
-            CaConfig cfg = new CaConfig(base.hsm(), base.database(), base.issuingKey(), base.ceremony(), base.repository(),
-                    base.crl(), base.profiles(), new CaConfig.Orders(base.orders().trustedRaCertificates(), null, null,
-                    new CaConfig.Pull("https://localhost:" + port, 1, "ca-client.p12", "ca-client.pw", "ra-server.pem")),
-                    base.baseDirectory());
-            List<String> log = new CopyOnWriteArrayList<>();
-            OrderPuller puller = new OrderPuller(OrderPuller.url(cfg), OrderPuller.client(cfg), ca.orderProcessor(),
-                    ca.database().dataSource(), cfg.maxOrderBundleBytes(), log::add);
+            // The RA's address is taken by binding to port 0 and kept for the whole test (never found by binding
+            // and releasing a port, which another process may take in between).
+            HttpsServer server = HttpsServer.create(new InetSocketAddress("localhost", 0), 0);
+            int port = server.getAddress().getPort();
+            OrderPuller puller = puller(f, ca, "https://localhost:" + port);
 
             byte[] b1 = OrderBundleTest.bundle(f.raKeys, f.raCert, "pull-1",
                     OrderBundleTest.issue("pull-app-1", CaFixture.csr("CN=Pull One,C=JP", CaFixture.ecKey("secp256r1"))));
             byte[] b2 = OrderBundleTest.bundle(f.raKeys, f.raCert, "pull-2",
                     OrderBundleTest.issue("pull-app-2", CaFixture.csr("CN=Pull Two,C=JP", CaFixture.ecKey("secp256r1"))));
 
-            // The RA is down: the pass reports it, nothing is executed or lost.
-            OrderPuller.Pass down = puller.pass();
-            assertThat(down.problem()).contains("unreachable").contains("nothing is lost");
-            assertThat(f.count("order_bundle")).isZero();
+            // The RA is down: its port is held by a socket that is bound but not listening, so a connection is
+            // refused (as it is when the RA process is stopped). The pass reports it; nothing is executed or lost.
+            try (java.net.Socket down = new java.net.Socket()) {
+                down.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+                OrderPuller.Pass downPass = puller(f, ca, "https://127.0.0.1:" + down.getLocalPort()).pass();
+                assertThat(downPass.problem()).contains("unreachable").contains("ConnectException").contains("nothing is lost");
+                assertThat(f.count("order_bundle")).isZero();
+            }
 
             // The RA comes up; it requires a client certificate and trusts only the CA's.
             ConcurrentLinkedDeque<byte[]> outbox = new ConcurrentLinkedDeque<>(List.of(b1, b2));
@@ -112,7 +119,6 @@ class OrderPullTest {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            HttpsServer server = HttpsServer.create(new InetSocketAddress("localhost", port), 0);
             server.setHttpsConfigurator(new HttpsConfigurator(tls) {
                 @Override
                 public void configure(HttpsParameters params) {

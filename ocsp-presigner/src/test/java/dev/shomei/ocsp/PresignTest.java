@@ -25,23 +25,26 @@ import org.bouncycastle.cert.ocsp.RevokedStatus;
 import org.bouncycastle.cert.ocsp.SingleResp;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Pre-signed OCSP responses (RFC 6960, RFC 5019 profile) from a delegated responder key in SoftHSM2. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresignTest {
 
     PresignerFixture f;
 
-    @BeforeAll
+    /**
+     * Each test has its own CA, database and clock: counts of what is due depend on every response already
+     * stored and on the time, so a shared fixture made one test's result depend on which tests ran before it
+     * (a test that moved the clock two days ahead made every response due in the next).
+     */
+    @BeforeEach
     void setUp() throws Exception {
         f = PresignerFixture.create("presign");
     }
 
-    @AfterAll
+    @AfterEach
     void tearDown() {
         f.close();
     }
@@ -181,7 +184,7 @@ class PresignTest {
         BasicOCSPResp resp = basic(f.storedResponse(next.getSerialNumber()));
         assertThat(resp.isSignatureValid(new JcaContentVerifierProviderBuilder().build(next))).isTrue();
         assertThat(rolled.run().signed()).isZero();
-        // Back to the first responder, as the other tests of this class expect.
+        // Back to the first responder: everything is signed again, by it.
         assertThat(f.presigner().run().signed()).isEqualTo(total + 1);
     }
 

@@ -100,6 +100,37 @@ class BundleVerifierTest {
         assertRefused(verify(dir), "certs/root.cer", "is not byte for byte one of the configured CA certificates");
     }
 
+    /** Found by mutation testing: no test showed that a CRL past its nextUpdate is refused. */
+    @Test
+    void aCrlPastItsNextUpdateIsRefused() throws Exception {
+        BundleBuilder stale = new BundleBuilder(PKI).crlNumber(2);
+        stale.crlTimes(stale.now().minus(java.time.Duration.ofDays(2)), stale.now().minus(java.time.Duration.ofDays(1)));
+        assertRefused(verify(stale.write(tmp.resolve("b"))), "crl/issuing-2026.crl", "is not in the future");
+    }
+
+    /**
+     * Found by mutation testing: the foreign CRL of {@link #aCrlSignedByAnotherKeyIsRefused} names another issuer, so
+     * it was refused by name and the signature check itself was never exercised. This one names the genuine CA and
+     * carries its authorityKeyIdentifier, and only its signature is a stranger's.
+     */
+    @Test
+    void aCrlInTheCasNameSignedByAStrangersKeyIsRefused() throws Exception {
+        Path dir = builder.write(tmp.resolve("b"));
+        java.security.cert.X509Certificate ca = PKI.issuing.certificate();
+        java.time.Instant now = builder.now();
+        org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
+                org.bouncycastle.asn1.x500.X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+                java.util.Date.from(now.minusSeconds(60)));
+        b.setNextUpdate(java.util.Date.from(now.plus(java.time.Duration.ofDays(1))));
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber, false, new org.bouncycastle.asn1.ASN1Integer(2));
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.authorityKeyIdentifier, false,
+                new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca));
+        byte[] forged = b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(OTHER.issuing.keys().getPrivate())).getEncoded();
+        rewrite(dir, "crl/issuing-2026.crl", forged, a -> a);
+        assertRefused(verify(dir), "crl/issuing-2026.crl", "does not verify");
+    }
+
     @Test
     void aCrlSignedByAnotherKeyIsRefused() throws Exception {
         Path dir = builder.write(tmp.resolve("b"));

@@ -38,8 +38,12 @@ final class S3ProxyServer implements AutoCloseable {
                 .build();
         proxy.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!"STARTED".equals(proxy.getState()) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline) {
+                proxy.stop();
+                throw new IllegalStateException("S3Proxy did not start within 10 s (state " + proxy.getState() + ")");
+            }
+            Thread.sleep(10); // polling a state with a deadline, not waiting for time to pass
         }
         endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,14 +81,15 @@ class ApplyCliTest {
 
     @Test
     void anUnreachableRaIsANetworkError() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        // The port is held by a socket that is bound but not listening: connections to it are refused, and no
+        // other process can take it while the test runs (a port found by binding and releasing could be).
+        try (java.net.Socket held = new java.net.Socket()) {
+            held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            Run r = apply("status", "--ra", "http://127.0.0.1:" + held.getLocalPort(), "--timeout", "2s",
+                    "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a");
+            assertThat(r.exit()).isEqualTo(ExitCodes.NETWORK);
+            assertThat(r.err()).contains("cannot connect to the RA");
         }
-        Run r = apply("status", "--ra", "http://127.0.0.1:" + port, "--timeout", "2s",
-                "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a");
-        assertThat(r.exit()).isEqualTo(ExitCodes.NETWORK);
-        assertThat(r.err()).contains("cannot connect to the RA");
     }
 
     @Test

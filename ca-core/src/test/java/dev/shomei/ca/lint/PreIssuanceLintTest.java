@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -200,6 +201,8 @@ class PreIssuanceLintTest {
                 rule("is not before notAfter", t -> t.notAfter = t.notBefore),
                 rule("must be encoded as UTCTime", t -> t.notAfter = new Time(new ASN1GeneralizedTime(
                         Date.from(NOW.plus(Duration.ofDays(30)))))),
+                rule("notBefore in " + NOW.atZone(java.time.ZoneOffset.UTC).getYear() + " must be encoded as UTCTime",
+                        t -> t.notBefore = new Time(new ASN1GeneralizedTime(Date.from(NOW)))),
                 rule("before the issuer's notBefore", t -> t.notBefore = new Time(Date.from(NOW.minus(Duration.ofDays(2))))),
                 rule("a certificate must not outlive its issuer", t -> t.notAfter = new Time(
                         Date.from(NOW.plus(Duration.ofDays(4000))))),
@@ -286,6 +289,46 @@ class PreIssuanceLintTest {
                 .hasMessageContaining("a self-signed root must have issuer = subject");
         t.subject = t.issuer;
         assertThatCode(() -> PreIssuanceLint.check(t.build(), null, CA)).doesNotThrowAnyException();
+    }
+
+    /**
+     * The limits themselves pass (RFC 5280 §4.1.2.2: at most 20 octets; the CA's own floor of 64 bits), one past
+     * them does not: a boundary moved by one either way is caught.
+     */
+    @Test
+    void serialNumbersAtTheLimitsPassAndOnePastThemAreRefused() {
+        BigInteger twentyOctets = BigInteger.ONE.shiftLeft(158).or(new BigInteger(128, RANDOM)); // 159 bits, sign bit 0
+        BigInteger sixtyFourBits = BigInteger.ONE.shiftLeft(63).or(new BigInteger(62, RANDOM));
+        for (BigInteger ok : List.of(twentyOctets, sixtyFourBits)) {
+            Tbs t = new Tbs();
+            t.serial = ok;
+            assertThatCode(() -> PreIssuanceLint.check(t.build(), ISSUER, SUBSCRIBER)).as(ok.bitLength() + " bits")
+                    .doesNotThrowAnyException();
+        }
+        Tbs tooLong = new Tbs();
+        tooLong.serial = BigInteger.ONE.shiftLeft(159); // 160 bits: 21 octets with the sign octet
+        assertThatThrownBy(() -> PreIssuanceLint.check(tooLong.build(), ISSUER, SUBSCRIBER))
+                .hasMessageContaining("longer than 20 octets");
+        Tbs tooShort = new Tbs();
+        tooShort.serial = BigInteger.ONE.shiftLeft(62); // 63 bits
+        assertThatThrownBy(() -> PreIssuanceLint.check(tooShort.build(), ISSUER, SUBSCRIBER))
+                .hasMessageContaining("serial number has 63 bits");
+    }
+
+    /**
+     * RFC 5280 §4.1.2.5: from 2050 on, validity dates are GeneralizedTime, and that is no finding. (A UTCTime cannot
+     * state 2050: its two-digit year 50 reads as 1950, so the lint's "must be GeneralizedTime" branch is there for
+     * a date it can never meet from a UTCTime; see docs/testing.md.)
+     */
+    @Test
+    void generalizedTimeFrom2050IsNoFinding() {
+        Tbs t = new Tbs();
+        t.notAfter = new Time(new ASN1GeneralizedTime(Date.from(Instant.parse("2050-01-01T00:00:00Z"))));
+        // The issuer expires before 2050, so the lint refuses for that; not for the encoding.
+        assertThatThrownBy(() -> PreIssuanceLint.check(t.build(), ISSUER, SUBSCRIBER)).isInstanceOf(LintException.class)
+                .satisfies(e -> assertThat(((LintException) e).findings())
+                        .anyMatch(x -> x.contains("must not outlive its issuer"))
+                        .noneMatch(x -> x.contains("must be encoded")));
     }
 
     @Test

@@ -347,10 +347,19 @@ class ApplyCommandTest {
     private static Process openssl(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
-        java.lang.Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("openssl finished").isTrue();
-        return new Process(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        // Output to a file, so that the deadline holds even if openssl never closes its output.
+        Path log = Files.createTempFile("openssl-", ".log");
+        try {
+            java.lang.Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError(String.join(" ", command) + " did not finish within 30 s:\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Process(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     private static byte[] publicKeyByOpenssl(Path key, String passin) throws Exception {
