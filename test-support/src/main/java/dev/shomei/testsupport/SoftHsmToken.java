@@ -68,17 +68,27 @@ public final class SoftHsmToken {
     }
 
     private static void run(Path conf, List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // Output to a file and a deadline: a softhsm2-util that hangs fails the test instead of the build.
+        Path log = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "softhsm2-util-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SOFTHSM2_CONF", conf.toAbsolutePath().toString());
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command.subList(0, 2)) + " failed: " + out);
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                throw new IllegalStateException(String.join(" ", command.subList(0, 2)) + " did not finish within 60 s: "
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command.subList(0, 2)) + " failed: "
+                        + Files.readString(log, StandardCharsets.UTF_8));
             }
         } catch (InterruptedException e) {
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 
