@@ -79,6 +79,7 @@ public final class CaCli {
     }
 
     public static void main(String[] args) {
+        SecureZoneCommandLine.ownProcess();
         System.exit(run(args));
     }
 

@@ -59,8 +59,21 @@ public final class SecureZoneCommandLine {
         return FAILURE;
     }
 
-    /** Library diagnostics only with --verbose: operators see the tool's own lines. */
+    private static volatile boolean ownsProcess;
+
+    /** Called by a command's main(): the JVM is the command's own, so it may set the process-wide log level. */
+    public static void ownProcess() {
+        ownsProcess = true;
+    }
+
+    /**
+     * Library diagnostics only with --verbose: operators see the tool's own lines. Only when the command owns the
+     * JVM: run in-process (a test, a service embedding the CA), it leaves the host's logging alone.
+     */
     public static void quietLogging(boolean verbose) {
+        if (!ownsProcess) {
+            return;
+        }
         Level level = verbose ? Level.INFO : Level.WARNING;
         Logger.getLogger("").setLevel(level);
         for (var h : Logger.getLogger("").getHandlers()) {

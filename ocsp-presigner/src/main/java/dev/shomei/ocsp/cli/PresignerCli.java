@@ -51,6 +51,7 @@ public final class PresignerCli {
     boolean verbose;
 
     public static void main(String[] args) {
+        SecureZoneCommandLine.ownProcess();
         System.exit(run(args));
     }
 
