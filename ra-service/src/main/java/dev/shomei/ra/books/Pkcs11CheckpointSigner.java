@@ -34,7 +34,8 @@ final class Pkcs11CheckpointSigner implements CheckpointSigner {
         try {
             String pin = Files.readAllLines(Path.of(config.pinFile()), StandardCharsets.UTF_8).get(0).strip();
             provider = Security.getProvider("SunPKCS11").configure("--name=ra-audit\nlibrary=" + config.module()
-                    + "\n" + slotOf(config.module(), config.token()) + "\n");
+                    + "\n" + dev.shomei.ra.orders.Pkcs11OrderSigner.slotOf(config.module(), config.token(),
+                    "ra.audit.checkpoint-signing") + "\n");
             KeyStore ks = KeyStore.getInstance("PKCS11", provider);
             ks.load(null, pin.toCharArray());
             if (!(ks.getKey(config.keyLabel(), null) instanceof PrivateKey k)
@@ -52,31 +53,6 @@ final class Pkcs11CheckpointSigner implements CheckpointSigner {
         algorithm = key.getAlgorithm().startsWith("EC") ? "SHA256withECDSA" : "SHA256withRSA";
         // RFC 7512 percent-encoding of spaces: the checkpoint format separates fields by spaces.
         keyName = ("pkcs11:token=" + config.token() + ";object=" + config.keyLabel()).replace(" ", "%20");
-    }
-
-    /** As Pkcs11OrderSigner: the slot by token label through the JDK's PKCS#11 wrapper when exported, else the first. */
-    private static String slotOf(String module, String label) {
-        try {
-            Class<?> p11 = Class.forName("sun.security.pkcs11.wrapper.PKCS11");
-            Class<?> initArgs = Class.forName("sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS");
-            Method getInstance = p11.getMethod("getInstance", String.class, String.class, initArgs, boolean.class);
-            Object lib = getInstance.invoke(null, module, "C_GetFunctionList", null, false);
-            long[] slots = (long[]) p11.getMethod("C_GetSlotList", boolean.class).invoke(lib, true);
-            Method tokenInfo = p11.getMethod("C_GetTokenInfo", long.class);
-            for (long s : slots) {
-                Object info = tokenInfo.invoke(lib, s);
-                char[] l = (char[]) info.getClass().getField("label").get(info);
-                if (new String(l).strip().equals(label)) {
-                    return "slot=" + s;
-                }
-            }
-            throw new IllegalStateException("ra.audit.checkpoint-signing.token: no token labelled " + label
-                    + " in module " + module);
-        } catch (IllegalStateException e) {
-            throw e;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return "slotListIndex=0";
-        }
     }
 
     @Override

@@ -26,7 +26,7 @@ import org.jboss.logging.Logger;
  * <p>Zone: online (ra-service). Logs in to the token once at start-up (loading the PKCS11 key store with the PIN is
  * C_Login); reads the PIN file; writes nothing.
  */
-final class Pkcs11OrderSigner implements OrderSigner {
+public final class Pkcs11OrderSigner implements OrderSigner {
 
     private static final Logger LOG = Logger.getLogger(Pkcs11OrderSigner.class);
 
@@ -37,7 +37,7 @@ final class Pkcs11OrderSigner implements OrderSigner {
     Pkcs11OrderSigner(RaConfig.Signing config) {
         try {
             String pin = Files.readAllLines(Path.of(config.pinFile()), StandardCharsets.UTF_8).get(0).strip();
-            String slot = slotOf(config.module(), config.token());
+            String slot = slotOf(config.module(), config.token(), "ra.orders.signing");
             provider = Security.getProvider("SunPKCS11").configure("--name=ra-orders\nlibrary=" + config.module()
                     + "\n" + slot + "\n");
             KeyStore ks = KeyStore.getInstance("PKCS11", provider);
@@ -59,9 +59,10 @@ final class Pkcs11OrderSigner implements OrderSigner {
     /**
      * SunPKCS11 selects a token by slot, not by label. The slot is found by label through the JDK's PKCS#11 wrapper
      * when the JVM exports it (--add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper); otherwise the
-     * first slot with a token is used, which is right for an HSM partition that shows one token.
+     * first slot with a token is used, which is right for an HSM partition that shows one token. Shared by the RA's
+     * PKCS#11 keys ({@code setting} names the configuration group in messages).
      */
-    private static String slotOf(String module, String label) {
+    public static String slotOf(String module, String label, String setting) {
         try {
             Class<?> p11 = Class.forName("sun.security.pkcs11.wrapper.PKCS11");
             Class<?> initArgs = Class.forName("sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS");
@@ -76,13 +77,13 @@ final class Pkcs11OrderSigner implements OrderSigner {
                     return "slot=" + s;
                 }
             }
-            throw new IllegalStateException("ra.orders.signing.token: no token labelled " + label + " in module "
+            throw new IllegalStateException(setting + ".token: no token labelled " + label + " in module "
                     + module + "; check the label (e.g. softhsm2-util --show-slots, pkcs11-tool -L)");
         } catch (IllegalStateException e) {
             throw e;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.infof("PKCS#11 wrapper not accessible (%s); using the module's first token for ra.orders.signing",
-                    e.getClass().getSimpleName());
+            LOG.infof("PKCS#11 wrapper not accessible (%s); using the module's first token for %s",
+                    e.getClass().getSimpleName(), setting);
             return "slotListIndex=0";
         }
     }
