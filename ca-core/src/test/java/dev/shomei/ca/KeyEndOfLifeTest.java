@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.shomei.audit.AuditEntry;
 import dev.shomei.audit.AuditLog;
-import dev.shomei.ca.cli.CaCli;
 import dev.shomei.ca.hsm.HsmToken;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -25,21 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class KeyEndOfLifeTest {
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result ca(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(CaCli.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CaCommand.Result ca(String... args) {
+        return CaCommand.run(args);
     }
 
     @Test
@@ -65,7 +49,7 @@ class KeyEndOfLifeTest {
                     "--label", "issuing-test").exit()).isZero();
             QuorumTestSupport.sign(issuingAct, alice, f.dir.resolve("ai.sig"));
             QuorumTestSupport.sign(issuingAct, bob, f.dir.resolve("bi.sig"));
-            Result inUse = ca("--config", cfg, "destroy-key", "--label", "issuing-test", "--approvals",
+            CaCommand.Result inUse = ca("--config", cfg, "destroy-key", "--label", "issuing-test", "--approvals",
                     f.dir.resolve("ai.sig").toString(), f.dir.resolve("bi.sig").toString());
             assertThat(inUse.exit()).isEqualTo(1);
             assertThat(inUse.err()).contains("is the issuing key in use");
@@ -76,11 +60,11 @@ class KeyEndOfLifeTest {
                     "--label", "ocsp-old").exit()).isZero();
             QuorumTestSupport.sign(act, alice, f.dir.resolve("a.sig"));
             QuorumTestSupport.sign(act, bob, f.dir.resolve("b.sig"));
-            Result short1 = ca("--config", cfg, "destroy-key", "--label", "ocsp-old", "--approvals",
+            CaCommand.Result short1 = ca("--config", cfg, "destroy-key", "--label", "ocsp-old", "--approvals",
                     f.dir.resolve("a.sig").toString());
             assertThat(short1.exit()).isEqualTo(1);
             assertThat(short1.err()).contains("destruction needs 2 approvals");
-            Result ok = ca("--config", cfg, "destroy-key", "--label", "ocsp-old", "--approvals",
+            CaCommand.Result ok = ca("--config", cfg, "destroy-key", "--label", "ocsp-old", "--approvals",
                     f.dir.resolve("a.sig").toString(), f.dir.resolve("b.sig").toString());
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).contains("destroyed key 'ocsp-old'", "Alice Operator + Bob Witness");

@@ -2,14 +2,11 @@ package dev.shomei.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.cli.CaCli;
 import dev.shomei.ca.hsm.HsmConfig;
 import dev.shomei.ca.hsm.HsmToken;
 import dev.shomei.ca.hsm.PinSource;
 import dev.shomei.ca.hsm.Pkcs11Slots;
 import dev.shomei.testsupport.SoftHsmToken;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -23,21 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class OfflineRootTest {
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result ca(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(CaCli.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CaCommand.Result ca(String... args) {
+        return CaCommand.run(args);
     }
 
     @Test
@@ -52,7 +36,7 @@ class OfflineRootTest {
                     + "  rootToken: { module: " + rootToken.module() + ", token: offroot-root, pin: \"file:" + rootPin + "\" }\n"));
             String cfg = f.configFile.toString();
 
-            Result ceremony = ca("--config", cfg, "ceremony", "--operator", "Op", "--witness", "W");
+            CaCommand.Result ceremony = ca("--config", cfg, "ceremony", "--operator", "Op", "--witness", "W");
             assertThat(ceremony.exit()).as(ceremony.out() + ceremony.err()).isZero();
             assertThat(Files.readString(f.dir.resolve("ceremony/ceremony-transcript.txt")))
                     .contains("Root HSM:", "(root key only; offline between ceremonies)", "token:         'offroot-root'");
@@ -72,19 +56,19 @@ class OfflineRootTest {
             Path csr = f.dir.resolve("req.der");
             Files.write(csr, CaFixture.csr("CN=Tanaka Kenji,C=JP", CaFixture.ecKey("secp256r1")));
             Path pem = f.dir.resolve("cert.pem");
-            Result issue = ca("--config", cfg, "issue", "--csr", csr.toString(), "--profile", "subscriber-signature",
+            CaCommand.Result issue = ca("--config", cfg, "issue", "--csr", csr.toString(), "--profile", "subscriber-signature",
                     "--out", pem.toString());
             assertThat(issue.exit()).as(issue.err()).isZero();
             Path crl = f.dir.resolve("issuing.crl");
             assertThat(ca("--config", cfg, "crl", "--out", crl.toString()).exit()).isZero();
             Path arl = f.dir.resolve("root.crl");
-            Result noRoot = ca("--config", cfg, "root-crl", "--out", arl.toString());
+            CaCommand.Result noRoot = ca("--config", cfg, "root-crl", "--out", arl.toString());
             assertThat(noRoot.exit()).isNotZero();
             assertThat(noRoot.err()).contains("user.pin");
 
             // Brought back for the root's own signing: the ARL.
             Files.move(kept, rootPin);
-            Result arlRun = ca("--config", cfg, "root-crl", "--out", arl.toString(), "--operator", "Op");
+            CaCommand.Result arlRun = ca("--config", cfg, "root-crl", "--out", arl.toString(), "--operator", "Op");
             assertThat(arlRun.exit()).as(arlRun.err()).isZero();
             assertThat(arlRun.out()).contains("root CRL 1 signed on token 'offroot-root'");
             assertThat(ca("--config", cfg, "root-crl", "--out", f.dir.resolve("root2.crl").toString()).out())

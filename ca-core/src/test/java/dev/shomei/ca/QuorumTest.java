@@ -9,7 +9,6 @@ import dev.shomei.ca.approval.Act;
 import dev.shomei.ca.approval.ActKind;
 import dev.shomei.ca.approval.Approval;
 import dev.shomei.ca.approval.ApproverCredential;
-import dev.shomei.ca.cli.CaCli;
 import dev.shomei.ca.hsm.HsmConfig;
 import dev.shomei.ca.hsm.HsmToken;
 import dev.shomei.ca.hsm.PinSource;
@@ -17,8 +16,6 @@ import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ca.hsm.Pkcs11Slots;
 import dev.shomei.ca.hsm.SignerContentSigner;
 import dev.shomei.testsupport.SoftHsmToken;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,21 +44,8 @@ import org.junit.jupiter.api.Test;
  */
 class QuorumTest {
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result ca(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(CaCli.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CaCommand.Result ca(String... args) {
+        return CaCommand.run(args);
     }
 
     /** A person's credential on her own SoftHSM2 token: key 'approver' with its self-signed certificate. */
@@ -112,7 +96,7 @@ class QuorumTest {
 
             // Step 1 of the flow: the act is written for the approvers.
             Path act = f.dir.resolve("ceremony-act.json");
-            Result req = ca("--config", cfg, "approval", "request", "--out", act.toString(), "--", "ceremony");
+            CaCommand.Result req = ca("--config", cfg, "approval", "request", "--out", act.toString(), "--", "ceremony");
             assertThat(req.exit()).as(req.err()).isZero();
             assertThat(req.out()).contains("act:         ceremony", "root.label = root-test", "needs 2 approval(s)");
 
@@ -124,7 +108,7 @@ class QuorumTest {
             sign(act, alice, aliceSig);
             sign(act, bob, bobSig);
             sign(act, mallory, malSig);
-            Result carol = ca("approval", "sign", "--act", act.toString(), "--token-key",
+            CaCommand.Result carol = ca("approval", "sign", "--act", act.toString(), "--token-key",
                     "pkcs11:token=carol;object=approver", "--module", carolToken.module().toString(), "--pin",
                     "file:" + carolPin, "--out", carolSig.toString());
             assertThat(carol.exit()).as(carol.err()).isZero();
@@ -168,7 +152,7 @@ class QuorumTest {
             for (Refusal r : refusals) {
                 List<String> args = new ArrayList<>(List.of("--config", cfg, "ceremony"));
                 args.addAll(r.args());
-                Result res = ca(args.toArray(String[]::new));
+                CaCommand.Result res = ca(args.toArray(String[]::new));
                 assertThat(res.exit()).as(res.out() + res.err()).isEqualTo(1);
                 assertThat(res.err()).contains("ca ceremony: refused: ").contains(r.message());
             }
@@ -180,14 +164,14 @@ class QuorumTest {
             // A production CA refuses the software token before the approvals are spent.
             String withQuorum = Files.readString(f.configFile);
             Files.writeString(f.configFile, withQuorum.replace("  parallelism: 2\n", "  parallelism: 2\n  production: true\n"));
-            Result prod = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
+            CaCommand.Result prod = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
             assertThat(prod.exit()).isEqualTo(2);
             assertThat(prod.err()).contains("is a software token");
             assertThat(f.count("approved_act")).isZero();
             Files.writeString(f.configFile, withQuorum);
 
             // Step 3: the ceremony runs with a valid quorum: Carol on her token, Bob (the witness) from files.
-            Result ok = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
+            CaCommand.Result ok = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
             assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
             assertThat(ok.out()).contains("approved by 2 of 3 approvers (quorum 2): Carol Operator + Bob Witness", "Step 6");
             String transcript = Files.readString(f.dir.resolve("ceremony/ceremony-transcript.txt"));
@@ -196,7 +180,7 @@ class QuorumTest {
                     "firmware:      2.", "SOFTWARE TOKEN", "Signature (Carol Operator): ___");
 
             // The same approvals cannot be used again.
-            Result replay = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
+            CaCommand.Result replay = ca("--config", cfg, "ceremony", "--approvals", carolSig.toString(), bobSig.toString());
             assertThat(replay.exit()).isEqualTo(1);
             assertThat(replay.err()).contains("was already approved and executed");
 
@@ -256,7 +240,7 @@ class QuorumTest {
                     """.formatted(alice[0], bob[0]));
 
             // A typed name no longer revokes.
-            Result typed = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--operator", "Op");
+            CaCommand.Result typed = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--operator", "Op");
             assertThat(typed.exit()).isEqualTo(1);
             assertThat(typed.err()).contains("--operator is not accepted for 'revoke'");
 
@@ -266,7 +250,7 @@ class QuorumTest {
                     "0a0b", "--reason", "keyCompromise").exit()).isZero();
             sign(other, alice, f.dir.resolve("a-other.sig"));
             sign(other, bob, f.dir.resolve("b-other.sig"));
-            Result wrong = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
+            CaCommand.Result wrong = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
                     f.dir.resolve("a-other.sig").toString(), f.dir.resolve("b-other.sig").toString());
             assertThat(wrong.exit()).isEqualTo(1);
             assertThat(wrong.err()).contains("is for a different act: it approves serial=a0b, this command has serial="
@@ -282,7 +266,7 @@ class QuorumTest {
                 Files.writeString(f.dir.resolve("a-stale.sig"), Approval.sign(stale, a, stale.notBefore()).toJsonText());
                 Files.writeString(f.dir.resolve("b-stale.sig"), Approval.sign(stale, b, stale.notBefore()).toJsonText());
             }
-            Result expired = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
+            CaCommand.Result expired = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
                     f.dir.resolve("a-stale.sig").toString(), f.dir.resolve("b-stale.sig").toString());
             assertThat(expired.exit()).isEqualTo(1);
             assertThat(expired.err()).contains("request the act again");
@@ -293,7 +277,7 @@ class QuorumTest {
             sign(act, alice, f.dir.resolve("a.sig"));
             sign(act, bob, f.dir.resolve("b.sig"));
             assertThat(ca("approval", "show", f.dir.resolve("a.sig").toString()).out()).contains("signature verifies");
-            Result ok = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
+            CaCommand.Result ok = ca("--config", cfg, "revoke", "--serial", serial, "--reason", "keyCompromise", "--approvals",
                     f.dir.resolve("a.sig").toString(), f.dir.resolve("b.sig").toString());
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ca("--config", cfg, "show", "--serial", serial).out()).contains("revoked at",
@@ -309,7 +293,7 @@ class QuorumTest {
             String hsm = "  parallelism: 2\n";
             Files.writeString(f.configFile, base.replace(hsm, hsm + "  production: true\n"
                     + "  certification: \"FIPS 140-3 Level 3 (declared)\"\n  location: \"CA room, rack 1\"\n"));
-            Result refused = ca("--config", f.configFile.toString(), "ceremony", "--operator", "Op");
+            CaCommand.Result refused = ca("--config", f.configFile.toString(), "ceremony", "--operator", "Op");
             assertThat(refused.exit()).isEqualTo(2);
             assertThat(refused.err()).contains("is a software token (SoftHSM project", "hsm.softwareTokenOverride");
             assertThat(f.count("ca_key")).isZero();
@@ -317,7 +301,7 @@ class QuorumTest {
             Files.writeString(f.configFile, base.replace(hsm, hsm + "  production: true\n"
                     + "  softwareTokenOverride: \"acceptance test of the CA software, no subscriber certificates\"\n"
                     + "  certification: \"FIPS 140-3 Level 3 (declared)\"\n  location: \"CA room, rack 1\"\n"));
-            Result ok = ca("--config", f.configFile.toString(), "ceremony", "--operator", "Op");
+            CaCommand.Result ok = ca("--config", f.configFile.toString(), "ceremony", "--operator", "Op");
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(Files.readString(f.dir.resolve("ceremony/ceremony-transcript.txt"))).contains(
                     "certification: FIPS 140-3 Level 3 (declared)", "location:      CA room, rack 1",

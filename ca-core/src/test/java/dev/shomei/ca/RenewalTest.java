@@ -2,9 +2,6 @@ package dev.shomei.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.cli.CaCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -18,28 +15,15 @@ import org.junit.jupiter.api.Test;
  */
 class RenewalTest {
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result ca(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(CaCli.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CaCommand.Result ca(String... args) {
+        return CaCommand.run(args);
     }
 
     private static String issue(CaFixture f, String cfg, String name) throws Exception {
         Path csr = f.dir.resolve(name + ".der");
         Files.write(csr, CaFixture.csr("CN=" + name + ",C=JP", CaFixture.ecKey("secp256r1")));
         Path pem = f.dir.resolve(name + ".pem");
-        Result r = ca("--config", cfg, "issue", "--csr", csr.toString(), "--profile", "subscriber-signature", "--out",
+        CaCommand.Result r = ca("--config", cfg, "issue", "--csr", csr.toString(), "--profile", "subscriber-signature", "--out",
                 pem.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(Files.newInputStream(pem)))
@@ -76,7 +60,7 @@ class RenewalTest {
             Path out = f.dir.resolve("renewal-2");
             String[] renew = {"renew-issuing", "--label", "issuing-test-2", "--subject",
                     "CN=Shomei Test Issuing CA 2,O=Shomei Test,C=JP", "--validity-years", "5", "--out", out.toString()};
-            Result typed = ca(concat(new String[] {"--config", cfg}, renew, new String[] {"--operator", "Op"}));
+            CaCommand.Result typed = ca(concat(new String[] {"--config", cfg}, renew, new String[] {"--operator", "Op"}));
             assertThat(typed.exit()).isEqualTo(1);
             assertThat(typed.err()).contains("--operator is not accepted for 'renewal'");
 
@@ -85,7 +69,7 @@ class RenewalTest {
                     .exit()).isZero();
             QuorumTestSupport.sign(act, alice, f.dir.resolve("a.sig"));
             QuorumTestSupport.sign(act, bob, f.dir.resolve("b.sig"));
-            Result renewed = ca(concat(new String[] {"--config", cfg}, renew,
+            CaCommand.Result renewed = ca(concat(new String[] {"--config", cfg}, renew,
                     new String[] {"--approvals", f.dir.resolve("a.sig").toString(), f.dir.resolve("b.sig").toString()}));
             assertThat(renewed.exit()).as(renewed.out() + renewed.err()).isZero();
             assertThat(renewed.out()).contains("Step 4", "new issuing CA 'issuing-test-2'");
@@ -101,11 +85,11 @@ class RenewalTest {
             assertThat(ca("--config", cfg, "revoke", "--serial", oldRevoked, "--reason", "keyCompromise", "--operator",
                     "Op").exit()).isZero();
             Path oldCrl = f.dir.resolve("gen1.crl");
-            Result gen1 = ca("--config", cfg, "generation-crl", "--issuer", "issuing-test", "--out", oldCrl.toString());
+            CaCommand.Result gen1 = ca("--config", cfg, "generation-crl", "--issuer", "issuing-test", "--out", oldCrl.toString());
             assertThat(gen1.exit()).as(gen1.err()).isZero();
             assertThat(gen1.out()).contains("of 'issuing-test': 1 revoked");
             Path newCrl = f.dir.resolve("gen2.crl");
-            Result gen2 = ca("--config", cfg, "crl", "--out", newCrl.toString());
+            CaCommand.Result gen2 = ca("--config", cfg, "crl", "--out", newCrl.toString());
             assertThat(gen2.exit()).as(gen2.err()).isZero();
             assertThat(gen2.out()).contains("CRL 1: 0 revoked");
 
@@ -117,7 +101,7 @@ class RenewalTest {
             // A certificate of one generation does not chain to the other.
             assertThat(verify(f, "new-kept", gen1Cert, oldCrl)).doesNotContain("new-kept.pem: OK");
 
-            Result audit = ca("--config", cfg, "audit-verify");
+            CaCommand.Result audit = ca("--config", cfg, "audit-verify");
             assertThat(audit.exit()).as(audit.out() + audit.err()).isZero();
         }
     }
