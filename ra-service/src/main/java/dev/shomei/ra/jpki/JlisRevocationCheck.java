@@ -214,9 +214,14 @@ public class JlisRevocationCheck {
         throw new IllegalStateException("the response is not signed by the J-LIS CA nor by a responder it authorised");
     }
 
-    /** Drops the cached CRL, so that the next check fetches it again (e.g. after J-LIS issued one early). */
+    /**
+     * Drops the cached CRL, so that the next check fetches it again (e.g. after J-LIS issued one early). Waits for a
+     * fetch in progress (a scheduled recheck's, say), so that no CRL fetched before this call is kept after it.
+     */
     public void forgetCachedCrl() {
-        cached = null;
+        synchronized (crlLock) {
+            cached = null;
+        }
     }
 
     private RevocationEvidence crl(X509Certificate cert, X509Certificate issuer, Instant now) throws Exception {
