@@ -15,7 +15,9 @@ import java.util.Map;
  * (name, birthDate ISO-8601, gender male|female|not-known, address) and the consent document (id and SHA-256 of
  * its exact bytes);</li>
  * <li>a revocation request, format {@code shomei-ra-revocation-request/1}: the application id, the reason
- * (RFC 5280 section 5.3.1, those a subscriber may give) and optionally the certificate serial.</li>
+ * (RFC 5280 section 5.3.1, those a subscriber may give) and optionally the certificate serial;</li>
+ * <li>a renewal, format {@code shomei-ra-renewal/1}: the CSR of a new key and the consent document; no identity (the
+ * RA copies it from the certificate being renewed, which signs the renewal).</li>
  * </ul>
  *
  * <p>Zone: the applicant's PC. Pure. The claimed identity is personal data: it is signed and sent, never logged.
@@ -24,6 +26,7 @@ public final class ApplicationDocument {
 
     public static final String APPLICATION_FORMAT = "shomei-ra-application/1";
     public static final String REVOCATION_FORMAT = "shomei-ra-revocation-request/1";
+    public static final String RENEWAL_FORMAT = "shomei-ra-renewal/1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ApplicationDocument() {}
@@ -56,6 +59,17 @@ public final class ApplicationDocument {
         content.put("format", APPLICATION_FORMAT);
         content.put("csr", Base64.getEncoder().encodeToString(csrDer));
         content.put("claimedIdentity", identity);
+        content.put("consent", c);
+        return json(content);
+    }
+
+    public static byte[] renewal(byte[] csrDer, Consent consent) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("documentId", consent.documentId());
+        c.put("sha256", consent.sha256());
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("format", RENEWAL_FORMAT);
+        content.put("csr", Base64.getEncoder().encodeToString(csrDer));
         content.put("consent", c);
         return json(content);
     }

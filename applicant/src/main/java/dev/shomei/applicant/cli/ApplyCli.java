@@ -49,19 +49,18 @@ import picocli.CommandLine.Spec;
  * <li>submit it to the RA ({@code POST /applications});</li>
  * <li>follow its status until the certificate is issued (or --wait runs out), then save the certificate.</li>
  * </ol>
- * Subcommands: {@code status}, {@code fetch}, {@code revoke}. There is no {@code renew}: the RA has no renewal route.
+ * Subcommands: {@code status}, {@code fetch}, {@code renew} (signed with the current certificate's key, no card),
+ * {@code revoke}.
  *
  * <p>Zone: the applicant's PC. Talks to the card (PKCS#11), the RA (HTTPS) and the files named on the command line.
  */
 @Command(name = "apply", mixinStandardHelpOptions = true, version = "shomei apply 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Apply for a signature certificate with your My Number card, follow the application, fetch"
-                + " the certificate; or revoke it.", "",
-            "There is no renew: the RA has no renewal route yet. Apply again, then revoke the old certificate"
-                + " with --reason superseded.", "",
+                + " the certificate; renew it with its own key; or revoke it.", "",
             "Exit codes: 0 done, 1 refused, 2 usage, 3 card, 4 network/RA unavailable, 5 not finished within --wait.",
             "Guide: docs/applicant.md"},
-        subcommands = {StatusCommand.class, FetchCommand.class, RevokeCommand.class})
+        subcommands = {StatusCommand.class, FetchCommand.class, RenewCommand.class, RevokeCommand.class})
 public final class ApplyCli implements Callable<Integer> {
 
     private static final Set<String> FINAL = Set.of("ISSUED", "REJECTED", "CA_REFUSED");
@@ -386,6 +385,12 @@ public final class ApplyCli implements Callable<Integer> {
     }
 
     private SubscriberKey generateKey(Terminal terminal, KeyAlgorithm algorithm) throws Exception {
+        return generateKey(terminal, algorithm, keyToken, keyOut, keyPassphraseFile);
+    }
+
+    /** The new subscriber key: in the applicant's token, or in a new passphrase-protected file. */
+    static SubscriberKey generateKey(Terminal terminal, KeyAlgorithm algorithm, KeyTokenOptions keyToken, Path keyOut,
+                                     Path keyPassphraseFile) throws Exception {
         if (keyToken.onToken()) {
             char[] pin = terminal.secret("PIN of your token '" + keyToken.token + "'", keyToken.pinFile, false,
                     "--key-pin-file");
@@ -404,14 +409,20 @@ public final class ApplyCli implements Callable<Integer> {
     }
 
     private ApplicationDocument.Consent readConsent() throws UsageException {
+        return readConsent(consent, consentId, ra.timeout);
+    }
+
+    /** The consent document from a file or an http(s) address; its id defaults to the file name's stem. */
+    static ApplicationDocument.Consent readConsent(String consent, String consentId, Duration timeout)
+            throws UsageException {
         String id = consentId;
         byte[] text;
         String lower = consent.toLowerCase(Locale.ROOT);
         if (lower.startsWith("https://") || lower.startsWith("http://")) {
             try {
                 HttpResponse<byte[]> r = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                        .connectTimeout(ra.timeout).build().send(HttpRequest.newBuilder(URI.create(consent))
-                                .timeout(ra.timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                        .connectTimeout(timeout).build().send(HttpRequest.newBuilder(URI.create(consent))
+                                .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() != 200) {
                     throw new UsageException("--consent " + consent + " answered HTTP " + r.statusCode());
                 }

@@ -157,7 +157,7 @@ public final class SubscriberKey {
         }
     }
 
-    private static Provider tokenProvider(Path modulePath, String tokenLabel) throws CardException {
+    static Provider tokenProvider(Path modulePath, String tokenLabel) throws CardException {
         Pkcs11Module module = Pkcs11Module.load(modulePath, "the token for the subscriber key");
         Pkcs11Module.Token token = module.tokens().stream().filter(t -> t.label().equals(tokenLabel)).findFirst()
                 .orElseThrow(() -> new CardException("no token labelled '" + tokenLabel + "' in " + modulePath));
@@ -169,7 +169,7 @@ public final class SubscriberKey {
                 + "attributes(generate, CKO_PUBLIC_KEY, *) = {\n  CKA_TOKEN = true\n}\n");
     }
 
-    private static KeyStore login(Provider p, String tokenLabel, char[] pin) throws CardException {
+    static KeyStore login(Provider p, String tokenLabel, char[] pin) throws CardException {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS11", p);
             ks.load(null, pin);

@@ -23,7 +23,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The RA's applicant API over HTTP(S): {@code POST /applications} and {@code /revocation-requests}
+ * The RA's applicant API over HTTP(S): {@code POST /applications}, {@code /renewals} and {@code /revocation-requests}
  * (application/cms, RFC 7193), their status, and {@code GET /applications/{id}/certificate}. RA errors arrive as
  * RFC 9457 problem+json and become {@link RaProblemException}; an unreachable RA, a timeout or a 5xx become
  * {@link RaUnavailableException}.
@@ -54,6 +54,11 @@ public final class RaClient {
 
     public Reply submitApplication(byte[] cms) throws RaProblemException, RaUnavailableException {
         return json(post("applications", cms));
+    }
+
+    /** {@code POST /renewals}: a renewal signed with the subscriber's current certificate of this CA. */
+    public Reply submitRenewal(byte[] cms) throws RaProblemException, RaUnavailableException {
+        return json(post("renewals", cms));
     }
 
     public Reply submitRevocationRequest(byte[] cms) throws RaProblemException, RaUnavailableException {

@@ -231,6 +231,89 @@ class ApplyCommandTest {
     }
 
     @Test
+    void renewSignsWithTheCurrentCertificatesKeyFollowsAndSavesANewCertificateOfTheSameIdentityOnce() throws Exception {
+        Card card = signingCard("apply-renew", JpkiPerson.hanako());
+        Run applied = apply(applyArgs(card, "--wait", "0").toArray(String[]::new));
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        String id = Files.readString(dir.resolve("application-id")).strip();
+        Path current = dir.resolve("certificate.pem");
+        Path pass = dir.resolve("passphrase");
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            runOrders(ca.orderProcessor());
+            assertThat(apply("fetch", "--ra", ra(), "--out", current.toString(), id).exit()).isEqualTo(ExitCodes.OK);
+            X509Certificate old = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(current)));
+
+            // A wrong passphrase for the current key is a usage error naming the file; nothing is generated or sent.
+            Path wrong = dir.resolve("wrong-passphrase");
+            Files.writeString(wrong, "not the passphrase at all\n");
+            Run badPass = apply(renewArgs(current, wrong, "wrong-key.pem", "wrong-cert.pem", "--wait", "0"));
+            assertThat(badPass.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(badPass.err()).contains("passphrase does not open", "subscriber-key.pem");
+            assertThat(dir.resolve("wrong-key.pem")).doesNotExist();
+
+            // The applicant's command follows the renewal while the CA, elsewhere, executes the RA's order.
+            ExecutorService applicant = Executors.newSingleThreadExecutor();
+            Run renewed;
+            String renewalId;
+            try {
+                Future<Run> running = applicant.submit(() -> apply(renewArgs(current, pass, "renewed-key.pem",
+                        "renewed-certificate.pem", "--wait", "2m", "--poll-interval", "200ms",
+                        "--id-out", dir.resolve("renewal-id").toString())));
+                Path idFile = dir.resolve("renewal-id");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Files.exists(idFile) && !running.isDone() && System.nanoTime() < deadline) {
+                    try {
+                        running.get(100, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException stillRunning) {
+                        // Not submitted yet.
+                    }
+                }
+                assertThat(idFile).as("the renewal was submitted").exists();
+                renewalId = Files.readString(idFile).strip();
+                runOrders(ca.orderProcessor());
+                renewed = running.get(2, TimeUnit.MINUTES);
+            } finally {
+                applicant.shutdownNow();
+            }
+
+            assertThat(renewed.exit()).as(renewed.err()).isEqualTo(ExitCodes.OK);
+            assertThat(renewed.out()).contains("serial:      " + old.getSerialNumber().toString(16),
+                    "renews application " + id, "status: ISSUED", "Certificate saved to");
+            assertThat(Ra.status(renewalId).getString("renewsApplicationId")).isEqualTo(id);
+            assertThat(Ra.status(renewalId).getString("route")).isEqualTo("SUBSCRIBER_CERTIFICATE");
+            X509Certificate fresh = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+                    new ByteArrayInputStream(Files.readAllBytes(dir.resolve("renewed-certificate.pem"))));
+            // Same identity, new certificate, for the new key in the new passphrase-protected file.
+            assertThat(fresh.getSubjectX500Principal().getEncoded()).isEqualTo(old.getSubjectX500Principal().getEncoded());
+            assertThat(fresh.getSerialNumber()).isNotEqualTo(old.getSerialNumber());
+            fresh.verify(ca.issuingSigner().certificate().getPublicKey());
+            assertThat(fresh.getPublicKey().getEncoded())
+                    .isEqualTo(publicKeyByOpenssl(dir.resolve("renewed-key.pem"), "file:" + pass))
+                    .isNotEqualTo(old.getPublicKey().getEncoded());
+
+            // A certificate is renewed once: the RA's refusal reaches the applicant with its code.
+            Run again = apply(renewArgs(current, pass, "again-key.pem", "again-cert.pem", "--wait", "0"));
+            assertThat(again.exit()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(again.out()).contains("HTTP 409", "already been renewed by application " + renewalId);
+            assertThat(again.err()).contains("certificate-already-renewed");
+        }
+    }
+
+    private String[] renewArgs(Path currentCert, Path currentPassphrase, String keyOut, String certOut,
+                               String... more) {
+        List<String> args = new ArrayList<>(List.of("renew", "--ra", ra(), "--current-cert", currentCert.toString(),
+                "--current-key", dir.resolve("subscriber-key.pem").toString(),
+                "--current-passphrase-file", currentPassphrase.toString(), "--consent", CONSENT.toString(),
+                "--key-out", dir.resolve(keyOut).toString(),
+                "--key-passphrase-file", dir.resolve("passphrase").toString(), "--yes",
+                "--cert-out", dir.resolve(certOut).toString()));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
     void aKeyOnTheApplicantsOwnTokenStaysThereAndGetsItsCertificateStoredNextToIt() throws Exception {
         Card card = signingCard("apply-tokenkey", JpkiPerson.taro());
         // Created after the card: SoftHSM2 reads SOFTHSM2_CONF when the command first loads this token's module.

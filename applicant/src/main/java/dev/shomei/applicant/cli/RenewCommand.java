@@ -1,0 +1,248 @@
+package dev.shomei.applicant.cli;
+
+import dev.shomei.applicant.application.ApplicationDocument;
+import dev.shomei.applicant.card.CardException;
+import dev.shomei.applicant.key.CurrentCertificate;
+import dev.shomei.applicant.key.KeyAlgorithm;
+import dev.shomei.applicant.key.SubscriberKey;
+import dev.shomei.applicant.ra.RaClient;
+import dev.shomei.applicant.ra.RaProblemException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code apply renew}: renews the subscriber's current certificate without the My Number card, by the second
+ * automatic route (docs/identity.md): a renewal ({@code shomei-ra-renewal/1}) signed with the current certificate's
+ * key. In numbered steps that match docs/applicant.md ("Renew"):
+ * <ol>
+ * <li>check the options and read the consent document (nothing is decrypted or generated yet);</li>
+ * <li>open the current key (file with its passphrase, or token) and its certificate; check that the key is the
+ * certificate's and that the certificate is valid now;</li>
+ * <li>show the certificate being renewed, the consent document and the key plan; the applicant confirms;</li>
+ * <li>generate the new subscriber key (file or token), as {@code apply} does;</li>
+ * <li>build the renewal and sign it with the current key (CMS SignedData, the current certificate included);</li>
+ * <li>submit it ({@code POST /renewals});</li>
+ * <li>follow the new application until the certificate is issued (or --wait runs out), then save it.</li>
+ * </ol>
+ * The renewed certificate states the identity of the certificate being renewed: the renewal carries none.
+ *
+ * <p>Zone: the applicant's PC. Talks to the RA (HTTPS), the key file or token, and the files named on the command
+ * line.
+ */
+@Command(name = "renew", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Renew your certificate from this CA for a new key, signed with the current certificate's key"
+                + " (no card needed while the certificate is valid and not revoked).",
+            "The new certificate states the same identity as the current one."})
+final class RenewCommand implements Callable<Integer> {
+
+    @Mixin RaOptions ra;
+    @Mixin FollowOptions follow;
+
+    @Option(names = "--current-cert", paramLabel = "FILE", defaultValue = "certificate.pem",
+            description = "the certificate to renew, as apply saved it (default: ${DEFAULT-VALUE})")
+    Path currentCert;
+
+    @Option(names = "--current-key", paramLabel = "FILE", defaultValue = "subscriber-key.pem",
+            description = "its key file, as apply wrote it (default: ${DEFAULT-VALUE})")
+    Path currentKey;
+
+    @Option(names = "--current-passphrase-file", paramLabel = "FILE", description = "read the current key's"
+            + " passphrase from FILE instead of asking")
+    Path currentPassphraseFile;
+
+    @Option(names = "--current-key-token", paramLabel = "LABEL", description = "the current key is in this token of"
+            + " yours, with its certificate next to it (instead of --current-cert/--current-key)")
+    String currentToken;
+
+    @Option(names = "--current-key-module", paramLabel = "PATH", description = "the PKCS#11 module of"
+            + " --current-key-token")
+    Path currentModule;
+
+    @Option(names = "--current-key-label", paramLabel = "LABEL", description = "the label of the current key in"
+            + " --current-key-token")
+    String currentLabel;
+
+    @Option(names = "--current-key-pin-file", paramLabel = "FILE", description = "read --current-key-token's PIN"
+            + " from FILE instead of asking")
+    Path currentPinFile;
+
+    @Option(names = "--consent", paramLabel = "FILE|URL", required = true, description = "the RA's consent document"
+            + " you agree to (a file, or an https:// address); shown before you sign, its SHA-256 is signed")
+    String consent;
+
+    @Option(names = "--consent-id", paramLabel = "ID", description = "the consent document's id at the RA"
+            + " (default: the file name without extension)")
+    String consentId;
+
+    @Option(names = "--key-out", paramLabel = "FILE", defaultValue = "renewed-key.pem",
+            description = "write the NEW private key here, encrypted with a passphrase (default: ${DEFAULT-VALUE})")
+    Path keyOut;
+
+    @Option(names = "--key-type", paramLabel = "TYPE", defaultValue = "EC-P256",
+            description = "EC-P256, EC-P384, RSA-2048 or RSA-3072 (default: ${DEFAULT-VALUE})")
+    String keyType;
+
+    @Option(names = "--key-passphrase-file", paramLabel = "FILE", description = "read the NEW key's passphrase from"
+            + " FILE instead of asking twice")
+    Path keyPassphraseFile;
+
+    @Mixin KeyTokenOptions keyToken;
+
+    @Option(names = {"-y", "--yes"}, description = "confirm what is shown without asking (you have read it)")
+    boolean yes;
+
+    @Option(names = "--cert-out", paramLabel = "FILE", defaultValue = "renewed-certificate.pem",
+            description = "save the new certificate and its CA here (default: ${DEFAULT-VALUE})")
+    Path certOut;
+
+    @Option(names = "--save-renewal", paramLabel = "FILE", description = "also keep the signed renewal (DER CMS);"
+            + " sending the same file again is safe")
+    Path saveRenewal;
+
+    @Option(names = "--id-out", paramLabel = "FILE", description = "write the new application's id to FILE")
+    Path idOut;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Terminal terminal = new Terminal(out);
+        // Step 1: everything that can be checked without a key.
+        KeyAlgorithm algorithm = KeyAlgorithm.parse(keyType);
+        boolean currentOnToken = currentToken != null;
+        if (currentOnToken && (currentModule == null || currentLabel == null)) {
+            throw new UsageException("--current-key-token needs --current-key-module and --current-key-label");
+        }
+        if (!currentOnToken && (currentModule != null || currentLabel != null || currentPinFile != null)) {
+            throw new UsageException("--current-key-module, --current-key-label and --current-key-pin-file go with"
+                    + " --current-key-token");
+        }
+        if (!keyToken.onToken() && Files.exists(keyOut)) {
+            throw new UsageException("--key-out " + keyOut + " exists; a key file is never overwritten. The renewal"
+                    + " certifies a NEW key: choose another file (the current key stays as it is)");
+        }
+        if (Files.exists(certOut)) {
+            throw new UsageException("--cert-out " + certOut + " exists; choose another file for the new certificate");
+        }
+        keyToken.check();
+        ApplicationDocument.Consent consentDoc = ApplyCli.readConsent(consent, consentId, ra.timeout);
+        RaClient client = ra.client();
+
+        // Step 2: the current certificate and its key.
+        CurrentCertificate current;
+        try {
+            if (currentOnToken) {
+                char[] pin = terminal.secret("PIN of your token '" + currentToken + "'", currentPinFile, false,
+                        "--current-key-pin-file");
+                current = CurrentCertificate.fromToken(currentModule, currentToken, currentLabel, pin);
+            } else {
+                if (!Files.exists(currentCert)) {
+                    throw new UsageException("--current-cert " + currentCert + " does not exist; give the certificate"
+                            + " to renew (the file apply or apply fetch saved)");
+                }
+                if (!Files.exists(currentKey)) {
+                    throw new UsageException("--current-key " + currentKey + " does not exist; give the key file"
+                            + " written when the certificate was applied for");
+                }
+                char[] passphrase = terminal.secret("passphrase of " + currentKey, currentPassphraseFile, false,
+                        "--current-passphrase-file");
+                current = CurrentCertificate.fromFiles(currentCert, currentKey, passphrase);
+            }
+        } catch (CurrentCertificate.KeyFileException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        var cert = current.certificate();
+        if (!current.validAt(Instant.now())) {
+            throw new RefusedException("the certificate (serial " + cert.getSerialNumber().toString(16) + ") is valid"
+                    + " from " + cert.getNotBefore().toInstant() + " to " + cert.getNotAfter().toInstant() + ", not"
+                    + " now; an expired certificate cannot renew itself: apply again with your My Number card");
+        }
+
+        // Step 3: what will be signed, confirmed by the applicant.
+        out.println();
+        out.println("Renewing your certificate (" + current.where() + "):");
+        out.println("  subject:     " + cert.getSubjectX500Principal().getName());
+        out.println("  serial:      " + cert.getSerialNumber().toString(16));
+        out.println("  valid until: " + cert.getNotAfter().toInstant());
+        out.println("  issuer:      " + cert.getIssuerX500Principal().getName());
+        out.println("The new certificate states the same identity; it certifies a new key.");
+        out.println();
+        out.println("Consent document '" + consentDoc.documentId() + "' (SHA-256 " + consentDoc.sha256() + "):");
+        out.println("-----");
+        out.println(consentDoc.textAsString().stripTrailing());
+        out.println("-----");
+        out.println();
+        out.println("A new " + algorithm.label() + " key will be generated "
+                + (keyToken.onToken() ? "in token '" + keyToken.token + "' as '" + keyToken.label + "'"
+                    : "into " + keyOut + " (encrypted with a passphrase)")
+                + "; its public key goes to the RA at " + client.base() + ", signed with the current key.");
+        if (!terminal.confirm("Sign and send this renewal?", yes)) {
+            throw new RefusedException("you declined; nothing was signed or sent");
+        }
+        // Step 4: the new key.
+        SubscriberKey key = ApplyCli.generateKey(terminal, algorithm, keyToken, keyOut, keyPassphraseFile);
+        out.println("new key: " + key.where());
+        // Step 5: the renewal, signed with the current key.
+        byte[] cms;
+        try {
+            cms = current.sign(ApplicationDocument.renewal(key.csr(), consentDoc));
+        } catch (CurrentCertificate.KeyFileException e) {
+            throw currentOnToken ? new CardException(e.getMessage(), e) : new UsageException(e.getMessage(), e);
+        }
+        if (saveRenewal != null) {
+            try {
+                Files.write(saveRenewal, cms);
+            } catch (IOException e) {
+                throw new UsageException("cannot write --save-renewal " + saveRenewal + ": " + e.getMessage(), e);
+            }
+            out.println("signed renewal saved to " + saveRenewal);
+        }
+        // Step 6: submit.
+        out.println("Sending the renewal to " + client.base() + "renewals ...");
+        out.flush();
+        RaClient.Reply reply;
+        try {
+            reply = client.submitRenewal(cms);
+        } catch (RaProblemException p) {
+            if (p.applicationId() != null) {
+                out.println("The RA recorded the renewal as application " + p.applicationId() + " and rejected it:");
+                writeId(p.applicationId());
+            } else {
+                out.println("The RA refused the renewal (HTTP " + p.status() + ", " + p.code() + "):");
+            }
+            out.println("  " + p.title() + ": " + p.detail());
+            out.flush();
+            throw new RefusedException(p.title() + " (" + p.code() + ")");
+        }
+        String id = StatusView.text(reply.body(), "/applicationId");
+        writeId(id);
+        out.println(reply.status() == 200 ? "The RA already had this renewal:" : "The RA received it:");
+        StatusView.describeApplication(reply.body(), out);
+        if (!StatusView.text(reply.body(), "/renewsApplicationId").isEmpty()) {
+            out.println("  renews application " + StatusView.text(reply.body(), "/renewsApplicationId"));
+        }
+        // Step 7: follow.
+        return ApplyCli.followApplication(client, id, StatusView.text(reply.body(), "/status"), follow, certOut,
+                key.publicKey(), out, keyToken, terminal);
+    }
+
+    private void writeId(String id) throws UsageException {
+        if (idOut != null && id != null) {
+            try {
+                Files.writeString(idOut, id + "\n");
+            } catch (IOException e) {
+                throw new UsageException("cannot write --id-out " + idOut + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
