@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shomei.audit.Checkpoint;
 import dev.shomei.audit.TrustedKeys;
+import dev.shomei.audit.database.EmbeddedServer;
 import dev.shomei.evidence.Digests;
 import dev.shomei.evidence.EvidencePack;
 import dev.shomei.evidence.PackageExporter;
@@ -84,11 +85,12 @@ public final class EvidenceCli implements Runnable {
         return code;
     }
 
-    /** One database: URL, user, password file. */
+    /** One database: URL, user, password file (or the password itself, for an embedded server started here). */
     static final class Db {
         String url;
         String user;
         Path passwordFile;
+        String password;
 
         Connection connect(String which) {
             if (url == null || user == null) {
@@ -100,8 +102,12 @@ public final class EvidenceCli implements Runnable {
             Properties p = new Properties();
             p.setProperty("user", user);
             p.setProperty("readOnly", "true");
+            // pgJDBC's default readOnlyMode=transaction ignores readOnly under autocommit: every statement could write.
+            p.setProperty("readOnlyMode", "always");
             try {
-                if (passwordFile != null) {
+                if (password != null) {
+                    p.setProperty("password", password);
+                } else if (passwordFile != null) {
                     p.setProperty("password", Files.readString(passwordFile, StandardCharsets.UTF_8).replaceAll("[\\r\\n]+$", ""));
                 }
                 Connection c = DriverManager.getConnection(url, p);
@@ -115,14 +121,21 @@ public final class EvidenceCli implements Runnable {
         }
     }
 
-    /** The RA's and (optionally) the CA's databases. */
-    static final class Databases {
+    /**
+     * The RA's and (optionally) the CA's databases. The CA's may be its embedded PostgreSQL (a data directory), which
+     * runs only while a ca command does: it is started here for the command and stopped by {@link #close()}.
+     */
+    static final class Databases implements AutoCloseable {
         @Option(names = "--ra-db-url", paramLabel = "JDBC-URL", description = "the RA's database") String raUrl;
         @Option(names = "--ra-db-user", paramLabel = "USER") String raUser;
         @Option(names = "--ra-db-password-file", paramLabel = "FILE") Path raPassword;
         @Option(names = "--ca-db-url", paramLabel = "JDBC-URL", description = "the CA's database (optional for package)") String caUrl;
         @Option(names = "--ca-db-user", paramLabel = "USER") String caUser;
         @Option(names = "--ca-db-password-file", paramLabel = "FILE") Path caPassword;
+        @Option(names = "--ca-embedded", paramLabel = "DIR", description = "instead of --ca-db-url: the CA's embedded"
+                + " PostgreSQL data directory (database.embedded of ca.yaml), started for this command and stopped"
+                + " after; no ca command may run meanwhile") Path caEmbedded;
+        private EmbeddedServer caServer;
 
         Connection ra() {
             Db d = new Db();
@@ -133,6 +146,9 @@ public final class EvidenceCli implements Runnable {
         }
 
         Connection caOrNull() {
+            if (caEmbedded != null) {
+                return embeddedCa();
+            }
             if (caUrl == null) {
                 return null;
             }
@@ -141,6 +157,38 @@ public final class EvidenceCli implements Runnable {
             d.user = caUser;
             d.passwordFile = caPassword;
             return d.connect("ca");
+        }
+
+        private Connection embeddedCa() {
+            if (caUrl != null) {
+                throw new IllegalArgumentException("give the CA's database with --ca-db-url or --ca-embedded, not both");
+            }
+            if (!Files.isRegularFile(caEmbedded.resolve("postgresql.conf"))) {
+                throw new IllegalArgumentException("--ca-embedded " + caEmbedded + " is not a PostgreSQL data directory"
+                        + " (no postgresql.conf); give the directory that database.embedded of the CA's ca.yaml names");
+            }
+            Path dir = caEmbedded.toAbsolutePath().normalize();
+            try {
+                // As ca-core's CaDatabase starts it: database "ca", the binaries unpacked next to the data.
+                caServer = EmbeddedServer.start(dir, "ca", 0, dir.getParent().resolve(dir.getFileName() + "-run"));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("cannot start the CA's embedded PostgreSQL in " + dir + ": "
+                        + e.getMessage() + " (is a ca command using it?)", e);
+            }
+            Db d = new Db();
+            d.url = caServer.jdbcUrl();
+            d.user = caServer.service().user();
+            d.password = caServer.service().password();
+            return d.connect("ca");
+        }
+
+        /** Stops the CA's embedded PostgreSQL if this command started it. */
+        @Override
+        public void close() {
+            if (caServer != null) {
+                caServer.close();
+                caServer = null;
+            }
         }
     }
 
@@ -232,7 +280,8 @@ public final class EvidenceCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection ra = db.ra(); Connection ca = db.caOrNull()) {
+            Databases dbs = db;
+            try (dbs; Connection ra = dbs.ra(); Connection ca = dbs.caOrNull()) {
                 Checkpoint cp = Checkpoint.parse(Files.readString(seed, StandardCharsets.UTF_8));
                 EvidencePack.Outcome o = EvidencePack.make(new EvidencePack.Inputs(ra, ca, repository, period.from, period.to,
                         cp, perStratum, sources.sources(), trust.trust()), out, Instant.now());
@@ -253,7 +302,8 @@ public final class EvidenceCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection ra = db.ra(); Connection ca = db.caOrNull()) {
+            Databases dbs = db;
+            try (dbs; Connection ra = dbs.ra(); Connection ca = dbs.caOrNull()) {
                 PackageExporter e = new PackageExporter(ra, ca, sources.sources());
                 for (UUID id : decisions) {
                     spec.commandLine().getOut().println(e.export(id, out));
@@ -337,7 +387,8 @@ public final class EvidenceCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection ra = db.ra(); Connection ca = db.caOrNull()) {
+            Databases dbs = db;
+            try (dbs; Connection ra = dbs.ra(); Connection ca = dbs.caOrNull()) {
                 spec.commandLine().getOut().println(JSON.writeValueAsString(
                         new Statistics(ra, ca, repository).compute(period.from, period.to, Instant.now())));
             }
@@ -354,7 +405,8 @@ public final class EvidenceCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection ra = db.ra(); Connection ca = db.caOrNull()) {
+            Databases dbs = db;
+            try (dbs; Connection ra = dbs.ra(); Connection ca = dbs.caOrNull()) {
                 if (ca == null) {
                     throw new IllegalArgumentException("reconcile needs the CA database: --ca-db-url and --ca-db-user");
                 }
