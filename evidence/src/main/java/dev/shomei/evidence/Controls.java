@@ -50,8 +50,11 @@ public final class Controls {
                 "Check each manual act listed against the signed ceremony / revocation forms"));
         rows.add(new Control("C4", "Revocation information is published and current (CRL and OCSP), matching the"
                 + " CA's revoked set", "施行規則第6条; CP/CPS §4.9.7, §4.9.9", rec == null ? "HUMAN" : recOk ? "MET" : "NOT_MET",
-                "repository CRLs and OCSP responses compared with the CA's records; CRL lapses in the period listed"
-                        + " under statistics.crlFreshness", "Confirm the CDN served these files (access logs)"));
+                "repository CRLs and OCSP responses compared with the CA's records; each revocation's delay to the"
+                        + " repository (reconciliation.publicationDelays, " + (rec != null && rec.get("publicationDelays")
+                        instanceof List<?> delays ? delays.size() : 0) + " revocations dated from"
+                        + " the publisher's releases); CRL lapses in the period listed under statistics.crlFreshness",
+                "Confirm the CDN served these files (access logs)"));
         rows.add(new Control("C5", "Records (books, 帳簿書類) are complete and cannot be changed unnoticed",
                 "帳簿書類 (the Act's record-keeping provision; article to be filled in by the operator)",
                 auditOk ? "MET" : audit.isEmpty() ? "HUMAN" : "NOT_MET",

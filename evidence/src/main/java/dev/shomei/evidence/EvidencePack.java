@@ -133,6 +133,21 @@ public final class EvidencePack {
         m.put("counts", rec.counts());
         m.put("manualActs", rec.manualActs());
         m.put("discrepancies", rec.discrepancies().stream().map(Reconciliation.Discrepancy::toString).toList());
+        m.put("publicationHistory", rec.publicationHistory());
+        List<Map<String, Object>> delays = new ArrayList<>();
+        for (Reconciliation.PublicationDelay d : rec.publicationDelays()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("serial", d.serial());
+            x.put("acceptedBy", d.acceptedBy());
+            x.put("acceptedAt", d.acceptedAt().toString());
+            x.put("crlAt", d.crlAt() == null ? null : d.crlAt().toString());
+            x.put("crlDelaySeconds", d.crlDelaySeconds());
+            x.put("ocspAt", d.ocspAt() == null ? null : d.ocspAt().toString());
+            x.put("ocspDelaySeconds", d.ocspDelaySeconds());
+            x.put("upperBound", d.upperBound());
+            delays.add(x);
+        }
+        m.put("publicationDelays", delays);
         return m;
     }
 

@@ -18,6 +18,10 @@ import java.util.List;
  * result-bundle.cms      the CA-signed result bundle answering it
  * certificate.der        the certificate issued
  * issuing-ca.der         the issuing CA certificate (compare its SHA-256 with the published CA hash value)
+ * subscriber-certificate.der   the second route (renewal, revocation signed with a certificate of this CA): the
+ *                        subscriber certificate that signed the request
+ * subscriber-issuing-ca.der    the issuing CA certificate it chains to (compare with the published CA hash value)
+ * subscriber-crl.der     the CA's latest CRL of that issuing key when exported: the signer's status at signing time
  * audit/ra-checkpoint.txt, audit/ra-entry.jsonl   the RA's audit entry of the decision, with its RFC 9162
  *                        inclusion proof into that signed checkpoint (audit-log's export format)
  * audit/ca-checkpoint.txt, audit/ca-entry.jsonl   the CA's certificate.issued entry, likewise
@@ -42,6 +46,9 @@ public final class EvidencePackage {
     public static final String RESULT_BUNDLE = "result-bundle.cms";
     public static final String CERTIFICATE = "certificate.der";
     public static final String ISSUING_CA = "issuing-ca.der";
+    public static final String SUBSCRIBER_CERTIFICATE = "subscriber-certificate.der";
+    public static final String SUBSCRIBER_ISSUING_CA = "subscriber-issuing-ca.der";
+    public static final String SUBSCRIBER_CRL = "subscriber-crl.der";
     public static final String RA_CHECKPOINT = "audit/ra-checkpoint.txt";
     public static final String RA_ENTRY = "audit/ra-entry.jsonl";
     public static final String CA_CHECKPOINT = "audit/ca-checkpoint.txt";
@@ -50,7 +57,8 @@ public final class EvidencePackage {
     public static final String CA_AUDIT_KEY = "keys/ca-audit.pem";
 
     public static final List<String> FILES = List.of(DECISION, APPLICATION, JPKI_CERTIFICATE, JLIS_CA, JLIS_RESPONSE,
-            POLICY, ORDER_BUNDLE, RESULT_BUNDLE, CERTIFICATE, ISSUING_CA, RA_CHECKPOINT, RA_ENTRY, CA_CHECKPOINT,
+            POLICY, ORDER_BUNDLE, RESULT_BUNDLE, CERTIFICATE, ISSUING_CA, SUBSCRIBER_CERTIFICATE, SUBSCRIBER_ISSUING_CA,
+            SUBSCRIBER_CRL, RA_CHECKPOINT, RA_ENTRY, CA_CHECKPOINT,
             CA_ENTRY, RA_AUDIT_KEY, CA_AUDIT_KEY);
 
     private EvidencePackage() {}

@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +98,8 @@ public final class PackageExporter {
         String table = "APPLICATION".equals(kind) ? "application" : "revocation_request";
         String issuerColumn = "APPLICATION".equals(kind) ? "jpki_issuer_sha256" : "NULL";
         try (PreparedStatement st = ra.prepareStatement("SELECT cms, jpki_certificate, " + issuerColumn
-                + ", revocation_source, revocation_response, revocation_response_sha256 FROM " + table + " WHERE id = ?")) {
+                + ", revocation_source, revocation_response, revocation_response_sha256, signer_certificate FROM "
+                + table + " WHERE id = ?")) {
             st.setObject(1, subjectId);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -123,6 +125,12 @@ public final class PackageExporter {
                 }
                 write(dir, JLIS_RESPONSE, response, files);
                 manifest.put("jlisSource", source);
+                // The second route: the subscriber certificate that signed, its issuing CA and the CA's latest CRL.
+                byte[] signer = rs.getBytes(7);
+                if (signer != null) {
+                    write(dir, SUBSCRIBER_CERTIFICATE, signer, files);
+                    subscriberStatus(Digests.certificate(signer), dir, files);
+                }
             } catch (java.security.GeneralSecurityException e) {
                 throw new IllegalStateException("the stored JPKI certificate cannot be read: " + e.getMessage(), e);
             }
@@ -211,6 +219,43 @@ public final class PackageExporter {
         AuditExport.write(c, audit, cp.get(), seq, seq, AuditExport.Format.JSONL, w);
         write(dir, cpFile, cp.get().text().getBytes(StandardCharsets.UTF_8), files);
         write(dir, entryFile, w.toString().getBytes(StandardCharsets.UTF_8), files);
+    }
+
+    /**
+     * The issuing CA certificate that signed the subscriber certificate, and the newest CRL the CA issued under that
+     * key: exported from the CA's database, which the RA does not hold (nothing is written without it).
+     */
+    private void subscriberStatus(X509Certificate signer, Path dir, Map<String, String> files)
+            throws SQLException, IOException {
+        if (ca == null) {
+            return;
+        }
+        try (Statement st = ca.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT label, certificate FROM ca_key WHERE role = 'ISSUING'")) {
+            while (rs.next()) {
+                byte[] der = rs.getBytes(2);
+                X509Certificate issuing;
+                try {
+                    issuing = Digests.certificate(der);
+                } catch (java.security.GeneralSecurityException e) {
+                    continue;
+                }
+                if (!verifies(signer, issuing)) {
+                    continue;
+                }
+                write(dir, SUBSCRIBER_ISSUING_CA, der, files);
+                try (PreparedStatement c = ca.prepareStatement("SELECT der FROM crl WHERE issuer_label = ?"
+                        + " ORDER BY crl_number DESC LIMIT 1")) {
+                    c.setString(1, rs.getString(1));
+                    try (ResultSet crl = c.executeQuery()) {
+                        if (crl.next()) {
+                            write(dir, SUBSCRIBER_CRL, crl.getBytes(1), files);
+                        }
+                    }
+                }
+                return;
+            }
+        }
     }
 
     private static byte[] resultSigner(byte[] resultCms) {

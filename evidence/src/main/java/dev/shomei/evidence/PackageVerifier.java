@@ -211,9 +211,7 @@ public final class PackageVerifier {
         } else {
             byte[] cms = required(dir, APPLICATION, checks);
             digestNamed(cms, APPLICATION, evidence, signedField, checks);
-            checks.add(Check.warn(APPLICATION, "route", "route " + evidence.path("route").asText()
-                    + ": signed with a subscriber certificate; its chain to this CA is not re-checked by this version"));
-            content = cmsSignedBy(cms, APPLICATION, null, checks);
+            content = subscriberSigned(dir, cms, evidence, decision.path("decidedAt").asText(), checks);
         }
 
         // Step 6: the CSR inside the signed application is the one the decision names.
@@ -326,6 +324,93 @@ public final class PackageVerifier {
     }
 
     // ---- the checks ----
+
+    /**
+     * The second route (docs/identity.md): the request is signed by a subscriber certificate of this CA, which
+     * (a) is the certificate the decision names, (b) chains to the issuing CA the decision names, matching the
+     * published CA hash value, (c) was valid, with its CA, when it signed, and (d) was not revoked then, by the CA's
+     * own CRL issued at or after the signing (a revocation before the signing would be on it, dated before it).
+     */
+    private byte[] subscriberSigned(Path dir, byte[] cms, JsonNode evidence, String decidedAt, List<Check> checks) {
+        byte[] subDer = required(dir, SUBSCRIBER_CERTIFICATE, checks);
+        digestNamed(subDer, SUBSCRIBER_CERTIFICATE, evidence, "subscriberCertificateSha256", checks);
+        X509Certificate sub = certificate(subDer, SUBSCRIBER_CERTIFICATE, checks);
+        String serial = sub.getSerialNumber().toString(16);
+        checks.add(Check.of(serial.equals(evidence.path("subscriberCertificateSerial").asText()), SUBSCRIBER_CERTIFICATE,
+                "serial", "serial " + serial + ", as the decision names", "serial " + serial + " is not the "
+                        + evidence.path("subscriberCertificateSerial").asText() + " the decision names"));
+        byte[] content = cmsSignedBy(cms, APPLICATION, sub, checks);
+
+        byte[] caDer = read(dir, SUBSCRIBER_ISSUING_CA);
+        if (caDer == null) {
+            checks.add(Check.fail(SUBSCRIBER_ISSUING_CA, "present", "missing: the signer's chain to this CA cannot be"
+                    + " checked; export the package with the CA's database (--ca-db-url or --ca-embedded)"));
+            return content;
+        }
+        digestNamed(caDer, SUBSCRIBER_ISSUING_CA, evidence, "issuingCaCertificateSha256", checks);
+        pinned(caDer, SUBSCRIBER_ISSUING_CA, trust.issuingCaPins(), "published CA hash value (--ca-pin)", checks);
+        X509Certificate ca = certificate(caDer, SUBSCRIBER_ISSUING_CA, checks);
+        signedBy(sub, ca, SUBSCRIBER_CERTIFICATE, checks);
+
+        Instant signedAt = signingTime(cms);
+        String when = signedAt != null ? "its CMS signingTime " + signedAt : "the decision time " + decidedAt;
+        if (signedAt == null) {
+            signedAt = Instant.parse(decidedAt);
+        }
+        boolean valid = within(signedAt, sub) && within(signedAt, ca);
+        checks.add(Check.of(valid, SUBSCRIBER_CERTIFICATE, "valid-at-signing", "valid at " + when + " ("
+                        + sub.getNotBefore().toInstant() + " to " + sub.getNotAfter().toInstant() + "), and its CA too",
+                "not valid at " + when + ": the certificate runs " + sub.getNotBefore().toInstant() + " to "
+                        + sub.getNotAfter().toInstant() + ", its CA " + ca.getNotBefore().toInstant() + " to "
+                        + ca.getNotAfter().toInstant()));
+
+        byte[] crlDer = read(dir, SUBSCRIBER_CRL);
+        if (crlDer == null) {
+            checks.add(Check.warn(SUBSCRIBER_CRL, "not-revoked-at-signing", "no CA CRL in the package: the signer's"
+                    + " status at signing time is not re-checked (the RA's record says: "
+                    + evidence.path("statusSource").asText() + ")"));
+            return content;
+        }
+        X509CRL crl;
+        try {
+            crl = Digests.crl(crlDer);
+            crl.verify(ca.getPublicKey());
+        } catch (Exception e) {
+            checks.add(Check.fail(SUBSCRIBER_CRL, "crl-signature", "not a CRL signed by "
+                    + ca.getSubjectX500Principal().getName() + ": " + e.getMessage()));
+            return content;
+        }
+        Instant thisUpdate = crl.getThisUpdate().toInstant();
+        X509CRLEntry entry = crl.getRevokedCertificate(sub.getSerialNumber());
+        if (entry != null && !entry.getRevocationDate().toInstant().isAfter(signedAt)) {
+            checks.add(Check.fail(SUBSCRIBER_CRL, "not-revoked-at-signing", "the CA's CRL of " + thisUpdate
+                    + " lists serial " + serial + " as revoked at " + entry.getRevocationDate().toInstant()
+                    + ", before " + when + ": a revoked certificate signed the request"));
+        } else if (thisUpdate.isBefore(signedAt)) {
+            checks.add(Check.warn(SUBSCRIBER_CRL, "not-revoked-at-signing", "the CA's CRL (thisUpdate " + thisUpdate
+                    + ") predates " + when + ": a revocation between them would not show"));
+        } else {
+            checks.add(Check.pass(SUBSCRIBER_CRL, "not-revoked-at-signing", "the CA's CRL of " + thisUpdate
+                    + (entry == null ? " does not list serial " + serial : " lists serial " + serial + " revoked only at "
+                    + entry.getRevocationDate().toInstant()) + ": not revoked at " + when));
+        }
+        return content;
+    }
+
+    private static boolean within(Instant at, X509Certificate c) {
+        return !at.isBefore(c.getNotBefore().toInstant()) && !at.isAfter(c.getNotAfter().toInstant());
+    }
+
+    private static Instant signingTime(byte[] cms) {
+        try {
+            SignerInformation si = new CMSSignedData(cms).getSignerInfos().getSigners().iterator().next();
+            var a = si.getSignedAttributes().get(org.bouncycastle.asn1.cms.CMSAttributes.signingTime);
+            return a == null ? null : org.bouncycastle.asn1.cms.Time.getInstance(a.getAttrValues().getObjectAt(0))
+                    .getDate().toInstant();
+        } catch (Exception e) {
+            return null;
+        }
+    }
 
     private AuditEntry auditEntry(Path dir, String checkpointFile, String entryFile, String keyFile,
                                   Collection<PublicKey> supplied, String log, List<Check> checks) {

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,9 +38,14 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
  *       recorded manual act;</li>
  *   <li>every order the RA holds as done has its certificate or revocation at the CA, byte for byte;</li>
  *   <li>the repository's CRL for each issuing key is signed by it, current, and lists exactly the CA's revoked
- *       set as of its thisUpdate; every unexpired certificate has a current, signed OCSP response with the CA's
- *       status;</li>
- *   <li>the counts agree across the three.</li>
+ *       set as of its thisUpdate, each entry with the CA's revocation time and reason; every unexpired certificate
+ *       has a current, signed OCSP response answering for that certificate (its CertID) with the CA's status, time
+ *       and reason;</li>
+ *   <li>the counts agree across the three;</li>
+ *   <li>per revocation, the delay from its acceptance (the RA's approving decision, or the CA's record of a manual
+ *       act) to the first publication on the repository whose CRL lists it, and whose OCSP response says revoked,
+ *       read from the origin's releases ({@link PublicationHistory}); a delay beyond the configured bound (or a
+ *       revocation still absent after it) is a discrepancy.</li>
  * </ol>
  * Any discrepancy is listed; the command exits non-zero when there is one.
  *
@@ -56,7 +62,16 @@ public final class Reconciliation {
     }
 
     /** The result: what was compared, and what did not match. */
-    public record Result(Map<String, Long> counts, List<String> manualActs, List<Discrepancy> discrepancies) {
+    /**
+     * When a revocation reached the repository. {@code crlAt}/{@code ocspAt}: the publication time of the first kept
+     * release stating it, null if none does; {@code upperBound}: the oldest kept release already states it, so it
+     * may have appeared earlier (older releases are pruned); delays in seconds, null when not measurable.
+     */
+    public record PublicationDelay(String serial, String acceptedBy, Instant acceptedAt, Instant crlAt, Long crlDelaySeconds,
+                                   Instant ocspAt, Long ocspDelaySeconds, boolean upperBound) {}
+
+    public record Result(Map<String, Long> counts, List<String> manualActs, List<Discrepancy> discrepancies,
+                         List<PublicationDelay> publicationDelays, String publicationHistory) {
         public boolean ok() {
             return discrepancies.isEmpty();
         }
@@ -66,14 +81,26 @@ public final class Reconciliation {
 
     private record Cert(String serial, String issuerLabel, String requestId, byte[] der, Instant notAfter) {}
 
+    /** The default bound on the delay from accepting a revocation to the repository stating it. */
+    public static final Duration DEFAULT_MAX_PUBLICATION_DELAY = Duration.ofHours(24);
+
     private final Connection ra;
     private final Connection ca;
     private final Path repository;
+    private final Duration maxPublicationDelay;
+    /** The CA's RFC 5280 reason code per revoked serial, for comparing CRL entries and OCSP answers. */
+    private Map<String, Integer> reasons = Map.of();
 
     public Reconciliation(Connection ra, Connection ca, Path repository) {
+        this(ra, ca, repository, DEFAULT_MAX_PUBLICATION_DELAY);
+    }
+
+    /** @param repository the origin root, one of its releases, or a plain directory; null to skip the repository */
+    public Reconciliation(Connection ra, Connection ca, Path repository, Duration maxPublicationDelay) {
         this.ra = ra;
         this.ca = ca;
         this.repository = repository;
+        this.maxPublicationDelay = maxPublicationDelay;
     }
 
     public Result run(Instant now) throws SQLException, IOException {
@@ -105,13 +132,16 @@ public final class Reconciliation {
         }
         Map<String, Instant> revoked = new HashMap<>();
         Map<String, String> revokedBy = new HashMap<>();
+        Map<String, Integer> reasons = new HashMap<>();
         try (Statement st = ca.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT serial, revoked_at, requested_by FROM revocation")) {
+                "SELECT serial, revoked_at, requested_by, reason FROM revocation")) {
             while (rs.next()) {
                 revoked.put(rs.getString(1), rs.getTimestamp(2).toInstant());
                 revokedBy.put(rs.getString(1), rs.getString(3));
+                reasons.put(rs.getString(1), rs.getInt(4));
             }
         }
+        this.reasons = reasons;
         Map<String, String> manualIssue = personActs("certificate.issued");
         Map<String, String> manualRevoke = personActs("certificate.revoked");
 
@@ -200,11 +230,22 @@ public final class Reconciliation {
                 }
             }
         }
+        List<PublicationDelay> delays = new ArrayList<>();
+        String historyNote = "no repository given";
         if (repository != null) {
+            PublicationHistory history = PublicationHistory.of(repository);
             for (var e : issuers.entrySet()) {
-                crl(e.getKey(), e.getValue(), certs, revoked, now, out);
+                crl(history.live(), e.getKey(), e.getValue(), certs, revoked, now, out);
             }
-            ocsp(issuers, certs, revoked, now, out);
+            ocsp(history.live(), issuers, certs, revoked, now, out);
+            // Step 6: when each revocation reached the repository.
+            historyNote = history.releases().isEmpty() ? "no publication history (not a publisher's origin):"
+                    + " delays not measured" : history.releases().size() + " releases kept, "
+                    + history.releases().get(0).publishedAt() + " to "
+                    + history.releases().get(history.releases().size() - 1).publishedAt();
+            if (!history.releases().isEmpty()) {
+                delays = publicationDelays(history, issuers, certs, revoked, revokedBy, orders, now, out);
+            }
         }
 
         // Step 5: the counts.
@@ -220,12 +261,105 @@ public final class Reconciliation {
             out.add(new Discrepancy("count-mismatch", "issued", "the CA holds " + viaOrders
                     + " certificates under RA orders, the RA records " + raIssued + " orders issued"));
         }
-        return new Result(counts, manual, out);
+        return new Result(counts, manual, out, delays, historyNote);
     }
 
-    private void crl(String label, X509Certificate issuer, Map<String, Cert> certs, Map<String, Instant> revoked,
+    private List<PublicationDelay> publicationDelays(PublicationHistory history, Map<String, X509Certificate> issuers,
+                                                     Map<String, Cert> certs, Map<String, Instant> revoked,
+                                                     Map<String, String> revokedBy, Map<String, Order> orders,
+                                                     Instant now, List<Discrepancy> out) throws SQLException {
+        // Accepted: the RA's approving decision of the revoke order; for a revocation without one, the CA's record.
+        Map<String, Instant> decidedAt = new HashMap<>();
+        try (Statement st = ra.createStatement(); ResultSet rs = st.executeQuery("SELECT id, decided_at FROM decision")) {
+            while (rs.next()) {
+                decidedAt.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+            }
+        }
+        List<PublicationDelay> delays = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(revoked).entrySet()) {
+            String serial = e.getKey();
+            Cert c = certs.get(serial);
+            X509Certificate issuer = c == null ? null : issuers.get(c.issuerLabel());
+            if (issuer == null) {
+                continue;
+            }
+            String by = revokedBy.getOrDefault(serial, "");
+            Instant accepted = e.getValue();
+            String acceptedBy = "CA record (" + by + ")";
+            if (by.startsWith("RA order ")) {
+                Order o = orders.get(by.substring("RA order ".length()).split(" ", 2)[0]);
+                if (o != null && decidedAt.containsKey(o.decisionId())) {
+                    accepted = decidedAt.get(o.decisionId());
+                    acceptedBy = "RA decision " + o.decisionId();
+                }
+            }
+            Instant crlAt = null;
+            Instant ocspAt = null;
+            List<PublicationHistory.Release> releases = history.releases();
+            for (PublicationHistory.Release r : releases) {
+                if (crlAt == null && crlLists(r.directory(), c.issuerLabel(), issuer, serial)) {
+                    crlAt = r.publishedAt();
+                }
+                if (ocspAt == null && ocspSaysRevoked(r.directory(), issuer, serial)) {
+                    ocspAt = r.publishedAt();
+                }
+            }
+            Instant oldest = releases.get(0).publishedAt();
+            // The oldest kept release already states a revocation older than it: it may have appeared earlier.
+            boolean upperBound = accepted.isBefore(oldest) && (oldest.equals(crlAt) || oldest.equals(ocspAt));
+            Long crlDelay = crlAt == null ? null : Math.max(0, Duration.between(accepted, crlAt).toSeconds());
+            Long ocspDelay = ocspAt == null ? null : Math.max(0, Duration.between(accepted, ocspAt).toSeconds());
+            delays.add(new PublicationDelay(serial, acceptedBy, accepted, crlAt, crlDelay, ocspAt, ocspDelay, upperBound));
+            long bound = maxPublicationDelay.toSeconds();
+            // A pruned history cannot show a late appearance as late: only measured delays are judged.
+            for (var m : List.of(Map.entry("CRL", java.util.Optional.ofNullable(crlDelay)),
+                    Map.entry("OCSP", java.util.Optional.ofNullable(ocspDelay)))) {
+                if (m.getValue().isPresent() && m.getValue().get() > bound && !upperBound) {
+                    out.add(new Discrepancy("publication-delay-exceeded", "serial " + serial, "accepted at " + accepted
+                            + " (" + acceptedBy + "), first stated by the repository's " + m.getKey() + " at "
+                            + (m.getKey().equals("CRL") ? crlAt : ocspAt) + ": " + Duration.ofSeconds(m.getValue().get())
+                            + ", beyond the bound of " + maxPublicationDelay));
+                } else if (m.getValue().isEmpty() && Duration.between(accepted, now).toSeconds() > bound
+                        && c.notAfter().isAfter(now)) {
+                    out.add(new Discrepancy("publication-delay-exceeded", "serial " + serial, "accepted at " + accepted
+                            + " (" + acceptedBy + "), still not stated by the repository's " + m.getKey() + " at " + now
+                            + ", beyond the bound of " + maxPublicationDelay));
+                }
+            }
+        }
+        return delays;
+    }
+
+    private static boolean crlLists(Path tree, String label, X509Certificate issuer, String serial) {
+        Path p = tree.resolve("crl").resolve(label + ".crl");
+        try {
+            X509CRL crl = Digests.crl(Files.readAllBytes(p));
+            crl.verify(issuer.getPublicKey());
+            return crl.getRevokedCertificate(new BigInteger(serial, 16)) != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static boolean ocspSaysRevoked(Path tree, X509Certificate issuer, String serial) {
+        try {
+            Path p = tree.resolve(ocspPath(issuer, serial));
+            BasicOCSPResp b = (BasicOCSPResp) new OCSPResp(Files.readAllBytes(p)).getResponseObject();
+            return signedByOrFor(b, issuer) && b.getResponses()[0].getCertStatus() instanceof RevokedStatus;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String ocspPath(X509Certificate issuer, String serial) {
+        String keyHash = Digests.hex(sha1(SubjectPublicKeyInfo.getInstance(issuer.getPublicKey().getEncoded())
+                .getPublicKeyData().getBytes()));
+        return "ocsp/" + keyHash + "/" + new BigInteger(serial, 16).toString(16) + ".der";
+    }
+
+    private void crl(Path live, String label, X509Certificate issuer, Map<String, Cert> certs, Map<String, Instant> revoked,
                      Instant now, List<Discrepancy> out) throws IOException {
-        Path p = repository.resolve("crl").resolve(label + ".crl");
+        Path p = live.resolve("crl").resolve(label + ".crl");
         if (!Files.isRegularFile(p)) {
             out.add(new Discrepancy("crl-missing", "crl/" + label + ".crl", "the repository has no CRL for issuing key " + label));
             return;
@@ -253,6 +387,14 @@ public final class Reconciliation {
             if (!revoked.containsKey(s)) {
                 out.add(new Discrepancy("crl-lists-unrevoked", "crl/" + label + ".crl", "lists serial " + s
                         + ", which the CA has not revoked"));
+            } else {
+                // The entry states what the CA recorded: the revocation time and reason (RFC 5280 §5.3.1).
+                X509CRLEntry entry = crl.getRevokedCertificate(new BigInteger(s, 16));
+                String differs = revocationDiffers(s, entry.getRevocationDate().toInstant(),
+                        entry.getRevocationReason() == null ? 0 : entry.getRevocationReason().ordinal(), revoked);
+                if (differs != null) {
+                    out.add(new Discrepancy("crl-entry-differs", "crl/" + label + ".crl", "serial " + s + ": " + differs));
+                }
             }
         }
         for (var e : revoked.entrySet()) {
@@ -269,7 +411,7 @@ public final class Reconciliation {
         }
     }
 
-    private void ocsp(Map<String, X509Certificate> issuers, Map<String, Cert> certs, Map<String, Instant> revoked,
+    private void ocsp(Path live, Map<String, X509Certificate> issuers, Map<String, Cert> certs, Map<String, Instant> revoked,
                       Instant now, List<Discrepancy> out) throws IOException {
         for (Cert c : certs.values()) {
             X509Certificate issuer = issuers.get(c.issuerLabel());
@@ -280,7 +422,7 @@ public final class Reconciliation {
                     .getPublicKeyData().getBytes()));
             String serial = new BigInteger(c.serial(), 16).toString(16);
             String path = "ocsp/" + keyHash + "/" + serial + ".der";
-            Path p = repository.resolve(path);
+            Path p = live.resolve(path);
             if (!Files.isRegularFile(p)) {
                 out.add(new Discrepancy("ocsp-missing", path, "no OCSP response for serial " + c.serial()));
                 continue;
@@ -291,7 +433,24 @@ public final class Reconciliation {
                     out.add(new Discrepancy("ocsp-signature", path, "not signed by the issuing CA or a responder it certified"));
                 }
                 SingleResp s = b.getResponses()[0];
+                // The response at this path must answer for this certificate of this issuer (RFC 6960 §4.1.1).
+                if (!s.getCertID().getSerialNumber().equals(new BigInteger(c.serial(), 16))
+                        || !s.getCertID().matchesIssuer(new X509CertificateHolder(issuer.getEncoded()),
+                        new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build())) {
+                    out.add(new Discrepancy("ocsp-wrong-certificate", path, "answers for serial "
+                            + s.getCertID().getSerialNumber().toString(16) + (s.getCertID().getSerialNumber()
+                            .equals(new BigInteger(c.serial(), 16)) ? " of another issuer" : "") + ", not serial " + c.serial()));
+                    continue;
+                }
                 boolean saysRevoked = s.getCertStatus() instanceof RevokedStatus;
+                if (saysRevoked && revoked.containsKey(c.serial())) {
+                    RevokedStatus rs = (RevokedStatus) s.getCertStatus();
+                    String differs = revocationDiffers(c.serial(), rs.getRevocationTime().toInstant(),
+                            rs.hasRevocationReason() ? rs.getRevocationReason() : 0, revoked);
+                    if (differs != null) {
+                        out.add(new Discrepancy("ocsp-status-differs", path, differs));
+                    }
+                }
                 if (saysRevoked != revoked.containsKey(c.serial())) {
                     out.add(new Discrepancy("ocsp-status-differs", path, "says " + (saysRevoked ? "revoked" : "not revoked")
                             + ", the CA " + (revoked.containsKey(c.serial()) ? "revoked it at " + revoked.get(c.serial()) : "has not revoked it")));
@@ -304,6 +463,19 @@ public final class Reconciliation {
                 out.add(new Discrepancy("ocsp-unreadable", path, e.getMessage()));
             }
         }
+    }
+
+    /** What a published revocation states differently from the CA's record, or null (times compared in seconds). */
+    private String revocationDiffers(String serial, Instant time, int reason, Map<String, Instant> revoked) {
+        Instant recorded = revoked.get(serial).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        int recordedReason = reasons.getOrDefault(serial, 0);
+        if (!time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).equals(recorded)) {
+            return "states revocation time " + time + ", the CA recorded " + revoked.get(serial);
+        }
+        if (reason != recordedReason) {
+            return "states reason " + reason + ", the CA recorded reason " + recordedReason;
+        }
+        return null;
     }
 
     private static boolean signedByOrFor(BasicOCSPResp b, X509Certificate ca) {

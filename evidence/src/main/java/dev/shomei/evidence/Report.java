@@ -121,6 +121,20 @@ public final class Report {
             d.forEach(x -> b.append("<li>").append(esc(str(x))).append("</li>"));
             b.append("</ul>");
             table(b, "reconciliation-counts", "Counts compared", (Map<String, Object>) rec.get("counts"));
+            List<Map<String, Object>> delays = (List<Map<String, Object>>) rec.getOrDefault("publicationDelays", List.of());
+            b.append("<h3>Revocations on the repository</h3><p>Publication history: ")
+                    .append(esc(str(rec.get("publicationHistory")))).append("</p><table id=\"publication-delays\"><tr>"
+                    + "<th>serial</th><th>accepted</th><th>by</th><th>on the CRL</th><th>delay (s)</th>"
+                    + "<th>OCSP says revoked</th><th>delay (s)</th></tr>");
+            for (Map<String, Object> x : delays) {
+                String bound = Boolean.TRUE.equals(x.get("upperBound")) ? "≤ " : "";
+                b.append("<tr><td>").append(esc(str(x.get("serial")))).append("</td><td>").append(esc(str(x.get("acceptedAt"))))
+                        .append("</td><td>").append(esc(str(x.get("acceptedBy")))).append("</td><td>")
+                        .append(esc(str(x.get("crlAt")))).append("</td><td class=\"n\">").append(esc(bound + str(x.get("crlDelaySeconds"))))
+                        .append("</td><td>").append(esc(str(x.get("ocspAt")))).append("</td><td class=\"n\">")
+                        .append(esc(bound + str(x.get("ocspDelaySeconds")))).append("</td></tr>");
+            }
+            b.append("</table>");
         }
         return b.append("</body></html>").toString();
     }

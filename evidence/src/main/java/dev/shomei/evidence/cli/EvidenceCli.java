@@ -400,7 +400,15 @@ public final class EvidenceCli implements Runnable {
             description = "Reconcile RA ↔ CA ↔ repository; exits 1 when anything does not add up.")
     static final class ReconcileCommand implements Callable<Integer> {
         @Mixin Databases db;
-        @Option(names = "--repository", paramLabel = "DIR") Path repository;
+        @Option(names = "--repository", paramLabel = "DIR", description = "the publisher's origin root (its releases"
+                + " give each revocation's publication delay), one release, or a directory with crl/ and ocsp/")
+        Path repository;
+        @Option(names = "--max-publication-delay", paramLabel = "DURATION", defaultValue = "PT24H",
+                description = "bound on the delay from accepting a revocation to the repository's CRL and OCSP"
+                        + " stating it (ISO-8601; default ${DEFAULT-VALUE})")
+        java.time.Duration maxPublicationDelay;
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the result (JSON) to FILE")
+        Path out;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -410,8 +418,12 @@ public final class EvidenceCli implements Runnable {
                 if (ca == null) {
                     throw new IllegalArgumentException("reconcile needs the CA database: --ca-db-url and --ca-db-user");
                 }
-                Reconciliation.Result r = new Reconciliation(ra, ca, repository).run(Instant.now());
-                spec.commandLine().getOut().println(JSON.writeValueAsString(EvidencePack.reconciliation(r)));
+                Reconciliation.Result r = new Reconciliation(ra, ca, repository, maxPublicationDelay).run(Instant.now());
+                String json = JSON.writeValueAsString(EvidencePack.reconciliation(r));
+                spec.commandLine().getOut().println(json);
+                if (out != null) {
+                    Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+                }
                 return r.ok() ? OK : FAILED;
             }
         }

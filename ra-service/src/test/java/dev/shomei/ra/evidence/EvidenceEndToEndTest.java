@@ -1,5 +1,6 @@
 package dev.shomei.ra.evidence;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,17 +49,22 @@ import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -91,34 +97,57 @@ class EvidenceEndToEndTest {
     private static final String[] FAMILY = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
             "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水"};
     private static final String[] GIVEN = {"一郎", "花子", "次郎", "恵子", "三郎", "明美"};
-    private static final int APPROVED = 40;
-    private static final int REJECTED = 10;
-    private static final int REFERRED = 6;
+    // Hundreds of applications, so that the strata are large enough for the sample's statistics to mean something.
+    private static final int APPROVED = 200;
+    private static final int REJECTED = 50;
+    private static final int REFERRED = 20;
+    /** Referred applications an officer approves (under four eyes), and rejects; the rest stay waiting. */
+    private static final int OFFICER_APPROVED = 8;
+    private static final int OFFICER_REJECTED = 4;
+    /** Subscribers who renew with their certificate (the second route). */
+    private static final int RENEWED = 3;
+    /** Card keys are shared by several simulated people: RSA key generation would dominate the test's time. */
+    private static final KeyPair[] CARD_KEYS = new KeyPair[8];
 
     @TempDir
     Path tmp;
 
-    private final Map<String, SimulatedCard> cards = new LinkedHashMap<>();
-    private int people;
+    private final Map<String, SimulatedCard> cards = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, KeyPair> subscriberKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger people = new java.util.concurrent.atomic.AtomicInteger();
 
     @Test
     void theEvidencePackAddsUpReproducesAndCatchesTamperingAndDiscrepancies() throws Exception {
         Instant from = Instant.now().minusSeconds(2);
 
         // Step 1: the history. Clean approvals, rejections (gender differs), referrals (name differs) that
-        // officers decide: two approved under four eyes, one rejected, one left waiting.
-        List<String> approved = new ArrayList<>();
-        for (int i = 0; i < APPROVED; i++) {
-            approved.add(submit(false, false, "APPROVED"));
+        // officers decide: some approved under four eyes, some rejected, the rest left waiting. Applicants submit
+        // three at a time, as applicants do: the RA's intake runs concurrently.
+        List<String> approved;
+        List<String> referred;
+        ExecutorService applicants = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<String>> a = new ArrayList<>();
+            List<Future<String>> r = new ArrayList<>();
+            for (int i = 0; i < APPROVED + REJECTED + REFERRED; i++) {
+                int k = i;
+                Future<String> f = applicants.submit(() -> k < APPROVED ? submit(false, false, "APPROVED")
+                        : k < APPROVED + REJECTED ? submit(true, false, "REJECTED") : submit(false, true, "REFERRED"));
+                (k < APPROVED ? a : r).add(f);
+            }
+            approved = new ArrayList<>();
+            for (Future<String> f : a) {
+                approved.add(f.get(10, TimeUnit.MINUTES));
+            }
+            List<String> rest = new ArrayList<>();
+            for (Future<String> f : r) {
+                rest.add(f.get(10, TimeUnit.MINUTES));
+            }
+            referred = rest.subList(REJECTED, rest.size());
+        } finally {
+            applicants.shutdownNow();
         }
-        for (int i = 0; i < REJECTED; i++) {
-            submit(true, false, "REJECTED");
-        }
-        List<String> referred = new ArrayList<>();
-        for (int i = 0; i < REFERRED; i++) {
-            referred.add(submit(false, true, "REFERRED"));
-        }
-        for (String id : referred.subList(0, 2)) {
+        for (String id : referred.subList(0, OFFICER_APPROVED)) {
             Ra.secondOfficer().contentType("application/json")
                     .body(Map.of("outcome", "APPROVED", "reason", "second look: the kana reading matches"))
                     .post("/officer/applications/" + id + "/decision").then().statusCode(202);
@@ -126,11 +155,15 @@ class EvidenceEndToEndTest {
                     .body(Map.of("outcome", "APPROVED", "reason", "name differs only in reading; checked by phone"))
                     .post("/officer/applications/" + id + "/decision").then().statusCode(200);
         }
-        Ra.officer().contentType("application/json").body(Map.of("outcome", "REJECTED", "reason", "could not be reached"))
-                .post("/officer/applications/" + referred.get(2) + "/decision").then().statusCode(200);
+        for (String id : referred.subList(OFFICER_APPROVED, OFFICER_APPROVED + OFFICER_REJECTED)) {
+            Ra.officer().contentType("application/json").body(Map.of("outcome", "REJECTED", "reason", "could not be reached"))
+                    .post("/officer/applications/" + id + "/decision").then().statusCode(200);
+        }
 
         CaConfig caConfig = CaConfig.load(Path.of(Ra.config("test.ca.config")));
         Path repository = Files.createDirectories(tmp.resolve("repository"));
+        Path firstRelease = Files.createDirectories(tmp.resolve("origin/releases/b-1"));
+        Instant firstPublished;
         KeyPair raAuditKey = ecKey();
         Path raKeyPem = tmp.resolve("ra-audit.pem");
         Files.writeString(raKeyPem, TrustedKeys.toPem(raAuditKey.getPublic()));
@@ -142,6 +175,21 @@ class EvidenceEndToEndTest {
             issuing = ca.issuingSigner().certificate();
             Files.writeString(caKeyPem, TrustedKeys.toPem(issuing.getPublicKey()));
             OrderBundleProcessor processor = ca.orderProcessor();
+            // A CRL before any revocation, and OCSP saying good: the first release of the origin below.
+            Files.createDirectories(firstRelease.resolve("crl"));
+            Files.write(firstRelease.resolve("crl/" + issuingLabel + ".crl"), ca.crlIssuer().issue().der());
+            runCa(processor);
+            try (Connection c = ca.database().dataSource().getConnection()) {
+                publishOcsp(ca, c, firstRelease, ca.issuingSigner().certificate(), Instant.now().plusSeconds(86_400));
+            }
+            firstPublished = Instant.now();
+            // Subscribers renew with their certificate's key, for a new key (the second route).
+            for (String app : approved.subList(10, 10 + RENEWED)) {
+                Response r = given().contentType("application/cms").body(ApplicantClient.renewal(subscriberKeys.get(app),
+                        certificateOf(app), ApplicantClient.csr(ApplicantClient.ecKey()))).post("/renewals");
+                r.then().statusCode(201);
+                assertThat(r.jsonPath().getString("status")).isEqualTo("APPROVED");
+            }
             runCa(processor);
             // Two subscribers revoke with their cards (applicant-initiated, decided by the system).
             for (String app : approved.subList(0, 2)) {
@@ -203,37 +251,72 @@ class EvidenceEndToEndTest {
                 .as(made.toString()).isZero();
         assertThat(made.toString()).contains("report.html", "all checks passed");
 
+        // The repository as a publisher's origin: release b-1 (before the revocations) and b-2 (this repository),
+        // published, in this simulated history, three hours after the RA accepted the revocations.
+        Path origin = tmp.resolve("origin");
+        Instant secondPublished = Instant.now().plus(Duration.ofHours(3));
+        Files.writeString(firstRelease.resolve("live-manifest.json"), "{\"format\":\"shomei-live-manifest/v1\","
+                + "\"bundleId\":\"b-1\",\"publishedAt\":\"" + firstPublished + "\",\"artifacts\":[]}");
+        Path secondRelease = copy(repository, origin.resolve("releases/b-2"));
+        Files.writeString(secondRelease.resolve("live-manifest.json"), "{\"format\":\"shomei-live-manifest/v1\","
+                + "\"bundleId\":\"b-2\",\"publishedAt\":\"" + secondPublished + "\",\"artifacts\":[]}");
+        Files.createSymbolicLink(origin.resolve("current"), Path.of("releases/b-2"));
+        try (CertificateAuthority ca = CertificateAuthority.open(caConfig, CaEvents.NONE, Clock.systemUTC());
+             Connection ra = raDb(); Connection caDb = ca.database().dataSource().getConnection()) {
+            Instant at = secondPublished.plusSeconds(60);
+            Reconciliation.Result inTime = new Reconciliation(ra, caDb, origin, Duration.ofHours(4)).run(at);
+            assertThat(inTime.discrepancies()).as(inTime.discrepancies().toString()).isEmpty();
+            assertThat(inTime.publicationHistory()).startsWith("2 releases kept");
+            assertThat(inTime.publicationDelays()).hasSize(2).allSatisfy(d -> {
+                assertThat(d.acceptedBy()).startsWith("RA decision ");
+                assertThat(d.crlAt()).isEqualTo(secondPublished);
+                assertThat(d.ocspAt()).isEqualTo(secondPublished);
+                assertThat(d.upperBound()).isFalse();
+                assertThat(d.crlDelaySeconds()).isEqualTo(Duration.between(d.acceptedAt(), secondPublished).toSeconds())
+                        .isBetween(3 * 3600L, 3 * 3600L + 1800);
+            });
+            Reconciliation.Result late = new Reconciliation(ra, caDb, origin, Duration.ofHours(1)).run(at);
+            assertThat(late.discrepancies()).extracting(Reconciliation.Discrepancy::kind)
+                    .containsExactly("publication-delay-exceeded", "publication-delay-exceeded",
+                            "publication-delay-exceeded", "publication-delay-exceeded");
+            assertThat(late.discrepancies().get(0).detail()).contains("CRL", "beyond the bound of PT1H");
+        }
+
         // Step 3: the figures.
         JsonNode s = report.path("statistics");
         int total = APPROVED + REJECTED + REFERRED;
-        assertThat(s.path("applications").path("received").asInt()).isEqualTo(total);
-        assertThat(s.path("applications").path("byFinalOutcome").path("APPROVED").asInt()).isEqualTo(APPROVED + 2);
-        assertThat(s.path("applications").path("byFinalOutcome").path("REJECTED").asInt()).isEqualTo(REJECTED + 1);
-        assertThat(s.path("applications").path("byFinalOutcome").path("REFERRED").asInt()).isEqualTo(REFERRED - 3);
-        assertThat(s.path("applications").path("byStatus").path("ISSUED").asInt()).isEqualTo(APPROVED + 2);
+        int issued = APPROVED + OFFICER_APPROVED + RENEWED;
+        assertThat(s.path("applications").path("received").asInt()).isEqualTo(total + RENEWED);
+        assertThat(s.path("applications").path("byFinalOutcome").path("APPROVED").asInt()).isEqualTo(issued);
+        assertThat(s.path("applications").path("byFinalOutcome").path("REJECTED").asInt())
+                .isEqualTo(REJECTED + OFFICER_REJECTED);
+        assertThat(s.path("applications").path("byFinalOutcome").path("REFERRED").asInt())
+                .isEqualTo(REFERRED - OFFICER_APPROVED - OFFICER_REJECTED);
+        assertThat(s.path("applications").path("byStatus").path("ISSUED").asInt()).isEqualTo(issued);
         JsonNode byDecider = s.path("decisions").path("byDecider");
         String system = "system shomei-ra-approval-test@1";
-        assertThat(byDecider.path(system + " APPROVED").asInt()).isEqualTo(APPROVED + 2);  // + 2 revocation requests
+        assertThat(byDecider.path(system + " APPROVED").asInt()).isEqualTo(APPROVED + RENEWED + 2);  // + 2 revocations
         assertThat(byDecider.path(system + " REJECTED").asInt()).isEqualTo(REJECTED);
         assertThat(byDecider.path(system + " REFERRED").asInt()).isEqualTo(REFERRED);
-        assertThat(byDecider.path("officer " + OfficerPki.OFFICER_NAME + " APPROVED").asInt()).isEqualTo(2);
-        assertThat(byDecider.path("officer " + OfficerPki.OFFICER_NAME + " REJECTED").asInt()).isEqualTo(1);
+        assertThat(byDecider.path("officer " + OfficerPki.OFFICER_NAME + " APPROVED").asInt()).isEqualTo(OFFICER_APPROVED);
+        assertThat(byDecider.path("officer " + OfficerPki.OFFICER_NAME + " REJECTED").asInt()).isEqualTo(OFFICER_REJECTED);
         assertThat(s.path("decisions").path("byFinding").path("identity-gender-mismatch REJECTED").asInt()).isEqualTo(REJECTED);
         assertThat(s.path("decisions").path("byFinding").path("identity-name-mismatch REFERRED").asInt()).isEqualTo(REFERRED);
-        assertThat(s.path("timeToDecision").path("officer").path("count").asInt()).isEqualTo(3);
+        assertThat(s.path("timeToDecision").path("officer").path("count").asInt())
+                .isEqualTo(OFFICER_APPROVED + OFFICER_REJECTED);
         assertThat(s.path("jlisAnswers").path("application OCSP GOOD").asInt()).isEqualTo(total);
         assertThat(s.path("revocationRequests").path("APPLICANT keyCompromise REVOKED").asInt()).isEqualTo(2);
-        assertThat(s.path("certificates").path("issued").asInt()).isEqualTo(APPROVED + 2);
+        assertThat(s.path("certificates").path("issued").asInt()).isEqualTo(issued);
         assertThat(s.path("certificates").path("revoked").asInt()).isEqualTo(2);
         assertThat(s.path("certificates").path("revokedByReason").path("1").asInt()).isEqualTo(2);
         assertThat(s.path("crlFreshness").path("revocationsOnNoCrlYet").asInt()).isZero();
         assertThat(s.path("repository").path("ocspResponses").path("revoked").asInt()).isEqualTo(2);
         assertThat(s.path("repository").path("ocspPastNextUpdate").asInt()).isZero();
-        assertThat(report.path("reconciliation").path("counts").path("caCertificatesViaRaOrders").asInt()).isEqualTo(APPROVED + 2);
+        assertThat(report.path("reconciliation").path("counts").path("caCertificatesViaRaOrders").asInt()).isEqualTo(issued);
         // The HTML shows the same figures as its JSON twin.
         String html = Files.readString(out.resolve("report.html"));
-        assertThat(html).contains("<b id=\"applications-received\">" + total + "</b>",
-                "<b id=\"certificates-issued\">" + (APPROVED + 2) + "</b>", "<b id=\"certificates-revoked\">2</b>",
+        assertThat(html).contains("<b id=\"applications-received\">" + (total + RENEWED) + "</b>",
+                "<b id=\"certificates-issued\">" + issued + "</b>", "<b id=\"certificates-revoked\">2</b>",
                 "<b id=\"discrepancies\">0</b>", "<tr id=\"control-C1\">");
 
         // Step 4: the sample: stratified, and re-derived by anyone from the published checkpoint and the candidates.
@@ -250,7 +333,42 @@ class EvidenceEndToEndTest {
         assertThat(JSON.readTree(sampled.toString()).path("chosen")).isEqualTo(sample.path("chosen"));
         List<Sample.Candidate> candidates = List.of(JSON.readValue(out.resolve("sample/candidates.json").toFile(),
                 Sample.Candidate[].class));
-        assertThat(candidates).hasSize(total + 3 + 2);
+        int decisions = total + RENEWED + OFFICER_APPROVED + OFFICER_REJECTED + 2;
+        assertThat(candidates).hasSize(decisions);
+        // The strata are the history's own figures, and each gives min(perStratum, its size) to the sample.
+        JsonNode sizes = sample.path("stratumSizes");
+        assertThat(sizes.path("APPLICATION / APPROVED / system shomei-ra-approval-test@1").asInt()).isEqualTo(APPROVED + RENEWED);
+        assertThat(sizes.path("APPLICATION / REJECTED / system shomei-ra-approval-test@1").asInt()).isEqualTo(REJECTED);
+        assertThat(sizes.path("APPLICATION / REFERRED / system shomei-ra-approval-test@1").asInt()).isEqualTo(REFERRED);
+        assertThat(sizes.path("APPLICATION / APPROVED / officer " + OfficerPki.OFFICER_NAME).asInt()).isEqualTo(OFFICER_APPROVED);
+        int sum = 0;
+        for (var it = sizes.fields(); it.hasNext(); ) {
+            var e = it.next();
+            sum += e.getValue().asInt();
+            assertThat(sample.path("chosen").path(e.getKey()).size()).as(e.getKey()).isEqualTo(Math.min(3, e.getValue().asInt()));
+        }
+        assertThat(sum).isEqualTo(decisions);
+        // Across many published seeds, every approval is drawn about equally often: the HMAC order is not biased
+        // towards early, late or any particular decisions (chi-square over the stratum, fixed seeds: no flakiness).
+        String big = "APPLICATION / APPROVED / system shomei-ra-approval-test@1";
+        Map<String, Integer> drawn = new java.util.HashMap<>();
+        int seeds = 2000;
+        for (int i = 0; i < seeds; i++) {
+            Sample.draw(Digests.sha256(("published checkpoint " + i).getBytes(StandardCharsets.UTF_8)), candidates, 3)
+                    .chosen().get(big).forEach(id -> drawn.merge(id, 1, Integer::sum));
+        }
+        int stratum = APPROVED + RENEWED;
+        double expected = seeds * 3.0 / stratum;
+        assertThat(drawn).as("every decision of the stratum is drawn by some seed").hasSize(stratum);
+        double chiSquare = drawn.values().stream().mapToDouble(n -> (n - expected) * (n - expected) / expected).sum();
+        // Below the 99.99th percentile of chi-square with stratum - 1 degrees of freedom (Wilson-Hilferty).
+        double dof = stratum - 1;
+        double critical = dof * Math.pow(1 - 2 / (9 * dof) + 3.719 * Math.sqrt(2 / (9 * dof)), 3);
+        assertThat(chiSquare).as("chi-square of the draw counts").isLessThan(critical);
+        // Early and late halves of the stratum (by decision time) are drawn alike.
+        List<String> ordered = candidates.stream().filter(c -> big.equals(c.stratum())).map(Sample.Candidate::decisionId).toList();
+        int early = ordered.subList(0, stratum / 2).stream().mapToInt(id -> drawn.getOrDefault(id, 0)).sum();
+        assertThat((double) early / (seeds * 3)).isBetween(0.45, 0.55);
         Sample.Drawn other = Sample.draw(Digests.sha256("another checkpoint".getBytes(StandardCharsets.UTF_8)), candidates, 3);
         assertThat(other.chosen().get("APPLICATION / APPROVED / system shomei-ra-approval-test@1"))
                 .isNotEqualTo(sample.path("chosen").path("APPLICATION / APPROVED / system shomei-ra-approval-test@1").findValuesAsText(""));
@@ -289,6 +407,34 @@ class EvidenceEndToEndTest {
         flipLast().apply(broken.resolve("certificate.der"));
         assertThat(verifyCli(trustArgs, broken)).startsWith("1").contains("certificate.der");
 
+        // Renewals: the signer is a subscriber certificate of this CA; its chain, validity and status at signing
+        // are re-checked offline from the package.
+        List<String> renewalDecisions = new ArrayList<>();
+        try (Connection ra = raDb(); Statement st = ra.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT decision_id FROM application WHERE route = 'SUBSCRIBER_CERTIFICATE' ORDER BY received_at")) {
+            while (rs.next()) {
+                renewalDecisions.add(rs.getString(1));
+            }
+        }
+        assertThat(renewalDecisions).hasSize(RENEWED);
+        Path renewalPkg;
+        try (CertificateAuthority ca = CertificateAuthority.open(caConfig, CaEvents.NONE, Clock.systemUTC());
+             Connection ra = raDb(); Connection caDb = ca.database().dataSource().getConnection()) {
+            renewalPkg = new PackageExporter(ra, caDb, sources).export(UUID.fromString(renewalDecisions.get(0)),
+                    tmp.resolve("renewal-packages"));
+        }
+        PackageVerifier.Verdict renewal = verifier.verify(renewalPkg);
+        assertThat(renewal.ok()).as(renewal.render()).isTrue();
+        assertThat(renewal.checks()).filteredOn(c -> c.file().equals("subscriber-certificate.der"))
+                .extracting(Check::name).contains("issued-by", "valid-at-signing", "decision-names-subscriberCertificateSha256");
+        assertThat(renewal.checks()).anySatisfy(c -> {
+            assertThat(c.name()).isEqualTo("not-revoked-at-signing");
+            assertThat(c.status()).isEqualTo(Check.Status.PASS);
+        });
+        assertTampered(verifier, renewalPkg, "subscriber-certificate.der", flipLast(), "subscriber-certificate.der");
+        assertTampered(verifier, renewalPkg, "subscriber-issuing-ca.der", flipLast(), "subscriber-issuing-ca.der");
+        assertTampered(verifier, renewalPkg, "subscriber-crl.der", flipLast(), "subscriber-crl.der");
+
         // Step 6: crafted discrepancies. At the CA, with nothing recorded: a certificate issued outside any order
         // and a revocation no one requested; on the repository, the old CRL and OCSP response stay.
         String manualSerial;
@@ -298,6 +444,27 @@ class EvidenceEndToEndTest {
                     "subscriber-signature").certificate().getSerialNumber().toString(16);
             ca.issuer().revoke(silentRevocation, RevocationReason.of(0), "nobody");
         }
+        // The RA, not told of that revocation, accepts a renewal signed with the revoked certificate; the package's
+        // CRL from the CA shows the signer was revoked before it signed.
+        Response lateRenewal = given().contentType("application/cms").body(ApplicantClient.renewal(
+                subscriberKeys.get(approved.get(5)), certificateOf(approved.get(5)),
+                ApplicantClient.csr(ApplicantClient.ecKey()))).post("/renewals");
+        lateRenewal.then().statusCode(201);
+        String lateDecision = decisionOf(lateRenewal.jsonPath().getString("applicationId"));
+        try (CertificateAuthority ca = CertificateAuthority.open(caConfig, CaEvents.NONE, Clock.systemUTC());
+             Connection ra = raDb(); Connection caDb = ca.database().dataSource().getConnection()) {
+            ca.crlIssuer().issue();
+            new AuditLog("ra-service").checkpoint(ra, new PrivateKeyCheckpointSigner("ra-audit-test",
+                    "SHA256withECDSA", raAuditKey.getPrivate(), raAuditKey.getPublic()));
+            Path pkg = new PackageExporter(ra, caDb, sources).export(UUID.fromString(lateDecision), tmp.resolve("late"));
+            PackageVerifier.Verdict v = verifier.verify(pkg);
+            assertThat(v.ok()).as(v.render()).isFalse();
+            assertThat(v.failures()).singleElement().satisfies(c -> {
+                assertThat(c.file()).isEqualTo("subscriber-crl.der");
+                assertThat(c.name()).isEqualTo("not-revoked-at-signing");
+                assertThat(c.detail()).contains("revoked at", "a revoked certificate signed the request");
+            });
+        }
         // And a manual act that is recorded with its operator: listed, not a discrepancy.
         String recordedSerial;
         try (CertificateAuthority ca = CertificateAuthority.open(caConfig, new AuditedCaEvents(AuditedCaEvents.logFor(caConfig),
@@ -306,7 +473,14 @@ class EvidenceEndToEndTest {
                     "subscriber-signature").certificate().getSerialNumber().toString(16);
             try (Connection c = ca.database().dataSource().getConnection(); Connection ra = raDb()) {
                 publishOcspFor(ca, c, repository, issuing, recordedSerial, Instant.now().plusSeconds(86_400));
+                // One certificate's OCSP response copied over another's: a file for every serial, but not its answer.
+                String swapped = serialOf(approved.get(21));
+                Files.copy(ocspFile(repository, issuing, serialOf(approved.get(20))), ocspFile(repository, issuing, swapped),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 Reconciliation.Result r = new Reconciliation(ra, c, repository).run(Instant.now());
+                assertThat(r.discrepancies()).filteredOn(d -> d.kind().equals("ocsp-wrong-certificate"))
+                        .singleElement().satisfies(d -> assertThat(d.subject()).endsWith(
+                                new BigInteger(swapped, 16).toString(16) + ".der"));
                 assertThat(r.discrepancies()).extracting(Reconciliation.Discrepancy::kind).contains(
                         "certificate-without-decision", "revocation-without-decision", "crl-missing-revocation",
                         "ocsp-missing", "ocsp-status-differs");
@@ -337,11 +511,17 @@ class EvidenceEndToEndTest {
     // ---- the history ----
 
     private String submit(boolean wrongGender, boolean wrongName, String expected) {
-        int n = people++;
+        int n = people.getAndIncrement();
         JpkiPerson p = JpkiPerson.of(FAMILY[n % FAMILY.length], GIVEN[(n / FAMILY.length) % GIVEN.length],
                 n % 2 == 0 ? "1" : "2", LocalDate.of(1960 + n % 40, 1 + n % 12, 1 + n % 28),
                 "東京都千代田区霞が関二丁目" + (n + 1) + "番1号");
-        KeyPair k = SimulatedCard.rsaKey();
+        KeyPair k;
+        synchronized (CARD_KEYS) {
+            if (CARD_KEYS[n % CARD_KEYS.length] == null) {
+                CARD_KEYS[n % CARD_KEYS.length] = SimulatedCard.rsaKey();
+            }
+            k = CARD_KEYS[n % CARD_KEYS.length];
+        }
         SimulatedCard card = SimulatedCard.inSoftware(k, p, JpkiTestCa.signing(JpkiTestCa.GEN_2024, k.getPublic(), p));
         Claim claim = Claim.of(p);
         if (wrongGender) {
@@ -350,17 +530,19 @@ class EvidenceEndToEndTest {
         if (wrongName) {
             claim = claim.withName("試験 はなこ");
         }
-        Response r = Ra.submit(ApplicantClient.application(card, claim, ApplicantClient.csr(ApplicantClient.ecKey())));
+        KeyPair subscriberKey = ApplicantClient.ecKey();
+        Response r = Ra.submit(ApplicantClient.application(card, claim, ApplicantClient.csr(subscriberKey)));
         // A rejection is answered 422 (a problem naming the reasons and the application), the others 201.
         assertThat(r.statusCode()).as(r.asString()).isEqualTo("REJECTED".equals(expected) ? 422 : 201);
         String id = r.jsonPath().getString("applicationId");
         assertThat(Ra.status(id).getString("status")).as(r.asString()).isEqualTo(expected);
         cards.put(id, card);
+        subscriberKeys.put(id, subscriberKey);
         return id;
     }
 
     private static void runCa(OrderBundleProcessor processor) {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 200; i++) {
             Response next = ca().get("/ca/order-bundles/next");
             if (next.statusCode() == 204) {
                 return;
@@ -380,6 +562,26 @@ class EvidenceEndToEndTest {
     private static Connection raDb() throws Exception {
         return DriverManager.getConnection(Ra.config("quarkus.datasource.jdbc.url"), Ra.config("quarkus.datasource.username"),
                 ConfigProvider.getConfig().getValue("quarkus.datasource.password", String.class));
+    }
+
+    private static String decisionOf(String applicationId) throws Exception {
+        try (Connection c = raDb(); var st = c.prepareStatement("SELECT decision_id FROM application WHERE id = ?")) {
+            st.setObject(1, UUID.fromString(applicationId));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private static X509Certificate certificateOf(String applicationId) throws Exception {
+        try (Connection c = raDb(); var st = c.prepareStatement("SELECT certificate FROM application WHERE id = ?")) {
+            st.setObject(1, UUID.fromString(applicationId));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return Digests.certificate(rs.getBytes(1));
+            }
+        }
     }
 
     private static String serialOf(String applicationId) throws Exception {
@@ -421,11 +623,15 @@ class EvidenceEndToEndTest {
                 Date.from(nextUpdate));
         OCSPResp resp = new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL,
                 b.build(new SignerContentSigner(ca.issuingSigner()), new X509CertificateHolder[] {issuer}, new Date()));
-        String keyHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(
-                SubjectPublicKeyInfo.getInstance(issuing.getPublicKey().getEncoded()).getPublicKeyData().getBytes()));
-        Path p = repository.resolve("ocsp/" + keyHash + "/" + new BigInteger(serial, 16).toString(16) + ".der");
+        Path p = ocspFile(repository, issuing, serial);
         Files.createDirectories(p.getParent());
         Files.write(p, resp.getEncoded());
+    }
+
+    private static Path ocspFile(Path repository, X509Certificate issuing, String serial) throws Exception {
+        String keyHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(
+                SubjectPublicKeyInfo.getInstance(issuing.getPublicKey().getEncoded()).getPublicKeyData().getBytes()));
+        return repository.resolve("ocsp/" + keyHash + "/" + new BigInteger(serial, 16).toString(16) + ".der");
     }
 
     // ---- packages and tampering ----
