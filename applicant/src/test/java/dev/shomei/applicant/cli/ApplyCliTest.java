@@ -108,6 +108,49 @@ class ApplyCliTest {
     }
 
     @Test
+    void renewWithoutTheCurrentCertificateSaysWhichFileAndGeneratesNothing() throws Exception {
+        Run r = apply("renew", "--ra", "http://localhost:1", "--consent", consent().toString(), "--yes",
+                "--current-cert", dir.resolve("certificate.pem").toString(),
+                "--key-out", dir.resolve("new-key.pem").toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--current-cert", "certificate.pem", "does not exist");
+        assertThat(dir.resolve("new-key.pem")).doesNotExist();
+    }
+
+    @Test
+    void renewFromAKeyFileThatIsNotTheCertificatesIsRefusedBeforeAnythingIsGenerated() throws Exception {
+        // A certificate and an unrelated key (as if the wrong key file were given).
+        Path cert = dir.resolve("certificate.pem");
+        Path key = dir.resolve("other-key.pem");
+        Path pass = dir.resolve("pass");
+        Files.writeString(pass, "correct horse battery staple\n");
+        dev.shomei.applicant.key.SubscriberKey other = dev.shomei.applicant.key.SubscriberKey.generateInFile(key,
+                dev.shomei.applicant.key.KeyAlgorithm.EC_P256, "correct horse battery staple".toCharArray());
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        java.security.KeyPair kp = g.generateKeyPair();
+        org.bouncycastle.asn1.x500.X500Name n = new org.bouncycastle.asn1.x500.X500Name("CN=subscriber");
+        java.security.cert.X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+                .getCertificate(new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(n, java.math.BigInteger.TEN,
+                        new java.util.Date(System.currentTimeMillis() - 60_000),
+                        new java.util.Date(System.currentTimeMillis() + 86_400_000), n, kp.getPublic())
+                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                                .build(kp.getPrivate())));
+        Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(c.getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        assertThat(other.publicKey()).isNotEqualTo(kp.getPublic());
+
+        Run r = apply("renew", "--ra", "http://localhost:1", "--consent", consent().toString(), "--yes",
+                "--current-cert", cert.toString(), "--current-key", key.toString(), "--current-passphrase-file",
+                pass.toString(), "--key-out", dir.resolve("new-key.pem").toString(), "--key-passphrase-file",
+                pass.toString());
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("other-key.pem", "is not the key of the certificate");
+        assertThat(dir.resolve("new-key.pem")).doesNotExist();
+    }
+
+    @Test
     void durationsAreReadAsPeopleWriteThem() {
         DurationConverter c = new DurationConverter();
         assertThat(c.convert("0")).isEqualTo(Duration.ZERO);
