@@ -27,24 +27,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.OCSPReq;
 import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes what the repository side reads from outside (docs/fuzzing.md): publication bundles as tar files
@@ -75,7 +67,7 @@ class PublicationFuzzTest {
     static Fuzz.Target tarTarget;
     static Fuzz.Target edgeTarget;
 
-    @BeforeContainer
+    @BeforeAll
     static void samples() throws Exception {
         dir = Files.createTempDirectory("fuzz-publication");
         repo = new PublishedRepository(dir.resolve("repo"), Clock.systemUTC());
@@ -121,7 +113,7 @@ class PublicationFuzzTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void report() {
         repo.close();
         List<Fuzz.Target> run = List.of(tarTarget, edgeTarget).stream().filter(t -> t.inputs() > 0).toList();
@@ -129,67 +121,56 @@ class PublicationFuzzTest {
         run.forEach(t -> assertThat(t.accepted()).as("the unchanged samples are accepted").isPositive());
     }
 
-    static Arbitrary<byte[]> mutations(List<byte[]> samples) {
-        return Combinators.combine(Arbitraries.integers().between(0, 1 << 20), Arbitraries.longs())
-                .as((i, l) -> Fuzz.mutate(samples, i, l));
-    }
-
-    @Provide
-    Arbitrary<byte[]> tar() {
-        return mutations(tarSamples);
-    }
-
-    @Provide
-    Arbitrary<byte[]> ocsp() {
-        return mutations(ocspSamples);
-    }
-
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void anAcceptedBundleHasExactlyTheSignedFiles(@ForAll("tar") byte[] input) throws IOException {
-        Path in = dir.resolve("input.tar");
-        Files.write(in, input);
-        PublicationBundle[] read = new PublicationBundle[1];
-        if (tarTarget.check(input, x -> {
-            read[0] = PublicationBundle.read(in);
-            Verification v = verifier.verify(read[0], LiveManifest.empty());
-            if (!v.accepted()) {
-                throw new Refused(v.refusals().toString());
+    @Test
+    void anAcceptedBundleHasExactlyTheSignedFiles() throws IOException {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(tarSamples, n);
+            Path in = dir.resolve("input.tar");
+            Files.write(in, input);
+            PublicationBundle[] read = new PublicationBundle[1];
+            if (tarTarget.check(input, x -> {
+                read[0] = PublicationBundle.read(in);
+                Verification v = verifier.verify(read[0], LiveManifest.empty());
+                if (!v.accepted()) {
+                    throw new Refused(v.refusals().toString());
+                }
+            })) {
+                assertThat(digests(read[0])).as("an accepted bundle holds exactly the files that were signed")
+                        .isEqualTo(signedFiles);
             }
-        })) {
-            assertThat(digests(read[0])).as("an accepted bundle holds exactly the files that were signed")
-                    .isEqualTo(signedFiles);
         }
     }
 
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void theEdgeNeverFailsAndAnswersOnlyWhatWasAsked(@ForAll("ocsp") byte[] input) {
-        // Alternate POST and GET (RFC 6960 Appendix A.1) by the input's last byte, so both paths see every kind.
-        boolean post = input.length == 0 || (input[input.length - 1] & 1) == 0;
-        edgeTarget.check(input, x -> {
-            HttpRequest.Builder b = post
-                    ? HttpRequest.newBuilder(repo.ocspUri()).header("Content-Type", "application/ocsp-request")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(x))
-                    : HttpRequest.newBuilder(URI.create(repo.ocspUri() + "/"
-                    + URLEncoder.encode(Base64.getEncoder().encodeToString(x), StandardCharsets.UTF_8))).GET();
-            HttpResponse<byte[]> r = HTTP.send(b.timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(r.statusCode()).as("HTTP status").isLessThan(500);
-            if (r.statusCode() != 200) {
-                throw new Refused("HTTP " + r.statusCode());
-            }
-            OCSPResp resp = new OCSPResp(r.body());
-            if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
-                throw new Refused("OCSP status " + resp.getStatus());
-            }
-            // A served response must answer the certificate asked about: same serial, same issuer key hash.
-            CertificateID asked = new OCSPReq(x).getRequestList()[0].getCertID();
-            CertificateID answered = ((BasicOCSPResp) resp.getResponseObject()).getResponses()[0].getCertID();
-            assertThat(answered.getSerialNumber()).isEqualTo(asked.getSerialNumber());
-            assertThat(Arrays.equals(answered.getIssuerKeyHash(), asked.getIssuerKeyHash())
-                    || !Arrays.equals(asked.getHashAlgOID().getEncoded(), answered.getHashAlgOID().getEncoded()))
-                    .as("the issuer key hash answered is the one asked").isTrue();
-        });
+    @Test
+    void theEdgeNeverFailsAndAnswersOnlyWhatWasAsked() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(ocspSamples, n);
+            // Alternate POST and GET (RFC 6960 Appendix A.1) by the input's last byte, so both paths see every kind.
+            boolean post = input.length == 0 || (input[input.length - 1] & 1) == 0;
+            edgeTarget.check(input, x -> {
+                HttpRequest.Builder b = post
+                        ? HttpRequest.newBuilder(repo.ocspUri()).header("Content-Type", "application/ocsp-request")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(x))
+                        : HttpRequest.newBuilder(URI.create(repo.ocspUri() + "/"
+                        + URLEncoder.encode(Base64.getEncoder().encodeToString(x), StandardCharsets.UTF_8))).GET();
+                HttpResponse<byte[]> r = HTTP.send(b.timeout(Duration.ofSeconds(30)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.statusCode()).as("HTTP status").isLessThan(500);
+                if (r.statusCode() != 200) {
+                    throw new Refused("HTTP " + r.statusCode());
+                }
+                OCSPResp resp = new OCSPResp(r.body());
+                if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
+                    throw new Refused("OCSP status " + resp.getStatus());
+                }
+                // A served response must answer the certificate asked about: same serial, same issuer key hash.
+                CertificateID asked = new OCSPReq(x).getRequestList()[0].getCertID();
+                CertificateID answered = ((BasicOCSPResp) resp.getResponseObject()).getResponses()[0].getCertID();
+                assertThat(answered.getSerialNumber()).isEqualTo(asked.getSerialNumber());
+                assertThat(Arrays.equals(answered.getIssuerKeyHash(), asked.getIssuerKeyHash())
+                        || !Arrays.equals(asked.getHashAlgOID().getEncoded(), answered.getHashAlgOID().getEncoded()))
+                        .as("the issuer key hash answered is the one asked").isTrue();
+            });
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,6 +35,16 @@ public final class Fuzz {
     }
 
     private Fuzz() {}
+
+    /**
+     * The input of try {@code n} of a run: a sample and a mutation both drawn from the run's {@link #seed()} and
+     * {@code n} alone, so a target is a plain loop over {@code 0 <= n < tries()} and any input can be made again
+     * from its try number. Tries are independent of each other and of the order they run in.
+     */
+    public static byte[] input(List<byte[]> samples, long n) {
+        SplittableRandom r = new SplittableRandom(seed() ^ Long.rotateLeft(n * 0xBF58476D1CE4E5B9L, 31));
+        return mutate(samples, r.nextInt(1 << 20), r.nextLong());
+    }
 
     /** One to four stacked mutations of {@code samples[index]}; now and then the sample itself, unchanged. */
     public static byte[] mutate(List<byte[]> samples, int index, long random) {

@@ -13,17 +13,6 @@ import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.EnumSet;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.pkcs.CertificationRequest;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -32,6 +21,10 @@ import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the CA's PKCS#10 parser ({@link Csr#parse}, RFC 2986) with mutations of real DER and PEM requests (EC P-256,
@@ -46,7 +39,7 @@ class CsrFuzzTest {
     static List<byte[]> samples;
     static Fuzz.Target target;
 
-    @BeforeContainer
+    @BeforeAll
     static void samples() throws Exception {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
         ec.initialize(new ECGenParameterSpec("secp256r1"));
@@ -70,25 +63,21 @@ class CsrFuzzTest {
                 .build(new JcaContentSignerBuilder(alg).build(keys.getPrivate())).getEncoded();
     }
 
-    @AfterContainer
+    @AfterAll
     static void report() {
         target.report();
         assertThat(target.accepted()).as("the unchanged samples are accepted").isPositive();
     }
 
-    @Provide
-    Arbitrary<byte[]> inputs() {
-        return Combinators.combine(Arbitraries.integers().between(0, 1 << 20), Arbitraries.longs())
-                .as((i, l) -> Fuzz.mutate(samples, i, l));
-    }
-
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = net.jqwik.api.EdgeCasesMode.NONE)
-    void onlyValidRequestsAreAccepted(@ForAll("inputs") byte[] input) {
-        Csr[] parsed = new Csr[1];
-        if (target.check(input, in -> parsed[0] = Csr.parse(in, EnumSet.allOf(KeyAlgorithm.class)))) {
-            assertThat(independentlyVerified(parsed[0].der()))
-                    .as("an accepted CSR's signature verifies with the JDK over the DER the CA keeps").isTrue();
+    @Test
+    void onlyValidRequestsAreAccepted() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(samples, n);
+            Csr[] parsed = new Csr[1];
+            if (target.check(input, in -> parsed[0] = Csr.parse(in, EnumSet.allOf(KeyAlgorithm.class)))) {
+                assertThat(independentlyVerified(parsed[0].der()))
+                        .as("an accepted CSR's signature verifies with the JDK over the DER the CA keeps").isTrue();
+            }
         }
     }
 

@@ -17,18 +17,6 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -38,6 +26,10 @@ import org.bouncycastle.cms.CMSSignedDataGenerator;
 import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes what the CA reads from the RA (docs/order-bundles.md): the CMS of an order bundle
@@ -58,7 +50,7 @@ class OrderBundleFuzzTest {
     static Fuzz.Target cmsTarget;
     static Fuzz.Target jsonTarget;
 
-    @BeforeContainer
+    @BeforeAll
     static void samples() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -119,45 +111,37 @@ class OrderBundleFuzzTest {
         return JSON.writeValueAsBytes(b);
     }
 
-    @AfterContainer
+    @AfterAll
     static void report() {
         List<Fuzz.Target> run = List.of(cmsTarget, jsonTarget).stream().filter(t -> t.inputs() > 0).toList();
         run.forEach(Fuzz.Target::report);
         run.forEach(t -> assertThat(t.accepted()).as("the unchanged samples are accepted").isPositive());
     }
 
-    @Provide
-    Arbitrary<byte[]> cms() {
-        return Combinators.combine(Arbitraries.integers().between(0, 1 << 20), Arbitraries.longs())
-                .as((i, l) -> Fuzz.mutate(cmsSamples, i, l));
-    }
-
-    @Provide
-    Arbitrary<byte[]> json() {
-        return Combinators.combine(Arbitraries.integers().between(0, 1 << 20), Arbitraries.longs())
-                .as((i, l) -> Fuzz.mutate(jsonSamples, i, l));
-    }
-
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void anAcceptedBundleIsOneTheRaSigned(@ForAll("cms") byte[] input) {
-        OrderBundleVerifier.Verified[] v = new OrderBundleVerifier.Verified[1];
-        if (cmsTarget.check(input, in -> v[0] = verifier.verify(in, Instant.now()))) {
-            assertThat(signedContents).as("the accepted bundle's content is one the RA signed")
-                    .contains(v[0].contentSha256());
+    @Test
+    void anAcceptedBundleIsOneTheRaSigned() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(cmsSamples, n);
+            OrderBundleVerifier.Verified[] v = new OrderBundleVerifier.Verified[1];
+            if (cmsTarget.check(input, in -> v[0] = verifier.verify(in, Instant.now()))) {
+                assertThat(signedContents).as("the accepted bundle's content is one the RA signed")
+                        .contains(v[0].contentSha256());
+            }
         }
     }
 
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void bundleContentIsParsedOrRefused(@ForAll("json") byte[] input) {
-        OrderBundle[] b = new OrderBundle[1];
-        if (jsonTarget.check(input, in -> b[0] = OrderBundle.parse(in))) {
-            // What the CA acts on: ids it can store and answer with, each order once.
-            assertThat(b[0].bundleId()).hasSizeLessThanOrEqualTo(OrderBundle.MAX_ID_LENGTH);
-            Set<String> ids = new HashSet<>();
-            b[0].orders().forEach(o -> assertThat(ids.add(o.orderId())).as("order ids are unique").isTrue());
-            b[0].invalid().forEach(o -> assertThat(ids.add(o.orderId())).as("order ids are unique").isTrue());
+    @Test
+    void bundleContentIsParsedOrRefused() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(jsonSamples, n);
+            OrderBundle[] b = new OrderBundle[1];
+            if (jsonTarget.check(input, in -> b[0] = OrderBundle.parse(in))) {
+                // What the CA acts on: ids it can store and answer with, each order once.
+                assertThat(b[0].bundleId()).hasSizeLessThanOrEqualTo(OrderBundle.MAX_ID_LENGTH);
+                Set<String> ids = new HashSet<>();
+                b[0].orders().forEach(o -> assertThat(ids.add(o.orderId())).as("order ids are unique").isTrue());
+                b[0].invalid().forEach(o -> assertThat(ids.add(o.orderId())).as("order ids are unique").isTrue());
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.shomei.ra.jpki.VerifiedSignature;
 import dev.shomei.ra.problem.RaProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +54,8 @@ public class ApplicationIntake {
     private final ApplicationService service;
     @Inject
     GroupCommit groupCommit;
+    @Inject
+    Clock clock;
 
     @Inject
     public ApplicationIntake(RaConfig config, JpkiSignatureVerifier verifier, JlisRevocationCheck revocation,
@@ -85,7 +88,7 @@ public class ApplicationIntake {
         if (existing.isPresent()) {
             return new Submission(existing.get(), true);
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         VerifiedSignature signature = verifier.verify(cms, "application", now);
         // Step 1b: replays. The same signature in another encoding (an unsigned attribute added, another certificate
         // order) is the same application; the signing time must be recent; a key is in one live application only.
@@ -178,14 +181,14 @@ public class ApplicationIntake {
         }
         Assessment assessment;
         try {
-            assessment = assess(waiting.get().cms(), Instant.now(), waiting.get().receivedAt());
+            assessment = assess(waiting.get().cms(), clock.instant(), waiting.get().receivedAt());
         } catch (RaProblem p) {
             // It verified when received; a refusal now (e.g. a removed trust anchor) goes to an officer.
             LOG.warnf("application %s no longer verifies (%s); referring it", id, p.code());
-            service.referUnverifiable(id, p, Instant.now());
+            service.referUnverifiable(id, p, clock.instant());
             return;
         }
-        service.recordRetry(id, assessment, Instant.now());
+        service.recordRetry(id, assessment, clock.instant());
         LOG.infof("application %s retried: %s %s", id,
                 assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
     }

@@ -45,6 +45,8 @@ public class ApplicationService {
     private final DecisionRecorder decisions;
     private final SystemDecider system;
     private final dev.shomei.ra.RaConfig config;
+    @Inject
+    java.time.Clock clock;
 
     @Inject
     public ApplicationService(Books books, DecisionRecorder decisions, SystemDecider system,
@@ -355,7 +357,7 @@ public class ApplicationService {
     @Transactional(Transactional.TxType.MANDATORY)
     public DecisionRecord decideByOfficer(Application a, Decision d, String certifiedName, Actor officer,
                                           Map<String, Object> moreEvidence) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<Finding> reasons = new java.util.ArrayList<>(d.reasons());
         String name = certifiedNameFor(a, d.outcome(), certifiedName);
         if (d.outcome() == Outcome.APPROVED && a.route == Application.Route.JPKI) {

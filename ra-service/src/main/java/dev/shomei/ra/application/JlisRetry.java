@@ -6,7 +6,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +31,8 @@ public class JlisRetry {
     ApplicationIntake intake;
     @Inject
     ApplicationService service;
+    @Inject
+    Clock clock;
 
     private ScheduledExecutorService executor;
 
@@ -54,7 +56,7 @@ public class JlisRetry {
     public int runOnce() {
         int n = 0;
         try {
-            for (UUID id : service.waitingDue(Instant.now(), 100)) {
+            for (UUID id : service.waitingDue(clock.instant(), 100)) {
                 try {
                     intake.retry(id);
                     n++;

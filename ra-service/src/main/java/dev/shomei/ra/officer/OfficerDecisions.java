@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +57,8 @@ public class OfficerDecisions {
     AuditTrail audit;
     @Inject
     ObjectMapper json;
+    @Inject
+    Clock clock;
 
     @Transactional
     public Result decideApplication(UUID id, Outcome outcome, String reason, String certifiedName,
@@ -79,7 +82,7 @@ public class OfficerDecisions {
         // The name the certificate will state, where the card's cannot be certified as it is: checked on every
         // approval, and the second officer must approve the same name as the first.
         String name = applications.certifiedNameFor(a, outcome, certifiedName);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<OfficerApproval> earlier = OfficerApproval.of(id);
         // Step 3
         if (config.officer().fourEyes()) {

@@ -388,17 +388,21 @@ public class Orders {
                     "ra.orders.ca-certificates is not set, so no result bundle can be verified");
         }
         CMSSignedData signed;
+        SignerInformation si;
         try {
             signed = new CMSSignedData(cms);
+            // Bouncy Castle decodes the signerInfos lazily: a malformed one fails here, with a RuntimeException.
+            if (signed.getSignedContent() == null || signed.getSignerInfos().size() != 1) {
+                throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
+                        "a result bundle has encapsulated content and exactly one signer");
+            }
+            si = signed.getSignerInfos().getSigners().iterator().next();
+        } catch (RaProblem p) {
+            throw p;
         } catch (Exception e) {
             throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
                     "the body is not a DER CMS SignedData: " + e.getMessage());
         }
-        if (signed.getSignedContent() == null || signed.getSignerInfos().size() != 1) {
-            throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
-                    "a result bundle has encapsulated content and exactly one signer");
-        }
-        SignerInformation si = signed.getSignerInfos().getSigners().iterator().next();
         boolean ok = false;
         for (X509Certificate ca : cas) {
             try {

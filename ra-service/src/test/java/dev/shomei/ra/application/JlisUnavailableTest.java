@@ -3,24 +3,35 @@ package dev.shomei.ra.application;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shomei.ra.Ra;
+import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.decision.ApprovalPolicy;
 import dev.shomei.ra.testkit.ApplicantClient;
 import dev.shomei.ra.testkit.ApplicantClient.Claim;
 import dev.shomei.ra.testkit.JlisControl;
 import dev.shomei.ra.testkit.JpkiPerson;
 import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.MovableClock;
 import dev.shomei.ra.testkit.RaTestEnvironment;
 import dev.shomei.ra.testkit.SimulatedCard;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** J-LIS's OCSP responder or CRL is down: fall back to the CRL; with neither, wait and retry, never approve blind. */
+/**
+ * J-LIS's OCSP responder or CRL is down: fall back to the CRL; with neither, wait and retry, never approve blind.
+ * Time is the RA's clock ({@link MovableClock}), frozen and moved by the test; the test runs the retry rounds itself
+ * ({@link JlisRetry#runOnce}), so nothing here waits for time to pass. (The scheduled rounds still run; with the
+ * clock frozen they find an application due only when the test has moved the clock, and then do what the test's own
+ * round would.)
+ */
 @QuarkusTest
 @WithTestResource(RaTestEnvironment.class)
 class JlisUnavailableTest {
@@ -33,10 +44,20 @@ class JlisUnavailableTest {
         cardKey = SimulatedCard.rsaKey();
     }
 
+    @Inject
+    MovableClock clock;
+    @Inject
+    JlisRetry retry;
+    @Inject
+    RaConfig config;
+    @Inject
+    ApprovalPolicy policy;
+
     @AfterEach
     void restore() {
         JlisControl.ocsp(true);
         JlisControl.crl(true);
+        clock.followSystem();
     }
 
     static SimulatedCard card() {
@@ -74,9 +95,10 @@ class JlisUnavailableTest {
     }
 
     @Test
-    void withJlisUnreachableTheApplicationWaitsAndIsDecidedWhenJlisIsBack() throws InterruptedException {
+    void withJlisUnreachableTheApplicationWaitsAndIsDecidedWhenJlisIsBack() {
         JlisControl.ocsp(false);
         JlisControl.crl(false);
+        clock.freeze();
 
         Response r = Ra.submit(application(card()));
 
@@ -84,14 +106,19 @@ class JlisUnavailableTest {
         String id = r.jsonPath().getString("applicationId");
         assertThat(r.jsonPath().getString("status")).isEqualTo("WAITING_FOR_JLIS");
         assertThat(r.jsonPath().getList("decisions")).isEmpty();
-        // Still waiting after a retry round while J-LIS is down: nothing is approved without its answer.
-        JsonPath still = poll(id, s -> s.getInt("revocationCheck.attempts") >= 2, 40);
+        // A retry round while J-LIS is still down, one retry interval later: nothing is approved without its answer.
+        clock.advance(config.jlis().retryInterval());
+        retry.runOnce();
+        JsonPath still = Ra.status(id);
         assertThat(still.getString("status")).isEqualTo("WAITING_FOR_JLIS");
         assertThat(still.getInt("revocationCheck.attempts")).isGreaterThanOrEqualTo(2);
+        assertThat(still.getList("decisions")).isEmpty();
 
         JlisControl.ocsp(true);
         JlisControl.crl(true);
-        JsonPath decided = poll(id, s -> !s.getString("status").equals("WAITING_FOR_JLIS"), 40);
+        clock.advance(config.jlis().retryInterval());
+        retry.runOnce();
+        JsonPath decided = Ra.status(id);
         assertThat(decided.getString("status")).isEqualTo("APPROVED");
         assertThat(decided.getList("decisions")).hasSize(1);
         assertThat(decided.getString("decision.decider.kind")).isEqualTo("SYSTEM");
@@ -99,28 +126,25 @@ class JlisUnavailableTest {
     }
 
     @Test
-    void anApplicationThatWaitedLongerThanThePolicyAllowsIsReferredToAnOfficer() throws InterruptedException {
+    void anApplicationThatWaitedLongerThanThePolicyAllowsIsReferredToAnOfficer() {
         JlisControl.ocsp(false);
         JlisControl.crl(false);
+        clock.freeze();
+        Duration referAfter = policy.referAfterJlisUnavailable();
 
         String id = Ra.submit(application(card())).then().statusCode(202).extract().path("applicationId");
 
-        // The test policy refers after 6 s (referAfterJlisUnavailable); retries run every second.
-        JsonPath referred = poll(id, s -> !s.getString("status").equals("WAITING_FOR_JLIS"), 60);
+        // Just before the policy's limit (referAfterJlisUnavailable, 6 s in the test policy) it still waits ...
+        clock.advance(referAfter.minusMillis(1));
+        retry.runOnce();
+        assertThat(Ra.status(id).getString("status")).isEqualTo("WAITING_FOR_JLIS");
+        // ... and the next retry round, past the limit, refers it to an officer, never approving it unchecked.
+        clock.advance(config.jlis().retryInterval());
+        retry.runOnce();
+        JsonPath referred = Ra.status(id);
         assertThat(referred.getString("status")).isEqualTo("REFERRED");
         assertThat(referred.getList("decision.reasons.code")).containsExactly("jlis-unavailable");
         assertThat(referred.getString("revocationCheck.status")).isEqualTo("UNAVAILABLE");
         assertThat(Ra.officer().get("/officer/queue").jsonPath().getList("applications.applicationId")).contains(id);
-    }
-
-    /** The application's status once {@code done} holds, polled every 250 ms at most {@code tries} times. */
-    private static JsonPath poll(String id, java.util.function.Predicate<JsonPath> done, int tries)
-            throws InterruptedException {
-        JsonPath s = Ra.status(id);
-        for (int i = 1; i < tries && !done.test(s); i++) {
-            Thread.sleep(250);
-            s = Ra.status(id);
-        }
-        return s;
     }
 }

@@ -23,18 +23,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes what an applicant sends the RA (docs/fuzzing.md): the JPKI-signed CMS of applications and revocation
@@ -68,7 +60,7 @@ class SignedRequestFuzzTest {
         public Optional<String> issuedUntil() { return Optional.empty(); }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void samples() throws Exception {
         JpkiPerson person = JpkiPerson.hanako();
         KeyPair cardKey = SimulatedCard.rsaKey();
@@ -99,7 +91,7 @@ class SignedRequestFuzzTest {
                 SignedRequestFuzzTest::refusal);
     }
 
-    @AfterContainer
+    @AfterAll
     static void report() {
         List<Fuzz.Target> run = List.of(cmsTarget, applicationTarget, revocationTarget).stream()
                 .filter(t -> t.inputs() > 0).toList();
@@ -107,52 +99,38 @@ class SignedRequestFuzzTest {
         run.forEach(t -> assertThat(t.accepted()).as("the unchanged samples are accepted").isPositive());
     }
 
-    static Arbitrary<byte[]> mutations(List<byte[]> samples) {
-        return Combinators.combine(Arbitraries.integers().between(0, 1 << 20), Arbitraries.longs())
-                .as((i, l) -> Fuzz.mutate(samples, i, l));
-    }
-
-    @Provide
-    Arbitrary<byte[]> cms() {
-        return mutations(cmsSamples);
-    }
-
-    @Provide
-    Arbitrary<byte[]> application() {
-        return mutations(applicationSamples);
-    }
-
-    @Provide
-    Arbitrary<byte[]> revocation() {
-        return mutations(revocationSamples);
-    }
-
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void anAcceptedCmsCarriesWhatTheCardSigned(@ForAll("cms") byte[] input) {
-        VerifiedSignature[] v = new VerifiedSignature[1];
-        if (cmsTarget.check(input, in -> v[0] = verifier.verify(in, "application", Instant.now()))) {
-            assertThat(signedContents).as("the accepted content is one the card signed")
-                    .contains(ConfiguredFile.sha256Hex(v[0].content()));
+    @Test
+    void anAcceptedCmsCarriesWhatTheCardSigned() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(cmsSamples, n);
+            VerifiedSignature[] v = new VerifiedSignature[1];
+            if (cmsTarget.check(input, in -> v[0] = verifier.verify(in, "application", Instant.now()))) {
+                assertThat(signedContents).as("the accepted content is one the card signed")
+                        .contains(ConfiguredFile.sha256Hex(v[0].content()));
+            }
         }
     }
 
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void applicationContentIsParsedOrRefused(@ForAll("application") byte[] input) {
-        ApplicationContent[] c = new ApplicationContent[1];
-        // What the RA goes on to read from an accepted document (the CSR's DER) must not fail either.
-        if (applicationTarget.check(input, in -> (c[0] = ApplicationContent.parse(in)).csrDer())) {
-            assertThat(ApplicationContent.GENDER_CODES).containsKey(c[0].claimedIdentity().gender());
+    @Test
+    void applicationContentIsParsedOrRefused() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(applicationSamples, n);
+            ApplicationContent[] c = new ApplicationContent[1];
+            // What the RA goes on to read from an accepted document (the CSR's DER) must not fail either.
+            if (applicationTarget.check(input, in -> (c[0] = ApplicationContent.parse(in)).csrDer())) {
+                assertThat(ApplicationContent.GENDER_CODES).containsKey(c[0].claimedIdentity().gender());
+            }
         }
     }
 
-    @Property(seed = "20261203", generation = GenerationMode.RANDOMIZED, shrinking = ShrinkingMode.OFF,
-            edgeCases = EdgeCasesMode.NONE)
-    void revocationContentIsParsedOrRefused(@ForAll("revocation") byte[] input) {
-        RevocationContent[] c = new RevocationContent[1];
-        if (revocationTarget.check(input, in -> c[0] = RevocationContent.parse(in))) {
-            assertThat(RevocationContent.REASONS).contains(c[0].reason());
+    @Test
+    void revocationContentIsParsedOrRefused() {
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            byte[] input = Fuzz.input(revocationSamples, n);
+            RevocationContent[] c = new RevocationContent[1];
+            if (revocationTarget.check(input, in -> c[0] = RevocationContent.parse(in))) {
+                assertThat(RevocationContent.REASONS).contains(c[0].reason());
+            }
         }
     }
 }

@@ -1,0 +1,187 @@
+package dev.shomei.ra.officer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.ApplicantClient;
+import dev.shomei.ra.testkit.ApplicantClient.Claim;
+import dev.shomei.ra.testkit.JlisControl;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.MutualTlsClient;
+import dev.shomei.ra.testkit.RaTestEnvironment;
+import dev.shomei.ra.testkit.SimulatedCard;
+import dev.shomei.testsupport.Fuzz;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fuzzes the JSON bodies of the RA officers' API over its HTTP path (mutual TLS with an officer's certificate): an
+ * officer's decision on an application ({@code POST /officer/applications/{id}/decision}) and on a revocation request
+ * ({@code POST /officer/revocation-requests/{id}/decision}), and an officer's revocation ({@code POST
+ * /officer/revocations}), from mutations of valid bodies, against subjects that await exactly those calls (a referred
+ * application, a referred revocation request, an approved application; new ones every {@value #SEGMENT} inputs, since
+ * an accepted decision settles its subject). Every body ends in a 2xx or a 4xx problem+json, never a 5xx; a body
+ * accepted must be one JSON object, without a key given twice, that names the outcome (or application) and a reason.
+ *
+ * <p>Zone: tests only (the RA's code, on loopback, with its test database and the simulated J-LIS).
+ */
+@QuarkusTest
+@WithTestResource(RaTestEnvironment.class)
+@Tag("fuzz")
+class OfficerApiFuzzTest {
+
+    static final JpkiPerson PERSON = JpkiPerson.of("審査", "試験", "2", java.time.LocalDate.of(1975, 6, 7),
+            "福岡県福岡市博多区東公園7番7号");
+    static final JpkiPerson MOVED = PERSON.withAddress("沖縄県那覇市泉崎一丁目2番2号");
+    /** Inputs per set of subjects. */
+    static final int SEGMENT = 150;
+    /** What an accepted body must be: one JSON object, no key twice (RFC 8259 section 4), nothing after it. */
+    static final ObjectMapper STRICT = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    static final Fuzz.Target applicationDecision = new Fuzz.Target(
+            "ra-service officer decision on an application (POST /officer/applications/{id}/decision)",
+            OfficerApiFuzzTest::refusal);
+    static final Fuzz.Target revocationDecision = new Fuzz.Target(
+            "ra-service officer decision on a revocation request (POST /officer/revocation-requests/{id}/decision)",
+            OfficerApiFuzzTest::refusal);
+    static final Fuzz.Target revocation = new Fuzz.Target(
+            "ra-service officer revocation (POST /officer/revocations)", OfficerApiFuzzTest::refusal);
+
+    static final List<byte[]> DECISIONS = List.of(
+            ApplicantClient.json(Map.of("outcome", "REJECTED", "reason", "the applicant withdrew at the counter")),
+            ApplicantClient.json(Map.of("outcome", "APPROVED", "reason", "card checked in person with the J-LIS"
+                    + " terminal", "certifiedName", "試験 審査", "jlisOverride", true)),
+            ApplicantClient.json(Map.of("outcome", "APPROVED", "reason", "residence record checked")));
+
+    /** A 4xx problem+json: the documented refusal. */
+    static final class Refused extends Exception {
+        Refused(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    static boolean refusal(Throwable t) {
+        return t instanceof Refused;
+    }
+
+    @AfterAll
+    static void report() {
+        List<Fuzz.Target> run = List.of(applicationDecision, revocationDecision, revocation).stream()
+                .filter(t -> t.inputs() > 0).toList();
+        run.forEach(Fuzz.Target::report);
+        run.forEach(t -> assertThat(t.accepted()).as("some valid bodies are accepted").isPositive());
+    }
+
+    record Subjects(String referredApplication, String referredRevocation, String approvedApplication,
+                    List<byte[]> revocations) {}
+
+    KeyPair cardKey;
+    KeyPair movedCardKey;
+
+    @Test
+    void everyBodyIsAcceptedOrRefusedWithAProblemNeverAServerError() throws Exception {
+        MutualTlsClient officer = new MutualTlsClient("test.tls.officer-keystore");
+        cardKey = SimulatedCard.rsaKey();
+        movedCardKey = SimulatedCard.rsaKey();
+        Subjects s = null;
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            if (n % SEGMENT == 0) {
+                s = subjects();
+            }
+            Subjects x = s;
+            switch (n % 3) {
+                case 0 -> {
+                    byte[] in = Fuzz.input(DECISIONS, n);
+                    if (applicationDecision.check(in, b -> post(officer,
+                            "/officer/applications/" + x.referredApplication() + "/decision", b))) {
+                        assertDecision(in);
+                    }
+                }
+                case 1 -> {
+                    byte[] in = Fuzz.input(DECISIONS, n);
+                    if (revocationDecision.check(in, b -> post(officer,
+                            "/officer/revocation-requests/" + x.referredRevocation() + "/decision", b))) {
+                        assertDecision(in);
+                    }
+                }
+                default -> {
+                    byte[] in = Fuzz.input(x.revocations(), n);
+                    if (revocation.check(in, b -> post(officer, "/officer/revocations", b))) {
+                        JsonNode body = STRICT.readTree(in);
+                        assertThat(body.isObject()).isTrue();
+                        assertThat(body.path("applicationId").asText()).isEqualTo(x.approvedApplication());
+                        assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                    }
+                }
+            }
+        }
+    }
+
+    /** An accepted decision body: one object, no key twice, a known outcome and a reason. */
+    static void assertDecision(byte[] in) throws Exception {
+        JsonNode body = STRICT.readTree(in);
+        assertThat(body.isObject()).isTrue();
+        assertThat(body.path("outcome").asText()).isIn("APPROVED", "REJECTED");
+        assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+    }
+
+    static void post(MutualTlsClient client, String path, byte[] body) throws Exception {
+        HttpResponse<String> r = client.post(path, "application/json", body);
+        if (r.statusCode() >= 200 && r.statusCode() < 300) {
+            return;
+        }
+        String type = r.headers().firstValue("Content-Type").orElse("");
+        if (r.statusCode() >= 400 && r.statusCode() < 500 && type.startsWith("application/problem+json")) {
+            throw new Refused(r.body());
+        }
+        throw new AssertionError("HTTP " + r.statusCode() + " (" + type + "): " + r.body());
+    }
+
+    /** A referred application (J-LIS does not know the card), an approved one, and a referred revocation of it. */
+    Subjects subjects() {
+        SimulatedCard card = SimulatedCard.inSoftware(cardKey, PERSON,
+                JpkiTestCa.signing(JpkiTestCa.GEN_2024, cardKey.getPublic(), PERSON));
+        String referred;
+        JlisControl.ocspMode("unknown");
+        try {
+            Response r = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                    ApplicantClient.csr(ApplicantClient.ecKey())));
+            r.then().statusCode(201);
+            assertThat(r.jsonPath().getString("status")).isEqualTo("REFERRED");
+            referred = r.jsonPath().getString("applicationId");
+        } finally {
+            JlisControl.ocspMode("good");
+        }
+        Response a = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                ApplicantClient.csr(ApplicantClient.ecKey())));
+        a.then().statusCode(201);
+        assertThat(a.jsonPath().getString("status")).isEqualTo("APPROVED");
+        String approved = a.jsonPath().getString("applicationId");
+        // The subscriber's card now states another address: the revocation request goes to an officer.
+        SimulatedCard moved = SimulatedCard.inSoftware(movedCardKey, MOVED,
+                JpkiTestCa.signing(JpkiTestCa.GEN_2024, movedCardKey.getPublic(), MOVED));
+        Response q = Ra.revocationRequest(ApplicantClient.revocationRequest(moved, approved, "affiliationChanged"));
+        q.then().statusCode(201);
+        assertThat(q.jsonPath().getString("status")).isEqualTo("REFERRED");
+        List<byte[]> revocations = List.of(
+                ApplicantClient.json(Map.of("applicationId", approved, "reason", "the subscriber reported the card"
+                        + " lost at the counter")),
+                ApplicantClient.json(Map.of("applicationId", approved, "certificateSerial", "7a3f09",
+                        "reason", "keyCompromise")));
+        return new Subjects(referred, q.jsonPath().getString("revocationRequestId"), approved, revocations);
+    }
+}

@@ -1,0 +1,307 @@
+package dev.shomei.ra.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shomei.ra.ConfiguredFile;
+import dev.shomei.ra.Ra;
+import dev.shomei.ra.testkit.ApplicantClient;
+import dev.shomei.ra.testkit.ApplicantClient.Claim;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.MutualTlsClient;
+import dev.shomei.ra.testkit.RaTestEnvironment;
+import dev.shomei.ra.testkit.SimulatedCard;
+import dev.shomei.testsupport.Fuzz;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fuzzes the RA's ingestion of CA result bundles ({@link Orders#ingest}, docs/order-bundles.md) through its HTTP path,
+ * {@code POST /ca/result-bundles} over mutual TLS with the CA's client certificate, on a running RA with real order
+ * bundles waiting for their answer. Two kinds of input, alternating:
+ * <ul>
+ * <li><b>unsigned</b>: mutations of result bundles the CA signed (the CMS bytes changed, so the signature no longer
+ * covers them unless the change missed what is signed): accepted only if the content is byte for byte one the CA
+ * signed;</li>
+ * <li><b>signed</b>: mutations of the result JSON, then signed with the CA's key, as a CA with a bug (or a stolen
+ * key) would: they pass the signature check and reach the parser and the order bookkeeping.</li>
+ * </ul>
+ * Every input ends in 204 or a 4xx problem+json, never a 5xx. Every {@value #SEGMENT} inputs the bundle is answered
+ * properly and checked: the application is issued with a certificate from the CA for its CSR's key (or refused),
+ * whatever the fuzzer posted before; then a new application, and a revocation of the one before, make the next bundle.
+ *
+ * <p>Zone: tests only (the RA's code, on loopback, with its test database).
+ */
+@QuarkusTest
+@WithTestResource(RaTestEnvironment.class)
+@Tag("fuzz")
+class ResultBundleFuzzTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final JpkiPerson PERSON = JpkiPerson.of("結果", "試験", "1", java.time.LocalDate.of(1980, 1, 2),
+            "大阪府大阪市中央区大手前二丁目1番22号");
+    /** Inputs per order bundle: then the bundle is answered properly and a new one made. */
+    static final int SEGMENT = 250;
+
+    static Fuzz.Target unsignedTarget = new Fuzz.Target("ra-service Orders.ingest, unsigned mutations"
+            + " (POST /ca/result-bundles)", ResultBundleFuzzTest::refusal);
+    static Fuzz.Target signedTarget = new Fuzz.Target("ra-service Orders.ingest, CA-signed mutated content"
+            + " (POST /ca/result-bundles)", ResultBundleFuzzTest::refusal);
+
+    /** A 4xx problem+json from the RA: the documented refusal. */
+    static final class Refused extends Exception {
+        Refused(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    static boolean refusal(Throwable t) {
+        return t instanceof Refused;
+    }
+
+    @AfterAll
+    static void report() {
+        List<Fuzz.Target> run = List.of(unsignedTarget, signedTarget).stream().filter(t -> t.inputs() > 0).toList();
+        run.forEach(Fuzz.Target::report);
+        run.forEach(t -> assertThat(t.accepted()).as("the unchanged samples are accepted").isPositive());
+    }
+
+    /** One order bundle waiting for its result, and the result bundles made for it. */
+    record Fixture(String application, JsonNode orderBundle, byte[] answer, List<byte[]> signed,
+                   List<byte[]> contents) {}
+
+    final Set<String> signedContents = new HashSet<>();
+    MutualTlsClient ca;
+    SimulatedCard card;
+    PrivateKey caKey;
+    X509Certificate caCertificate;
+
+    @Test
+    void onlyWhatTheCaSignedIsAppliedAndNothingFailsTheRa() throws Exception {
+        ca = new MutualTlsClient("test.orders.ca-client-keystore");
+        java.security.KeyPair cardKey = SimulatedCard.rsaKey();
+        card = SimulatedCard.inSoftware(cardKey, PERSON, JpkiTestCa.signing(JpkiTestCa.GEN_2024, cardKey.getPublic(),
+                PERSON));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(Ra.config("test.orders.issuing-ca-keystore")))) {
+            ks.load(in, Ra.config("test.tls.password").toCharArray());
+        }
+        caCertificate = (X509Certificate) ks.getCertificate("ca");
+        caKey = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
+
+        Fixture f = null;
+        String issued = null;
+        for (int n = 0; n < Fuzz.tries(); n++) {
+            if (n % SEGMENT == 0) {
+                if (f != null) {
+                    issued = finish(f);
+                }
+                f = fixture(issued);
+            }
+            Fixture fx = f;
+            if (n % 2 == 0) {
+                byte[] input = Fuzz.input(fx.signed(), n);
+                if (unsignedTarget.check(input, this::post)) {
+                    // Accepted without being signed as it stands: only if what it carries is exactly what was signed.
+                    byte[] content = (byte[]) new CMSSignedData(input).getSignedContent().getContent();
+                    assertThat(signedContents).as("an accepted result bundle carries content the CA signed")
+                            .contains(ConfiguredFile.sha256Hex(content));
+                }
+            } else {
+                byte[] content = Fuzz.input(fx.contents(), n);
+                signedTarget.check(content, in -> post(sign(in)));
+            }
+        }
+        if (f != null) {
+            finish(f);
+        }
+    }
+
+    /** POSTs a result bundle: 204 is acceptance, a 4xx problem+json a refusal, anything else a finding. */
+    void post(byte[] cms) throws Exception {
+        HttpResponse<String> r = ca.post("/ca/result-bundles", "application/pkcs7-mime", cms);
+        if (r.statusCode() == 204) {
+            return;
+        }
+        String type = r.headers().firstValue("Content-Type").orElse("");
+        if (r.statusCode() >= 400 && r.statusCode() < 500 && type.startsWith("application/problem+json")) {
+            throw new Refused(r.body());
+        }
+        throw new AssertionError("HTTP " + r.statusCode() + " (" + type + "): " + r.body());
+    }
+
+    /**
+     * Answers the bundle as the CA would and checks what the fuzzing left: the application was issued a certificate
+     * of the CA for its CSR's key, or is refused; returns the application if issued.
+     */
+    String finish(Fixture f) throws Exception {
+        post(f.answer());
+        String status = Ra.status(f.application()).getString("status");
+        assertThat(status).as("the application after its bundle was answered").isIn("ISSUED", "CA_REFUSED");
+        if (!status.equals("ISSUED")) {
+            return null;
+        }
+        String pem = RestAssured.given().get("/applications/" + f.application() + "/certificate").then()
+                .statusCode(200).extract().asString();
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificates(
+                new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))).iterator().next();
+        cert.verify(caCertificate.getPublicKey());
+        byte[] csr = csrOf(f.orderBundle(), "app-" + f.application());
+        assertThat(cert.getPublicKey().getEncoded()).as("the certificate handed out certifies the CSR's key")
+                .isEqualTo(new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded());
+        return f.application();
+    }
+
+    /** A new approved application, an officer's revocation of the last issued one, and the bundle holding them. */
+    Fixture fixture(String issued) throws Exception {
+        if (issued != null) {
+            Ra.officer().contentType("application/json")
+                    .body(Map.of("applicationId", issued, "reason", "fuzzing the result of a revoke order"))
+                    .post("/officer/revocations").then().statusCode(201);
+        }
+        io.restassured.response.Response r = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                ApplicantClient.csr(ApplicantClient.ecKey())));
+        r.then().statusCode(201);
+        assertThat(r.jsonPath().getString("status")).isEqualTo("APPROVED");
+        String app = r.jsonPath().getString("applicationId");
+        JsonNode bundle = bundleWith("app-" + app);
+
+        List<ObjectNode> results = new ArrayList<>();
+        results.add(answer(bundle));
+        ObjectNode refused = resultBundle(bundle);
+        ArrayNode list = refused.putArray("results");
+        for (JsonNode o : bundle.path("orders")) {
+            list.addObject().put("orderId", o.path("orderId").asText()).put("status", "refused")
+                    .put("reason", "the CSR's key is refused by the CA profile");
+        }
+        results.add(refused);
+        ObjectNode unknown = answer(bundle);
+        unknown.put("orderBundleId", "no-such-bundle");
+        results.add(unknown);
+        List<byte[]> contents = new ArrayList<>();
+        List<byte[]> signed = new ArrayList<>();
+        for (ObjectNode o : results) {
+            byte[] c = JSON.writeValueAsBytes(o);
+            contents.add(c);
+            signed.add(sign(c));
+        }
+        return new Fixture(app, bundle, signed.get(0), signed, contents);
+    }
+
+    /** Pulls order bundles, answering those that do not hold {@code orderId}, until one does. */
+    JsonNode bundleWith(String orderId) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            byte[] b = Ra.tls().keyStore(new java.io.File(Ra.config("test.orders.ca-client-keystore")),
+                    Ra.config("test.tls.password")).get("/ca/order-bundles/next").then().statusCode(200).extract()
+                    .asByteArray();
+            JsonNode content = JSON.readTree((byte[]) new CMSSignedData(b).getSignedContent().getContent());
+            for (JsonNode o : content.path("orders")) {
+                if (orderId.equals(o.path("orderId").asText())) {
+                    return content;
+                }
+            }
+            post(sign(JSON.writeValueAsBytes(answer(content))));
+        }
+        throw new AssertionError("order " + orderId + " was never served");
+    }
+
+    static byte[] csrOf(JsonNode bundle, String orderId) {
+        for (JsonNode o : bundle.path("orders")) {
+            if (orderId.equals(o.path("orderId").asText())) {
+                return Base64.getDecoder().decode(o.path("csr").asText());
+            }
+        }
+        throw new AssertionError("no order " + orderId);
+    }
+
+    static ObjectNode resultBundle(JsonNode orderBundle) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("format", Orders.RESULT_FORMAT);
+        r.put("orderBundleId", orderBundle.path("bundleId").asText());
+        r.put("createdAt", Instant.now().toString());
+        return r;
+    }
+
+    /** What a correct CA answers: each issue order issued from its CSR under the ordered subject, each revoke done. */
+    ObjectNode answer(JsonNode orderBundle) throws Exception {
+        ObjectNode r = resultBundle(orderBundle);
+        ArrayNode results = r.putArray("results");
+        for (JsonNode o : orderBundle.path("orders")) {
+            ObjectNode n = results.addObject().put("orderId", o.path("orderId").asText());
+            if (o.path("type").asText().equals("issue")) {
+                PKCS10CertificationRequest csr = new PKCS10CertificationRequest(
+                        Base64.getDecoder().decode(o.path("csr").asText()));
+                X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
+                for (JsonNode a : o.path("subject")) {
+                    subject.addRDN(BCStyle.INSTANCE.attrNameToOID(a.path("type").asText()), a.path("value").asText());
+                }
+                Instant now = Instant.now();
+                BigInteger serial = new BigInteger(64, new SecureRandom());
+                X509Certificate c = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+                        new JcaX509CertificateHolder(caCertificate).getSubject(), serial, Date.from(now),
+                        Date.from(now.plus(Duration.ofDays(365))), subject.build(),
+                        new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+                n.put("status", "issued").put("serial", serial.toString(16))
+                        .put("certificate", Base64.getEncoder().encodeToString(c.getEncoded())).put("repeated", false);
+            } else {
+                n.put("status", "revoked").put("serial", o.path("serial").asText())
+                        .put("revokedAt", Instant.now().toString()).put("reason", o.path("reason").asText());
+            }
+        }
+        return r;
+    }
+
+    /** Signs {@code content} as the CA signs result bundles (CMS SignedData, encapsulated, one signer). */
+    byte[] sign(byte[] content) throws Exception {
+        CMSSignedDataGenerator g = new CMSSignedDataGenerator();
+        g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey), caCertificate));
+        g.addCertificates(new JcaCertStore(List.of(caCertificate)));
+        signedContents.add(ConfiguredFile.sha256Hex(content));
+        return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
+    }
+}
