@@ -100,7 +100,7 @@ class CpsGeneratorTest {
         String pin0 = ra.getProperty("ra.jpki.signing-cas[0].sha256").replace(":", "").toLowerCase();
         String pin1 = ra.getProperty("ra.jpki.signing-cas[1].sha256").replace(":", "").toLowerCase();
         String policySha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(Files.readAllBytes(RA_RESOURCES.resolve("policy/approval-policy-v1.json"))));
+                .digest(Files.readAllBytes(RA_RESOURCES.resolve("policy/approval-policy-v2.json"))));
         List<String> expected = List.of(
                 "| `subscriber-signature` | 1825 days |", "| `ocsp-responder` | 90 days |",   // 6.3.2
                 "Root CA certificate: 20 years", "Issuing CA certificate: 10 years",

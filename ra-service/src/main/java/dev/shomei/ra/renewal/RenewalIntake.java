@@ -48,6 +48,8 @@ public class RenewalIntake {
     ApprovalPolicy policy;
     @Inject
     ApplicationService applications;
+    @Inject
+    dev.shomei.ra.safeguard.SafeguardRules rules;
 
     public record Submission(UUID applicationId, boolean duplicate) {}
 
@@ -87,6 +89,9 @@ public class RenewalIntake {
                     + " new key pair and sign the renewal again") : f);
         }
         findings.addAll(checks.consent(content.consent()));
+        // The policy's anomaly rules (dev.shomei.ra.safeguard): a renewal right after issuance, a burst.
+        findings.addAll(rules.renewal(sig.application().id, dev.shomei.ra.safeguard.Arrival.current().remoteAddress(),
+                now));
         // Step 4: the renewed certificate states what the certificate being renewed states.
         List<CertifiedSubject.Attribute> subject;
         try {
