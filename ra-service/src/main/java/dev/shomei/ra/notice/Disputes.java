@@ -220,8 +220,18 @@ public class Disputes {
         a.jlisAttempts = 0;
         a.decisionId = UUID.randomUUID();
         if (a.route == Application.Route.SUBSCRIBER_CERTIFICATE) {
-            // The route's constraint names the renewed application; a re-issued renewal states it again.
-            a.renewsApplicationId = null;
+            // A renewal carries no JPKI certificate: the identity it states was verified by the card signature of
+            // the first application in its chain, which the re-issuance names as its verification.
+            Application root = o;
+            while (root != null && root.jpkiCertificate == null && root.renewsApplicationId != null) {
+                root = Application.findById(root.renewsApplicationId);
+            }
+            if (root != null) {
+                a.jpkiCertificate = root.jpkiCertificate;
+                a.jpkiSerial = root.jpkiSerial;
+                a.jpkiIssuer = root.jpkiIssuer;
+                a.jpkiIssuerSha256 = root.jpkiIssuerSha256;
+            }
             a.route = Application.Route.JPKI;
         }
         if (a.jpkiCertificate == null) {
