@@ -67,7 +67,9 @@ public final class LoopbackSmtp implements AutoCloseable {
     private void session(Socket s) {
         try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
                 StandardCharsets.UTF_8)); OutputStream out = s.getOutputStream()) {
-            s.setSoTimeout(10_000);
+            // Longer than the mail client's pooled-connection keep-alive (Vert.x: 5 minutes), so the server never drops
+            // a connection the RA still counts on; a stuck session still ends.
+            s.setSoTimeout(600_000);
             reply(out, "220 localhost loopback SMTP for tests");
             List<String> rcpt = new ArrayList<>();
             String line;
