@@ -282,6 +282,12 @@ class NoticeTest {
         JsonNode manifest = JSON.readTree(pkg.resolve(EvidencePackage.MANIFEST).toFile());
         assertThat(manifest.path("files").has(EvidencePackage.NOTICES)).isTrue();
         assertThat(manifest.path("files").has(EvidencePackage.KEY_DEVICE)).isTrue();
+        // What a notice said cannot be rewritten afterwards, not even by the service that wrote it.
+        try (Connection c = raDb(); var st = c.prepareStatement("UPDATE notice SET body = 'nothing happened' WHERE id = ?")) {
+            st.setObject(1, UUID.fromString(noticeId(m)));
+            assertThatThrownBy(st::executeUpdate).isInstanceOf(java.sql.SQLException.class)
+                    .hasMessageContaining("is evidence recorded");
+        }
         // The decision itself names the device it was made on.
         assertThat(new String(Files.readAllBytes(pkg.resolve(EvidencePackage.DECISION)), StandardCharsets.UTF_8))
                 .contains("\"keyDevice\":{\"kind\":\"pkcs11-token\"");
