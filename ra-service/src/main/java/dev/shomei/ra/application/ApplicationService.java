@@ -177,7 +177,8 @@ public class ApplicationService {
      */
     public record Renewal(String cmsSha256, byte[] cms, Instant signingTime, byte[] signerCertificate,
                           UUID renewsApplicationId, List<CertifiedSubject.Attribute> subject, byte[] csrDer,
-                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence) {}
+                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence,
+                          Map<String, Object> keyDevice) {}
 
     /**
      * Records a renewal and its decision in one transaction: the application (identity columns copied from the
@@ -216,6 +217,7 @@ public class ApplicationService {
         a.decisionId = UUID.randomUUID();
         // Notices of the renewal go where the renewed certificate's went; the channel is this request's.
         a.contactEmail = renewed.contactEmail;
+        a.keyDevice = dev.shomei.ra.safeguard.Safeguards.json(r.keyDevice());
         dev.shomei.ra.safeguard.Channel channel = dev.shomei.ra.safeguard.Arrival.current();
         a.channel = dev.shomei.ra.safeguard.Safeguards.json(channel.record());
         a.clientAddress = channel.remoteAddress();

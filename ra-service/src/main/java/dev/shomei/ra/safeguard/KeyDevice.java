@@ -32,32 +32,38 @@ public record KeyDevice(String kind, String manufacturer, String model, String s
     /** An attestation certificate chain fits comfortably; the whole signed body is bounded anyway. */
     static final int MAX_ATTESTATION = 16384;
 
-    /** Refuses a statement the RA could not record meaningfully, naming the field. */
+    /** Refuses a statement the RA could not record meaningfully, naming the field (as an application's). */
     public void check(String field) {
+        check(field, ApplicationContent::malformed);
+    }
+
+    /** As {@link #check(String)}, with the problem of the document it is in (a renewal's). */
+    public void check(String field,
+                      java.util.function.BiFunction<String, String, dev.shomei.ra.problem.RaProblem> malformed) {
         if (kind == null || !KINDS.contains(kind)) {
-            throw ApplicationContent.malformed(field + ".kind", "is '" + kind + "'; use one of software,"
+            throw malformed.apply(field + ".kind", "is '" + kind + "'; use one of software,"
                     + " pkcs11-token, platform");
         }
         if (PKCS11_TOKEN.equals(kind) && (blank(manufacturer) || blank(model))) {
-            throw ApplicationContent.malformed(field + (blank(manufacturer) ? ".manufacturer" : ".model"),
+            throw malformed.apply(field + (blank(manufacturer) ? ".manufacturer" : ".model"),
                     "is missing; a PKCS#11 token is stated with its manufacturerID and model from CK_TOKEN_INFO");
         }
         for (Map.Entry<String, String> e : Map.of("manufacturer", nz(manufacturer), "model", nz(model),
                 "serialNumber", nz(serialNumber), "attestationFormat", nz(attestationFormat)).entrySet()) {
             if (e.getValue().length() > MAX_TEXT) {
-                throw ApplicationContent.malformed(field + "." + e.getKey(), "is longer than " + MAX_TEXT
+                throw malformed.apply(field + "." + e.getKey(), "is longer than " + MAX_TEXT
                         + " characters");
             }
         }
         if (attestation != null) {
             if (attestation.length() > MAX_ATTESTATION) {
-                throw ApplicationContent.malformed(field + ".attestation", "is longer than " + MAX_ATTESTATION
+                throw malformed.apply(field + ".attestation", "is longer than " + MAX_ATTESTATION
                         + " characters");
             }
             try {
                 Base64.getDecoder().decode(attestation);
             } catch (IllegalArgumentException e) {
-                throw ApplicationContent.malformed(field + ".attestation", "is not base64");
+                throw malformed.apply(field + ".attestation", "is not base64");
             }
         }
     }

@@ -91,8 +91,13 @@ class NoticeTest {
         // Step 2: a renewal with the certificate's key, right after issuance: referred by the rule, approved by two
         // officers, issued, and noticed to the same contact.
         KeyPair newKey = ApplicantClient.ecKey();
-        Response ren = post("/renewals", ApplicantClient.renewal(subscriberKey, certificate(app),
-                ApplicantClient.csr(newKey)), address());
+        // The profile requires a hardware key of a renewal's new key too.
+        Response software = post("/renewals", renewal(subscriberKey, certificate(app), ApplicantClient.csr(newKey),
+                SOFTWARE), address());
+        software.then().statusCode(422);
+        assertThat(software.jsonPath().getList("reasons.code")).contains("key-device-software");
+        Response ren = post("/renewals", renewal(subscriberKey, certificate(app), ApplicantClient.csr(newKey), TOKEN),
+                address());
         ren.then().statusCode(201);
         assertThat(ren.jsonPath().getString("status")).isEqualTo("REFERRED");
         assertThat(ren.jsonPath().getList("decision.reasons.code")).contains("rule-renewal-soon-after-issuance");
@@ -104,6 +109,7 @@ class NoticeTest {
         Message renewed = LoopbackSmtp.await(spool(), email, renewalSerial, WAIT);
         assertThat(renewed.text()).contains("Your certificate was renewed");
         assertThat(notice(noticeId(renewed)).get("kind")).isEqualTo("RENEWAL");
+        assertThat(Ra.status(renewal).getString("decision.evidence.keyDevice.kind")).isEqualTo("pkcs11-token");
 
         // Step 3: an officer revokes the first certificate (as if told the card was lost): the holder is told.
         String rev = Ra.officer().contentType("application/json")

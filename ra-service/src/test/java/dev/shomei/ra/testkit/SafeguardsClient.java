@@ -69,6 +69,17 @@ public final class SafeguardsClient {
         return application(card, subscriberKey, email, device, ApplicantClient.CONSENT_SHA256);
     }
 
+    /** A renewal (shomei-ra-renewal/1) stating the new key's device, signed with the current certificate's key. */
+    public static byte[] renewal(KeyPair currentKey, java.security.cert.X509Certificate current, byte[] newCsr,
+                                 Map<String, Object> device) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("format", "shomei-ra-renewal/1");
+        content.put("csr", Base64.getEncoder().encodeToString(newCsr));
+        content.put("consent", Map.of("documentId", ApplicantClient.CONSENT_ID, "sha256", ApplicantClient.CONSENT_SHA256));
+        content.put("keyDevice", device);
+        return ApplicantClient.signWithSubscriberCertificate(currentKey, current, ApplicantClient.json(content));
+    }
+
     public static Response post(String path, byte[] cms, String address) {
         return given().contentType("application/cms").header("X-Forwarded-For", address)
                 .header("User-Agent", USER_AGENT).body(cms).post(path);
