@@ -22,6 +22,10 @@ import java.util.List;
  *                        subscriber certificate that signed the request
  * subscriber-issuing-ca.der    the issuing CA certificate it chains to (compare with the published CA hash value)
  * subscriber-crl.der     the CA's latest CRL of that issuing key when exported: the signer's status at signing time
+ * key-device.json        where the subscriber key lives as the application stated it, and the channel the request
+ *                        came through (client, version, User-Agent, address), as the RA recorded them on receipt
+ * notices.json           the out-of-band notices of the acts on this subject (issuance, renewal, revocation): what
+ *                        was sent to whom and when, the digest of the message, and the NOTICE book entries
  * audit/ra-checkpoint.txt, audit/ra-entry.jsonl   the RA's audit entry of the decision, with its RFC 9162
  *                        inclusion proof into that signed checkpoint (audit-log's export format)
  * audit/ca-checkpoint.txt, audit/ca-entry.jsonl   the CA's certificate.issued entry, likewise
@@ -55,11 +59,13 @@ public final class EvidencePackage {
     public static final String CA_ENTRY = "audit/ca-entry.jsonl";
     public static final String RA_AUDIT_KEY = "keys/ra-audit.pem";
     public static final String CA_AUDIT_KEY = "keys/ca-audit.pem";
+    public static final String KEY_DEVICE = "key-device.json";
+    public static final String NOTICES = "notices.json";
 
     public static final List<String> FILES = List.of(DECISION, APPLICATION, JPKI_CERTIFICATE, JLIS_CA, JLIS_RESPONSE,
             POLICY, ORDER_BUNDLE, RESULT_BUNDLE, CERTIFICATE, ISSUING_CA, SUBSCRIBER_CERTIFICATE, SUBSCRIBER_ISSUING_CA,
             SUBSCRIBER_CRL, RA_CHECKPOINT, RA_ENTRY, CA_CHECKPOINT,
-            CA_ENTRY, RA_AUDIT_KEY, CA_AUDIT_KEY);
+            CA_ENTRY, RA_AUDIT_KEY, CA_AUDIT_KEY, KEY_DEVICE, NOTICES);
 
     private EvidencePackage() {}
 }

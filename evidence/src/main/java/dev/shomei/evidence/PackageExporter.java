@@ -179,6 +179,9 @@ public final class PackageExporter {
             }
         }
 
+        // Step 4b: the safeguards (RA schema V20 on): the key's device and the channel, and the notices to the holder.
+        safeguards(kind, subjectId, dir, files);
+
         // Step 5: the audit entries with their inclusion proofs into the latest signed checkpoints.
         String subject = kind.toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ":" + subjectId;
         long raSeq = seq(ra, "SELECT seq FROM audit_entry WHERE subject = ? AND detail_sha256 = ?", subject,
@@ -200,6 +203,75 @@ public final class PackageExporter {
         manifest.put("files", files);
         Files.write(dir.resolve(MANIFEST), JSON.writeValueAsBytes(manifest));
         return dir;
+    }
+
+    private void safeguards(String kind, UUID subjectId, Path dir, Map<String, String> files)
+            throws SQLException, IOException {
+        if (one("SELECT to_regclass('notice')::text").isEmpty()) {
+            return; // an RA from before notices: nothing to show
+        }
+        boolean application = "APPLICATION".equals(kind);
+        Map<String, Object> device = new LinkedHashMap<>();
+        try (PreparedStatement st = ra.prepareStatement(application
+                ? "SELECT key_device, channel FROM application WHERE id = ?"
+                : "SELECT NULL, channel FROM revocation_request WHERE id = ?")) {
+            st.setObject(1, subjectId);
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) {
+                    if (application) {
+                        device.put("keyDevice", rs.getString(1) == null ? Map.of("kind", "not-stated")
+                                : JSON.readValue(rs.getString(1), Object.class));
+                    }
+                    device.put("channel", rs.getString(2) == null ? null : JSON.readValue(rs.getString(2), Object.class));
+                }
+            }
+        }
+        write(dir, KEY_DEVICE, JSON.writeValueAsBytes(device), files);
+        List<Map<String, Object>> notices = new java.util.ArrayList<>();
+        try (PreparedStatement st = ra.prepareStatement("SELECT id, kind, subject_kind, subject_id, certificate_serial,"
+                + " act_at, channel, recipient, status, attempts, sent_at, message_sha256, dispute_until, last_error,"
+                + " subject_line, body FROM notice WHERE subject_id = ? ORDER BY created_at, id")) {
+            st.setObject(1, subjectId);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> n = new LinkedHashMap<>();
+                    n.put("noticeId", rs.getString(1));
+                    n.put("kind", rs.getString(2));
+                    n.put("act", rs.getString(3).toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ":"
+                            + rs.getString(4));
+                    n.put("certificateSerial", rs.getString(5));
+                    n.put("actAt", rs.getTimestamp(6).toInstant().toString());
+                    n.put("channel", rs.getString(7));
+                    n.put("recipient", rs.getString(8));
+                    n.put("status", rs.getString(9));
+                    n.put("attempts", rs.getInt(10));
+                    n.put("sentAt", rs.getTimestamp(11) == null ? null : rs.getTimestamp(11).toInstant().toString());
+                    n.put("messageSha256", rs.getString(12));
+                    n.put("disputeUntil", rs.getTimestamp(13).toInstant().toString());
+                    n.put("lastError", rs.getString(14));
+                    n.put("subject", rs.getString(15));
+                    n.put("body", rs.getString(16));
+                    n.put("books", noticeEntries(rs.getString(1)));
+                    notices.add(n);
+                }
+            }
+        }
+        write(dir, NOTICES, JSON.writeValueAsBytes(notices), files);
+    }
+
+    /** The NOTICE book entries of one notice (queued, attempts, sent or failed, disputes), in recording order. */
+    private List<Object> noticeEntries(String noticeId) throws SQLException, IOException {
+        List<Object> out = new java.util.ArrayList<>();
+        try (PreparedStatement st = ra.prepareStatement("SELECT entry FROM book_entry WHERE book = 'NOTICE'"
+                + " AND (entry::jsonb ->> 'noticeId') = ? ORDER BY seq")) {
+            st.setString(1, noticeId);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(JSON.readValue(rs.getString(1), Object.class));
+                }
+            }
+        }
+        return out;
     }
 
     private static void exportEntry(Connection c, long seq, Path dir, String cpFile, String entryFile,

@@ -117,7 +117,7 @@ public interface RaConfig {
 
     interface Policy {
         /** The approval policy file (JSON); its SHA-256 is recorded with every system decision (CP/CPS 4.2.1, 6.1.5). */
-        @WithDefault("classpath:policy/approval-policy-v1.json")
+        @WithDefault("classpath:policy/approval-policy-v2.json")
         String path();
     }
 

@@ -47,6 +47,16 @@ public final class ApplicationDocument {
     }
 
     public static byte[] application(byte[] csrDer, JpkiCertificate.Identity claimed, Consent consent) {
+        return application(csrDer, claimed, consent, null, null);
+    }
+
+    /**
+     * With the optional members: {@code keyDevice} (where the subscriber key lives: {"kind": "software"}, or a
+     * PKCS#11 token with its manufacturer and model) and {@code contact} (where the RA sends a notice of every
+     * issuance, renewal and revocation of the holder's certificates, with a code to object).
+     */
+    public static byte[] application(byte[] csrDer, JpkiCertificate.Identity claimed, Consent consent,
+                                     Map<String, Object> keyDevice, String noticeEmail) {
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("name", claimed.name());
         identity.put("birthDate", claimed.birthDate().toString());
@@ -60,6 +70,12 @@ public final class ApplicationDocument {
         content.put("csr", Base64.getEncoder().encodeToString(csrDer));
         content.put("claimedIdentity", identity);
         content.put("consent", c);
+        if (noticeEmail != null) {
+            content.put("contact", Map.of("email", noticeEmail));
+        }
+        if (keyDevice != null) {
+            content.put("keyDevice", keyDevice);
+        }
         return json(content);
     }
 

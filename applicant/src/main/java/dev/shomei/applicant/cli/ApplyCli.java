@@ -106,6 +106,10 @@ public final class ApplyCli implements Callable<Integer> {
             + " card's")
     String claimAddress;
 
+    @Option(names = "--notice-email", paramLabel = "ADDRESS", description = "where the RA e-mails a notice of every"
+            + " issuance, renewal and revocation of your certificates, with a code to object (docs/holders.md)")
+    String noticeEmail;
+
     @Option(names = {"-y", "--yes"}, description = "confirm what is shown without asking (you have read it)")
     boolean yes;
 
@@ -271,7 +275,8 @@ public final class ApplyCli implements Callable<Integer> {
             key = generateKey(terminal, algorithm);
             out.println("new key: " + key.where());
             // Step 5: the application, signed by the card.
-            byte[] content = ApplicationDocument.application(key.csr(), claim, consentDoc);
+            out.println("key device stated in the application: " + key.device());
+            byte[] content = ApplicationDocument.application(key.csr(), claim, consentDoc, key.device(), noticeEmail);
             cms = myCard.sign(content);
         }
         if (saveApplication != null) {

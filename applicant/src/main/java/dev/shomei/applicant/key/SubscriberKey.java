@@ -26,7 +26,9 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -63,12 +65,23 @@ public final class SubscriberKey {
     private final Provider provider;
     private final KeyAlgorithm algorithm;
     private final String where;
+    private final Map<String, Object> device;
 
-    private SubscriberKey(KeyPair keys, Provider provider, KeyAlgorithm algorithm, String where) {
+    private SubscriberKey(KeyPair keys, Provider provider, KeyAlgorithm algorithm, String where,
+                          Map<String, Object> device) {
         this.keys = keys;
         this.provider = provider;
         this.algorithm = algorithm;
         this.where = where;
+        this.device = device;
+    }
+
+    /**
+     * Where the key lives, as the application states it ({@code keyDevice}, ra-service README): a software key file,
+     * or a PKCS#11 token with the manufacturer and model its CK_TOKEN_INFO reports.
+     */
+    public Map<String, Object> device() {
+        return device;
     }
 
     /** Generates the key in software and writes it, encrypted with {@code passphrase}, to a new file. */
@@ -99,7 +112,7 @@ public final class SubscriberKey {
             Files.deleteIfExists(file);
             throw e;
         }
-        return new SubscriberKey(kp, null, algorithm, file.toString());
+        return new SubscriberKey(kp, null, algorithm, file.toString(), Map.of("kind", "software"));
     }
 
     /**
@@ -110,6 +123,7 @@ public final class SubscriberKey {
                                                 KeyAlgorithm algorithm) throws CardException {
         try {
             Provider p = tokenProvider(modulePath, tokenLabel);
+            Pkcs11Module.Token info = token(modulePath, tokenLabel);
             KeyStore ks = login(p, tokenLabel, pin);
             if (ks.containsAlias(keyLabel)) {
                 throw new CardException("token '" + tokenLabel + "' already holds an entry labelled '" + keyLabel
@@ -124,7 +138,11 @@ public final class SubscriberKey {
                     .build(new JcaContentSignerBuilder(algorithm.signatureAlgorithm()).setProvider(p)
                             .build(kp.getPrivate())));
             ks.setKeyEntry(keyLabel, kp.getPrivate(), null, new Certificate[] {self});
-            return new SubscriberKey(kp, p, algorithm, "token '" + tokenLabel + "', key '" + keyLabel + "'");
+            Map<String, Object> device = new LinkedHashMap<>();
+            device.put("kind", "pkcs11-token");
+            device.put("manufacturer", info.manufacturer());
+            device.put("model", info.model());
+            return new SubscriberKey(kp, p, algorithm, "token '" + tokenLabel + "', key '" + keyLabel + "'", device);
         } catch (CardException e) {
             throw e;
         } catch (Exception e) {
@@ -157,10 +175,14 @@ public final class SubscriberKey {
         }
     }
 
-    static Provider tokenProvider(Path modulePath, String tokenLabel) throws CardException {
+    private static Pkcs11Module.Token token(Path modulePath, String tokenLabel) throws CardException {
         Pkcs11Module module = Pkcs11Module.load(modulePath, "the token for the subscriber key");
-        Pkcs11Module.Token token = module.tokens().stream().filter(t -> t.label().equals(tokenLabel)).findFirst()
+        return module.tokens().stream().filter(t -> t.label().equals(tokenLabel)).findFirst()
                 .orElseThrow(() -> new CardException("no token labelled '" + tokenLabel + "' in " + modulePath));
+    }
+
+    static Provider tokenProvider(Path modulePath, String tokenLabel) throws CardException {
+        Pkcs11Module.Token token = token(modulePath, tokenLabel);
         return Security.getProvider("SunPKCS11").configure("--name=subscriber-key\nlibrary = \"" + modulePath
                 + "\"\nslot = " + token.slotId() + "\n"
                 // Without this block SunPKCS11 generates private keys that are neither sensitive nor token objects.

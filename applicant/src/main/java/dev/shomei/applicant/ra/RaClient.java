@@ -106,8 +106,17 @@ public final class RaClient {
         return base.resolve(path);
     }
 
+    /**
+     * Which client this is, for the RA's record of the channel an application came through (an investigator's
+     * "was it the holder?"): the User-Agent and the explicit X-Shomei-Client header.
+     */
+    public static final String CLIENT = "shomei-apply/" + java.util.Objects.requireNonNullElse(
+            RaClient.class.getPackage().getImplementationVersion(), "dev");
+
     private HttpResponse<byte[]> send(HttpRequest.Builder request) throws RaUnavailableException {
-        HttpRequest req = request.timeout(timeout).build();
+        HttpRequest req = request.timeout(timeout).header("User-Agent", CLIENT + " (Java "
+                + Runtime.version().feature() + "; " + System.getProperty("os.name") + ")")
+                .header("X-Shomei-Client", CLIENT).build();
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {

@@ -48,7 +48,7 @@ public final class RaSettings {
                          Integer rsaMinimumBits, List<String> ecCurves, String referAfterJlisUnavailable) {}
 
     /** RaConfig's {@code @WithDefault} values for the settings the CP/CPS states. */
-    static final String DEFAULT_POLICY_PATH = "classpath:policy/approval-policy-v1.json";
+    static final String DEFAULT_POLICY_PATH = "classpath:policy/approval-policy-v2.json";
     static final String DEFAULT_RETENTION = "P10Y";
     static final String DEFAULT_JLIS_TIMEOUT = "PT5S";
     static final String DEFAULT_JLIS_RETRY = "PT1M";
@@ -217,7 +217,7 @@ public final class RaSettings {
         return out;
     }
 
-    /** The approval policy file named by ra.policy.path (RaConfig default classpath:policy/approval-policy-v1.json). */
+    /** The approval policy file named by ra.policy.path (RaConfig default classpath:policy/approval-policy-v2.json). */
     public Policy policy() {
         String where = value("ra.policy.path", DEFAULT_POLICY_PATH);
         Path file = resolve(where, "ra.policy.path");

@@ -100,7 +100,7 @@ class CpsGeneratorTest {
         String pin0 = ra.getProperty("ra.jpki.signing-cas[0].sha256").replace(":", "").toLowerCase();
         String pin1 = ra.getProperty("ra.jpki.signing-cas[1].sha256").replace(":", "").toLowerCase();
         String policySha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(Files.readAllBytes(RA_RESOURCES.resolve("policy/approval-policy-v1.json"))));
+                .digest(Files.readAllBytes(RA_RESOURCES.resolve("policy/approval-policy-v2.json"))));
         List<String> expected = List.of(
                 "| `subscriber-signature` | 1825 days |", "| `ocsp-responder` | 90 days |",   // 6.3.2
                 "Root CA certificate: 20 years", "Issuing CA certificate: 10 years",
@@ -111,7 +111,7 @@ class CpsGeneratorTest {
                 "at most 2 minutes between two pulls",                                          // 4.9.5
                 "kept for 10 years (`ra.books.retention`)",                                     // 5.5.2
                 pin0, pin1, "`" + ra.getProperty("ra.jpki.signing-policies") + "`",             // 3.2.3
-                policySha, "`shomei-ra-approval` version 1", "referred to an officer after 1 hour",
+                policySha, "`shomei-ra-approval` version 2", "referred to an officer after 1 hour",
                 "| `csr-key-too-weak` | REJECTED |", "RSA of at least 2048 bits", "secp256r1, secp384r1",
                 "`consent-2026-04`", ra.getProperty("ra.consent-documents.\"consent-2026-04\""),
                 "`1.3.6.1.4.1.99999.1.1`, in profile(s) subscriber-signature",                  // 1.2

@@ -93,6 +93,14 @@ public class Application extends PanacheEntityBase {
     /** Why the CA refused the issue order (no personal data: the CA's reason text about the CSR). */
     @Column(name = "ca_refusal") public String caRefusal;
 
+    /** Safeguards (V20): notices go to this contact; the key's device and the channel as received (JSON). */
+    @Column(name = "contact_email") public String contactEmail;
+    @Column(name = "key_device") public String keyDevice;
+    public String channel;
+    @Column(name = "client_address") public String clientAddress;
+    /** Set on an officer's re-issuance after an upheld dispute of a revocation: the application re-issued. */
+    @Column(name = "reissues_application_id") public UUID reissuesApplicationId;
+
     public static Optional<Application> byCmsSha256(String sha256) {
         return find("cmsSha256", sha256).firstResultOptional();
     }

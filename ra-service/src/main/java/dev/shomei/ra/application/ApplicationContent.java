@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.time.LocalDate;
 import java.util.Base64;
 import java.util.Map;
+import dev.shomei.ra.safeguard.KeyDevice;
 
 /**
  * The content an applicant signs: the PKCS#10 CSR of the key they generated (同時送付: the public key travels with
@@ -20,12 +21,17 @@ import java.util.Map;
  * {"format": "shomei-ra-application/1",
  *  "csr": "<base64 DER PKCS#10>",
  *  "claimedIdentity": {"name": "...", "birthDate": "1985-04-12", "gender": "female", "address": "..."},
- *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"}}
+ *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"},
+ *  "contact": {"email": "holder@example.jp"},
+ *  "keyDevice": {"kind": "pkcs11-token", "manufacturer": "...", "model": "..."}}
  * }</pre>
+ * {@code contact} (where out-of-band notices go) and {@code keyDevice} (where the subscriber key lives,
+ * {@link KeyDevice}) are optional: documents without them are still format 1.
  *
  * <p>Zone: online (ra-service). Pure parsing; the claimed identity is personal data.
  */
-public record ApplicationContent(String format, String csr, ClaimedIdentity claimedIdentity, Consent consent) {
+public record ApplicationContent(String format, String csr, ClaimedIdentity claimedIdentity, Consent consent,
+                                 Contact contact, KeyDevice keyDevice) {
 
     public static final String FORMAT = "shomei-ra-application/1";
 
@@ -38,6 +44,14 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
     }
 
     public record Consent(String documentId, String sha256) {}
+
+    /** Where the RA sends notices of acts on the holder's certificates (docs/holders.md). Personal data. */
+    public record Contact(String email) {
+        @Override
+        public String toString() {
+            return "Contact[redacted]";
+        }
+    }
 
     /** JPKI gender codes (1.2.392.200149.8.5.5.3) by the words the API uses. */
     public static final Map<String, String> GENDER_CODES = Map.of("male", "1", "female", "2", "not-known", "3");
@@ -73,6 +87,12 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
         require(c.consent(), "consent");
         require(c.consent().documentId(), "consent.documentId");
         require(c.consent().sha256(), "consent.sha256");
+        if (c.contact() != null) {
+            dev.shomei.ra.notice.Notices.checkEmail(c.contact().email(), "contact.email");
+        }
+        if (c.keyDevice() != null) {
+            c.keyDevice().check("keyDevice");
+        }
         if (!GENDER_CODES.containsKey(c.claimedIdentity().gender())) {
             throw malformed("claimedIdentity.gender", "is '" + c.claimedIdentity().gender()
                     + "'; use one of male, female, not-known");
@@ -107,7 +127,7 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
                 .with("field", key));
     }
 
-    static RaProblem malformed(String field, String what) {
+    public static RaProblem malformed(String field, String what) {
         return RaProblem.badRequest("application-content-malformed", "Application content malformed",
                 "the signed application's field " + field + " " + what + "; the content must be the JSON document"
                         + " described in the RA README (format " + FORMAT + ")").with("field", field);

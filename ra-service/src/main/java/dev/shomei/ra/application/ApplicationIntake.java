@@ -56,6 +56,7 @@ public class ApplicationIntake {
     GroupCommit groupCommit;
     @Inject
     Clock clock;
+    dev.shomei.ra.safeguard.SafeguardRules rules;
 
     @Inject
     public ApplicationIntake(RaConfig config, JpkiSignatureVerifier verifier, JlisRevocationCheck revocation,
@@ -102,7 +103,7 @@ public class ApplicationIntake {
         if (service.keyInLiveApplication(keySha256)) {
             throw keyAlreadyApplied();
         }
-        Assessment assessment = assess(signature, now, now);
+        Assessment assessment = assess(signature, now, now, sha256, dev.shomei.ra.safeguard.Arrival.current());
         try {
             UUID id = groupCommit.record(sha256, cms, assessment, now);
             LOG.infof("application %s received: %s %s", id,
@@ -181,7 +182,9 @@ public class ApplicationIntake {
         }
         Assessment assessment;
         try {
-            assessment = assess(waiting.get().cms(), clock.instant(), waiting.get().receivedAt());
+            assessment = assess(waiting.get().cms(), clock.instant(), waiting.get().receivedAt(),
+                    service.find(id).map(a -> new dev.shomei.ra.safeguard.Channel(null, null, null, a.clientAddress))
+                            .orElse(dev.shomei.ra.safeguard.Channel.UNKNOWN));
         } catch (RaProblem p) {
             // It verified when received; a refusal now (e.g. a removed trust anchor) goes to an officer.
             LOG.warnf("application %s no longer verifies (%s); referring it", id, p.code());
@@ -193,12 +196,14 @@ public class ApplicationIntake {
                 assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
     }
 
-    Assessment assess(byte[] cms, Instant now, Instant receivedAt) {
+    Assessment assess(byte[] cms, Instant now, Instant receivedAt, dev.shomei.ra.safeguard.Channel channel) {
         // Step 2: signature, certificate kind, chain to a pinned generation, validity.
-        return assess(verifier.verify(cms, "application", now), now, receivedAt);
+        return assess(verifier.verify(cms, "application", now), now, receivedAt, ConfiguredFile.sha256Hex(cms),
+                channel);
     }
 
-    private Assessment assess(VerifiedSignature signature, Instant now, Instant receivedAt) {
+    private Assessment assess(VerifiedSignature signature, Instant now, Instant receivedAt, String cmsSha256,
+                              dev.shomei.ra.safeguard.Channel channel) {
         // Step 3: content checks, each a finding for the policy.
         ApplicationContent content = ApplicationContent.parse(signature.content());
         byte[] csrDer = content.csrDer();
@@ -212,6 +217,11 @@ public class ApplicationIntake {
         findings.addAll(checks.identity(content.claimedIdentity(), signature.identity()));
         findings.addAll(checks.csr(csr, signature.signer().getPublicKey(), policy.csrKeys()));
         findings.addAll(checks.consent(content.consent()));
+        // Step 3b: the policy's rate, anomaly and key-device rules (dev.shomei.ra.safeguard); each refers.
+        findings.addAll(rules.application(new dev.shomei.ra.safeguard.SafeguardRules.ApplicationFacts(cmsSha256,
+                signature.signer().getSerialNumber().toString(16), signature.signer().getIssuerX500Principal().getName(),
+                signature.identity().name(), signature.identity().birthDate(), signature.identity().gender(),
+                csrKeySha256(csrDer), content.keyDevice(), channel.remoteAddress(), receivedAt)));
         // Step 4: J-LIS revocation status, with the raw answer kept as evidence.
         RevocationEvidence rev = revocation.check(signature.signer(), signature.issuer().certificate(), now);
         switch (rev.status()) {
@@ -236,7 +246,7 @@ public class ApplicationIntake {
         }
         if (!rev.reachedJlis() && decision.outcome() != Outcome.REJECTED) {
             if (Duration.between(receivedAt, now).compareTo(policy.referAfterJlisUnavailable()) < 0) {
-                return new Assessment(signature, content, csrDer, rev, findings, null);
+                return new Assessment(signature, content, csrDer, rev, findings, null, channel);
             }
             findings.add(new Finding("jlis-unavailable", "J-LIS could not be reached for "
                     + policy.referAfterJlisUnavailable() + "; an RA officer decides"));
@@ -246,7 +256,7 @@ public class ApplicationIntake {
                 decision = new Decision(Outcome.REFERRED, List.of(findings.get(findings.size() - 1)));
             }
         }
-        return new Assessment(signature, content, csrDer, rev, findings, decision);
+        return new Assessment(signature, content, csrDer, rev, findings, decision, channel);
     }
 
     private static List<String> codes(Assessment a) {

@@ -146,6 +146,12 @@ public class ApplicationService {
         a.status = Application.Status.WAITING_FOR_JLIS;
         a.route = Application.Route.JPKI;
         a.jlisAttempts = 0;
+        // Safeguards (docs/holders.md): the notice contact, the key's device as stated, the channel as seen.
+        a.contactEmail = as.content().contact() == null ? null : as.content().contact().email();
+        a.keyDevice = as.content().keyDevice() == null ? null
+                : dev.shomei.ra.safeguard.Safeguards.json(as.content().keyDevice().record());
+        a.channel = dev.shomei.ra.safeguard.Safeguards.json(as.channel().record());
+        a.clientAddress = as.channel().remoteAddress();
         a.persist();
 
         Map<String, Object> entry = new LinkedHashMap<>();
@@ -157,6 +163,9 @@ public class ApplicationService {
         entry.put("consentDocumentSha256", a.consentDocumentSha256);
         entry.put("claimedIdentity", Map.of("name", claimed.name(), "birthDate", claimed.birthDate().toString(),
                 "gender", claimed.gender(), "address", claimed.address()));
+        entry.put("noticeContactGiven", a.contactEmail != null);
+        entry.put("keyDevice", dev.shomei.ra.safeguard.Safeguards.read(a.keyDevice));
+        entry.put("channel", as.channel().record());
         books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
         apply(a, as, now);
         return a.id;
@@ -170,7 +179,8 @@ public class ApplicationService {
      */
     public record Renewal(String cmsSha256, byte[] cms, Instant signingTime, byte[] signerCertificate,
                           UUID renewsApplicationId, List<CertifiedSubject.Attribute> subject, byte[] csrDer,
-                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence) {}
+                          ApplicationContent.Consent consent, Decision decision, Map<String, Object> routeEvidence,
+                          Map<String, Object> keyDevice) {}
 
     /**
      * Records a renewal and its decision in one transaction: the application (identity columns copied from the
@@ -207,11 +217,18 @@ public class ApplicationService {
         // Fixed by the certificate being renewed, whoever approves (an officer may approve a referred renewal).
         a.certifiedSubject = CertifiedSubject.toJson(r.subject());
         a.decisionId = UUID.randomUUID();
+        // Notices of the renewal go where the renewed certificate's went; the channel is this request's.
+        a.contactEmail = renewed.contactEmail;
+        a.keyDevice = dev.shomei.ra.safeguard.Safeguards.json(r.keyDevice());
+        dev.shomei.ra.safeguard.Channel channel = dev.shomei.ra.safeguard.Arrival.current();
+        a.channel = dev.shomei.ra.safeguard.Safeguards.json(channel.record());
+        a.clientAddress = channel.remoteAddress();
         a.persist();
 
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("applicationId", a.id);
         entry.put("route", a.route.name());
+        entry.put("channel", channel.record());
         entry.put("receivedAt", now.toString());
         entry.put("cmsSha256", a.cmsSha256);
         entry.put("csrSha256", a.csrSha256);
@@ -491,6 +508,7 @@ public class ApplicationService {
             e.put("certifiedNameSource", "OFFICER");
         }
         e.put("signedApplicationSha256", a.cmsSha256);
+        e.putAll(dev.shomei.ra.safeguard.Safeguards.evidence(a.keyDevice, a.channel));
         if (a.route == Application.Route.SUBSCRIBER_CERTIFICATE) {
             e.put("subscriberCertificateSha256", ConfiguredFile.sha256Hex(a.signerCertificate));
             e.put("renewsApplicationId", a.renewsApplicationId);

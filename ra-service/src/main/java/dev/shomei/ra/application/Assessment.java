@@ -13,7 +13,8 @@ import java.util.List;
  * <p>Zone: online (ra-service). Value type holding personal data (never logged).
  */
 record Assessment(VerifiedSignature signature, ApplicationContent content, byte[] csrDer,
-                  RevocationEvidence revocation, List<Finding> findings, Decision decision) {
+                  RevocationEvidence revocation, List<Finding> findings, Decision decision,
+                  dev.shomei.ra.safeguard.Channel channel) {
 
     boolean waiting() {
         return decision == null;

@@ -20,7 +20,7 @@ import java.util.UUID;
 @Table(name = "book_entry")
 public class BookEntry extends PanacheEntityBase {
 
-    public enum Book { APPLICATION, IDENTITY_VERIFICATION, DECISION, ISSUANCE, REVOCATION }
+    public enum Book { APPLICATION, IDENTITY_VERIFICATION, DECISION, ISSUANCE, REVOCATION, NOTICE }
 
     @Id
     public UUID id;

@@ -23,7 +23,32 @@ public final class ApprovalPolicy {
     /** The file's shape. Unknown members are refused so that a typo cannot silently weaken the policy. */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Document(String id, String version, CsrKeys csrKeys, Map<String, Outcome> outcomes,
-                           Duration referAfterJlisUnavailable) {}
+                           Duration referAfterJlisUnavailable, Rules rules, KeyDeviceRules keyDevice) {}
+
+    /**
+     * Rate and anomaly rules (optional; an absent rule does not fire). Each firing rule is a finding whose code starts
+     * with {@value #RULE_PREFIX}; whatever {@code outcomes} says, such a finding is never approved automatically.
+     * Evaluated by {@code dev.shomei.ra.safeguard.SafeguardRules}.
+     *
+     * @param applicationsPerCard   applications signed with one JPKI certificate within the period
+     * @param applicationsPerPerson applications for one JPKI identity (name, date of birth, gender), any card
+     * @param requestsPerClientAddress applications and revocation requests from one client address
+     * @param keyOfferedBefore      a subscriber key already offered in an earlier application
+     * @param renewalSoonAfterIssuance    a renewal of a certificate issued less than this ago
+     * @param revocationSoonAfterIssuance a revocation of a certificate issued (or approved) less than this ago
+     */
+    public record Rules(Rate applicationsPerCard, Rate applicationsPerPerson, Rate requestsPerClientAddress,
+                        Boolean keyOfferedBefore, Duration renewalSoonAfterIssuance,
+                        Duration revocationSoonAfterIssuance) {}
+
+    /** At most {@code max} earlier requests within {@code period}; one more fires the rule. */
+    public record Rate(int max, Duration period) {}
+
+    /** Certificate profiles whose subscriber key must be kept in hardware (a PKCS#11 token or a platform key). */
+    public record KeyDeviceRules(Set<String> hardwareRequiredFor) {}
+
+    /** Findings of rate and anomaly rules: always at least REFERRED. */
+    public static final String RULE_PREFIX = "rule-";
 
     /** Subscriber key rules: RSA modulus floor and allowed named EC curves (JCA names, e.g. secp256r1). */
     public record CsrKeys(int rsaMinimumBits, Set<String> ecCurves) {}
@@ -67,6 +92,10 @@ public final class ApprovalPolicy {
         List<Finding> reasons = new ArrayList<>();
         for (Finding f : findings) {
             Outcome o = outcomeOf(f.code());
+            if (o == Outcome.APPROVED && f.code().startsWith(RULE_PREFIX)) {
+                // A rule that fires refers to an officer; a policy file cannot turn it into an approval.
+                o = Outcome.REFERRED;
+            }
             if (o != Outcome.APPROVED) {
                 reasons.add(f);
             }
@@ -88,4 +117,15 @@ public final class ApprovalPolicy {
     public CsrKeys csrKeys() { return document.csrKeys(); }
 
     public Duration referAfterJlisUnavailable() { return document.referAfterJlisUnavailable(); }
+
+    /** The rate and anomaly rules; an empty set of rules when the file has none. */
+    public Rules rules() {
+        return document.rules() != null ? document.rules() : new Rules(null, null, null, false, null, null);
+    }
+
+    /** Whether a certificate of this profile may only certify a key kept in hardware. */
+    public boolean hardwareKeyRequired(String profile) {
+        return document.keyDevice() != null && document.keyDevice().hardwareRequiredFor() != null
+                && document.keyDevice().hardwareRequiredFor().contains(profile);
+    }
 }

@@ -71,7 +71,9 @@ public class OfficerDecisions {
             return Result.DECIDED;
         }
         // Step 2
-        boolean jlisAnswered = "GOOD".equals(a.revocationStatus);
+        // A renewal was verified by the subscriber's certificate of this CA, not at J-LIS (docs/identity.md): there is
+        // no J-LIS answer to override (it is referred by the policy's rules, e.g. right after issuance).
+        boolean jlisAnswered = "GOOD".equals(a.revocationStatus) || a.route == Application.Route.SUBSCRIBER_CERTIFICATE;
         if (!jlisAnswered && !jlisOverride) {
             throw new RaProblem(409, "jlis-answer-missing", "J-LIS has not answered", "application " + id
                     + " has no good revocation answer from J-LIS (status " + a.revocationStatus + "); wait for"

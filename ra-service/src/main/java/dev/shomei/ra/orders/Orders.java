@@ -63,6 +63,8 @@ public class Orders {
     private final ObjectMapper json;
     private final OrderSigning signing;
     private final RaConfig config;
+    @Inject
+    dev.shomei.ra.notice.Notices notices;
 
     @Inject
     public Orders(Books books, AuditTrail audit, ObjectMapper json, OrderSigning signing, RaConfig config) {
@@ -286,6 +288,8 @@ public class Orders {
                 entry.put("notBefore", cert.getNotBefore().toInstant().toString());
                 entry.put("notAfter", cert.getNotAfter().toInstant().toString());
                 books.append(BookEntry.Book.ISSUANCE, "APPLICATION", a.id, entry, now);
+                // The holder is told out of band, in this transaction (outbox; dev.shomei.ra.notice).
+                notices.issued(a, now);
                 subject = "application:" + a.id;
             }
             case "revoked" -> {
@@ -299,6 +303,7 @@ public class Orders {
                 entry.put("revokedAt", q.revokedAt.toString());
                 entry.put("reason", o.resultReason);
                 books.append(BookEntry.Book.REVOCATION, "REVOCATION_REQUEST", q.id, entry, now);
+                notices.revoked(q, o.resultSerial, q.revokedAt);
                 subject = "revocation-request:" + q.id;
             }
             case "refused" -> {

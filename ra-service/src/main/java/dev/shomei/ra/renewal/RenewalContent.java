@@ -16,12 +16,15 @@ import java.util.Base64;
  *
  * <pre>{@code
  * {"format": "shomei-ra-renewal/1", "csr": "<base64 DER PKCS#10>",
- *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"}}
+ *  "consent": {"documentId": "consent-2026-04", "sha256": "<hex>"},
+ *  "keyDevice": {"kind": "pkcs11-token", "manufacturer": "...", "model": "..."}}
  * }</pre>
+ * {@code keyDevice} (optional, as in an application) states where the new key lives.
  *
  * <p>Zone: online (ra-service). Pure parsing.
  */
-public record RenewalContent(String format, String csr, ApplicationContent.Consent consent) {
+public record RenewalContent(String format, String csr, ApplicationContent.Consent consent,
+                             dev.shomei.ra.safeguard.KeyDevice keyDevice) {
 
     public static final String FORMAT = "shomei-ra-renewal/1";
 
@@ -46,6 +49,9 @@ public record RenewalContent(String format, String csr, ApplicationContent.Conse
         }
         if (c.consent() == null || c.consent().documentId() == null || c.consent().sha256() == null) {
             throw malformed("consent", "is missing or incomplete (documentId and sha256)");
+        }
+        if (c.keyDevice() != null) {
+            c.keyDevice().check("keyDevice", RenewalContent::malformed);
         }
         return c;
     }

@@ -48,6 +48,8 @@ public class RenewalIntake {
     ApprovalPolicy policy;
     @Inject
     ApplicationService applications;
+    @Inject
+    dev.shomei.ra.safeguard.SafeguardRules rules;
 
     public record Submission(UUID applicationId, boolean duplicate) {}
 
@@ -87,6 +89,11 @@ public class RenewalIntake {
                     + " new key pair and sign the renewal again") : f);
         }
         findings.addAll(checks.consent(content.consent()));
+        // The policy's anomaly rules (dev.shomei.ra.safeguard): a renewal right after issuance, a burst.
+        findings.addAll(rules.renewal(sig.application().id, dev.shomei.ra.safeguard.Arrival.current().remoteAddress(),
+                now));
+        // A profile that requires a hardware key requires it of the renewed certificate's new key too.
+        findings.addAll(rules.device(content.keyDevice()));
         // Step 4: the renewed certificate states what the certificate being renewed states.
         List<CertifiedSubject.Attribute> subject;
         try {
@@ -100,7 +107,7 @@ public class RenewalIntake {
         try {
             UUID id = applications.recordRenewal(new ApplicationService.Renewal(sha256, cms, sig.signingTime(),
                     sig.signer().getEncoded(), sig.application().id, subject, csrDer, content.consent(), decision,
-                    sig.evidence()), now);
+                    sig.evidence(), content.keyDevice() == null ? null : content.keyDevice().record()), now);
             LOG.infof("renewal %s of application %s: %s %s", id, sig.application().id, decision.outcome(),
                     findings.stream().map(Finding::code).toList());
             return new Submission(id, false);

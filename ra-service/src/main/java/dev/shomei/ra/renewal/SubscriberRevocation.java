@@ -29,6 +29,8 @@ public class SubscriberRevocation {
     ApprovalPolicy policy;
     @Inject
     RevocationService revocations;
+    @Inject
+    dev.shomei.ra.safeguard.SafeguardRules rules;
 
     public boolean appliesTo(byte[] cms) {
         return verifier.signedBySubscriberCertificate(cms);
@@ -46,7 +48,8 @@ public class SubscriberRevocation {
                     + serial.toString(16) + ", application " + sig.application().id + "); to revoke another, sign"
                     + " with it, or with your My Number card").with("field", "applicationId");
         }
-        Decision decision = policy.decide(List.of());
+        Decision decision = policy.decide(rules.revocation(sig.application().id,
+                dev.shomei.ra.safeguard.Arrival.current().remoteAddress(), now));
         return revocations.recordSignedBySubscriber(cmsSha256, cms, content, sig.signer(), sig.evidence(), decision,
                 now);
     }

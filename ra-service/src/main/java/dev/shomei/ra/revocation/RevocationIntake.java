@@ -62,6 +62,8 @@ public class RevocationIntake {
     @Inject
     RevocationService service;
     @Inject
+    dev.shomei.ra.safeguard.SafeguardRules rules;
+    @Inject
     dev.shomei.ra.renewal.SubscriberRevocation subscriberRevocation;
 
     public record Submission(UUID requestId, boolean duplicate) {}
@@ -112,6 +114,9 @@ public class RevocationIntake {
         if (findings.stream().noneMatch(f -> f.code().equals("revocation-requester-not-subscriber"))) {
             findings.addAll(sameCard(sig.signer(), subscriber.jpkiCertificate()));
         }
+        // The policy's anomaly rules (dev.shomei.ra.safeguard): a revocation right after issuance, a burst.
+        findings.addAll(rules.revocation(UUID.fromString(content.applicationId()),
+                dev.shomei.ra.safeguard.Arrival.current().remoteAddress(), now));
         // Step 5
         RevocationEvidence rev = revocation.check(sig.signer(), sig.issuer().certificate(), now);
         switch (rev.status()) {

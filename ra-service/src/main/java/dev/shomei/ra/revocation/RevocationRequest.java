@@ -56,6 +56,10 @@ public class RevocationRequest extends PanacheEntityBase {
     /** The route's evidence while the decision is recorded (digests, serial, status source); not a column. */
     @jakarta.persistence.Transient public java.util.Map<String, Object> routeEvidence;
 
+    /** The channel the request came through (JSON, V20), and its remote address for the burst rule. */
+    public String channel;
+    @Column(name = "client_address") public String clientAddress;
+
     public static Optional<RevocationRequest> byCmsSha256(String sha256) {
         return find("cmsSha256", sha256).firstResultOptional();
     }

@@ -131,6 +131,7 @@ public class RevocationService {
         r.revocationCheckedAt = rev.checkedAt();
         r.retainUntil = books.retainUntil(now);
         r.status = statusOf(decision);
+        recordChannel(r);
         r.persist();
         apply(r, decision, system.actor(), "revocation-request.decided", now);
         return r.id;
@@ -161,6 +162,7 @@ public class RevocationService {
         }
         r.retainUntil = books.retainUntil(now);
         r.status = statusOf(decision);
+        recordChannel(r);
         r.persist();
         r.routeEvidence = routeEvidence;
         apply(r, decision, system.actor(), "revocation-request.decided", now);
@@ -190,6 +192,7 @@ public class RevocationService {
         r.reason = reason;
         r.retainUntil = books.retainUntil(now);
         r.status = RevocationRequest.Status.APPROVED;
+        recordChannel(r);
         r.persist();
         apply(r, new Decision(Outcome.APPROVED, List.of(new Finding("officer-initiated", reason))), officer,
                 "revocation.officer-initiated", now);
@@ -211,11 +214,19 @@ public class RevocationService {
                 "revocation-request.officer-decided", Instant.now());
     }
 
+    /** The channel the request came through (dev.shomei.ra.safeguard), fixed on receipt. */
+    private static void recordChannel(RevocationRequest r) {
+        dev.shomei.ra.safeguard.Channel channel = dev.shomei.ra.safeguard.Arrival.current();
+        r.channel = dev.shomei.ra.safeguard.Safeguards.json(channel.record());
+        r.clientAddress = channel.remoteAddress();
+    }
+
     private void apply(RevocationRequest r, Decision decision, Actor actor, String action, Instant now) {
         r.status = statusOf(decision);
         r.decisionId = UUID.randomUUID();
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("applicationId", r.applicationId);
+        evidence.putAll(dev.shomei.ra.safeguard.Safeguards.channelEvidence(r.channel));
         if (r.signerCertificate != null) {
             evidence.put("signedRequestSha256", r.cmsSha256);
             if (r.routeEvidence != null) {

@@ -135,6 +135,9 @@ class ApplyCommandTest {
         assertThat(Ra.status(id).getString("status")).isEqualTo("APPROVED");
         assertThat(Ra.status(id).getString("jpkiCertificate.serial"))
                 .isEqualTo(card.certificate().getSerialNumber().toString(16));
+        // The tool states where the key lives and names itself: both are on record with the decision.
+        assertThat(Ra.status(id).getString("decision.evidence.keyDevice.kind")).isEqualTo("software");
+        assertThat(Ra.status(id).getString("decision.evidence.channel.client")).isEqualTo("shomei-apply");
 
         Run status = apply("status", "--ra", ra(), id);
         assertThat(status.exit()).isEqualTo(ExitCodes.OK);
@@ -329,6 +332,10 @@ class ApplyCommandTest {
         assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
         assertThat(dir.resolve("subscriber-key.pem")).doesNotExist();
         String id = Files.readString(dir.resolve("application-id")).strip();
+        // The token's CK_TOKEN_INFO, as the application stated it and the decision recorded it.
+        assertThat(Ra.status(id).getString("decision.evidence.keyDevice.kind")).isEqualTo("pkcs11-token");
+        assertThat(Ra.status(id).getString("decision.evidence.keyDevice.manufacturer")).isEqualTo("SoftHSM project");
+        assertThat(Ra.status(id).getString("decision.evidence.keyDevice.model")).isEqualTo("SoftHSM v2");
         try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
                 CaEvents.NONE, Clock.systemUTC())) {
             runOrders(ca.orderProcessor());

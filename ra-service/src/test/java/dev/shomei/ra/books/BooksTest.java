@@ -182,13 +182,18 @@ class BooksTest {
                     "DELETE FROM application WHERE id = ?",
                     "UPDATE application SET retain_until = now() WHERE id = ?",
                     "UPDATE application SET cms = NULL WHERE id = ?",
+                    "UPDATE application SET channel = '{}', client_address = '192.0.2.1' WHERE id = ?",
+                    "UPDATE application SET key_device = '{\"kind\":\"pkcs11-token\"}' WHERE id = ?",
+                    "UPDATE application SET contact_email = 'someone.else@example.test' WHERE id = ?",
+                    "DELETE FROM notice WHERE application_id = ?",
+                    "DELETE FROM notice_dispute WHERE ?::text IS NOT NULL",
                     "DELETE FROM audit_entry WHERE subject = 'application:' || ?::text",
                     "INSERT INTO audit_entry SELECT * FROM audit_entry WHERE subject = 'application:' || ?::text",
                     "UPDATE audit_head SET seq = seq + 1 WHERE ?::text IS NOT NULL")) {
                 assertThatThrownBy(() -> update(c, sql, app)).as(sql).isInstanceOf(SQLException.class)
                         .hasMessageFindingMatch("permission denied|may only be extended|is evidence recorded");
             }
-            for (String sql : List.of("TRUNCATE book_entry", "TRUNCATE application CASCADE",
+            for (String sql : List.of("TRUNCATE book_entry", "TRUNCATE application CASCADE", "TRUNCATE notice CASCADE",
                     "ALTER TABLE book_entry DISABLE TRIGGER ALL", "DROP TRIGGER book_entry_append_only ON book_entry",
                     "ALTER TABLE decision OWNER TO " + c.getMetaData().getUserName(),
                     "SET session_replication_role = replica")) {
