@@ -36,7 +36,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The auditor's view of the RA, computed by the evidence module's own code (the same figures, sample and packages as
@@ -67,8 +66,6 @@ public class AuditorEvidence {
     AuditCheckpointSchedule checkpoints;
     @Inject
     AuditTrail audit;
-    @ConfigProperty(name = "ra.console.reconciliation-report")
-    Optional<String> reconciliationReport;
 
     /** A sample as drawn, with the checkpoint that seeded it. */
     public record Drawn(Instant from, Instant to, Checkpoint seed, Sample.Drawn sample) {
@@ -162,10 +159,11 @@ public class AuditorEvidence {
 
     /** The reconciliation section of the installed evidence report, with where it came from; empty if none. */
     public Optional<Map<String, Object>> reconciliation() {
-        if (reconciliationReport.isEmpty()) {
+        Optional<String> configured = config.console().reconciliationReport();
+        if (configured.isEmpty()) {
             return Optional.empty();
         }
-        Path file = Path.of(reconciliationReport.get());
+        Path file = Path.of(configured.get());
         try {
             byte[] bytes = Files.readAllBytes(file);
             Map<?, ?> report = JSON.readValue(bytes, Map.class);

@@ -77,12 +77,14 @@ public class ConsoleAccess {
      * missing, expired, or was issued for another certificate or another act.
      */
     public void checkForm(HttpServerRequest request, Actor who, String act, String token) {
-        String site = request.getHeader("Sec-Fetch-Site");
+        checkForm(request.getHeader("Sec-Fetch-Site"), request.getHeader("Origin"), request.getHeader("Host"), who,
+                act, token);
+    }
+
+    void checkForm(String site, String origin, String host, Actor who, String act, String token) {
         if (site != null && !site.equals("same-origin") && !site.equals("none")) {
             throw csrf("the browser sent this form from another site (Sec-Fetch-Site: " + site + ")");
         }
-        String origin = request.getHeader("Origin");
-        String host = request.getHeader("Host");
         if (origin != null && !origin.equals("null") && host != null && !origin.equals("https://" + host)) {
             throw csrf("the form was sent from " + origin + ", not from the console at https://" + host);
         }
@@ -118,8 +120,8 @@ public class ConsoleAccess {
      */
     static Locale locale(String lang, String cookie, List<Locale> acceptable) {
         for (String candidate : new String[] {lang, cookie}) {
-            if (candidate != null && LANGUAGES.contains(candidate)) {
-                return Locale.forLanguageTag(candidate);
+            if (candidate != null && LANGUAGES.contains(candidate.strip())) {
+                return Locale.forLanguageTag(candidate.strip());
             }
         }
         for (Locale l : acceptable) {

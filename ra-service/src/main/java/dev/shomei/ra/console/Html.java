@@ -29,7 +29,7 @@ final class Html {
         static Context of(String lang, String cookie, HttpHeaders headers) {
             Locale l = ConsoleAccess.locale(lang, cookie, headers.getAcceptableLanguages());
             // Remember an explicit switch (the link on every page) for the next pages.
-            return new Context(l, ConsoleAccess.LANGUAGES.contains(lang) ? lang : null, cookie);
+            return new Context(l, lang != null && ConsoleAccess.LANGUAGES.contains(lang) ? lang : null, cookie);
         }
 
         Page page(Actor who, OfficerAuthentication.Role role, String path) {
