@@ -151,12 +151,16 @@ public class AuditorConsole {
         List<Fact> ttd = new ArrayList<>();
         map(s.get("timeToDecision")).forEach((k, v) -> {
             Map<String, Object> t = map(v);
-            ttd.add(new Fact(k, t.get("count") + " / " + t.get("medianSeconds") + " / " + t.get("p90Seconds") + " / "
-                    + t.get("maxSeconds")));
+            ttd.add(new Fact(k, t.get("count") + " / " + seconds(t.get("medianSeconds")) + " / "
+                    + seconds(t.get("p90Seconds")) + " / " + seconds(t.get("maxSeconds"))));
         });
         return new Views.StatsView(String.valueOf(app.get("received")), facts(app.get("byFinalOutcome")),
                 facts(dec.get("byDecider")), facts(dec.get("byFinding")), ttd, facts(s.get("jlisAnswers")),
                 facts(s.get("revocationRequests")));
+    }
+
+    private static String seconds(Object s) {
+        return s instanceof Number n ? String.format(java.util.Locale.ROOT, "%.1f", n.doubleValue()) : "-";
     }
 
     static Views.SampleView sampleView(AuditorEvidence.Drawn d) {

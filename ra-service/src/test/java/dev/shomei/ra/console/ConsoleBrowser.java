@@ -106,6 +106,14 @@ final class ConsoleBrowser implements AutoCloseable {
 
     /** Kept with the test output, for the docs page and for a person reviewing the run. */
     void screenshot(String name) throws Exception {
+        screenshot(name, null);
+    }
+
+    /** A screenshot with {@code at} scrolled into view (a WebDriver wheel action: the page itself runs no script). */
+    void screenshot(String name, By at) throws Exception {
+        if (at != null) {
+            new org.openqa.selenium.interactions.Actions(driver).scrollToElement(waitFor(at)).perform();
+        }
         Files.createDirectories(SCREENSHOTS);
         Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     }

@@ -101,7 +101,7 @@ class ConsoleBrowserTest {
             officer.waitFor(By.id("certifiedName")).sendKeys("髙橋\u3000一郎");
             officer.waitFor(By.id("approve")).click();
             assertThat(officer.text(By.id("error-detail"))).contains("second-officer-required");
-            officer.screenshot("console-03-four-eyes-refused");
+            officer.screenshot("console-03-four-eyes-refused", By.id("decide"));
 
             // Step 4: the second officer completes the approval.
             second.get("/console/applications/" + substituted);
@@ -114,7 +114,7 @@ class ConsoleBrowserTest {
             assertThat(second.text(By.id("certified-name"))).isEqualTo("髙橋\u3000一郎");
             assertThat(second.text(By.id("decisions"))).contains(OfficerPki.SECOND_OFFICER_NAME)
                     .contains(OfficerPki.OFFICER_NAME + ": resident record shows 髙");
-            second.screenshot("console-04-approved-by-two");
+            second.screenshot("console-04-approved-by-two", By.id("decisions"));
 
             // Step 5: the applicant who typed a script: shown as text, never run; the officer rejects.
             officer.get("/console/applications/" + scripted);
@@ -176,7 +176,7 @@ class ConsoleBrowserTest {
             auditor.driver.findElements(By.cssSelector("#strata a.package"))
                     .forEach(a -> links.add(a.getAttribute("href")));
             assertThat(links).isNotEmpty();
-            auditor.screenshot("console-08-auditor-sample");
+            auditor.screenshot("console-08-auditor-sample", By.id("reconciliation"));
 
             // The package of a sampled decision downloads, with the decision as the books hold it.
             String path = java.net.URI.create(links.get(0)).getPath();
