@@ -49,10 +49,11 @@ ensure_tools() {
       echo "note: pdfsig/certutil (poppler-utils, libnss3-tools) are not installed; the PAdES outside check will be skipped" >&2
     fi
   fi
-  # Likewise headless Chromium and its WebDriver, for the browser test of the evidence report.
+  # Likewise headless Chromium and its WebDriver (and a Japanese font), for the browser tests of the evidence report
+  # and the RA console.
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      apt_install chromium chromium-driver
+      apt_install chromium chromium-driver fonts-ipafont-gothic
     else
       echo "note: chromium/chromium-driver are not installed; the evidence report's browser test will be skipped" >&2
     fi

@@ -161,7 +161,7 @@ public final class Report {
     }
 
     /** A horizontal bar chart of counts, as inline SVG. */
-    static String barChart(String title, Map<String, Object> counts) {
+    public static String barChart(String title, Map<String, Object> counts) {
         if (counts == null || counts.isEmpty()) {
             return "";
         }
@@ -184,7 +184,7 @@ public final class Report {
     }
 
     /** Decisions per day, stacked by outcome, as inline SVG. Keys are "YYYY-MM-DD OUTCOME". */
-    static String perDayChart(Map<String, Object> perDay) {
+    public static String perDayChart(Map<String, Object> perDay) {
         if (perDay == null || perDay.isEmpty()) {
             return "";
         }

@@ -36,6 +36,9 @@ public interface RaConfig {
 
     Paging paging();
 
+    /** The officers' and auditors' console (dev.shomei.ra.console, docs/consoles.md). */
+    Console console();
+
     /** The RA's audit-log checkpoints (audit-log/README.md, docs/database.md). */
     Audit audit();
 
@@ -162,6 +165,14 @@ public interface RaConfig {
         /** Most entries per page a caller may ask for. */
         @WithDefault("1000")
         int maxLimit();
+    }
+
+    interface Console {
+        /**
+         * The report.json of the latest evidence report ({@code bin/evidence report}, made where the CA's database is
+         * reachable), whose reconciliation the auditor view shows; unset, it says none is installed.
+         */
+        Optional<String> reconciliationReport();
     }
 
     interface Application {
