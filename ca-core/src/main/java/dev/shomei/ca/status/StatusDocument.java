@@ -46,7 +46,7 @@ public final class StatusDocument {
         n.put("format", FORMAT);
         n.put("component", component);
         n.put("documentId", UUID.randomUUID().toString());
-        n.put("producedAt", producedAt.toString());
+        n.put("producedAt", producedAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
         return n;
     }
 

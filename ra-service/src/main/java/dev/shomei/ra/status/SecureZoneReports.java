@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -38,7 +39,8 @@ public class SecureZoneReports {
     @Transactional
     public void accept(StatusDocumentVerifier.Verified v, byte[] cms, Instant now) {
         SecureZoneReport r = SecureZoneReport.findById(v.component(), LockModeType.PESSIMISTIC_WRITE);
-        if (r != null && !v.producedAt().isAfter(r.producedAt)) {
+        // PostgreSQL keeps microseconds: compare at that precision, or a replay would look a few ns newer.
+        if (r != null && !v.producedAt().truncatedTo(ChronoUnit.MICROS).isAfter(r.producedAt)) {
             throw new RaProblem(409, "status-document-replayed", "Status document not newer",
                     "the " + v.component() + " status document of " + v.producedAt() + " is not newer than the one"
                             + " already received (" + r.producedAt + "); a replayed document is refused")
@@ -56,7 +58,7 @@ public class SecureZoneReports {
 
     private static void fill(SecureZoneReport r, StatusDocumentVerifier.Verified v, byte[] cms, Instant now) {
         r.documentId = v.documentId();
-        r.producedAt = v.producedAt();
+        r.producedAt = v.producedAt().truncatedTo(ChronoUnit.MICROS);
         r.receivedAt = now;
         r.signerSha256 = v.signerSha256();
         r.document = v.json();

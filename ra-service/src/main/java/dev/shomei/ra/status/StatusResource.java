@@ -2,45 +2,29 @@ package dev.shomei.ra.status;
 
 import dev.shomei.audit.Actor;
 import dev.shomei.ra.officer.OfficerAuthentication;
-import dev.shomei.ra.orders.CaAuthentication;
-import dev.shomei.ra.problem.RaProblem;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
- * The operator status page and its JSON twin ({@code GET /status}, operator role by client certificate), and the
- * CA-facing endpoint where the secure zone pushes its signed status documents ({@code POST /ca/status}, the CA's
- * pinned mTLS client certificate, the same connection it pulls orders on). docs/monitoring.md.
+ * The operator status page and its JSON twin ({@code GET /status}, operator role by client certificate;
+ * docs/monitoring.md): the same board, rendered by the Qute template {@code templates/status/page.html} for a
+ * browser, or as JSON for scripts. The secure zone's part arrives through {@link CaStatusResource}.
  *
- * <p>Zone: online (ra-service). Delegates to {@link StatusDocumentVerifier}, {@link SecureZoneReports} and
- * {@link StatusBoard}.
+ * <p>Zone: online (ra-service), staff-facing. Delegates to {@link StatusBoard}; writes nothing.
  */
-@Path("/")
+@Path("/status")
 public class StatusResource {
 
-    /** The largest status document read (they are a few KiB). */
-    static final int MAX_DOCUMENT_BYTES = 256 * 1024;
-
-    @Inject
-    CaAuthentication ca;
     @Inject
     OfficerAuthentication staff;
-    @Inject
-    StatusDocumentVerifier verifier;
-    @Inject
-    SecureZoneReports reports;
     @Inject
     StatusBoard board;
     @Inject
@@ -51,41 +35,7 @@ public class StatusResource {
 
     Clock clock = Clock.systemUTC();
 
-    @POST
-    @Path("ca/status")
-    @Consumes({"application/pkcs7-mime", "application/cms", MediaType.APPLICATION_OCTET_STREAM})
-    @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
-    public Response push(@Context HttpServerRequest request, byte[] body) {
-        Actor caActor;
-        try {
-            caActor = ca.authenticate(request);
-        } catch (RaProblem p) {
-            metrics.refused(p.code()); // not recorded in the books: anyone can knock; counted and logged
-            throw p;
-        }
-        byte[] doc = body == null ? new byte[0] : body;
-        Instant now = clock.instant();
-        try {
-            if (doc.length > MAX_DOCUMENT_BYTES) {
-                throw new RaProblem(413, "status-document-too-large", "Status document too large",
-                        "a status document is at most " + MAX_DOCUMENT_BYTES + " bytes; this one is " + doc.length);
-            }
-            StatusDocumentVerifier.Verified v = verifier.verify(doc, now);
-            reports.accept(v, doc, now);
-            metrics.refresh(board.current(now));
-            return Response.ok(java.util.Map.of("component", v.component(), "documentId", v.documentId(),
-                    "producedAt", v.producedAt().toString(), "accepted", true)).build();
-        } catch (RaProblem p) {
-            if (p.status() != 503) {
-                reports.refused(p, doc, caActor, now);
-            }
-            metrics.refused(p.code());
-            throw p;
-        }
-    }
-
     @GET
-    @Path("status")
     @Produces(MediaType.TEXT_HTML)
     public String html(@Context HttpServerRequest request) {
         Actor operator = staff.authenticate(request, OfficerAuthentication.Role.OPERATOR);
@@ -95,7 +45,6 @@ public class StatusResource {
     }
 
     @GET
-    @Path("status")
     @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
     public StatusBoard.Board json(@Context HttpServerRequest request) {
         staff.authenticate(request, OfficerAuthentication.Role.OPERATOR);
