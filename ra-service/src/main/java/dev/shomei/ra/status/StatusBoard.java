@@ -48,6 +48,11 @@ public class StatusBoard {
                        Double number) {}
 
     public record Board(Instant at, Level overall, List<Item> items) {
+        /** The board's time to the second, for the page. */
+        public String asOf() {
+            return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        }
+
         public List<Item> group(String g) {
             return items.stream().filter(i -> i.group().equals(g)).toList();
         }

@@ -73,6 +73,14 @@ class SecureZoneStatusTest {
                 .contentType(org.hamcrest.Matchers.startsWith("text/html")).extract().asString();
         assertThat(html).contains("id=\"item-crl-issuing-e2e\"").contains("CRL of issuing-e2e");
 
+        // The pull loop pushes after every pass: the last pull is then known.
+        Run pulled = ca(pushConfig(caYaml), "orders", "pull", "--once");
+        assertThat(pulled.exit()).as(pulled.output()).isZero();
+        assertThat(pulled.output()).doesNotContain("status:");
+        board = operator().accept("application/json").get("/status").then().statusCode(200).extract().jsonPath();
+        assertThat(item(board, "order-pull").get("level")).isEqualTo("OK");
+        assertThat((String) item(board, "order-pull").get("value")).contains("executed 0, delivered");
+
         // Metrics on the management interface carry the same lines.
         String metrics = Ra.management().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).containsPattern("shomei_status_item_timestamp_seconds\\{[^}]*item=\"crl-issuing-e2e\"");
@@ -138,6 +146,30 @@ class SecureZoneStatusTest {
         // The page is the operator's: an officer is refused.
         officer().accept("application/json").get("/status").then().statusCode(403)
                 .body("code", org.hamcrest.Matchers.equalTo("operator-role-required"));
+    }
+
+    @Test
+    void thePresignersReportShowsOcspFreshness() throws Exception {
+        Instant now = Instant.now();
+        // The presigner's document (ocsp-presigner's OcspStatus has this shape), signed with the CA's audit key.
+        var doc = dev.shomei.ca.status.StatusDocument.start("ocsp-presigner", now);
+        doc.putArray("issuers").addObject().put("issuer", "issuing-e2e").put("responses", 40)
+                .put("oldestThisUpdate", now.minus(java.time.Duration.ofHours(60)).toString())
+                .put("earliestNextUpdate", now.plus(java.time.Duration.ofHours(36)).toString())
+                .put("pastHalfValidity", 3).put("lapsed", 0).put("missing", 0);
+        byte[] signed;
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            signed = dev.shomei.ca.status.StatusDocument.sign(doc, dev.shomei.ca.status.StatusDocument.signer(ca));
+        }
+        asCa().contentType("application/pkcs7-mime").body(signed).post("/ca/status").then().statusCode(200);
+
+        JsonPath board = operator().accept("application/json").get("/status").then().statusCode(200).extract().jsonPath();
+        Map<String, Object> ocsp = item(board, "ocsp-issuing-e2e");
+        assertThat(ocsp.get("level")).isEqualTo("WARNING");
+        assertThat((String) ocsp.get("value")).contains("40 response(s)").contains("3 past half validity");
+        assertThat((String) ocsp.get("detail")).contains("past half their validity");
+        assertThat(item(board, "report-ocsp-presigner").get("level")).isEqualTo("OK");
     }
 
     /** A status document of the CA, collected and signed by ca-core with the audit checkpoint key. */
