@@ -114,7 +114,7 @@ public final class ProbeCli implements Callable<Integer> {
             System.err.println("probe: --ca-cert: " + e.getMessage());
             return USAGE;
         }
-        RelyingPartyProbe.Source source = originDir != null ? originSource(originDir) : httpSource(baseUrl);
+        RelyingPartyProbe.Source source = originDir != null ? originSource(originDir) : httpSource(baseUrl, cas);
         Report report;
         try {
             report = new RelyingPartyProbe(cas, new RelyingPartyProbe.Settings(crlWarnBefore, ocspWarnBefore,
@@ -233,14 +233,27 @@ public final class ProbeCli implements Callable<Integer> {
         };
     }
 
-    /** The CDN over HTTP(S), as a relying party fetches it. */
-    static RelyingPartyProbe.Source httpSource(URI base) {
+    /** A repository path of a pre-signed response: ocsp/<SHA-1 issuerKeyHash>/<serial>.der (the bundle layout). */
+    private static final java.util.regex.Pattern OCSP_PATH =
+            java.util.regex.Pattern.compile("ocsp/([0-9a-f]{40})/([0-9a-f]+)\\.der");
+
+    /**
+     * The CDN over HTTP(S), as a relying party fetches it: CRLs by their path; an OCSP response by asking the
+     * responder for that certificate (RFC 6960 Appendix A.1 GET, SHA-1 CertID as RFC 5019 section 2.1.1 asks),
+     * never by the response's file path, which the edge does not serve.
+     */
+    static RelyingPartyProbe.Source httpSource(URI base, CaCertificates cas) {
         URI b = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         return new RelyingPartyProbe.Source() {
             @Override
             public byte[] fetch(String path) throws IOException {
+                java.util.regex.Matcher m = OCSP_PATH.matcher(path);
+                if (m.matches()) {
+                    path = "ocsp/" + java.net.URLEncoder.encode(java.util.Base64.getEncoder().encodeToString(
+                            ocspRequest(cas, m.group(1), m.group(2))), StandardCharsets.US_ASCII);
+                }
                 try {
                     HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(b.resolve(path))
                             .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -266,5 +279,20 @@ public final class ProbeCli implements Callable<Integer> {
                 return b.toString();
             }
         };
+    }
+
+    private static byte[] ocspRequest(CaCertificates cas, String keyHashHex, String serialHex) throws IOException {
+        CaCertificates.CaCertificate ca = cas.bySha1KeyHash(java.util.HexFormat.of().parseHex(keyHashHex))
+                .orElseThrow(() -> new FileNotFoundException("ocsp/" + keyHashHex + ": no --ca-cert has this key hash"));
+        try {
+            return new org.bouncycastle.cert.ocsp.OCSPReqBuilder().addRequest(new org.bouncycastle.cert.ocsp.CertificateID(
+                    new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build()
+                            .get(org.bouncycastle.cert.ocsp.CertificateID.HASH_SHA1),
+                    new org.bouncycastle.cert.jcajce.JcaX509CertificateHolder(ca.certificate()),
+                    new java.math.BigInteger(serialHex, 16))).build().getEncoded();
+        } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.cert.ocsp.OCSPException
+                 | java.security.cert.CertificateEncodingException e) {
+            throw new IOException("cannot make an OCSP request: " + e.getMessage(), e);
+        }
     }
 }

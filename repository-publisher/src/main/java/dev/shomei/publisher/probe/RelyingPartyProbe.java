@@ -93,7 +93,13 @@ public final class RelyingPartyProbe {
         List<String> crls = new ArrayList<>(crlPaths);
         List<String> ocsp = new ArrayList<>(ocspPaths);
         if (crls.isEmpty() && ocsp.isEmpty()) {
-            LiveManifest live = LiveManifest.parse(source.fetch(LiveManifest.PATH));
+            LiveManifest live;
+            try {
+                live = LiveManifest.parse(source.fetch(LiveManifest.PATH));
+            } catch (java.io.FileNotFoundException e) {
+                throw new IOException("no " + LiveManifest.PATH + " at " + source.describe() + " to list what is live"
+                        + " (the edge serves only published artifacts): name them with --crl and --ocsp", e);
+            }
             for (LiveManifest.Entry e : live.artifacts()) {
                 if ("crl".equals(e.kind())) {
                     crls.add(e.path());
