@@ -152,6 +152,10 @@ public interface RaConfig {
         @WithDefault("RA Auditor")
         String auditorOu();
 
+        /** Subject OU of a platform operator's certificate: reads the status page (docs/monitoring.md); decides nothing. */
+        @WithDefault("CA Operator")
+        String operatorOu();
+
         /** Approving a referred application needs two different officers (CP/CPS: multi-person control). */
         @WithDefault("true")
         boolean fourEyes();

@@ -51,7 +51,8 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
-                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class})
+                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class,
+                StatusCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")

@@ -63,12 +63,15 @@ final class OrdersCommand {
         public Integer call() throws Exception {
             CaConfig cfg = orders.parent.loadConfig();
             try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
+                java.net.http.HttpClient http = dev.shomei.ca.orders.OrderPuller.client(cfg);
+                boolean[] statusWarned = {false};
                 dev.shomei.ca.orders.OrderPuller puller = new dev.shomei.ca.orders.OrderPuller(
-                        dev.shomei.ca.orders.OrderPuller.url(cfg), dev.shomei.ca.orders.OrderPuller.client(cfg),
+                        dev.shomei.ca.orders.OrderPuller.url(cfg), http,
                         ca.orderProcessor(), ca.database().dataSource(), cfg.maxOrderBundleBytes(), System.out::println);
                 if (once) {
                     dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
                     crlIfDue(ca);
+                    StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
                             + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
                     return p.problem() == null ? 0 : SecureZoneCommandLine.FAILURE;
@@ -85,6 +88,7 @@ final class OrdersCommand {
                             System.out.println("pull: " + p.problem());
                         }
                         crlIfDue(ca);
+                        StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     } catch (RuntimeException e) {
                         System.out.println("pull: this pass failed (" + e.getMessage() + "); the next pass tries again");
                     }

@@ -153,11 +153,15 @@ public final class PresignerCli {
         }
     }
 
-    @Command(name = "status", description = "Count responses: good, revoked, missing, due now, lapsed (nextUpdate passed).")
+    @Command(name = "status", description = "Count responses: good, revoked, missing, due now, lapsed (nextUpdate passed);"
+            + " with --push, also sign the presigner's status document and post it to the RA (docs/monitoring.md).")
     static final class StatusCommand implements Callable<Integer> {
         @ParentCommand PresignerCli parent;
         @Option(names = "--responder-label", description = "responder key label (default: responderKey in the configuration)")
         String responderLabel;
+        @Option(names = "--push", description = "sign the status document with the audit checkpoint key and post it to"
+                + " the RA over the CA's pull connection (orders.pull in ca.yaml)")
+        boolean push;
 
         @Override
         public Integer call() throws Exception {
@@ -173,6 +177,16 @@ public final class PresignerCli {
                 System.out.println("without a response:     " + n.missing());
                 System.out.println("due now:                " + n.due() + (n.due() > 0 ? " (run presign)" : ""));
                 System.out.println("lapsed (nextUpdate passed): " + n.lapsed());
+                if (push) {
+                    var doc = dev.shomei.ocsp.status.OcspStatus.collect(c, Clock.systemUTC().instant());
+                    c.rollback();
+                    byte[] signed = dev.shomei.ca.status.StatusDocument.sign(doc,
+                            dev.shomei.ca.status.StatusDocument.signer(ca));
+                    var o = dev.shomei.ca.status.StatusPush.post(dev.shomei.ca.orders.OrderPuller.client(ca.config()),
+                            dev.shomei.ca.orders.OrderPuller.url(ca.config()), signed);
+                    System.out.println(o.detail());
+                    return o.accepted() ? 0 : SecureZoneCommandLine.FAILURE;
+                }
             }
             return 0;
         }

@@ -45,7 +45,7 @@ import javax.net.ssl.SSLSession;
 public class OfficerAuthentication {
 
     /** What a staff member may do; each endpoint names the one role it needs. */
-    public enum Role { OFFICER, AUDITOR }
+    public enum Role { OFFICER, AUDITOR, OPERATOR }
 
     private final Optional<X509Certificate> officerCa;
     private final String officerCaSha256;
@@ -53,6 +53,7 @@ public class OfficerAuthentication {
     private final boolean requireCrl;
     private final String officerOu;
     private final String auditorOu;
+    private final String operatorOu;
     private final Clock clock = Clock.systemUTC();
     private volatile LoadedCrl crl;
 
@@ -66,6 +67,7 @@ public class OfficerAuthentication {
         this.requireCrl = config.officer().requireCrl();
         this.officerOu = config.officer().officerOu();
         this.auditorOu = config.officer().auditorOu();
+        this.operatorOu = config.officer().operatorOu();
         if (officerCa.isPresent() && crlPath.isPresent()) {
             currentCrl(); // a wrong or unverifiable CRL file stops the start, not the first officer
         }
@@ -110,13 +112,20 @@ public class OfficerAuthentication {
                     + " names both roles (OU '" + officerOu + "' and OU '" + auditorOu + "'); officers and auditors"
                     + " hold separate certificates (separation of duties); issue one certificate per role");
         }
-        boolean allowed = role == Role.OFFICER ? officer : auditor;
+        // The operator (platform status, docs/monitoring.md) neither decides nor audits: a role of its own.
+        boolean operator = ous.contains(operatorOu);
+        if (operator && (officer || auditor)) {
+            throw new RaProblem(403, "staff-roles-combined", "Roles must be separate", "the certificate of " + cn
+                    + " names the operator role (OU '" + operatorOu + "') with another; issue one certificate per role");
+        }
+        boolean allowed = role == Role.OFFICER ? officer : role == Role.AUDITOR ? auditor : operator;
         if (!allowed) {
-            String needed = role == Role.OFFICER ? officerOu : auditorOu;
-            throw new RaProblem(403, role == Role.OFFICER ? "officer-role-required" : "auditor-role-required",
+            String needed = role == Role.OFFICER ? officerOu : role == Role.AUDITOR ? auditorOu : operatorOu;
+            throw new RaProblem(403, role.name().toLowerCase() + "-role-required",
                     "Role not held", "this endpoint is for the " + role.name().toLowerCase() + " role (certificate"
                     + " subject OU '" + needed + "'); the certificate of " + cn + " has OU " + ous
                     + (role == Role.AUDITOR ? "; exporting the books is an auditor's act, not an officer's"
+                            : role == Role.OPERATOR ? "; the status page is for operators"
                             : "; auditors read the books, they do not decide"));
         }
         return Actor.person(cn, "mTLS client certificate SHA-256 " + sha256(cert) + " issued by officer CA SHA-256 "

@@ -236,6 +236,10 @@ public final class PublisherCli {
         @Option(names = "--request-timeout", defaultValue = "PT10S", paramLabel = "DURATION",
                 description = "Disconnect a client that takes longer than this to send one request (ISO-8601, whole seconds; default ${DEFAULT-VALUE}).")
         Duration requestTimeout;
+        @Option(names = "--management-port", defaultValue = "-1", description = "Serve /q/health and /q/metrics"
+                + " (Prometheus) on this port of --management-bind (docs/monitoring.md); off when not given.")
+        int managementPort;
+        @Option(names = "--management-bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS") String managementBind;
 
         @Override
         public Integer call() throws Exception {
@@ -244,14 +248,21 @@ public final class PublisherCli {
             RepositoryEdge.limitRequestTime(requestTimeout);
             RepositoryEdge edge = RepositoryEdge.start(new FileSystemOrigin(originDir), cas, new InetSocketAddress(bind, port),
                     clock, ca.maxAgeCap);
+            dev.shomei.publisher.edge.EdgeManagement management = managementPort < 0 ? null
+                    : dev.shomei.publisher.edge.EdgeManagement.start(edge, new FileSystemOrigin(originDir),
+                            new InetSocketAddress(managementBind, managementPort));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (management != null) {
+                    management.close();
+                }
                 edge.close();
                 stopped.countDown();
             }));
             PrintWriter out = spec.commandLine().getOut();
             out.println("edge serving " + originDir.toAbsolutePath().resolve("current") + " at " + edge.uri()
-                    + " (OCSP: " + edge.uri().resolve("ocsp") + ")");
+                    + " (OCSP: " + edge.uri().resolve("ocsp") + ")"
+                    + (management == null ? "" : "; health and metrics at " + management.uri().resolve("q/metrics")));
             out.flush();
             stopped.await();
             return OK;

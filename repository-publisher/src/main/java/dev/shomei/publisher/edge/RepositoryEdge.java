@@ -76,6 +76,7 @@ public final class RepositoryEdge implements AutoCloseable {
     private final IssuerIndex issuers;
     private final Clock clock;
     private final Duration maxAgeCap;
+    private final EdgeManagement.Counters counters = new EdgeManagement.Counters();
 
     private RepositoryEdge(HttpServer server, ExecutorService executor, ReleaseFiles files, IssuerIndex issuers, Clock clock,
                            Duration maxAgeCap) {
@@ -136,6 +137,11 @@ public final class RepositoryEdge implements AutoCloseable {
         return edge;
     }
 
+    /** Requests served, for the management interface's metrics (EdgeManagement). */
+    EdgeManagement.Counters counters() {
+        return counters;
+    }
+
     public URI uri() {
         InetSocketAddress a = server.getAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
@@ -154,11 +160,13 @@ public final class RepositoryEdge implements AutoCloseable {
             ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
             String path = ex.getRequestURI().getRawPath();
             String method = ex.getRequestMethod();
-            if (path.equals("/ocsp") || path.startsWith("/ocsp/")) {
+            boolean ocsp = path.equals("/ocsp") || path.startsWith("/ocsp/");
+            if (ocsp) {
                 handleOcsp(ex, method, path);
             } else {
                 handleStatic(ex, method, path);
             }
+            counters.served(ocsp ? "ocsp" : "static", ex.getResponseCode());
         } catch (IOException | RuntimeException e) {
             // The client went away or the origin disk failed; a broken exchange is all we can report.
             throw e instanceof IOException io ? io : new IOException(e);
