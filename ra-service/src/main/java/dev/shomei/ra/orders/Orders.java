@@ -32,8 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.SignerInformation;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.jboss.logging.Logger;
 
 /**
@@ -380,7 +378,7 @@ public class Orders {
                 .with("field", "results.status");
     }
 
-    /** The CMS must verify with the key of one of the configured issuing CA certificates; embedded ones are ignored. */
+    /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
     private JsonNode verifiedResult(byte[] cms) {
         List<X509Certificate> cas = signing.caCertificates();
         if (cas.isEmpty()) {
@@ -398,23 +396,14 @@ public class Orders {
             throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
                     "a result bundle has encapsulated content and exactly one signer");
         }
-        SignerInformation si = signed.getSignerInfos().getSigners().iterator().next();
-        boolean ok = false;
-        for (X509Certificate ca : cas) {
-            try {
-                if (si.verify(new JcaSimpleSignerInfoVerifierBuilder().build(ca))) {
-                    ca.checkValidity();
-                    ok = true;
-                    break;
-                }
-            } catch (Exception e) {
-                // not this CA's key, or tampered: try the next
-            }
+        ResultBundleSignature.Verdict v = signing.resultSignature().verify(signed, Instant.now());
+        if (!v.ok()) {
+            throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid", v.refusal());
         }
-        if (!ok) {
-            throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid",
-                    "the result bundle is not signed by a configured issuing CA (ra.orders.ca-certificates), or its"
-                            + " content was changed after signing");
+        if (v.byIssuingKey()) {
+            LOG.warnf("result bundle signed with the issuing CA key %s: have the CA sign results with a key of its own"
+                    + " (ca delegate --profile result-bundle-signer, orders.resultSigningKey), then pin it with"
+                    + " ra.orders.result-signer-certificates", v.signer().getSubjectX500Principal());
         }
         try {
             JsonNode root = json.readTree((byte[]) signed.getSignedContent().getContent());
