@@ -71,9 +71,9 @@ public final class ResultBundleSignature {
                     + " (ra.orders.result-signer-certificates; a result signed with the issuing CA key is refused once"
                     + " a signer is pinned), or its content was changed after signing");
         }
-        for (X509CertificateHolder h : signed.getCertificates().getMatches(si.getSID())) {
+        for (Object carried : signed.getCertificates().getMatches(si.getSID())) {
             try {
-                X509Certificate c = new JcaX509CertificateConverter().getCertificate(h);
+                X509Certificate c = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) carried);
                 if (unfit(c) == null && validAt(c, now) && verifies(si, c)) {
                     return new Verdict(c, false, null);
                 }
