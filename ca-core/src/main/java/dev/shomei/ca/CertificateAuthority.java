@@ -8,6 +8,8 @@ import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.hsm.HsmToken;
 import dev.shomei.ca.hsm.Pkcs11Signer;
+import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.orders.ResultSigners;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.issuance.CaOperationException;
@@ -38,6 +40,7 @@ public final class CertificateAuthority implements AutoCloseable {
     private final Clock clock;
     private Pkcs11Signer issuingSigner;
     private Pkcs11Signer auditSigner;
+    private Signer resultSigner;
 
     private CertificateAuthority(CaConfig config, HsmToken token, CaDatabase database, CaEventLog events, Clock clock) {
         this.config = config;
@@ -172,10 +175,32 @@ public final class CertificateAuthority implements AutoCloseable {
         return cert;
     }
 
-    /** Executes RA order bundles; results are signed with the issuing CA key. */
+    /** Executes RA order bundles; results are signed by the result signer ({@link #resultSigner()}). */
     public OrderBundleProcessor orderProcessor() {
-        return new OrderBundleProcessor(database.dataSource(), issuer(), issuingSigner(),
+        return new OrderBundleProcessor(database.dataSource(), issuer(), resultSigner(),
                 new OrderBundleVerifier(config.trustedRaCertificates()), events, clock, config.orderProfiles());
+    }
+
+    /**
+     * The key that signs result bundles ({@code orders.resultSigningKey}): a delegated key of its own, certified by
+     * the issuing CA for digitalSignature and resultBundleSigning only (docs/order-bundles.md, "The result
+     * signer"). Older configurations without one sign with the issuing key, which is reported.
+     */
+    public synchronized Signer resultSigner() {
+        if (resultSigner == null) {
+            String label = config.resultSigningKeyLabel();
+            if (label == null) {
+                java.util.logging.Logger.getLogger(CertificateAuthority.class.getName()).warning("result bundles are"
+                        + " signed with the issuing CA key, whose certificate says certificates and CRLs only; make a"
+                        + " key of their own (ca delegate --profile result-bundle-signer) and set orders.resultSigningKey");
+                resultSigner = issuingSigner();
+            } else {
+                Pkcs11Signer s = Pkcs11Signer.open(token, label);
+                ResultSigners.check(label, s.certificate(), issuingSigner().certificate());
+                resultSigner = s;
+            }
+        }
+        return resultSigner;
     }
 
     /** A signer for another key on the same token (a delegated key), by label. */

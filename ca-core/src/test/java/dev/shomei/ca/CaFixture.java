@@ -57,8 +57,12 @@ final class CaFixture implements AutoCloseable {
     }
 
     static CaFixture create(String name, String rootAlg, String issuingAlg) throws Exception {
+        return create(name, rootAlg, issuingAlg, TestDatabase.create("ca_" + name));
+    }
+
+    /** A CA on a database given by the test (the fault suite's restartable PostgreSQL). */
+    static CaFixture create(String name, String rootAlg, String issuingAlg, TestDatabase.Database db) throws Exception {
         SoftHsmToken token = SoftHsmToken.create("ca-" + name, TOKEN_PIN);
-        TestDatabase.Database db = TestDatabase.create("ca_" + name);
         Path dir = token.directory();
         Path pin = token.writePinFile();
         Files.writeString(dir.resolve("db.password"), db.password());

@@ -265,7 +265,7 @@ public final class PackageVerifier {
         X509Certificate issuing = certificate(issuingDer, ISSUING_CA, checks);
         pinned(issuingDer, ISSUING_CA, trust.issuingCaPins(), "published CA hash value (--ca-pin)", checks);
         byte[] resultCms = required(dir, RESULT_BUNDLE, checks);
-        byte[] resultContent = cmsSignedBy(resultCms, RESULT_BUNDLE, issuing, checks);
+        byte[] resultContent = cmsSignedBy(resultCms, RESULT_BUNDLE, resultSigner(resultCms, issuing, checks), checks);
         if (resultContent == null) {
             throw new Stop();
         }
@@ -580,6 +580,39 @@ public final class PackageVerifier {
             checks.add(Check.fail(file, "cms-signature", "not a verifiable CMS SignedData: " + e.getMessage()));
             return null;
         }
+    }
+
+    /** id-shomei-kp-resultBundleSigning (ca-core ProfileExtensions, docs/order-bundles.md "The result signer"). */
+    static final String RESULT_BUNDLE_SIGNING_OID = "1.3.6.1.4.1.99999.3.2";
+
+    /**
+     * Who must have signed the result bundle: the CA's result signer carried in the bundle when it is certified by the
+     * issuing CA for resultBundleSigning (one key, one purpose), else the issuing CA itself (CAs before the result
+     * signer; docs/order-bundles.md).
+     */
+    private static X509Certificate resultSigner(byte[] der, X509Certificate issuing, List<Check> checks) {
+        try {
+            CMSSignedData cms = new CMSSignedData(der);
+            SignerInformation si = cms.getSignerInfos().getSigners().iterator().next();
+            for (Object o : cms.getCertificates().getMatches(si.getSID())) {
+                X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+                        .getCertificate((X509CertificateHolder) o);
+                if (c.getPublicKey().equals(issuing.getPublicKey())) {
+                    return issuing;
+                }
+                c.verify(issuing.getPublicKey());
+                List<String> eku = c.getExtendedKeyUsage();
+                boolean fit = eku != null && eku.contains(RESULT_BUNDLE_SIGNING_OID) && c.getBasicConstraints() < 0;
+                checks.add(Check.of(fit, RESULT_BUNDLE, "result-signer", "the result signer "
+                        + c.getSubjectX500Principal().getName() + " is certified by the issuing CA for resultBundleSigning",
+                        "the result signer " + c.getSubjectX500Principal().getName() + " is not certified for"
+                                + " resultBundleSigning (" + RESULT_BUNDLE_SIGNING_OID + ")"));
+                return fit ? c : issuing;
+            }
+        } catch (Exception e) {
+            // not certified by the issuing CA, or unreadable: the signature must then be the issuing CA's
+        }
+        return issuing;
     }
 
     private static void pinnedSigner(byte[] der, String file, Set<String> pins, List<Check> checks) {

@@ -222,8 +222,15 @@ public interface RaConfig {
          */
         Optional<List<String>> caClientCertificates();
 
-        /** PEM files of the issuing CA certificates whose keys sign result bundles; also the applicant's chain. */
+        /** PEM files of the issuing CA certificates: result signers chain to them; also the applicant's chain. */
         Optional<List<String>> caCertificates();
+
+        /**
+         * PEM files of the CA's result-bundle signer certificates (ca delegate --profile result-bundle-signer): set,
+         * only these may sign result bundles and the issuing key is refused; unset, a result signer of a configured
+         * CA carried in the bundle, or the issuing key of a CA not yet upgraded (docs/order-bundles.md).
+         */
+        Optional<List<String>> resultSignerCertificates();
 
         /** Most orders in one bundle. */
         @WithDefault("200")

@@ -208,8 +208,12 @@ public final class TestDatabase {
 
     /** The owner, service and auditor login roles and the group roles the migrations grant to. */
     private static void createRoles(Server s) {
-        String pw = s.rolePassword().replace("'", "''");
-        try (Connection c = DriverManager.getConnection(s.adminUrl(), s.user(), s.password());
+        createRoles(s.adminUrl(), s.user(), s.password(), s.rolePassword(), s.kind());
+    }
+
+    static void createRoles(String adminUrl, String adminUser, String adminPassword, String rolePassword, String kind) {
+        String pw = rolePassword.replace("'", "''");
+        try (Connection c = DriverManager.getConnection(adminUrl, adminUser, adminPassword);
              Statement st = c.createStatement()) {
             for (String group : List.of(SERVICE_ROLE, AUDIT_WRITER_ROLE, AUDIT_READER_ROLE)) {
                 createRole(st, group, "NOLOGIN");
@@ -223,7 +227,7 @@ public final class TestDatabase {
             st.execute("GRANT " + SERVICE_ROLE + ", " + AUDIT_WRITER_ROLE + " TO " + SERVICE);
             st.execute("GRANT " + AUDIT_READER_ROLE + " TO " + AUDITOR);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the test roles on " + s.kind() + " PostgreSQL (the admin"
+            throw new IllegalStateException("cannot create the test roles on " + kind + " PostgreSQL (the admin"
                     + " user needs CREATEROLE): " + e.getMessage(), e);
         }
     }
@@ -241,7 +245,7 @@ public final class TestDatabase {
         return HexFormat.of().formatHex(b);
     }
 
-    private static void writePrivate(Path file, String content) throws IOException {
+    static void writePrivate(Path file, String content) throws IOException {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, content, StandardCharsets.UTF_8);
     }

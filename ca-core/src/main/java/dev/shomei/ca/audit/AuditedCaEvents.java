@@ -3,6 +3,7 @@ package dev.shomei.ca.audit;
 import dev.shomei.audit.Actor;
 import dev.shomei.audit.AuditEvent;
 import dev.shomei.audit.AuditLog;
+import dev.shomei.ca.fault.CrashPoints;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.issuance.RevocationReason;
 import java.nio.charset.StandardCharsets;
@@ -54,19 +55,19 @@ public final class AuditedCaEvents implements CaEventLog {
 
     @Override
     public void caKeyCertified(Connection tx, String label, String role, X509Certificate certificate) {
-        log.append(tx, AuditEvent.of(actor, "ca-key.certified", "ca-key:" + label + " role:" + role, der(certificate)));
+        append(tx, AuditEvent.of(actor, "ca-key.certified", "ca-key:" + label + " role:" + role, der(certificate)));
     }
 
     @Override
     public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
-        log.append(tx, AuditEvent.of(actor, "certificate.issued",
+        append(tx, AuditEvent.of(actor, "certificate.issued",
                 "serial:" + certificate.getSerialNumber().toString(16) + " request:" + requestId + " profile:" + profile,
                 der(certificate)));
     }
 
     @Override
     public void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy) {
-        log.append(tx, AuditEvent.of(actor, "certificate.revoked", "serial:" + serialHex,
+        append(tx, AuditEvent.of(actor, "certificate.revoked", "serial:" + serialHex,
                 ("serial=" + serialHex + " reason=" + reason.rfcName() + " requested-by=" + requestedBy)
                         .getBytes(StandardCharsets.UTF_8)));
     }
@@ -74,21 +75,33 @@ public final class AuditedCaEvents implements CaEventLog {
     @Override
     public void orderExecuted(Connection tx, String bundleId, String orderId, String decisionId, String status,
                               String detail) {
-        log.append(tx, AuditEvent.of(actor, "order." + status, "order:" + orderId + " bundle:" + bundleId
+        append(tx, AuditEvent.of(actor, "order." + status, "order:" + orderId + " bundle:" + bundleId
                 + " decision:" + decisionId, detail.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
     public void orderBundleRefused(Connection tx, String bundleId, String reason) {
-        log.append(tx, AuditEvent.of(actor, "order-bundle.refused", "bundle:" + (bundleId == null ? "(unreadable)" : bundleId),
+        append(tx, AuditEvent.of(actor, "order-bundle.refused", "bundle:" + (bundleId == null ? "(unreadable)" : bundleId),
                 reason.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
     public void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256) {
-        log.append(tx, AuditEvent.of(actor, "crl.issued", "crl:" + issuerLabel + "/" + crlNumber,
+        append(tx, AuditEvent.of(actor, "crl.issued", "crl:" + issuerLabel + "/" + crlNumber,
                 ("issuer=" + issuerLabel + " number=" + crlNumber + " entries=" + entries + " sha256=" + sha256)
                         .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void signingIntentVoided(Connection tx, String issuerLabel, String what, String reason) {
+        append(tx, AuditEvent.of(actor, "signing-intent.voided", "issuer:" + issuerLabel + " " + what,
+                reason.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Every entry goes through here: the fault suite stops the process right after an append, before the commit. */
+    private void append(Connection tx, AuditEvent event) {
+        log.append(tx, event);
+        CrashPoints.reach(CrashPoints.DURING_AUDIT_APPEND, event.action() + " " + event.subject());
     }
 
     private static byte[] der(X509Certificate c) {

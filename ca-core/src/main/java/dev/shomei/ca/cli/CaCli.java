@@ -12,6 +12,7 @@ import dev.shomei.ca.ceremony.KeyCustody;
 import dev.shomei.ca.ceremony.CaHashValues;
 import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.io.AtomicFiles;
 import dev.shomei.ca.config.ConfigException;
 import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.hsm.Signer;
@@ -123,7 +124,7 @@ public final class CaCli {
                 p.writeObject(o);
             }
         }
-        Files.writeString(file, w.toString(), StandardCharsets.US_ASCII);
+        AtomicFiles.write(file, w.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     @Command(name = "ceremony", description = "Generate the root and issuing CA keys in the HSM and certify them.")
@@ -353,8 +354,10 @@ public final class CaCli {
                     System.out.println("CRL due: " + why);
                 }
                 CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
+                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.AFTER_COMMIT_BEFORE_RESULT_FILE,
+                        "crl " + crl.record().number());
                 if (out != null) {
-                    Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    AtomicFiles.copy(crl.file(), out, dev.shomei.ca.fault.CrashPoints.DURING_CRL_WRITE);
                 }
                 System.out.println("CRL " + crl.record().number() + ": " + crl.record().entries() + " revoked"
                         + " certificate(s), thisUpdate " + crl.record().thisUpdate() + ", nextUpdate "
@@ -421,7 +424,7 @@ public final class CaCli {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, null)) {
                 CrlIssuer.IssuedCrl crl = ca.crlIssuer(issuer).issue();
-                Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.copy(crl.file(), out, dev.shomei.ca.fault.CrashPoints.DURING_CRL_WRITE);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
             }
@@ -485,7 +488,7 @@ public final class CaCli {
             try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg)) {
                 dev.shomei.ca.ceremony.RootCrl.Issued arl = new dev.shomei.ca.ceremony.RootCrl(cfg, db.dataSource(),
                         auditLog(cfg), actor, parent.clock()).issue();
-                Files.write(out, arl.der());
+                AtomicFiles.write(out, arl.der());
                 System.out.println("root CRL " + arl.number() + " signed on token '" + cfg.rootHsmConfig().tokenLabel()
                         + "', nextUpdate " + arl.crl().getNextUpdate().toInstant() + ", written to " + out);
             }
@@ -497,11 +500,11 @@ public final class CaCli {
     static void writeCheckpoint(CertificateAuthority ca, Checkpoint cp, Path checkpointOut, Path proofOut)
             throws IOException, java.sql.SQLException {
         if (checkpointOut != null) {
-            Files.writeString(checkpointOut, cp.text(), StandardCharsets.UTF_8);
+            AtomicFiles.writeString(checkpointOut, cp.text());
         }
         if (proofOut != null) {
             try (Connection c = ca.database().dataSource().getConnection()) {
-                Files.writeString(proofOut, ca.auditCheckpoints().proof(c, cp).text(), StandardCharsets.UTF_8);
+                AtomicFiles.writeString(proofOut, ca.auditCheckpoints().proof(c, cp).text());
                 c.rollback();
             }
         }

@@ -44,7 +44,10 @@ final class OrdersCommand {
             }
             try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
                 OrderBundleProcessor.Result r = ca.orderProcessor().process(content);
-                Files.write(out, r.resultBundle());
+                // Committed: a crash from here on leaves the result in the database (ca orders result --bundle-id).
+                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.AFTER_COMMIT_BEFORE_RESULT_FILE,
+                        r.bundleId());
+                dev.shomei.ca.io.AtomicFiles.write(out, r.resultBundle());
                 System.out.println("order bundle " + r.bundleId() + ": " + r.issued() + " issued, " + r.revoked()
                         + " revoked, " + r.refused() + " refused" + (r.repeated() > 0 ? " (" + r.repeated()
                         + " executed earlier, answered with their first result)" : "") + "; result bundle written to " + out);
@@ -143,7 +146,7 @@ final class OrdersCommand {
         public Integer call() throws Exception {
             CaConfig cfg = orders.parent.loadConfig();
             try (CertificateAuthority ca = orders.parent.open(cfg, null)) {
-                Files.write(out, ca.orderProcessor().storedResult(bundleId));
+                dev.shomei.ca.io.AtomicFiles.write(out, ca.orderProcessor().storedResult(bundleId));
                 System.out.println("result bundle of " + bundleId + " written to " + out);
             }
             return 0;

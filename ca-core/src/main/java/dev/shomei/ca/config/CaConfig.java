@@ -107,10 +107,17 @@ public record CaConfig(
     /**
      * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, the profiles an
      * order may name (the CA's allow-list, not the RA's choice), the largest bundle the CA reads, and where it
-     * pulls bundles from (an outbound HTTPS connection; the CA opens no port).
+     * pulls bundles from (an outbound HTTPS connection; the CA opens no port). {@code resultSigningKey}: RFC 7512
+     * URI of the key that signs result bundles, a key of its own made with {@code ca delegate --profile
+     * result-bundle-signer} (keyUsage digitalSignature, extendedKeyUsage resultBundleSigning; one key, one purpose);
+     * unset, the issuing key signs them, with a warning (docs/order-bundles.md, "The result signer").
      */
     public record Orders(List<String> trustedRaCertificates, List<String> allowedProfiles, Long maxBundleBytes,
-                         Pull pull) {}
+                         Pull pull, String resultSigningKey) {
+        public Orders(List<String> trustedRaCertificates, List<String> allowedProfiles, Long maxBundleBytes, Pull pull) {
+            this(trustedRaCertificates, allowedProfiles, maxBundleBytes, pull, null);
+        }
+    }
 
     /** The profile RA orders may use when {@code orders.allowedProfiles} is not set (CP/CPS §1.4.1, §7.1). */
     public static final List<String> DEFAULT_ORDER_PROFILES = List.of("subscriber-signature");
@@ -248,6 +255,12 @@ public record CaConfig(
     public String auditCheckpointKeyLabel() {
         return crl == null || crl.auditCheckpointKey() == null || crl.auditCheckpointKey().isBlank() ? null
                 : dev.shomei.ca.hsm.Pkcs11Uri.parse(crl.auditCheckpointKey()).requireObject();
+    }
+
+    /** The label of the result-bundle signing key, or null when the issuing key signs results (older configurations). */
+    public String resultSigningKeyLabel() {
+        return orders == null || orders.resultSigningKey() == null || orders.resultSigningKey().isBlank() ? null
+                : dev.shomei.ca.hsm.Pkcs11Uri.parse(orders.resultSigningKey()).requireObject();
     }
 
     public Repository repositoryOrEmpty() {

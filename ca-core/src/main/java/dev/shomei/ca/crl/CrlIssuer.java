@@ -2,7 +2,9 @@ package dev.shomei.ca.crl;
 
 import dev.shomei.audit.Checkpoint;
 import dev.shomei.ca.audit.AuditCheckpoints;
+import dev.shomei.ca.fault.CrashPoints;
 import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.issuance.SigningIntents;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.store.CertificateStore;
 import dev.shomei.ca.store.CertificateStore.CrlRecord;
@@ -32,11 +34,12 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 /**
  * Issues full CRLs for the issuing CA (docs/crl.md).
  *
- * <p>Zone: secure. Step 1, lock the issuer row so that numbering is serial; Step 2, take the next CRL
- * number (the last one + 1: strictly increasing, RFC 5280 §5.2.3); Step 3, stream the revoked, unexpired
- * certificates into the encoder and sign in the HSM; Step 4, record the CRL and its audit entry; Step 5, sign
- * an audit checkpoint covering them; then commit. A crash before the commit consumes no number and publishes
- * nothing.
+ * <p>Zone: secure. Step 1, lock the issuer row so that numbering is serial, and void the intents a stopped
+ * process left (their numbers are skipped, never reused); Step 2, take the next CRL number (above every CRL and
+ * every intent: strictly increasing, RFC 5280 §5.2.3) and commit its signing intent (docs/faults.md); Step 3,
+ * stream the revoked, unexpired certificates into the encoder and sign in the HSM; Step 4, record the CRL, its
+ * audit entry and its intent's resolution; Step 5, sign an audit checkpoint covering them; then commit. A crash
+ * before the commit publishes nothing, and the number it took is never used for other content.
  */
 public final class CrlIssuer {
 
@@ -62,6 +65,7 @@ public final class CrlIssuer {
     private final CaEventLog events;
     private final AuditCheckpoints checkpoints;
     private final CertificateStore store = new CertificateStore();
+    private final SigningIntents intents = new SigningIntents();
 
     public CrlIssuer(DataSource dataSource, Signer signer, String issuerLabel, Duration nextUpdate, Clock clock,
                      CaEventLog events) {
@@ -116,11 +120,15 @@ public final class CrlIssuer {
     public IssuedCrl issue() {
         try (Connection c = dataSource.getConnection()) {
             try {
-                // Step 1 and 2: serial numbering.
+                // Step 1: serial numbering; what a stopped process left is resolved first, under the same lock.
                 store.lockIssuer(c, issuerLabel);
-                long number = store.lastCrlNumber(c, issuerLabel) + 1;
+                voidAbandonedIntents(c);
+                // Step 2: the number, taken once and for good by an intent committed before the HSM signs.
+                long number = intents.nextCrlNumber(c, issuerLabel);
                 Instant thisUpdate = clock.instant().truncatedTo(ChronoUnit.SECONDS);
                 Instant next = thisUpdate.plus(nextUpdate);
+                long intentId = recordIntent(number, thisUpdate, next);
+                CrashPoints.reach(CrashPoints.AFTER_INTENT, "crl " + issuerLabel + "/" + number);
                 // Step 3: stream and sign.
                 StreamingCrlEncoder enc = new StreamingCrlEncoder(
                         signer.certificate().getSubjectX500Principal().getEncoded(), thisUpdate, next,
@@ -132,13 +140,13 @@ public final class CrlIssuer {
                         firstListed.add(CertificateStore.hex(e.serial()));
                     }
                 });
-                Path file = Files.createTempFile("crl-" + issuerLabel + "-" + number + "-", ".crl");
-                file.toFile().deleteOnExit();
+                Path file = SigningIntents.crlSpool(issuerLabel, number);
                 MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
                 long length;
                 try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha256)) {
                     length = enc.writeSigned(signer, out);
                 }
+                CrashPoints.reach(CrashPoints.AFTER_HSM_SIGN, "crl " + issuerLabel + "/" + number);
                 CrlRecord rec = new CrlRecord(issuerLabel, number, thisUpdate, next, enc.entries(),
                         HexFormat.of().formatHex(sha256.digest()));
                 // Step 4: record with its audit entry.
@@ -147,8 +155,10 @@ public final class CrlIssuer {
                 }
                 store.markListed(c, firstListed, number);
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
+                intents.resolve(c, intentId, "recorded", null);
                 // Step 5: anchor the log, this CRL's entry included, before anything is published.
                 Checkpoint checkpoint = checkpoints == null ? null : checkpoints.sign(c);
+                CrashPoints.reach(CrashPoints.BEFORE_COMMIT, "crl " + issuerLabel + "/" + number);
                 c.commit();
                 return new IssuedCrl(rec, file, checkpoint);
             } catch (SQLException | IOException | RuntimeException e) {
@@ -157,6 +167,57 @@ public final class CrlIssuer {
             }
         } catch (SQLException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("CRL issuance failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The intent, on a connection of its own so that it is committed (durable) before the HSM signs, while this
+     * issuance's transaction keeps the issuer locked.
+     */
+    private long recordIntent(long number, Instant thisUpdate, Instant next) throws SQLException {
+        try (Connection own = dataSource.getConnection()) {
+            try {
+                long id = intents.recordCrl(own, issuerLabel, number, thisUpdate, next);
+                own.commit();
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                own.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A CRL intent without a resolution, seen under the issuer lock, belongs to a process that stopped between
+     * taking the number and recording the CRL (a live issuance would hold the lock). Nothing with that number was
+     * published (publication follows the commit), so the number is voided and skipped, not signed again: a CRL
+     * reflects the revocations of the moment it is made, and the next one is made now.
+     */
+    private void voidAbandonedIntents(Connection c) throws SQLException {
+        for (SigningIntents.CrlIntent i : intents.pendingCrls(c, issuerLabel)) {
+            boolean recorded = store.latestCrl(c, issuerLabel).map(r -> r.number() >= i.number()).orElse(false)
+                    && crlExists(c, i.number());
+            if (recorded) {
+                intents.resolve(c, i.id(), "recorded", "found recorded when the intent was resolved");
+                continue;
+            }
+            String reason = "the process stopped after taking CRL number " + i.number() + " and before recording"
+                    + " the CRL; nothing with this number was published, and the number is never used (RFC 5280"
+                    + " §5.2.3 requires increasing numbers, not consecutive ones)";
+            intents.resolve(c, i.id(), "void", reason);
+            events.signingIntentVoided(c, issuerLabel, "crl number " + i.number(), reason);
+            SigningIntents.discardSpool(issuerLabel, i.number());
+        }
+    }
+
+    private boolean crlExists(Connection c, long number) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM crl WHERE issuer_label = ? AND crl_number = ?")) {
+            ps.setString(1, issuerLabel);
+            ps.setLong(2, number);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

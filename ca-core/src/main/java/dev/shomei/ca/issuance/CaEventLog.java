@@ -24,4 +24,11 @@ public interface CaEventLog {
     void orderBundleRefused(Connection tx, String bundleId, String reason);
 
     void crlIssued(Connection tx, String issuerLabel, long crlNumber, int entries, String sha256);
+
+    /**
+     * A signing intent left by a stopped process was voided at recovery (docs/faults.md): what was about to be
+     * signed (a serial, a CRL number), which is never used, and why. Event logs that keep no audit trail ignore it.
+     */
+    default void signingIntentVoided(Connection tx, String issuerLabel, String what, String reason) {
+    }
 }

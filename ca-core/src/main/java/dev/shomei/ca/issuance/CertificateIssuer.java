@@ -1,6 +1,7 @@
 package dev.shomei.ca.issuance;
 
 import dev.shomei.ca.config.CaConfig;
+import dev.shomei.ca.fault.CrashPoints;
 import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.lint.PreIssuanceLint;
@@ -53,9 +54,12 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
  * <p>Zone: secure. The issuing flow (docs/issuance.md):
  * Step 1, check the CSR (parse, proof of possession, key policy) and the subject against the profile;
  * Step 2, in one database transaction: return the certificate already issued for this request id, if any;
- * Step 3, build the to-be-signed certificate from the profile, lint it, sign it in the HSM, verify it;
- * Step 4, record it (serial and request id are unique) and commit. A crash before the commit leaves
- * nothing recorded and nothing delivered; re-running the same request id returns the same certificate.
+ * Step 3, build the to-be-signed certificate from the profile and lint it; commit a signing intent holding
+ * those exact bytes and the serial (docs/faults.md); sign them in the HSM, verify the result;
+ * Step 4, record it (serial and request id are unique) with the intent's resolution, and commit.
+ * A crash at any point leaves either nothing signed or an intent that the next run resolves first: re-signed
+ * from the stored bytes (same serial, same content) or voided with the reason; re-running the same request id
+ * returns the same certificate.
  */
 public final class CertificateIssuer {
 
@@ -72,6 +76,7 @@ public final class CertificateIssuer {
     private final CaConfig config;
     private final Clock clock;
     private final CertificateStore store = new CertificateStore();
+    private final SigningIntents intents = new SigningIntents();
     private final CaEventLog events;
 
     public CertificateIssuer(DataSource dataSource, Signer signer, String issuerLabel, CaConfig config, Clock clock,
@@ -196,6 +201,7 @@ public final class CertificateIssuer {
         if (checked.isEmpty()) {
             return List.of();
         }
+        recoverIntents();
         try {
             return issueCheckedOnce(checked);
         } catch (SQLException e) {
@@ -203,6 +209,7 @@ public final class CertificateIssuer {
                 // Another process issued one of these request ids, or certified one of these keys, at the same
                 // moment: the retry returns its certificate, or refuses the request whose key is now taken.
                 try {
+                    recoverIntents();
                     return issueCheckedOnce(checked);
                 } catch (SQLException again) {
                     e = again;
@@ -215,6 +222,7 @@ public final class CertificateIssuer {
 
     private List<Outcome> issueCheckedOnce(List<Checked> checked) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            List<Long> held = List.of();
             try {
                 // Step 2: idempotent by request id.
                 Map<String, CertificateRecord> existing = store.byRequestIds(c,
@@ -242,30 +250,51 @@ public final class CertificateIssuer {
                         outcomes.add(new Outcome(k.id(), null, e));
                     }
                 }
-                // Step 3: build, lint, sign in the HSM (in parallel), verify.
-                List<Outcome> built = buildAll(fresh);
-                // Step 4: record every certificate with its audit entry, and commit once.
-                List<CertificateStore.NewCertificate> rows = new ArrayList<>();
+                // Step 3: build and lint (in parallel), then commit the intents before the HSM signs anything.
+                List<Object> prepared = parallel(fresh, this::prepareOne);
+                List<SigningIntents.CertificateIntent> toSign = new ArrayList<>();
+                List<Checked> signing = new ArrayList<>();
                 for (int i = 0; i < fresh.size(); i++) {
-                    Checked k = fresh.get(i);
-                    Outcome o = built.get(i);
-                    outcomes.add(o);
-                    if (o.ok()) {
-                        X509Certificate cert = o.issued().certificate();
-                        rows.add(new CertificateStore.NewCertificate(new CertificateRecord(
-                                CertificateStore.hex(cert.getSerialNumber()), issuerLabel, k.id(), k.profileName(),
-                                cert.getSubjectX500Principal().getName(), cert.getNotBefore().toInstant(),
-                                cert.getNotAfter().toInstant(), cert.getEncoded(), null, null),
-                                keySha256(k.publicKey())));
+                    if (prepared.get(i) instanceof Outcome refused) {
+                        outcomes.add(refused);
+                    } else {
+                        Checked k = fresh.get(i);
+                        Prepared p = (Prepared) prepared.get(i);
+                        signing.add(k);
+                        toSign.add(new SigningIntents.CertificateIntent(0, p.serialHex(), k.id(), k.profileName(),
+                                keySha256(k.publicKey()), p.tbs()));
                     }
+                }
+                if (toSign.isEmpty()) {
+                    c.rollback();
+                    return outcomes;
+                }
+                List<SigningIntents.CertificateIntent> recorded = intents.recordCertificates(c, issuerLabel, toSign);
+                held = recorded.stream().map(SigningIntents.CertificateIntent::id).toList();
+                intents.lock(c, held);
+                c.commit();
+                String serials = String.join(",", toSign.stream().map(SigningIntents.CertificateIntent::serial).toList());
+                CrashPoints.reach(CrashPoints.AFTER_INTENT, serials);
+                // Step 3, continued: sign the recorded bytes in the HSM (in parallel), verify each.
+                X509Certificate issuerCert = signer.certificate();
+                List<Object> signed = parallel(toSign, i -> TbsSigning.signPrepared(i.tbs(), signer, issuerCert.getPublicKey()));
+                CrashPoints.reach(CrashPoints.AFTER_HSM_SIGN, serials);
+                // Step 4: record every certificate with its audit entry and its intent's resolution, and commit once.
+                List<CertificateStore.NewCertificate> rows = new ArrayList<>();
+                for (int i = 0; i < signing.size(); i++) {
+                    Checked k = signing.get(i);
+                    X509Certificate cert = (X509Certificate) signed.get(i);
+                    outcomes.add(new Outcome(k.id(), new Issued(cert, false), null));
+                    rows.add(new CertificateStore.NewCertificate(record(cert, k.id(), k.profileName()),
+                            keySha256(k.publicKey())));
                 }
                 store.insertCertificates(c, rows);
-                for (int i = 0; i < fresh.size(); i++) {
-                    if (built.get(i).ok()) {
-                        events.certificateIssued(c, fresh.get(i).id(), built.get(i).issued().certificate(),
-                                fresh.get(i).profileName());
-                    }
+                for (int i = 0; i < signing.size(); i++) {
+                    events.certificateIssued(c, signing.get(i).id(), (X509Certificate) signed.get(i),
+                            signing.get(i).profileName());
+                    intents.resolve(c, recorded.get(i).id(), "recorded", null);
                 }
+                CrashPoints.reach(CrashPoints.BEFORE_COMMIT, serials);
                 c.commit();
                 return outcomes;
             } catch (SQLException | RuntimeException e) {
@@ -274,8 +303,108 @@ public final class CertificateIssuer {
             } catch (CertificateException e) {
                 c.rollback();
                 throw new IllegalStateException("a stored certificate cannot be read: " + e.getMessage(), e);
+            } finally {
+                if (!held.isEmpty()) {
+                    intents.unlock(c, held);
+                }
             }
         }
+    }
+
+    private CertificateRecord record(X509Certificate cert, String requestId, String profile) {
+        return new CertificateRecord(CertificateStore.hex(cert.getSerialNumber()), issuerLabel, requestId, profile,
+                cert.getSubjectX500Principal().getName(), cert.getNotBefore().toInstant(),
+                cert.getNotAfter().toInstant(), encoded(cert), null, null);
+    }
+
+    private static byte[] encoded(X509Certificate cert) {
+        try {
+            return cert.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Resolves every intent of this issuer that no live process holds (docs/faults.md): a process stopped between
+     * committing an intent and recording its certificate. Deterministic, one intent per transaction:
+     * <ul>
+     *   <li>its certificate is recorded: resolved as recorded;</li>
+     *   <li>its request was answered by another certificate, or its key got a live certificate of the same profile
+     *       since: void, with that reason (signing it now would certify the key twice);</li>
+     *   <li>otherwise: the stored to-be-signed bytes are signed again (same serial, same validity, same content),
+     *       verified, and recorded with their audit entry, resolved as re-signed.</li>
+     * </ul>
+     *
+     * @return how many intents were resolved
+     */
+    public int recoverIntents() {
+        int resolved = 0;
+        try (Connection c = dataSource.getConnection()) {
+            List<SigningIntents.CertificateIntent> pending = intents.pendingCertificates(c, issuerLabel);
+            c.rollback();
+            for (SigningIntents.CertificateIntent i : pending) {
+                if (!intents.tryLock(c, i.id())) {
+                    c.rollback();
+                    continue; // in flight in another process
+                }
+                try {
+                    if (resolveOne(c, i)) {
+                        resolved++;
+                    }
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    intents.unlock(c, List.of(i.id()));
+                }
+            }
+        } catch (SQLException | CertificateException e) {
+            throw new IllegalStateException("cannot resolve the signing intents of " + issuerLabel + ": "
+                    + e.getMessage(), e);
+        }
+        return resolved;
+    }
+
+    private boolean resolveOne(Connection c, SigningIntents.CertificateIntent i) throws SQLException, CertificateException {
+        if (!intents.pendingCertificates(c, issuerLabel).stream().anyMatch(p -> p.id() == i.id())) {
+            return false; // resolved by another process between our listing and our lock
+        }
+        if (store.bySerial(c, i.serial(), false).isPresent()) {
+            intents.resolve(c, i.id(), "recorded", "found recorded when the intent was resolved");
+            return true;
+        }
+        CertificateRecord byRequest = store.byRequestIds(c, List.of(i.requestId())).get(i.requestId());
+        String voidReason = null;
+        if (byRequest != null) {
+            voidReason = "request " + i.requestId() + " was answered by certificate " + byRequest.serial()
+                    + "; serial " + i.serial() + " is never used";
+        } else {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT serial FROM certificate WHERE live"
+                    + " AND public_key_sha256 = ? AND profile = ?")) {
+                ps.setString(1, i.publicKeySha256());
+                ps.setString(2, i.profile());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        voidReason = "the key has a live certificate of profile " + i.profile() + " (serial "
+                                + rs.getString(1) + "); serial " + i.serial() + " is never used";
+                    }
+                }
+            }
+        }
+        if (voidReason != null) {
+            intents.resolve(c, i.id(), "void", voidReason);
+            events.signingIntentVoided(c, issuerLabel, "certificate serial " + i.serial(), voidReason);
+            return true;
+        }
+        X509Certificate cert = TbsSigning.signPrepared(i.tbs(), signer, signer.certificate().getPublicKey());
+        store.insertCertificates(c, List.of(new CertificateStore.NewCertificate(record(cert, i.requestId(), i.profile()),
+                i.publicKeySha256())));
+        events.certificateIssued(c, i.requestId(), cert, i.profile());
+        intents.resolve(c, i.id(), "re-signed", "signed again from the intent's to-be-signed bytes after the process"
+                + " stopped before recording it");
+        return true;
     }
 
     /** "key-sha256 profile" → "serial …, request …" of the unrevoked certificates for these keys. */
@@ -298,19 +427,23 @@ public final class CertificateIssuer {
         return HexFormat.of().formatHex(sha256(key.getEncoded()));
     }
 
-    private List<Outcome> buildAll(List<Checked> fresh) {
-        if (fresh.size() <= 1) {
-            return fresh.stream().map(this::buildOne).toList();
+    /** The linted to-be-signed bytes of one request and their serial. */
+    private record Prepared(String serialHex, byte[] tbs) {}
+
+    /** Runs {@code work} over the items on up to the HSM's parallelism threads; results in the items' order. */
+    private <T> List<Object> parallel(List<T> items, java.util.function.Function<T, Object> work) {
+        if (items.size() <= 1) {
+            return items.stream().map(work).toList();
         }
-        int threads = Math.min(fresh.size(), config.hsmConfig().parallelism());
+        int threads = Math.min(items.size(), config.hsmConfig().parallelism());
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<Outcome>> futures = new ArrayList<>();
-            for (Checked k : fresh) {
-                futures.add(pool.submit(() -> buildOne(k)));
+            List<Future<Object>> futures = new ArrayList<>();
+            for (T item : items) {
+                futures.add(pool.submit(() -> work.apply(item)));
             }
-            List<Outcome> out = new ArrayList<>();
-            for (Future<Outcome> f : futures) {
+            List<Object> out = new ArrayList<>();
+            for (Future<Object> f : futures) {
                 out.add(f.get());
             }
             return out;
@@ -318,6 +451,9 @@ public final class CertificateIssuer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while signing", e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err; // a crash point in the fault suite, or worse: never wrapped
+            }
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } finally {
             pool.shutdown();
@@ -325,13 +461,14 @@ public final class CertificateIssuer {
     }
 
     /**
-     * Any failure that belongs to this one request (lint finding, a certificate the JDK cannot read, a bad
-     * key or extension value) refuses this request only; an HSM failure stops the batch (nothing is committed)
-     * because it would fail every request alike.
+     * The linted to-be-signed certificate of one request ({@link Prepared}), or the {@link Outcome} refusing it.
+     * Any failure that belongs to this one request (lint finding, a certificate the JDK cannot read, a bad key or
+     * extension value) refuses this request only; an HSM failure stops the batch (nothing is committed) because it
+     * would fail every request alike.
      */
-    private Outcome buildOne(Checked k) {
+    private Object prepareOne(Checked k) {
         try {
-            return new Outcome(k.id(), new Issued(build(k.subject(), k.publicKey(), k.profile()), false), null);
+            return build(k.subject(), k.publicKey(), k.profile());
         } catch (dev.shomei.ca.hsm.HsmException e) {
             throw e;
         } catch (LintException | CsrException | CaOperationException e) {
@@ -352,7 +489,7 @@ public final class CertificateIssuer {
         return cert;
     }
 
-    private X509Certificate build(X500Name subject, PublicKey publicKey, CertificateProfile profile) {
+    private Prepared build(X500Name subject, PublicKey publicKey, CertificateProfile profile) {
         X509Certificate issuer = signer.certificate();
         Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = notBefore.plus(Duration.ofDays(profile.validityDays())).minusSeconds(1);
@@ -366,7 +503,8 @@ public final class CertificateIssuer {
                 Date.from(notBefore), Date.from(notAfter), subject, publicKey);
         ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty());
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
-        return TbsSigning.sign(b, signer, issuer.getPublicKey(), tbs -> PreIssuanceLint.check(tbs, issuer, exp));
+        return new Prepared(CertificateStore.hex(serial),
+                TbsSigning.prepare(b, signer, tbs -> PreIssuanceLint.check(tbs, issuer, exp)));
     }
 
     /**

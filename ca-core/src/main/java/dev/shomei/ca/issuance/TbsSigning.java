@@ -56,6 +56,14 @@ public final class TbsSigning {
 
     public static X509Certificate sign(X509v3CertificateBuilder builder, Signer signer, PublicKey issuerKey,
                                        Consumer<TBSCertificate> lint) {
+        return signPrepared(prepare(builder, signer, lint), signer, issuerKey);
+    }
+
+    /**
+     * Steps 1 and 2: the linted to-be-signed certificate (DER), not yet signed. The issuer records these bytes
+     * in a signing intent before the HSM signs them (docs/faults.md).
+     */
+    public static byte[] prepare(X509v3CertificateBuilder builder, Signer signer, Consumer<TBSCertificate> lint) {
         // Step 1: capture the TBSCertificate the builder would sign.
         AlgorithmIdentifier algId = signer.algorithm().algorithmIdentifier();
         ByteArrayOutputStream captured = new ByteArrayOutputStream(1024);
@@ -82,6 +90,13 @@ public final class TbsSigning {
         lint.accept(tbs);
         parseBack(tbs, algId);
 
+        return tbsBytes;
+    }
+
+    /** Steps 3 and 4 for bytes {@link #prepare} produced (or a signing intent kept): sign, then verify. */
+    public static X509Certificate signPrepared(byte[] tbsBytes, Signer signer, PublicKey issuerKey) {
+        TBSCertificate tbs = TBSCertificate.getInstance(tbsBytes);
+        AlgorithmIdentifier algId = tbs.getSignature(); // the outer algorithm must equal the inner (RFC 5280 §4.1.1.2)
         // Step 3: the CA key signs the linted bytes.
         byte[] signature = signer.sign(tbsBytes);
         ASN1EncodableVector v = new ASN1EncodableVector(3);

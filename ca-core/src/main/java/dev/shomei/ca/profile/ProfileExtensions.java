@@ -54,6 +54,9 @@ public final class ProfileExtensions {
     /** The publication signer's extended key usage; repository-publisher requires it by default (same value). */
     public static final String PUBLICATION_SIGNING_OID = "1.3.6.1.4.1.99999.3.1";
 
+    /** The result-bundle signer's extended key usage; the RA requires it of a result signer (same value). */
+    public static final String RESULT_BUNDLE_SIGNING_OID = "1.3.6.1.4.1.99999.3.2";
+
     private static final Map<String, KeyPurposeId> PURPOSES = Map.of(
             "ocspsigning", KeyPurposeId.id_kp_OCSPSigning,
             "clientauth", KeyPurposeId.id_kp_clientAuth,
@@ -63,7 +66,10 @@ public final class ProfileExtensions {
             "timestamping", KeyPurposeId.id_kp_timeStamping,
             // id-shomei-kp-publicationSigning: only the publication signer (manifest.p7s, PAdES CP/CPS) has it, so
             // the repository publisher can tell it from every other certificate of the CA (publication-bundle.md).
-            "publicationsigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(PUBLICATION_SIGNING_OID)));
+            "publicationsigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(PUBLICATION_SIGNING_OID)),
+            // id-shomei-kp-resultBundleSigning: only the key that signs the CA's answers to RA order bundles has it,
+            // so the RA can tell that signer from the CA key and every other certificate (order-bundles.md).
+            "resultbundlesigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(RESULT_BUNDLE_SIGNING_OID)));
 
     private ProfileExtensions() {}
 
@@ -87,7 +93,8 @@ public final class ProfileExtensions {
             if (p == null) {
                 if (!n.matches("[0-2](\\.[0-9]+)+")) {
                     throw new IllegalArgumentException("unknown extendedKeyUsage '" + n + "'; use ocspSigning,"
-                            + " clientAuth, serverAuth, emailProtection, codeSigning, timeStamping, publicationSigning or a dotted OID");
+                            + " clientAuth, serverAuth, emailProtection, codeSigning, timeStamping, publicationSigning,"
+                            + " resultBundleSigning or a dotted OID");
                 }
                 p = KeyPurposeId.getInstance(new ASN1ObjectIdentifier(n));
             }

@@ -249,7 +249,9 @@ public final class PublicationBundle {
                 // Step 4
                 byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), issuingCert),
                         new CMSProcessableFile(manifest.toFile()), true);
-                Files.write(out.resolve("manifest.p7s"), p7s);
+                // Written last and atomically (docs/faults.md): a bundle directory has a whole signature or none, and
+                // the publisher refuses a bundle without one, or with an artifact that does not match it.
+                dev.shomei.ca.io.AtomicFiles.write(out.resolve("manifest.p7s"), p7s);
                 String manifestSha256 = sha256Hex(manifest);
 
                 // Step 5

@@ -46,7 +46,7 @@ final class CpsCommand implements Callable<Integer> {
             CpsGenerator.Generated g = CpsGenerator.generate(cfg, configFile, Clock.systemUTC());
             Path dir = Files.createTempDirectory("shomei-cps-");
             Path pdf = dir.resolve(cfg.cpsDocument().nameOrDefault());
-            Files.write(pdf, g.pdf());
+            dev.shomei.ca.io.AtomicFiles.write(pdf, g.pdf());
             return pdf;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the generated CP/CPS to a temporary file: " + e.getMessage(), e);

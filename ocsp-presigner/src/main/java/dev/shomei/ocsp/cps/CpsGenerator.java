@@ -42,7 +42,7 @@ public final class CpsGenerator {
                 Files.writeString(dir.resolve(base + ".md"), markdown, StandardCharsets.UTF_8);
                 Files.writeString(dir.resolve(base + ".html"), html, StandardCharsets.UTF_8);
                 Path pdfFile = dir.resolve(base + ".pdf");
-                Files.write(pdfFile, pdf);
+                dev.shomei.ca.io.AtomicFiles.write(pdfFile, pdf); // the signed PDF: whole or not at all
                 return pdfFile;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the CP/CPS to " + dir + ": " + e.getMessage(), e);

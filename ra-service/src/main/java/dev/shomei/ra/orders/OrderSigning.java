@@ -21,12 +21,21 @@ public class OrderSigning {
 
     private final Optional<OrderSigner> signer;
     private final List<X509Certificate> caCertificates;
+    private final ResultBundleSignature resultSignature;
 
     @Inject
     public OrderSigning(RaConfig config) {
         this.signer = config.orders().signing().map(Pkcs11OrderSigner::new);
         this.caCertificates = config.orders().caCertificates().orElse(List.of()).stream()
                 .map(p -> ConfiguredFile.certificate("ra.orders.ca-certificates", p)).toList();
+        this.resultSignature = new ResultBundleSignature(caCertificates, config.orders().resultSignerCertificates()
+                .orElse(List.of()).stream()
+                .map(p -> ConfiguredFile.certificate("ra.orders.result-signer-certificates", p)).toList());
+    }
+
+    /** Who may sign result bundles: the pinned result signers, or (unpinned) a result signer of a configured CA. */
+    public ResultBundleSignature resultSignature() {
+        return resultSignature;
     }
 
     public OrderSigner signer() {

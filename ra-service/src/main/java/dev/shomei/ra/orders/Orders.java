@@ -32,8 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.SignerInformation;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.jboss.logging.Logger;
 
 /**
@@ -385,7 +383,7 @@ public class Orders {
                 .with("field", "results.status");
     }
 
-    /** The CMS must verify with the key of one of the configured issuing CA certificates; embedded ones are ignored. */
+    /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
     private JsonNode verifiedResult(byte[] cms) {
         List<X509Certificate> cas = signing.caCertificates();
         if (cas.isEmpty()) {
@@ -393,7 +391,6 @@ public class Orders {
                     "ra.orders.ca-certificates is not set, so no result bundle can be verified");
         }
         CMSSignedData signed;
-        SignerInformation si;
         try {
             signed = new CMSSignedData(cms);
             // Bouncy Castle decodes the signerInfos lazily: a malformed one fails here, with a RuntimeException.
@@ -401,29 +398,21 @@ public class Orders {
                 throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
                         "a result bundle has encapsulated content and exactly one signer");
             }
-            si = signed.getSignerInfos().getSigners().iterator().next();
+            signed.getSignerInfos().getSigners().iterator().next();
         } catch (RaProblem p) {
             throw p;
         } catch (Exception e) {
             throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
                     "the body is not a DER CMS SignedData: " + e.getMessage());
         }
-        boolean ok = false;
-        for (X509Certificate ca : cas) {
-            try {
-                if (si.verify(new JcaSimpleSignerInfoVerifierBuilder().build(ca))) {
-                    ca.checkValidity();
-                    ok = true;
-                    break;
-                }
-            } catch (Exception e) {
-                // not this CA's key, or tampered: try the next
-            }
+        ResultBundleSignature.Verdict v = signing.resultSignature().verify(signed, Instant.now());
+        if (!v.ok()) {
+            throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid", v.refusal());
         }
-        if (!ok) {
-            throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid",
-                    "the result bundle is not signed by a configured issuing CA (ra.orders.ca-certificates), or its"
-                            + " content was changed after signing");
+        if (v.byIssuingKey()) {
+            LOG.warnf("result bundle signed with the issuing CA key %s: have the CA sign results with a key of its own"
+                    + " (ca delegate --profile result-bundle-signer, orders.resultSigningKey), then pin it with"
+                    + " ra.orders.result-signer-certificates", v.signer().getSubjectX500Principal());
         }
         try {
             JsonNode root = json.readTree((byte[]) signed.getSignedContent().getContent());

@@ -8,4 +8,11 @@ import dev.shomei.ra.testkit.CaCoreEnvironment;
  *
  * <p>Zone: tests only.
  */
-public class EvidenceEnvironment extends CaCoreEnvironment {}
+public class EvidenceEnvironment extends CaCoreEnvironment {
+
+    /** The evidence figures count the CA's certificates; this CA has no delegated result signer among them. */
+    @Override
+    protected boolean resultSigner() {
+        return false;
+    }
+}

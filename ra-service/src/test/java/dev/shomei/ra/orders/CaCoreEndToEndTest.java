@@ -57,6 +57,12 @@ class CaCoreEndToEndTest {
             byte[] bundle = ca().get("/ca/order-bundles/next").then().statusCode(200).extract().asByteArray();
             OrderBundleProcessor.Result issued = processor.process(bundle);
             assertThat(issued.issued()).isEqualTo(1);
+            // The same answer signed with the issuing CA key instead of the pinned result signer is refused: that key
+            // is for certificates and CRLs only (docs/order-bundles.md, "The result signer"). Nothing is applied.
+            ca().contentType("application/pkcs7-mime").body(signedByIssuingKey(ca, issued.resultBundle()))
+                    .post("/ca/result-bundles").then().statusCode(422)
+                    .body("type", org.hamcrest.Matchers.endsWith("result-signature-invalid"));
+            assertThat(Ra.status(app).getString("status")).isNotEqualTo("ISSUED");
             ca().contentType("application/pkcs7-mime").body(issued.resultBundle()).post("/ca/result-bundles")
                     .then().statusCode(204);
             ca().contentType("application/pkcs7-mime").body(issued.resultBundle()).post("/ca/result-bundles")
@@ -98,6 +104,17 @@ class CaCoreEndToEndTest {
             assertThat(crl.getRevokedCertificate(chain.get(0).getSerialNumber()).getRevocationReason())
                     .isEqualTo(java.security.cert.CRLReason.KEY_COMPROMISE);
         }
+    }
+
+    /** The result bundle's content, signed by the issuing CA key (with its certificate), as a CA before the upgrade. */
+    private static byte[] signedByIssuingKey(CertificateAuthority ca, byte[] resultBundle) throws Exception {
+        byte[] content = (byte[]) new org.bouncycastle.cms.CMSSignedData(resultBundle).getSignedContent().getContent();
+        var g = new org.bouncycastle.cms.CMSSignedDataGenerator();
+        g.addSignerInfoGenerator(new org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder(
+                new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build())
+                .build(new dev.shomei.ca.hsm.SignerContentSigner(ca.issuingSigner()), ca.issuingSigner().certificate()));
+        g.addCertificates(new org.bouncycastle.cert.jcajce.JcaCertStore(List.of(ca.issuingSigner().certificate())));
+        return g.generate(new org.bouncycastle.cms.CMSProcessableByteArray(content), true).getEncoded();
     }
 
     private static RequestSpecification ca() {

@@ -57,7 +57,13 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                       nextUpdateHours: 24
                     orders:
                       trustedRaCertificates: [ra-orders.pem]
+                    %s
                     profiles:
+                      result-bundle-signer:
+                        validityDays: 365
+                        keyUsage: [digitalSignature]
+                        extendedKeyUsage: [resultBundleSigning]
+                        allowedKeys: [EC-P256]
                       subscriber-signature:
                         description: e-signature subscriber certificate
                         subjectFrom: order
@@ -69,7 +75,8 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                         ocsp: true
                         caIssuers: true
                         allowedKeys: [EC-P256, EC-P384, RSA-2048, RSA-3072]
-                    """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label()),
+                    """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.user(), token.label(),
+                    resultSigner() ? "  resultSigningKey: pkcs11:token=" + token.label() + ";object=results-e2e" : ""),
                     StandardCharsets.UTF_8);
             // The ceremony initialises the token's module in this JVM now, before another SoftHSM2 token rewrites
             // SOFTHSM2_CONF; the test later opens the same module again.
@@ -80,12 +87,29 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                 Path issuingPem = dir.resolve("issuing-e2e.pem");
                 Files.writeString(issuingPem, pem(issuing.getEncoded()));
                 props.put("ra.orders.ca-certificates", issuingPem.toString());
+                if (resultSigner()) {
+                    // One key, one purpose: results are signed by a delegated result signer, which the RA pins.
+                    X509Certificate results = ca.delegate("results-e2e", dev.shomei.ca.hsm.KeyAlgorithm.parse("EC-P256"),
+                            new org.bouncycastle.asn1.x500.X500Name("CN=Shomei E2E Results,O=Shomei Test,C=JP"),
+                            "result-bundle-signer");
+                    Path resultsPem = dir.resolve("results-e2e.pem");
+                    Files.writeString(resultsPem, pem(results.getEncoded()));
+                    props.put("ra.orders.result-signer-certificates", resultsPem.toString());
+                }
             }
             props.put("test.ca.config", config.toString());
             return props;
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up the ca-core CA for the end-to-end test: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the CA signs results with a delegated result signer that the RA pins (docs/order-bundles.md), as a CA
+     * set up today does; false: with the issuing key, as a CA before the upgrade.
+     */
+    protected boolean resultSigner() {
+        return true;
     }
 
     private static String pem(byte[] der) {

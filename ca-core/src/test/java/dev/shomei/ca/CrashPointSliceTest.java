@@ -1,0 +1,59 @@
+package dev.shomei.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ca.CrashScenario.Flow;
+import dev.shomei.ca.CrashScenario.Mode;
+import dev.shomei.ca.fault.CrashPoints;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fault suite's fixed slice that runs with every build (the whole suite: {@code bin/test-faults},
+ * {@link CrashPointSuiteTest}; docs/faults.md). Three crashes that each prove something the others do not:
+ * a certificate signed in the HSM and not yet recorded is re-signed from its intent, not lost and not issued
+ * twice (in-process crash, then PostgreSQL killed too); a CRL number taken before a crash is skipped, never
+ * reused; and a real SIGKILL in the middle of writing a CRL file leaves the previous file whole.
+ */
+class CrashPointSliceTest {
+
+    @Test
+    void certificateSignedButNotRecordedIsResignedFromItsIntentAfterProcessAndDatabaseCrash() throws Exception {
+        try (CrashScenario s = CrashScenario.create("slice_sign")) {
+            CrashScenario.Outcome o = s.crashAndRerun(Flow.ORDERS, CrashPoints.AFTER_HSM_SIGN, 1, Mode.BOTH);
+            assertThat(s.signedBeforeCrash).as("the HSM signed every issue order's certificate before the crash")
+                    .hasSize(CrashScenario.ISSUES);
+            assertThat(o.state()).contains("pending-intents=" + CrashScenario.ISSUES);
+            s.assertInvariants(Flow.ORDERS);
+            // The serials signed before the crash are the serials issued: re-signed from the stored bytes.
+            try (var c = s.f.db.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM signing_intent_resolution WHERE outcome = 're-signed'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(CrashScenario.ISSUES);
+            }
+        }
+    }
+
+    @Test
+    void crlNumberTakenBeforeACrashIsSkippedNeverReused() throws Exception {
+        try (CrashScenario s = CrashScenario.create("slice_crl")) {
+            long before = s.latestCrl();
+            s.crashAndRerun(Flow.CRL, CrashPoints.AFTER_HSM_SIGN, 1, Mode.PROCESS);
+            s.assertInvariants(Flow.CRL);
+            assertThat(s.latestCrl()).as("the number signed before the crash is skipped").isEqualTo(before + 2);
+            assertThat(s.voidReasons()).contains("CRL number " + (before + 1));
+            assertThat(s.crlBeforeCrash).isNotEqualTo(Files.readAllBytes(s.crlOut));
+        }
+    }
+
+    @Test
+    void sigkillWhileWritingTheCrlFileLeavesThePreviousFileWhole() throws Exception {
+        try (CrashScenario s = CrashScenario.create("slice_kill")) {
+            long before = s.latestCrl();
+            CrashScenario.Outcome o = s.crashAndRerun(Flow.CRL, CrashPoints.DURING_CRL_WRITE, 1, Mode.KILL9);
+            assertThat(o.state()).as("CRL " + (before + 1) + " was committed before the kill").contains("crls=" + (before + 1));
+            s.assertInvariants(Flow.CRL);
+            assertThat(s.latestCrl()).isEqualTo(before + 2);
+        }
+    }
+}
