@@ -51,7 +51,8 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {CaCli.CeremonyCommand.class, CaCli.IssueCommand.class, CaCli.RevokeCommand.class,
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
-                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class})
+                CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class,
+                CaCli.RevokeCaCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -384,6 +385,17 @@ public final class CaCli {
             if (cfg.ceremony() == null || cfg.ceremony().root() == null) {
                 throw new ConfigException("renewal needs ceremony.root (the root key that certifies the new issuing key)");
             }
+            List<String> shared = cfg.repositoryOrEmpty().sharedAcrossGenerations();
+            if (!shared.isEmpty()) {
+                // Both generations live side by side: a certificate must name its own generation's CRL (RFC 5280
+                // §4.2.1.13), which only that generation's key signs; one URL for both would leave one unverifiable.
+                throw new ConfigException(String.join(" and ", shared) + " hold no " + CaConfig.Repository.GENERATION
+                        + ": after the renewal the certificates of both generations would name one CRL or CA certificate;"
+                        + " write them with the generation as a path segment, e.g. https://repo.example/crl/"
+                        + CaConfig.Repository.GENERATION + ".crl and https://repo.example/certs/"
+                        + CaConfig.Repository.GENERATION + ".cer (the bundle's crl/<label>.crl, certs/<label>.cer),"
+                        + " before renewing");
+            }
             String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
             ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
                     "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
@@ -423,6 +435,50 @@ public final class CaCli {
                 Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke-ca", description = "Revoke an issuing CA certificate (a generation compromised or retired):"
+            + " recorded with who approved it, listed on the root's CRL from the next 'ca root-crl'.")
+    static final class RevokeCaCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true, description = "the generation's issuing key label") String label;
+        @Option(names = "--reason", required = true, description = "cACompromise, superseded, cessationOfOperation,"
+                + " affiliationChanged or unspecified (RFC 5280 §5.3.1)") String reason;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for ca-revocation)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            dev.shomei.ca.issuance.RevocationReason r;
+            try {
+                r = dev.shomei.ca.ceremony.CaCertificateRevocation.checkReason(reason);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+            if (label.equals(cfg.issuingKeyLabel())) {
+                // Refused before an approval is spent: the same check as CaCertificateRevocation's.
+                throw new dev.shomei.ca.issuance.CaOperationException("'" + label + "' is the issuing key in use"
+                        + " (issuingKey): renew (ca renew-issuing) and set issuingKey to the new generation first");
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CA_REVOCATION, Map.of("label",
+                    label, "reason", r.rfcName(), "root.label", cfg.ceremony() == null || cfg.ceremony().root() == null
+                            ? "" : cfg.ceremony().root().label()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+            try (CertificateAuthority ca = opened.ca()) {
+                var e = new dev.shomei.ca.ceremony.CaCertificateRevocation(cfg, ca.database().dataSource(), auditLog(cfg),
+                        parent.clock()).revoke(label, r, actor);
+                System.out.println("CA certificate of '" + label + "' (serial " + e.serial().toString(16) + ") revoked ("
+                        + r.rfcName() + ") by " + actor.id() + "; it goes on the root's CRL with the next 'ca root-crl'");
             }
             return 0;
         }
