@@ -52,7 +52,7 @@ import picocli.CommandLine.ParentCommand;
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
                 CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class,
-                CaCli.RevokeCaCommand.class})
+                CaCli.RevokeCaCommand.class, CaCli.ConfigApproveCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -109,8 +109,13 @@ public final class CaCli {
 
     /** Opens the CA acting as {@code actor} (the approvers of a quorum decision, ActAuthorization). */
     CertificateAuthority openAs(CaConfig cfg, Actor actor) {
-        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), clock());
+        AuditedCaEvents events = new AuditedCaEvents(auditLog(cfg), actor);
+        return approvingConfiguration ? CertificateAuthority.openToApproveConfiguration(cfg, events, clock())
+                : CertificateAuthority.open(cfg, events, clock());
     }
+
+    /** Set by 'ca config-approve': the CA opens with a configuration not yet approved, to approve (or refuse) it. */
+    boolean approvingConfiguration;
 
     static AuditLog auditLog(CaConfig cfg) {
         return AuditedCaEvents.logFor(cfg);
@@ -435,6 +440,73 @@ public final class CaCli {
                 Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "config-approve", description = "Approve the CA configuration as it is now (under"
+            + " approvals.quorum.configuration the CA refuses to run with any other).")
+    static final class ConfigApproveCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (!dev.shomei.ca.config.ApprovedConfiguration.required(cfg)) {
+                throw new ConfigException("approvals.quorum.configuration is not set: configuration changes need no"
+                        + " approval, so there is nothing to approve");
+            }
+            String canonical = dev.shomei.ca.config.ApprovedConfiguration.canonical(cfg);
+            String digest = dev.shomei.ca.config.ApprovedConfiguration.sha256(canonical);
+            java.util.Optional<dev.shomei.ca.config.ApprovedConfiguration.Approved> last;
+            try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg);
+                 java.sql.Connection c = db.dataSource().getConnection()) {
+                last = dev.shomei.ca.config.ApprovedConfiguration.latest(c);
+                c.rollback();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot read the approved configuration: " + e.getMessage(), e);
+            }
+            if (last.isPresent() && last.get().sha256().equals(digest)) {
+                System.out.println("the configuration (SHA-256 " + digest + ") is the one approved at "
+                        + last.get().approvedAt() + " by " + last.get().approvedBy() + "; nothing to approve");
+                return 0;
+            }
+            List<String> changed = last.map(l -> dev.shomei.ca.config.ApprovedConfiguration.changed(l.canonical(), canonical))
+                    .orElse(List.of("all (first approval)"));
+            parent.approvingConfiguration = true;
+            // The people of the configuration approved so far must carry the change too: otherwise a change that adds
+            // approvers (or lowers the quorum) could be approved by the very people it adds.
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CONFIGURATION, Map.of(
+                    "config.sha256", digest, "config.changed", String.join(",", changed),
+                    "config.previous", last.map(dev.shomei.ca.config.ApprovedConfiguration.Approved::sha256).orElse("none")),
+                    approvals, null, false, ca -> { }, d -> last.ifPresent(l -> {
+                        long known = d.approvers().stream().filter(a -> l.approverFingerprints().contains(a.fingerprint()))
+                                .count();
+                        if (known < l.quorum()) {
+                            throw new dev.shomei.ca.approval.ApprovalRefused("a configuration change needs " + l.quorum()
+                                    + " approval(s) from the approvers of the configuration approved before it (at "
+                                    + l.approvedAt() + "); " + known + " of these approvals are theirs");
+                        }
+                    }));
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca(); java.sql.Connection c = ca.database().dataSource().getConnection()) {
+                Actor actor = opened.decision().actor();
+                dev.shomei.ca.config.ApprovedConfiguration.record(c, cfg, canonical, actor.id(), opened.decision().act().id(),
+                        parent.clock().instant());
+                auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "configuration.approved",
+                        "configuration:" + digest, ("sha256=" + digest + " changed=" + String.join(",", changed)
+                                + " previous=" + last.map(dev.shomei.ca.config.ApprovedConfiguration.Approved::sha256)
+                                .orElse("none") + "\n" + canonical).getBytes(StandardCharsets.UTF_8)));
+                c.commit();
+                System.out.println("configuration approved (SHA-256 " + digest + "), changed: " + changed + "; by "
+                        + actor.id());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot record the approved configuration: " + e.getMessage(), e);
             }
             return 0;
         }
