@@ -52,7 +52,8 @@ import picocli.CommandLine.ParentCommand;
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
                 CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class,
-                CaCli.RevokeCaCommand.class, CaCli.ConfigApproveCommand.class})
+                CaCli.RevokeCaCommand.class, CaCli.ConfigApproveCommand.class, CaCli.BackupKeyCommand.class,
+                CaCli.RestoreKeyCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -440,6 +441,95 @@ public final class CaCli {
                 Files.copy(crl.file(), out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "backup-key", description = "Back up a CA key wrapped in the HSM under a key-encryption key split"
+            + " among custodians (needs keys generated with hsm.keyBackup: wrap).")
+    static final class BackupKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true) String label;
+        @Option(names = "--out", required = true, description = "new or empty directory: backup.json and share-N.txt")
+        Path out;
+        @Option(names = "--custodians", required = true, description = "number of key-encryption key shares (N)")
+        int custodians;
+        @Option(names = "--threshold", required = true, description = "shares needed to restore (M, at least 2)")
+        int threshold;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for backup)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (threshold < 2 || threshold > custodians) {
+                throw new ConfigException("--threshold " + threshold + " of --custodians " + custodians + ": give"
+                        + " 2 <= threshold <= custodians (no custodian alone may restore a CA key)");
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.BACKUP, Map.of("label", label,
+                    "token", cfg.hsmConfig().tokenLabel(), "custodians", String.valueOf(custodians), "threshold",
+                    String.valueOf(threshold), "out", out.toString()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+            try (CertificateAuthority ca = opened.ca()) {
+                var w = new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
+                        .backup(ca.token(), label, custodians, threshold, out, actor);
+                System.out.println("key '" + label + "' backed up wrapped (backup " + w.backupId() + ", public key SHA-256 "
+                        + w.publicKeySha256() + ") to " + w.backupFile());
+                System.out.println(custodians + " key-encryption key shares, any " + threshold + " restore it: "
+                        + w.shares() + "; hand each to its custodian and delete it here");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "restore-key", description = "Restore a CA key backup into the configured (fresh) token from the"
+            + " custodians' shares; proves the restored key signs for the backed-up public key.")
+    static final class RestoreKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--backup", required = true, description = "backup.json from 'ca backup-key'") Path backup;
+        @Option(names = "--shares", arity = "1..*", description = "the custodians' share files (not with 'approval request')")
+        List<Path> shares;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for restore)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            String label = dev.shomei.ca.ceremony.KeyBackup.label(backup);
+            Map<String, String> act = Map.of("label", label, "backup.sha256",
+                    dev.shomei.ca.ceremony.KeyBackup.fileSha256(backup), "token", cfg.hsmConfig().tokenLabel());
+            if (parent.requestActOut != null) {
+                // The approvers approve the backup file and target; the shares stay with the custodians until the act.
+                ActAuthorization.open(parent, cfg, ActKind.RESTORE, act, approvals, operator, true);
+                return 0;
+            }
+            if (shares == null || shares.isEmpty()) {
+                throw new ConfigException("give the custodians' share files with --shares (at least the backup's threshold)");
+            }
+            // Shares are checked before an approval is spent on them.
+            byte[] kek = dev.shomei.ca.ceremony.KeyBackup.recoverKek(backup, shares);
+            try {
+                ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RESTORE, act, approvals,
+                        operator, true);
+                Actor actor = opened.decision() != null ? opened.decision().actor()
+                        : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+                try (CertificateAuthority ca = opened.ca()) {
+                    new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
+                            .restore(ca.token(), backup, kek, shares.size(), actor);
+                    System.out.println("key '" + label + "' restored into token '" + cfg.hsmConfig().tokenLabel()
+                            + "' and signs for the backed-up public key");
+                }
+            } finally {
+                java.util.Arrays.fill(kek, (byte) 0);
             }
             return 0;
         }

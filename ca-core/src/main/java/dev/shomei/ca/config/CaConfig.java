@@ -48,9 +48,13 @@ public record CaConfig(
      * @param location      where the token is kept, e.g. "CA room B2, rack 3" (CP/CPS 5.1.1), recorded likewise
      * @param production    true for a production CA: a software token (SoftHSM2) is then refused (CP/CPS 6.2.1)
      * @param softwareTokenOverride in production, the recorded reason a software token is nevertheless accepted
+     * @param keyBackup   {@code wrap}: keys generated on this token are sensitive but extractable under wrapping, so
+     *                    that {@code ca backup-key} can export them wrapped under a key-encryption key split among
+     *                    custodians (CP/CPS 6.2.4; docs/key-ceremony.md, backup); unset or {@code none}: never
+     *                    extractable (CP/CPS 6.2.6), backed up only with the HSM's own scheme
      */
     public record Hsm(String module, String token, String pin, Integer parallelism, String certification,
-                      String location, Boolean production, String softwareTokenOverride) {}
+                      String location, Boolean production, String softwareTokenOverride, String keyBackup) {}
 
     /**
      * Multi-person control (CP/CPS §5.2.2; docs/key-ceremony.md): the people who may approve acts, each known by
@@ -269,7 +273,15 @@ public record CaConfig(
         if (pin.kind().equals("file")) {
             pin = new PinSource("file", resolve(pin.location()).toString());
         }
-        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism());
+        boolean wrappable = false;
+        if (h.keyBackup() != null && !h.keyBackup().equals("none")) {
+            if (!h.keyBackup().equals("wrap")) {
+                throw new ConfigException(where + ".keyBackup is '" + h.keyBackup() + "'; give 'wrap' (keys extractable"
+                        + " only wrapped, for ca backup-key) or 'none' (the default: never extractable)");
+            }
+            wrappable = true;
+        }
+        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism(), wrappable);
     }
 
     public CertificateProfile profile(String name) {
