@@ -4,6 +4,7 @@ import dev.shomei.ca.audit.AuditCheckpoints;
 import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.ca.audit.SignerCheckpointSigner;
 import dev.shomei.ca.ceremony.KeyCeremony;
+import dev.shomei.ca.config.ApprovedConfiguration;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.hsm.HsmToken;
@@ -50,14 +51,40 @@ public final class CertificateAuthority implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Logs in to the HSM token, then opens (and migrates) the CA database. */
+    /**
+     * Logs in to the HSM token, then opens (and migrates) the CA database. Under {@code approvals.quorum.configuration}
+     * a configuration other than the last approved one is refused, naming what changed ({@link ApprovedConfiguration}).
+     */
     public static CertificateAuthority open(CaConfig config, CaEventLog events, Clock clock) {
+        return open(config, events, clock, true);
+    }
+
+    /** As {@link #open}, without the approved-configuration check: for approving (or refusing) a configuration. */
+    public static CertificateAuthority openToApproveConfiguration(CaConfig config, CaEventLog events, Clock clock) {
+        return open(config, events, clock, false);
+    }
+
+    private static CertificateAuthority open(CaConfig config, CaEventLog events, Clock clock, boolean approvedOnly) {
         HsmToken token = HsmToken.login(config.hsmConfig());
         CaDatabase db = null;
         try {
             db = CaDatabase.open(config);
+            if (approvedOnly && ApprovedConfiguration.required(config)) {
+                try (java.sql.Connection c = db.dataSource().getConnection()) {
+                    try {
+                        ApprovedConfiguration.check(config, c);
+                    } finally {
+                        c.rollback();
+                    }
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException("cannot read the approved configuration: " + e.getMessage(), e);
+                }
+            }
             return new CertificateAuthority(config, token, db, events, clock);
         } catch (RuntimeException e) {
+            if (db != null) {
+                db.close();
+            }
             token.close();
             throw e;
         }

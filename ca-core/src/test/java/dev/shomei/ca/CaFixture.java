@@ -93,9 +93,9 @@ final class CaFixture implements AutoCloseable {
                   root:    { label: root-test, algorithm: %s, subject: "CN=Shomei Test Root CA,O=Shomei Test,C=JP", validityYears: 20 }
                   issuing: { label: issuing-test, algorithm: %s, subject: "CN=Shomei Test Issuing CA,O=Shomei Test,C=JP", validityYears: 10 }
                 repository:
-                  crlUrl: http://repo.test/crl/issuing-test.crl
+                  crlUrl: http://repo.test/crl/{generation}.crl
                   ocspUrl: http://repo.test/ocsp
-                  caIssuersUrl: http://repo.test/certs/issuing-test.cer
+                  caIssuersUrl: http://repo.test/certs/{generation}.cer
                 crl:
                   nextUpdateHours: 24
                 orders:

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The end of a CA key's life on SoftHSM2: destruction under a quorum, recorded with the approvers; the issuing key
- * in use is refused. And why backup is the HSM's own mechanism: through SunPKCS11 there is no way to wrap a CA key
+ * in use is refused. And why a key generated non-extractable is backed up by the HSM's own mechanism, and why
+ * ca backup-key (KeyBackupTest) calls C_WrapKey itself: through SunPKCS11 there is no way to wrap a CA key
  * (no AES key-wrap cipher is offered for SoftHSM2 2.6.1, and its RSA wrap takes secret keys only), besides the key
  * being generated non-extractable (docs/key-ceremony.md, backup).
  */

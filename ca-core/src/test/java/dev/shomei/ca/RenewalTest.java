@@ -55,7 +55,7 @@ class RenewalTest {
                       approvers:
                         - { name: Alice Operator, role: operator, certificate: %s }
                         - { name: Bob Witness,    role: witness,  certificate: %s }
-                      quorum: { renewal: 2 }
+                      quorum: { renewal: 2, ca-revocation: 2 }
                     """.formatted(alice[0], bob[0]));
             Path out = f.dir.resolve("renewal-2");
             String[] renew = {"renew-issuing", "--label", "issuing-test-2", "--subject",
@@ -63,6 +63,17 @@ class RenewalTest {
             CaCommand.Result typed = ca(concat(new String[] {"--config", cfg}, renew, new String[] {"--operator", "Op"}));
             assertThat(typed.exit()).isEqualTo(1);
             assertThat(typed.err()).contains("--operator is not accepted for 'renewal'");
+
+            // One CRL URL for both generations would leave one of them unverifiable: the renewal is refused
+            // (before any approval is asked for) until the URLs name the generation.
+            String withGeneration = Files.readString(f.configFile);
+            Files.writeString(f.configFile, withGeneration.replace("crl/{generation}.crl", "crl/issuing.crl"));
+            CaCommand.Result shared = ca(concat(new String[] {"--config", cfg, "approval", "request", "--out",
+                    f.dir.resolve("shared-act.json").toString(), "--"}, renew));
+            assertThat(shared.exit()).isEqualTo(2);
+            assertThat(shared.err()).contains("repository.crlUrl hold no {generation}");
+            assertThat(f.dir.resolve("shared-act.json")).doesNotExist();
+            Files.writeString(f.configFile, withGeneration);
 
             Path act = f.dir.resolve("renewal-act.json");
             assertThat(ca(concat(new String[] {"--config", cfg, "approval", "request", "--out", act.toString(), "--"}, renew))
@@ -100,6 +111,58 @@ class RenewalTest {
             assertThat(verify(f, "new-kept", gen2Cert, newCrl)).contains("new-kept.pem: OK");
             // A certificate of one generation does not chain to the other.
             assertThat(verify(f, "new-kept", gen1Cert, oldCrl)).doesNotContain("new-kept.pem: OK");
+
+            // Each generation's certificates name that generation's CRL and CA certificate.
+            assertThat(ExternalVerifiers.openssl(f.dir, "x509", "-in", "new-kept.pem", "-noout", "-ext",
+                    "crlDistributionPoints,authorityInfoAccess").output())
+                    .contains("http://repo.test/crl/issuing-test-2.crl", "http://repo.test/certs/issuing-test-2.cer");
+            assertThat(ExternalVerifiers.openssl(f.dir, "x509", "-in", "old-kept.pem", "-noout", "-ext",
+                    "crlDistributionPoints").output()).contains("http://repo.test/crl/issuing-test.crl");
+
+            // Generation 1 retired: its CA certificate goes on the root's CRL (ARL), under the quorum.
+            String[] revokeCa = {"revoke-ca", "--label", "issuing-test", "--reason", "superseded"};
+            CaCommand.Result wrongAct = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
+                    f.dir.resolve("a.sig").toString(), f.dir.resolve("b.sig").toString()}));
+            assertThat(wrongAct.exit()).as(wrongAct.err()).isEqualTo(1);
+            assertThat(wrongAct.err()).contains("renewal");
+            CaCommand.Result inUse = ca("--config", cfg, "revoke-ca", "--label", "issuing-test-2", "--reason", "superseded");
+            assertThat(inUse.exit()).isEqualTo(1);
+            assertThat(inUse.err()).contains("issuing key in use");
+            CaCommand.Result badReason = ca("--config", cfg, "revoke-ca", "--label", "issuing-test", "--reason", "keyCompromise");
+            assertThat(badReason.exit()).isEqualTo(2);
+            assertThat(badReason.err()).contains("use cACompromise");
+            Path revokeAct = f.dir.resolve("revoke-ca-act.json");
+            assertThat(ca(concat(new String[] {"--config", cfg, "approval", "request", "--out", revokeAct.toString(), "--"},
+                    revokeCa)).exit()).isZero();
+            QuorumTestSupport.sign(revokeAct, alice, f.dir.resolve("ra.sig"));
+            CaCommand.Result one = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
+                    f.dir.resolve("ra.sig").toString()}));
+            assertThat(one.exit()).isEqualTo(1);
+            QuorumTestSupport.sign(revokeAct, bob, f.dir.resolve("rb.sig"));
+            CaCommand.Result revokedCa = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
+                    f.dir.resolve("ra.sig").toString(), f.dir.resolve("rb.sig").toString()}));
+            assertThat(revokedCa.exit()).as(revokedCa.out() + revokedCa.err()).isZero();
+            assertThat(revokedCa.out()).contains("revoked (superseded) by Alice Operator + Bob Witness");
+            Path arl = f.dir.resolve("root.crl");
+            CaCommand.Result rootCrl = ca("--config", cfg, "root-crl", "--out", arl.toString());
+            assertThat(rootCrl.exit()).as(rootCrl.err()).isZero();
+            X509Certificate gen1Ca = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(gen1Cert));
+            assertThat(ExternalVerifiers.openssl(f.dir, "crl", "-inform", "DER", "-in", arl.toString(), "-noout", "-text")
+                    .output()).contains("Serial Number: " + gen1Ca.getSerialNumber().toString(16).toUpperCase(), "Superseded");
+            Path arlPem = f.dir.resolve("root.crl.pem");
+            ExternalVerifiers.openssl(f.dir, "crl", "-inform", "DER", "-in", arl.toString(), "-out", arlPem.toString());
+            Path oldCrlPem = f.dir.resolve("gen1.crl.pem");
+            String root = f.dir.resolve("ceremony/root-ca.pem").toString();
+            assertThat(ExternalVerifiers.openssl(f.dir, "verify", "-crl_check_all", "-CAfile", root, "-untrusted",
+                    gen1Cert.toString(), "-CRLfile", arlPem.toString(), "-CRLfile", oldCrlPem.toString(),
+                    f.dir.resolve("old-kept.pem").toString()).output()).contains("certificate revoked");
+            assertThat(ExternalVerifiers.openssl(f.dir, "verify", "-crl_check_all", "-CAfile", root, "-untrusted",
+                    gen2Cert.toString(), "-CRLfile", arlPem.toString(), "-CRLfile", f.dir.resolve("gen2.crl.pem").toString(),
+                    f.dir.resolve("new-kept.pem").toString()).output()).contains("new-kept.pem: OK");
+            CaCommand.Result again = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
+                    f.dir.resolve("ra.sig").toString(), f.dir.resolve("rb.sig").toString()}));
+            assertThat(again.exit()).isEqualTo(1);
 
             CaCommand.Result audit = ca("--config", cfg, "audit-verify");
             assertThat(audit.exit()).as(audit.out() + audit.err()).isZero();

@@ -120,9 +120,9 @@ final class PresignerFixture implements AutoCloseable {
                   root:    { label: root-test, algorithm: EC-P256, subject: "CN=Shomei Test Root CA,O=Shomei Test,C=JP", validityYears: 20 }
                   issuing: { label: %s, algorithm: EC-P256, subject: "CN=Shomei Test Issuing CA,O=Shomei Test,C=JP", validityYears: 10 }
                 repository:
-                  crlUrl: http://repo.test/crl/issuing-test.crl
+                  crlUrl: http://repo.test/crl/{generation}.crl
                   ocspUrl: http://repo.test/ocsp
-                  caIssuersUrl: http://repo.test/certs/issuing-test.cer
+                  caIssuersUrl: http://repo.test/certs/{generation}.cer
                 profiles:
                   subscriber-signature:
                     validityDays: 1825

@@ -19,7 +19,9 @@ public enum ActKind {
     CONFIGURATION("configuration"),
     BACKUP("backup"),
     RESTORE("restore"),
-    DESTRUCTION("destruction");
+    DESTRUCTION("destruction"),
+    /** Revoking an issuing CA certificate onto the root's CRL (ca revoke-ca). */
+    CA_REVOCATION("ca-revocation");
 
     private final String key;
 

@@ -89,7 +89,7 @@ public final class IssuingKeyRenewal {
         // Step 1: the new issuing key, inside the HSM, beside the old one.
         step("Step 1: generate issuing CA key '" + key.label() + "' (" + alg.label() + ") in the HSM");
         KeyPair keys = token.generateKeyPair(alg);
-        note("  key '" + key.label() + "': " + KeyCeremony.protection(keys, key.label()));
+        note("  key '" + key.label() + "': " + KeyCeremony.protection(keys, key.label(), token.config().wrappableKeys()));
 
         // Step 2: the root certifies it (the root's token is logged in for this step only).
         step("Step 2: the root CA ('" + rootLabel + "' on token '" + config.rootHsmConfig().tokenLabel()

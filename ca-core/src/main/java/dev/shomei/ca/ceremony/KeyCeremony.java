@@ -257,12 +257,28 @@ public final class KeyCeremony {
     }
 
     private void checkProtection(KeyPair keys, String label) {
-        note("  key '" + label + "': " + protection(keys, label));
+        note("  key '" + label + "': " + protection(keys, label, token.config().wrappableKeys()));
     }
 
     /** The key's protection as the token reports it; a CA key must be sensitive and non-extractable. */
     static HsmToken.KeyProtection protection(KeyPair keys, String label) {
+        return protection(keys, label, false);
+    }
+
+    /**
+     * As above; with {@code wrappable} (hsm.keyBackup: wrap) the key may be extractable, but only wrapped: it must
+     * still be a sensitive token object that never shows its value.
+     */
+    static HsmToken.KeyProtection protection(KeyPair keys, String label, boolean wrappable) {
         HsmToken.KeyProtection p = HsmToken.protectionOf(keys.getPrivate());
+        if (wrappable) {
+            if (!p.tokenObject() || !p.sensitive() || keys.getPrivate().getEncoded() != null) {
+                throw new IllegalStateException("the HSM generated key '" + label + "' as " + p
+                        + "; a CA key must be a sensitive token object (hsm.keyBackup: wrap allows extraction only"
+                        + " wrapped): stop the ceremony");
+            }
+            return p;
+        }
         if (!p.nonExtractable() || keys.getPrivate().getEncoded() != null) {
             throw new IllegalStateException("the HSM generated key '" + label + "' as " + p
                     + "; a CA key must be a sensitive, non-extractable token object: stop the ceremony");

@@ -33,9 +33,9 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 
 /**
  * The root CA's CRL (ARL): signed with the root key on the root's token, which is connected for this and for
- * ceremonies only. It lists the CA certificates the root revoked (none so far: the platform has no command that
- * revokes a CA certificate) and proves to relying parties, with {@code openssl verify -crl_check_all}, that the
- * issuing CA's certificate is not revoked. Numbers strictly increase (RFC 5280 §5.2.3).
+ * ceremonies only. It lists the CA certificates the root revoked ({@code ca revoke-ca}, the revoked_ca_key table,
+ * with their reasons) and proves to relying parties, with {@code openssl verify -crl_check_all}, whether an issuing
+ * CA's certificate is revoked. Numbers strictly increase (RFC 5280 §5.2.3).
  *
  * <p>Zone: secure, in the CA room. Touches the root token (sign only), the root_crl table and the audit log.
  */
@@ -79,6 +79,16 @@ public final class RootCrl {
             b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(number)));
             b.addExtension(Extension.authorityKeyIdentifier, false,
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(rootCert));
+            java.util.List<dev.shomei.ca.store.CaKeyRevocations.Entry> revoked =
+                    dev.shomei.ca.store.CaKeyRevocations.all(c);
+            for (var e : revoked) {
+                // RFC 5280 §5.3.1: reasonCode is omitted rather than given as unspecified.
+                if (e.reason() == dev.shomei.ca.issuance.RevocationReason.UNSPECIFIED) {
+                    b.addCRLEntry(e.serial(), Date.from(e.revokedAt()), (org.bouncycastle.asn1.x509.Extensions) null);
+                } else {
+                    b.addCRLEntry(e.serial(), Date.from(e.revokedAt()), e.reason().code());
+                }
+            }
             X509CRLHolder holder = b.build(new SignerContentSigner(signer));
             X509CRL crl = new JcaX509CRLConverter().getCRL(holder);
             crl.verify(rootCert.getPublicKey()); // check before recording (a CRL is verified before it is published)
@@ -95,7 +105,7 @@ public final class RootCrl {
                 ps.executeUpdate();
             }
             log.append(c, AuditEvent.of(actor, "root-crl.issued", "crl:" + label + "/" + number,
-                    ("issuer=" + label + " number=" + number + " entries=0 sha256=" + sha256)
+                    ("issuer=" + label + " number=" + number + " entries=" + revoked.size() + " sha256=" + sha256)
                             .getBytes(StandardCharsets.UTF_8)));
             c.commit();
             return new Issued(number, crl, der);

@@ -68,6 +68,18 @@ final class ActAuthorization {
     static Opened open(CaCli parent, CaConfig cfg, ActKind kind, Map<String, String> parameters, List<Path> approvalFiles,
                        String operator, boolean operatorRequired,
                        java.util.function.Consumer<CertificateAuthority> precheck) {
+        return open(parent, cfg, kind, parameters, approvalFiles, operator, operatorRequired, precheck, d -> { });
+    }
+
+    /**
+     * As above; {@code decisionCheck} may refuse a decision the policy accepted (throwing {@link ApprovalRefused}),
+     * which is then recorded as every other refusal (e.g. a configuration change must also be approved by the
+     * people of the configuration approved before it).
+     */
+    static Opened open(CaCli parent, CaConfig cfg, ActKind kind, Map<String, String> parameters, List<Path> approvalFiles,
+                       String operator, boolean operatorRequired,
+                       java.util.function.Consumer<CertificateAuthority> precheck,
+                       java.util.function.Consumer<ApprovalPolicy.Decision> decisionCheck) {
         ApprovalPolicy policy = ApprovalPolicy.of(cfg);
         String caToken = cfg.hsmConfig().tokenLabel();
         Clock clock = parent.clock();
@@ -126,6 +138,7 @@ final class ActAuthorization {
                 approvals.put(f.toString(), Approval.parse(text, f.toString()));
             }
             decision = policy.decide(kind, caToken, parameters, approvals, clock.instant());
+            decisionCheck.accept(decision);
         } catch (ApprovalRefused r) {
             try (CertificateAuthority ca = parent.open(cfg, null)) {
                 String actId = approvals.values().stream().findFirst().map(a -> a.act().id()).orElse(null);

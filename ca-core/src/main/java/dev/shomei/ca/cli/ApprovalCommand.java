@@ -33,7 +33,8 @@ final class ApprovalCommand {
     @ParentCommand CaCli parent;
 
     /** The commands whose acts can be put to a quorum (each passes through ActAuthorization). */
-    static final Set<String> ACTS = Set.of("ceremony", "issue", "revoke", "delegate", "renew-issuing", "destroy-key");
+    static final Set<String> ACTS = Set.of("ceremony", "issue", "revoke", "delegate", "renew-issuing", "destroy-key",
+            "revoke-ca", "config-approve", "backup-key", "restore-key");
 
     @Command(name = "request", description = "Write the act a command would do, for the approvers to sign:"
             + " ca approval request --out act.json -- revoke --serial HEX --reason keyCompromise")

@@ -53,7 +53,8 @@ import picocli.CommandLine.ParentCommand;
                 CaCli.CrlCommand.class, CaCli.DelegateCommand.class, OrdersCommand.class, CaCli.ShowCommand.class, CaCli.HealthCommand.class,
                 CaCli.AuditVerifyCommand.class, ApprovalCommand.class, CaCli.RootCrlCommand.class,
                 CaCli.RenewIssuingCommand.class, CaCli.GenerationCrlCommand.class, CaCli.DestroyKeyCommand.class,
-                StatusCommand.class})
+                CaCli.RevokeCaCommand.class, CaCli.ConfigApproveCommand.class, CaCli.BackupKeyCommand.class,
+                CaCli.RestoreKeyCommand.class, StatusCommand.class})
 public final class CaCli {
 
     @Option(names = {"-c", "--config"}, description = "CA configuration file (default: $SHOMEI_CA_CONFIG or ./ca.yaml)")
@@ -110,8 +111,13 @@ public final class CaCli {
 
     /** Opens the CA acting as {@code actor} (the approvers of a quorum decision, ActAuthorization). */
     CertificateAuthority openAs(CaConfig cfg, Actor actor) {
-        return CertificateAuthority.open(cfg, new AuditedCaEvents(auditLog(cfg), actor), clock());
+        AuditedCaEvents events = new AuditedCaEvents(auditLog(cfg), actor);
+        return approvingConfiguration ? CertificateAuthority.openToApproveConfiguration(cfg, events, clock())
+                : CertificateAuthority.open(cfg, events, clock());
     }
+
+    /** Set by 'ca config-approve': the CA opens with a configuration not yet approved, to approve (or refuse) it. */
+    boolean approvingConfiguration;
 
     static AuditLog auditLog(CaConfig cfg) {
         return AuditedCaEvents.logFor(cfg);
@@ -388,6 +394,17 @@ public final class CaCli {
             if (cfg.ceremony() == null || cfg.ceremony().root() == null) {
                 throw new ConfigException("renewal needs ceremony.root (the root key that certifies the new issuing key)");
             }
+            List<String> shared = cfg.repositoryOrEmpty().sharedAcrossGenerations();
+            if (!shared.isEmpty()) {
+                // Both generations live side by side: a certificate must name its own generation's CRL (RFC 5280
+                // §4.2.1.13), which only that generation's key signs; one URL for both would leave one unverifiable.
+                throw new ConfigException(String.join(" and ", shared) + " hold no " + CaConfig.Repository.GENERATION
+                        + ": after the renewal the certificates of both generations would name one CRL or CA certificate;"
+                        + " write them with the generation as a path segment, e.g. https://repo.example/crl/"
+                        + CaConfig.Repository.GENERATION + ".crl and https://repo.example/certs/"
+                        + CaConfig.Repository.GENERATION + ".cer (the bundle's crl/<label>.crl, certs/<label>.cer),"
+                        + " before renewing");
+            }
             String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
             ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
                     "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
@@ -427,6 +444,206 @@ public final class CaCli {
                 AtomicFiles.copy(crl.file(), out, dev.shomei.ca.fault.CrashPoints.DURING_CRL_WRITE);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "backup-key", description = "Back up a CA key wrapped in the HSM under a key-encryption key split"
+            + " among custodians (needs keys generated with hsm.keyBackup: wrap).")
+    static final class BackupKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true) String label;
+        @Option(names = "--out", required = true, description = "new or empty directory: backup.json and share-N.txt")
+        Path out;
+        @Option(names = "--custodians", required = true, description = "number of key-encryption key shares (N)")
+        int custodians;
+        @Option(names = "--threshold", required = true, description = "shares needed to restore (M, at least 2)")
+        int threshold;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for backup)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (threshold < 2 || threshold > custodians) {
+                throw new ConfigException("--threshold " + threshold + " of --custodians " + custodians + ": give"
+                        + " 2 <= threshold <= custodians (no custodian alone may restore a CA key)");
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.BACKUP, Map.of("label", label,
+                    "token", cfg.hsmConfig().tokenLabel(), "custodians", String.valueOf(custodians), "threshold",
+                    String.valueOf(threshold), "out", out.toString()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+            try (CertificateAuthority ca = opened.ca()) {
+                var w = new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
+                        .backup(ca.token(), label, custodians, threshold, out, actor);
+                System.out.println("key '" + label + "' backed up wrapped (backup " + w.backupId() + ", public key SHA-256 "
+                        + w.publicKeySha256() + ") to " + w.backupFile());
+                System.out.println(custodians + " key-encryption key shares, any " + threshold + " restore it: "
+                        + w.shares() + "; hand each to its custodian and delete it here");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "restore-key", description = "Restore a CA key backup into the configured (fresh) token from the"
+            + " custodians' shares; proves the restored key signs for the backed-up public key.")
+    static final class RestoreKeyCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--backup", required = true, description = "backup.json from 'ca backup-key'") Path backup;
+        @Option(names = "--shares", arity = "1..*", description = "the custodians' share files (not with 'approval request')")
+        List<Path> shares;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for restore)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            String label = dev.shomei.ca.ceremony.KeyBackup.label(backup);
+            Map<String, String> act = Map.of("label", label, "backup.sha256",
+                    dev.shomei.ca.ceremony.KeyBackup.fileSha256(backup), "token", cfg.hsmConfig().tokenLabel());
+            if (parent.requestActOut != null) {
+                // The approvers approve the backup file and target; the shares stay with the custodians until the act.
+                ActAuthorization.open(parent, cfg, ActKind.RESTORE, act, approvals, operator, true);
+                return 0;
+            }
+            if (shares == null || shares.isEmpty()) {
+                throw new ConfigException("give the custodians' share files with --shares (at least the backup's threshold)");
+            }
+            // Shares are checked before an approval is spent on them.
+            byte[] kek = dev.shomei.ca.ceremony.KeyBackup.recoverKek(backup, shares);
+            try {
+                ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RESTORE, act, approvals,
+                        operator, true);
+                Actor actor = opened.decision() != null ? opened.decision().actor()
+                        : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+                try (CertificateAuthority ca = opened.ca()) {
+                    new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
+                            .restore(ca.token(), backup, kek, shares.size(), actor);
+                    System.out.println("key '" + label + "' restored into token '" + cfg.hsmConfig().tokenLabel()
+                            + "' and signs for the backed-up public key");
+                }
+            } finally {
+                java.util.Arrays.fill(kek, (byte) 0);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "config-approve", description = "Approve the CA configuration as it is now (under"
+            + " approvals.quorum.configuration the CA refuses to run with any other).")
+    static final class ConfigApproveCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            if (!dev.shomei.ca.config.ApprovedConfiguration.required(cfg)) {
+                throw new ConfigException("approvals.quorum.configuration is not set: configuration changes need no"
+                        + " approval, so there is nothing to approve");
+            }
+            String canonical = dev.shomei.ca.config.ApprovedConfiguration.canonical(cfg);
+            String digest = dev.shomei.ca.config.ApprovedConfiguration.sha256(canonical);
+            java.util.Optional<dev.shomei.ca.config.ApprovedConfiguration.Approved> last;
+            try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg);
+                 java.sql.Connection c = db.dataSource().getConnection()) {
+                last = dev.shomei.ca.config.ApprovedConfiguration.latest(c);
+                c.rollback();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot read the approved configuration: " + e.getMessage(), e);
+            }
+            if (last.isPresent() && last.get().sha256().equals(digest)) {
+                System.out.println("the configuration (SHA-256 " + digest + ") is the one approved at "
+                        + last.get().approvedAt() + " by " + last.get().approvedBy() + "; nothing to approve");
+                return 0;
+            }
+            List<String> changed = last.map(l -> dev.shomei.ca.config.ApprovedConfiguration.changed(l.canonical(), canonical))
+                    .orElse(List.of("all (first approval)"));
+            parent.approvingConfiguration = true;
+            // The people of the configuration approved so far must carry the change too: otherwise a change that adds
+            // approvers (or lowers the quorum) could be approved by the very people it adds.
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CONFIGURATION, Map.of(
+                    "config.sha256", digest, "config.changed", String.join(",", changed),
+                    "config.previous", last.map(dev.shomei.ca.config.ApprovedConfiguration.Approved::sha256).orElse("none")),
+                    approvals, null, false, ca -> { }, d -> last.ifPresent(l -> {
+                        long known = d.approvers().stream().filter(a -> l.approverFingerprints().contains(a.fingerprint()))
+                                .count();
+                        if (known < l.quorum()) {
+                            throw new dev.shomei.ca.approval.ApprovalRefused("a configuration change needs " + l.quorum()
+                                    + " approval(s) from the approvers of the configuration approved before it (at "
+                                    + l.approvedAt() + "); " + known + " of these approvals are theirs");
+                        }
+                    }));
+            if (opened == null) {
+                return 0;
+            }
+            try (CertificateAuthority ca = opened.ca(); java.sql.Connection c = ca.database().dataSource().getConnection()) {
+                Actor actor = opened.decision().actor();
+                dev.shomei.ca.config.ApprovedConfiguration.record(c, cfg, canonical, actor.id(), opened.decision().act().id(),
+                        parent.clock().instant());
+                auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(actor, "configuration.approved",
+                        "configuration:" + digest, ("sha256=" + digest + " changed=" + String.join(",", changed)
+                                + " previous=" + last.map(dev.shomei.ca.config.ApprovedConfiguration.Approved::sha256)
+                                .orElse("none") + "\n" + canonical).getBytes(StandardCharsets.UTF_8)));
+                c.commit();
+                System.out.println("configuration approved (SHA-256 " + digest + "), changed: " + changed + "; by "
+                        + actor.id());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot record the approved configuration: " + e.getMessage(), e);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke-ca", description = "Revoke an issuing CA certificate (a generation compromised or retired):"
+            + " recorded with who approved it, listed on the root's CRL from the next 'ca root-crl'.")
+    static final class RevokeCaCommand implements Callable<Integer> {
+        @ParentCommand CaCli parent;
+        @Option(names = "--label", required = true, description = "the generation's issuing key label") String label;
+        @Option(names = "--reason", required = true, description = "cACompromise, superseded, cessationOfOperation,"
+                + " affiliationChanged or unspecified (RFC 5280 §5.3.1)") String reason;
+        @Option(names = "--operator", description = "operator (only where no quorum is configured for ca-revocation)")
+        String operator;
+        @Option(names = "--approvals", arity = "1..*", description = "approval files ('ca approval sign')")
+        List<Path> approvals;
+
+        @Override
+        public Integer call() {
+            CaConfig cfg = parent.loadConfig();
+            dev.shomei.ca.issuance.RevocationReason r;
+            try {
+                r = dev.shomei.ca.ceremony.CaCertificateRevocation.checkReason(reason);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+            if (label.equals(cfg.issuingKeyLabel())) {
+                // Refused before an approval is spent: the same check as CaCertificateRevocation's.
+                throw new dev.shomei.ca.issuance.CaOperationException("'" + label + "' is the issuing key in use"
+                        + " (issuingKey): renew (ca renew-issuing) and set issuingKey to the new generation first");
+            }
+            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CA_REVOCATION, Map.of("label",
+                    label, "reason", r.rfcName(), "root.label", cfg.ceremony() == null || cfg.ceremony().root() == null
+                            ? "" : cfg.ceremony().root().label()), approvals, operator, true);
+            if (opened == null) {
+                return 0;
+            }
+            Actor actor = opened.decision() != null ? opened.decision().actor()
+                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+            try (CertificateAuthority ca = opened.ca()) {
+                var e = new dev.shomei.ca.ceremony.CaCertificateRevocation(cfg, ca.database().dataSource(), auditLog(cfg),
+                        parent.clock()).revoke(label, r, actor);
+                System.out.println("CA certificate of '" + label + "' (serial " + e.serial().toString(16) + ") revoked ("
+                        + r.rfcName() + ") by " + actor.id() + "; it goes on the root's CRL with the next 'ca root-crl'");
             }
             return 0;
         }

@@ -48,9 +48,13 @@ public record CaConfig(
      * @param location      where the token is kept, e.g. "CA room B2, rack 3" (CP/CPS 5.1.1), recorded likewise
      * @param production    true for a production CA: a software token (SoftHSM2) is then refused (CP/CPS 6.2.1)
      * @param softwareTokenOverride in production, the recorded reason a software token is nevertheless accepted
+     * @param keyBackup   {@code wrap}: keys generated on this token are sensitive but extractable under wrapping, so
+     *                    that {@code ca backup-key} can export them wrapped under a key-encryption key split among
+     *                    custodians (CP/CPS 6.2.4; docs/key-ceremony.md, backup); unset or {@code none}: never
+     *                    extractable (CP/CPS 6.2.6), backed up only with the HSM's own scheme
      */
     public record Hsm(String module, String token, String pin, Integer parallelism, String certification,
-                      String location, Boolean production, String softwareTokenOverride) {}
+                      String location, Boolean production, String softwareTokenOverride, String keyBackup) {}
 
     /**
      * Multi-person control (CP/CPS §5.2.2; docs/key-ceremony.md): the people who may approve acts, each known by
@@ -93,8 +97,49 @@ public record CaConfig(
      */
     public record Ceremony(String output, CaKey root, CaKey issuing, Hsm rootToken, Integer rootCrlNextUpdateDays) {}
 
-    /** Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. */
-    public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {}
+    /**
+     * Where relying parties fetch things (CP/CPS 2.2: publication); URLs go into certificates. A URL may hold
+     * {@value #GENERATION}, replaced by the label of the issuing key that signs the certificate: after a renewal each
+     * generation's certificates point at that generation's own CRL and CA certificate ({@code crl/<label>.crl},
+     * {@code certs/<label>.cer} in the publication bundle), which the old generation keeps signing until its last
+     * certificate expires (docs/key-ceremony.md, renewal). One OCSP URL serves every generation: the request's
+     * CertID names the issuer (RFC 6960 §4.1.1).
+     */
+    public record Repository(String crlUrl, String ocspUrl, String caIssuersUrl) {
+
+        public static final String GENERATION = "{generation}";
+
+        /** The URLs as written into a certificate of the issuing-key generation {@code issuerLabel}. */
+        public Repository forGeneration(String issuerLabel) {
+            boolean templated = java.util.stream.Stream.of(crlUrl, ocspUrl, caIssuersUrl)
+                    .anyMatch(u -> u != null && u.contains(GENERATION));
+            if (templated && !issuerLabel.matches("[A-Za-z0-9._~-]+")) {
+                // RFC 3986 §2.3 unreserved characters only: the label becomes a path segment as is.
+                throw new ConfigException("issuing key label '" + issuerLabel + "' cannot be a URL path segment for "
+                        + GENERATION + " in 'repository': use letters, digits, '.', '_', '~' and '-' only");
+            }
+            return new Repository(fill(crlUrl, issuerLabel), fill(ocspUrl, issuerLabel), fill(caIssuersUrl, issuerLabel));
+        }
+
+        /**
+         * The settings that would send the certificates of two generations to one CRL or one CA certificate: set,
+         * and without {@value #GENERATION}. A renewal refuses them.
+         */
+        public List<String> sharedAcrossGenerations() {
+            List<String> shared = new java.util.ArrayList<>();
+            if (crlUrl != null && !crlUrl.isBlank() && !crlUrl.contains(GENERATION)) {
+                shared.add("repository.crlUrl");
+            }
+            if (caIssuersUrl != null && !caIssuersUrl.isBlank() && !caIssuersUrl.contains(GENERATION)) {
+                shared.add("repository.caIssuersUrl");
+            }
+            return shared;
+        }
+
+        private static String fill(String url, String label) {
+            return url == null ? null : url.replace(GENERATION, label);
+        }
+    }
 
     /**
      * CRL issuance (CP/CPS 4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). {@code
@@ -235,7 +280,15 @@ public record CaConfig(
         if (pin.kind().equals("file")) {
             pin = new PinSource("file", resolve(pin.location()).toString());
         }
-        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism());
+        boolean wrappable = false;
+        if (h.keyBackup() != null && !h.keyBackup().equals("none")) {
+            if (!h.keyBackup().equals("wrap")) {
+                throw new ConfigException(where + ".keyBackup is '" + h.keyBackup() + "'; give 'wrap' (keys extractable"
+                        + " only wrapped, for ca backup-key) or 'none' (the default: never extractable)");
+            }
+            wrappable = true;
+        }
+        return new HsmConfig(resolve(h.module()), h.token(), pin, h.parallelism() == null ? 2 : h.parallelism(), wrappable);
     }
 
     public CertificateProfile profile(String name) {

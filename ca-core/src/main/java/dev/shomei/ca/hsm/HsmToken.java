@@ -91,7 +91,10 @@ public final class HsmToken implements AutoCloseable {
         String cfg = "--name = " + name + "\n"
                 + "library = " + config.module() + "\n"
                 + "slot = " + slot + "\n"
-                + KEY_ATTRIBUTES;
+                // hsm.keyBackup: wrap. Still sensitive (never readable in clear), but C_WrapKey may export it under a
+                // key-encryption key (ca backup-key); docs/key-ceremony.md names the risk.
+                + (config.wrappableKeys() ? KEY_ATTRIBUTES.replace("CKA_EXTRACTABLE = false", "CKA_EXTRACTABLE = true")
+                        : KEY_ATTRIBUTES);
         Provider p;
         try {
             p = Security.getProvider("SunPKCS11").configure(cfg);

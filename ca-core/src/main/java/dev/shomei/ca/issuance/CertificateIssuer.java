@@ -501,7 +501,7 @@ public final class CertificateIssuer {
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), serial,
                 Date.from(notBefore), Date.from(notAfter), subject, publicKey);
-        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty());
+        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty().forGeneration(issuerLabel));
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
         return new Prepared(CertificateStore.hex(serial),
                 TbsSigning.prepare(b, signer, tbs -> PreIssuanceLint.check(tbs, issuer, exp)));

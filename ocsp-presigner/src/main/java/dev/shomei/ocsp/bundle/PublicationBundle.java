@@ -42,12 +42,13 @@ import javax.sql.DataSource;
 import org.bouncycastle.cms.CMSProcessableFile;
 
 /**
- * Writes a publication bundle (docs/publication-bundle.md): the latest CRL, the CA certificates, the OCSP
- * responses signed since the last bundle (or all), the CA hash values, the PAdES-signed CP/CPS, the latest
+ * Writes a publication bundle (docs/publication-bundle.md): the latest CRL of every issuing-key generation not
+ * revoked and the root's latest CRL (ARL), the CA certificates, the OCSP responses of those generations signed since
+ * the last bundle (or all), the CA hash values, the PAdES-signed CP/CPS, the latest
  * audit checkpoint, and a manifest signed in the HSM by the publication signer key.
  *
- * <p>Zone: secure. Reads the CA database (crl, ca_key, ocsp_response, audit checkpoints), writes only the
- * output directory, the publication_bundle table and the audit log; signs through the publication signer's
+ * <p>Zone: secure. Reads the CA database (crl, root_crl, ca_key, revoked_ca_key, ocsp_response, audit checkpoints),
+ * writes only the output directory, the publication_bundle table and the audit log; signs through the publication signer's
  * {@link Signer}. The manifest is streamed, so a full bundle of a million responses needs little heap.
  *
  * <p>Step 1: refuse a non-empty output directory. Step 2: in one transaction, hold off presign writes
@@ -66,20 +67,25 @@ public final class PublicationBundle {
     private final String issuerLabel;
     private final Signer publicationSigner;
     private final X509Certificate issuingCert;
-    private final String issuerKeyHash;
+    private final X509Certificate signerIssuer;
     private final AuditLog auditLog;
     private final AuditedPresignerEvents audit;
     private final Clock clock;
     private Path raAudit;
 
+    /**
+     * @param issuerLabel   the issuing key in use ({@code issuingKey}): its CRL must exist; older generations' CRLs
+     *                      and OCSP responses ride along when there are any
+     * @param signerIssuer  the issuing generation that certified the publication signer (the manifest's chain)
+     */
     public PublicationBundle(DataSource dataSource, String issuerLabel, Signer publicationSigner,
-                             X509Certificate issuingCert, String issuerKeyHash, AuditLog auditLog,
+                             X509Certificate issuingCert, X509Certificate signerIssuer, AuditLog auditLog,
                              AuditedPresignerEvents audit, Clock clock) {
         this.dataSource = dataSource;
         this.issuerLabel = issuerLabel;
         this.publicationSigner = publicationSigner;
         this.issuingCert = issuingCert;
-        this.issuerKeyHash = issuerKeyHash;
+        this.signerIssuer = signerIssuer;
         this.auditLog = auditLog;
         this.audit = audit;
         this.clock = clock;
@@ -100,11 +106,28 @@ public final class PublicationBundle {
         X509Certificate issuing = ca.token().certificateChain(issuingLabel)[0];
         Signer signer = ca.signer(publicationSignerLabel);
         X509Certificate cert = signer.certificate();
-        try {
-            cert.verify(issuing.getPublicKey());
-        } catch (java.security.GeneralSecurityException e) {
-            throw new ConfigException("the certificate of key '" + publicationSignerLabel + "' is not signed by the"
-                    + " issuing CA " + issuing.getSubjectX500Principal() + "; delegate it under the current issuing key");
+        // After a renewal the signer may still be the one the previous generation certified: any issuing generation
+        // of this CA that is not revoked will do (the publisher checks the chain to its configured CA certificates).
+        X509Certificate signerIssuer = null;
+        try (Connection c = ca.database().dataSource().getConnection()) {
+            try {
+                java.util.Set<String> revoked = dev.shomei.ca.store.CaKeyRevocations.revokedLabels(c);
+                for (CaCert g : caCertificates(c)) {
+                    if (g.role().equals("ISSUING") && !revoked.contains(g.label()) && signedBy(cert, g.cert())) {
+                        signerIssuer = g.cert();
+                        break;
+                    }
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException | CertificateException e) {
+            throw new IllegalStateException("cannot read the CA certificates from the CA database: " + e.getMessage(), e);
+        }
+        if (signerIssuer == null) {
+            throw new ConfigException("the certificate of key '" + publicationSignerLabel + "' is not signed by an"
+                    + " issuing CA generation in use (" + issuing.getSubjectX500Principal() + " is current); delegate it"
+                    + " under the current issuing key");
         }
         boolean[] ku = cert.getKeyUsage();
         if (ku == null || !ku[0]) {
@@ -112,8 +135,17 @@ public final class PublicationBundle {
                     + " digitalSignature; delegate it with --profile publication-signer");
         }
         OcspResponseStore.migrate(ca.database().ownerDataSource());
-        return new PublicationBundle(ca.database().dataSource(), issuingLabel, signer, issuing,
-                HexFormat.of().formatHex(OcspResponseSigner.keyHash(issuing)), auditLog, audit, clock);
+        return new PublicationBundle(ca.database().dataSource(), issuingLabel, signer, issuing, signerIssuer, auditLog,
+                audit, clock);
+    }
+
+    private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
+        try {
+            cert.verify(issuer.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /**
@@ -181,8 +213,28 @@ public final class PublicationBundle {
                     ps.execute();
                 }
                 long since = fullOcsp ? 0 : lastSignedSeq(c);
-                CrlRow crl = latestCrl(c);
+                CrlRow crl = latestCrl(c, issuerLabel).orElseThrow(() -> new CaOperationException("no CRL has been"
+                        + " issued by '" + issuerLabel + "' yet; run 'ca crl' first, then bundle"));
                 List<CaCert> caCerts = caCertificates(c);
+                // Every issuing generation (docs/key-ceremony.md, renewal): its latest CRL and its OCSP responses,
+                // under the key hash of its own certificate. A revoked generation's responses are no longer published
+                // (its CA certificate is on the root's CRL; nothing it vouches for is valid).
+                java.util.Set<String> revokedGenerations = dev.shomei.ca.store.CaKeyRevocations.revokedLabels(c);
+                java.util.Map<String, String> keyHashes = new java.util.LinkedHashMap<>();
+                java.util.Map<String, CrlRow> crls = new java.util.LinkedHashMap<>();
+                crls.put(issuerLabel, crl);
+                for (CaCert g : caCerts) {
+                    if (g.role().equals("ISSUING")) {
+                        if (!revokedGenerations.contains(g.label())) {
+                            keyHashes.put(g.label(), HexFormat.of().formatHex(OcspResponseSigner.keyHash(g.cert())));
+                        }
+                        if (!g.label().equals(issuerLabel) && !revokedGenerations.contains(g.label())) {
+                            latestCrl(c, g.label()).ifPresent(r -> crls.put(g.label(), r));
+                        }
+                    }
+                }
+                // The root's CRL (ARL, ca root-crl), which says whether each issuing CA certificate is revoked.
+                latestRootCrl(c).ifPresent(r -> crls.put(r.getKey(), r.getValue()));
                 Checkpoint checkpoint = auditLog.latestCheckpoint(c).orElseThrow(() -> new CaOperationException(
                         "the CA's audit log has no signed checkpoint yet; run 'ca crl' (it signs one), then bundle"));
 
@@ -193,13 +245,16 @@ public final class PublicationBundle {
                 long lastSeq;
                 try (Manifest m = new Manifest(manifest, out)) {
                     m.header(bundleId, now, issuingCert.getSubjectX500Principal().getName());
-                    m.artifact("crl/" + issuerLabel + ".crl", "crl", "application/pkix-crl", crl.der(),
-                            g -> {
-                                g.writeNumberField("crlNumber", crl.number());
-                                g.writeStringField("thisUpdate", crl.thisUpdate().toString());
-                                g.writeStringField("nextUpdate", crl.nextUpdate().toString());
-                            });
-                    artifacts++;
+                    for (var e : crls.entrySet()) {
+                        CrlRow r = e.getValue();
+                        m.artifact("crl/" + e.getKey() + ".crl", "crl", "application/pkix-crl", r.der(),
+                                g -> {
+                                    g.writeNumberField("crlNumber", r.number());
+                                    g.writeStringField("thisUpdate", r.thisUpdate().toString());
+                                    g.writeStringField("nextUpdate", r.nextUpdate().toString());
+                                });
+                        artifacts++;
+                    }
                     for (CaCert cc : caCerts) {
                         m.artifact("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert",
                                 cc.cert().getEncoded(), null);
@@ -213,7 +268,7 @@ public final class PublicationBundle {
                     m.artifact("ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
                             CaHashValuesPage.html(certs).getBytes(StandardCharsets.UTF_8), null);
                     artifacts += 3;
-                    PadesSigner pades = new PadesSigner(publicationSigner, List.of(publicationSigner.certificate(), issuingCert));
+                    PadesSigner pades = new PadesSigner(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer));
                     for (Path p : cpsFiles) {
                         m.artifact("cps/" + p.getFileName(), "cps", "application/pdf", pades.sign(p, now), null);
                         artifacts++;
@@ -231,7 +286,13 @@ public final class PublicationBundle {
                         artifacts += 2;
                     }
                     long[] seq = {since};
+                    int[] published = {0};
                     ocsp = streamResponses(c, since, now, (row) -> {
+                        seq[0] = Math.max(seq[0], row.seq());
+                        String issuerKeyHash = keyHashes.get(row.issuerLabel());
+                        if (issuerKeyHash == null) {
+                            return; // a revoked generation's response
+                        }
                         m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
                                 "application/ocsp-response", row.der(), g -> {
                                     g.writeStringField("serial", row.serial());
@@ -240,14 +301,15 @@ public final class PublicationBundle {
                                     g.writeStringField("nextUpdate", row.nextUpdate().toString());
                                     g.writeStringField("status", row.status());
                                 });
-                        seq[0] = Math.max(seq[0], row.seq());
+                        published[0]++;
                     });
+                    ocsp = published[0];
                     artifacts += ocsp;
                     lastSeq = seq[0];
                 }
 
                 // Step 4
-                byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), issuingCert),
+                byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer),
                         new CMSProcessableFile(manifest.toFile()), true);
                 // Written last and atomically (docs/faults.md): a bundle directory has a whole signature or none, and
                 // the publisher refuses a bundle without one, or with an artifact that does not match it.
@@ -295,57 +357,67 @@ public final class PublicationBundle {
 
     private record CrlRow(long number, Instant thisUpdate, Instant nextUpdate, byte[] der) {}
 
-    private CrlRow latestCrl(Connection c) throws SQLException {
+    private static java.util.Optional<CrlRow> latestCrl(Connection c, String label) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT crl_number, this_update, next_update, der FROM crl"
                 + " WHERE issuer_label = ? ORDER BY crl_number DESC LIMIT 1")) {
-            ps.setString(1, issuerLabel);
+            ps.setString(1, label);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    throw new CaOperationException("no CRL has been issued by '" + issuerLabel + "' yet; run 'ca crl'"
-                            + " first, then bundle");
+                    return java.util.Optional.empty();
                 }
-                return new CrlRow(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
-                        rs.getBytes(4));
+                return java.util.Optional.of(new CrlRow(rs.getLong(1), rs.getTimestamp(2).toInstant(),
+                        rs.getTimestamp(3).toInstant(), rs.getBytes(4)));
             }
         }
     }
 
-    private record CaCert(String label, X509Certificate cert) {}
+    private static java.util.Optional<java.util.Map.Entry<String, CrlRow>> latestRootCrl(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_label, number, this_update, next_update, der"
+                + " FROM root_crl ORDER BY number DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(java.util.Map.entry(rs.getString(1), new CrlRow(rs.getLong(2),
+                    rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant(), rs.getBytes(5))));
+        }
+    }
+
+    private record CaCert(String label, String role, X509Certificate cert) {}
 
     private static List<CaCert> caCertificates(Connection c) throws SQLException, CertificateException {
         List<CaCert> out = new ArrayList<>();
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        try (PreparedStatement ps = c.prepareStatement("SELECT label, certificate FROM ca_key"
+        try (PreparedStatement ps = c.prepareStatement("SELECT label, role, certificate FROM ca_key"
                 + " WHERE role IN ('ROOT', 'ISSUING') ORDER BY role DESC, created_at, label");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new CaCert(rs.getString(1),
-                        (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(rs.getBytes(2)))));
+                out.add(new CaCert(rs.getString(1), rs.getString(2),
+                        (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(rs.getBytes(3)))));
             }
         }
         return out;
     }
 
-    private record ResponseRow(String serial, String status, Instant thisUpdate, Instant nextUpdate, byte[] der,
-                               long seq) {}
+    private record ResponseRow(String issuerLabel, String serial, String status, Instant thisUpdate, Instant nextUpdate,
+                               byte[] der, long seq) {}
 
     private interface RowSink {
         void accept(ResponseRow row) throws IOException;
     }
 
-    /** Responses of this issuer signed after {@code since} and still valid, oldest first, through a cursor. */
+    /** Responses of every generation signed after {@code since} and still valid, oldest first, through a cursor. */
     private int streamResponses(Connection c, long since, Instant now, RowSink sink) throws SQLException, IOException {
         int n = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT serial, status, this_update, next_update, der, signed_seq"
-                + " FROM ocsp_response WHERE issuer_label = ? AND signed_seq > ? AND next_update > ? ORDER BY signed_seq")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_label, serial, status, this_update, next_update,"
+                + " der, signed_seq FROM ocsp_response WHERE signed_seq > ? AND next_update > ? ORDER BY signed_seq")) {
             ps.setFetchSize(1_000);
-            ps.setString(1, issuerLabel);
-            ps.setLong(2, since);
-            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setLong(1, since);
+            ps.setTimestamp(2, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    sink.accept(new ResponseRow(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
-                            rs.getTimestamp(4).toInstant(), rs.getBytes(5), rs.getLong(6)));
+                    sink.accept(new ResponseRow(rs.getString(1), rs.getString(2), rs.getString(3),
+                            rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant(), rs.getBytes(6), rs.getLong(7)));
                     n++;
                 }
             }

@@ -99,17 +99,27 @@ public final class PresignerCli {
         public Integer call() {
             PresignerConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = open(cfg.caConfig())) {
-                OcspPresigner.Result r = presigner(ca, cfg, responderLabel, System.err).run();
-                System.out.printf("presign: %d response(s) signed (%d revoked) of %d due in %.1f s (%.0f/s);"
-                        + " valid %d h, re-signed after %d h%n", r.signed(), r.revoked(), r.due(), r.seconds(),
-                        r.perSecond(), cfg.validityHours(), cfg.validityHours() / 2);
-                if (r.signed() > 0) {
-                    // Which side limits a run: busy signer threads mean the HSM, a busy writer the database.
-                    System.out.printf("  thread-time: building + signing %.1f s on %d thread(s), recording %.1f s%n",
-                            r.signingSeconds(), ca.token().config().parallelism(), r.recordingSeconds());
+                report(ca, cfg, ca.config().issuingKeyLabel(), presigner(ca, cfg, responderLabel, System.err).run());
+                // Older issuing generations after a renewal, each with the responder it certified.
+                for (var g : cfg.generationResponders().entrySet()) {
+                    OcspPresigner.Result r = OcspPresigner.forGeneration(ca, g.getKey(), g.getValue(),
+                            new OcspPresigner.Settings(cfg.validity(), cfg.chunkSizeOrDefault(),
+                                    cfg.progressPercentOrDefault(), System.err), audit(ca.config()), Clock.systemUTC()).run();
+                    report(ca, cfg, g.getKey(), r);
                 }
             }
             return 0;
+        }
+
+        private static void report(CertificateAuthority ca, PresignerConfig cfg, String generation, OcspPresigner.Result r) {
+            System.out.printf("presign: %d response(s) signed (%d revoked) of %d due in %.1f s (%.0f/s);"
+                    + " valid %d h, re-signed after %d h (issuer '%s')%n", r.signed(), r.revoked(), r.due(), r.seconds(),
+                    r.perSecond(), cfg.validityHours(), cfg.validityHours() / 2, generation);
+            if (r.signed() > 0) {
+                // Which side limits a run: busy signer threads mean the HSM, a busy writer the database.
+                System.out.printf("  thread-time: building + signing %.1f s on %d thread(s), recording %.1f s%n",
+                        r.signingSeconds(), ca.token().config().parallelism(), r.recordingSeconds());
+            }
         }
     }
 

@@ -29,6 +29,10 @@ import java.util.List;
  * @param cps                  further CP/CPS PDFs signed into every bundle (relative to this file)
  * @param cpsDocument          the CP/CPS generated from the configuration and signed into every bundle
  *                             (docs/cp-cps.md); unset, bundles carry only the {@code cps} PDFs
+ * @param generationResponders after an issuing-key renewal: each older issuing generation still signing CRLs for
+ *                             its certificates (its key label) to the responder key it certified; {@code responderKey}
+ *                             answers for the generation in use ({@code issuingKey}). OCSP per generation: a responder
+ *                             answers only for the CA that certified it (RFC 6960 §4.2.2.2)
  */
 public record PresignerConfig(
         String ca,
@@ -39,6 +43,7 @@ public record PresignerConfig(
         Integer progressPercent,
         List<String> cps,
         CpsDocument cpsDocument,
+        java.util.Map<String, String> generationResponders,
         Path baseDirectory) {
 
     /**
@@ -93,7 +98,9 @@ public record PresignerConfig(
         }
         PresignerConfig c = new PresignerConfig(raw.ca, raw.responderKey, raw.publicationSignerKey, raw.validityHours,
                 raw.chunkSize, raw.progressPercent, raw.cps == null ? List.of() : List.copyOf(raw.cps),
-                raw.cpsDocument, file.toAbsolutePath().getParent());
+                raw.cpsDocument, raw.generationResponders == null ? java.util.Map.of()
+                        : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(raw.generationResponders)),
+                file.toAbsolutePath().getParent());
         c.check(file);
         return c;
     }

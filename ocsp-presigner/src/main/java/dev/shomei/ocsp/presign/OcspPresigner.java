@@ -100,8 +100,34 @@ public final class OcspPresigner {
      */
     public static OcspPresigner forCa(CertificateAuthority ca, String responderLabel, Settings settings,
                                       AuditedPresignerEvents audit, Clock clock) {
+        return forGeneration(ca, ca.config().issuingKeyLabel(), responderLabel, settings, audit, clock);
+    }
+
+    /**
+     * A presigner for one issuing-key generation (after a renewal the old generation's certificates keep their
+     * OCSP responses, signed by the responder that generation certified). Refuses a generation whose CA
+     * certificate the root revoked ({@code ca revoke-ca}): nothing it vouches for is valid any more.
+     */
+    public static OcspPresigner forGeneration(CertificateAuthority ca, String issuingLabel, String responderLabel,
+                                              Settings settings, AuditedPresignerEvents audit, Clock clock) {
         HsmToken token = ca.token();
-        String issuingLabel = ca.config().issuingKeyLabel();
+        try (java.sql.Connection c = ca.database().dataSource().getConnection()) {
+            try {
+                if (dev.shomei.ca.store.CaKeyRevocations.revokedLabels(c).contains(issuingLabel)) {
+                    throw new ConfigException("the CA certificate of issuing generation '" + issuingLabel + "' is"
+                            + " revoked (on the root's CRL): its responses are no longer signed; remove it from"
+                            + " generationResponders (or move issuingKey to a generation in good standing)");
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read revoked CA certificates: " + e.getMessage(), e);
+        }
+        if (!token.containsKey(issuingLabel)) {
+            throw new ConfigException("the HSM token '" + token.config().tokenLabel() + "' holds no issuing key labelled '"
+                    + issuingLabel + "' (generationResponders names issuing key labels)");
+        }
         if (!token.containsKey(responderLabel)) {
             throw new ConfigException("the HSM token '" + token.config().tokenLabel() + "' holds no key labelled '"
                     + responderLabel + "'; make it with: ca delegate --label " + responderLabel
