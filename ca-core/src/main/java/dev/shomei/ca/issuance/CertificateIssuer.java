@@ -364,7 +364,9 @@ public final class CertificateIssuer {
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), serial,
                 Date.from(notBefore), Date.from(notAfter), subject, publicKey);
-        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty());
+        // Partitioned CRLs: the shard is fixed here, by the serial, and named in the CRL distribution point.
+        int shard = config.crlShards() > 0 ? ProfileExtensions.crlShard(serial, config.crlShards()) : -1;
+        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty(), shard);
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
         return TbsSigning.sign(b, signer, issuer.getPublicKey(), tbs -> PreIssuanceLint.check(tbs, issuer, exp));
     }

@@ -200,6 +200,7 @@ public final class PublicationBundle {
                                 g.writeStringField("nextUpdate", crl.nextUpdate().toString());
                             });
                     artifacts++;
+                    artifacts += crlShards(c, m, crl);
                     for (CaCert cc : caCerts) {
                         m.artifact("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert",
                                 cc.cert().getEncoded(), null);
@@ -306,6 +307,33 @@ public final class PublicationBundle {
                         rs.getBytes(4));
             }
         }
+    }
+
+    /**
+     * The shards of that CRL, if it was partitioned (docs/crl.md, "Partitioned CRLs"): each at the repository path its
+     * certificates' CRL distribution point names ({@code crl/<issuer>/<shard>.crl}, one more segment under the full
+     * CRL's name), read one row at a time (hundreds of ~1 MB shards never sit in memory together).
+     */
+    private int crlShards(Connection c, Manifest m, CrlRow crl) throws SQLException, IOException {
+        int n = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT shard, der FROM crl_shard WHERE issuer_label = ?"
+                + " AND crl_number = ? ORDER BY shard")) {
+            ps.setFetchSize(4);
+            ps.setString(1, issuerLabel);
+            ps.setLong(2, crl.number());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.artifact("crl/" + issuerLabel + "/" + rs.getInt(1) + ".crl", "crl", "application/pkix-crl",
+                            rs.getBytes(2), g -> {
+                                g.writeNumberField("crlNumber", crl.number());
+                                g.writeStringField("thisUpdate", crl.thisUpdate().toString());
+                                g.writeStringField("nextUpdate", crl.nextUpdate().toString());
+                            });
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private record CaCert(String label, X509Certificate cert) {}
