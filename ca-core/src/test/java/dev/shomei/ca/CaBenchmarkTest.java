@@ -119,17 +119,18 @@ class CaBenchmarkTest {
             f.ceremony();
             long t0 = System.nanoTime();
             try (java.sql.Connection c = f.db.connect(); java.sql.Statement st = c.createStatement()) {
-                // Rows as issuance writes them (a placeholder DER: the CRL reads serial, expiry and revocation only).
+                // Rows as issuance writes them (a placeholder DER: the CRL reads serial, expiry and revocation only);
+                // serials pseudo-random like SerialNumbers.random's, so that they spread over the shards as real ones.
                 long chunk = 1_000_000;
                 for (long from = 1; from <= certificates; from += chunk) {
                     long to = Math.min(certificates, from + chunk - 1);
                     st.execute("INSERT INTO certificate (serial, issuer_label, request_id, profile, subject,"
-                            + " public_key_sha256, not_before, not_after, der) SELECT to_hex(1000000000000 + i * 7919),"
+                            + " public_key_sha256, not_before, not_after, der) SELECT to_hex((1::bigint << 60) + ('x' || substr(md5(i::text), 1, 15))::bit(60)::bigint),"
                             + " 'issuing-test', 'bulk-' || i, 'subscriber-signature', 'CN=Bulk', md5(i::text),"
                             + " now() - interval '1 day', now() + interval '300 days', '\\x00'::bytea"
                             + " FROM generate_series(" + from + ", " + to + ") i");
                     st.execute("INSERT INTO revocation (serial, revoked_at, reason, requested_by) SELECT"
-                            + " to_hex(1000000000000 + i * 7919), now() - interval '1 hour', 1, 'bulk'"
+                            + " to_hex((1::bigint << 60) + ('x' || substr(md5(i::text), 1, 15))::bit(60)::bigint), now() - interval '1 hour', 1, 'bulk'"
                             + " FROM generate_series(" + from + ", " + to + ") i WHERE i % 20 = 0");
                 }
                 st.execute("ANALYZE certificate");
