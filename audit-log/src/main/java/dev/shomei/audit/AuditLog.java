@@ -101,6 +101,107 @@ public final class AuditLog {
         }
     }
 
+    // Many entries under one lock, one INSERT and one head update (V4__append_in_batches.sql).
+    private static final String APPEND_BATCH = "SELECT o_seq, o_logged_at, o_prev_hash, o_entry_hash, o_head_origin"
+            + " FROM audit_append_batch(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    /**
+     * Appends {@code events}, in order, inside the caller's transaction, in one round trip that holds the head
+     * lock once for all of them: what a caller recording many decisions in one transaction should use instead of
+     * one {@link #append} per event. The entries get consecutive sequence numbers; a rollback leaves none of them.
+     *
+     * @return the entries' sequence numbers, in the order of {@code events}
+     */
+    public List<Long> appendAll(Connection tx, List<AuditEvent> events) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        if (events.size() == 1) {
+            return List.of(append(tx, events.getFirst()));
+        }
+        try {
+            if (tx.getAutoCommit()) {
+                throw new AuditException("AuditLog.appendAll needs the caller's transaction, but the connection is in"
+                        + " autocommit mode: call setAutoCommit(false) and commit after appending");
+            }
+            // Step 1: encode the events before the head is locked (for the check in step 3).
+            int n = events.size();
+            byte[][] encoded = new byte[n][];
+            String[] kind = new String[n], id = new String[n], auth = new String[n], version = new String[n];
+            String[] policyId = new String[n], policyDigest = new String[n], action = new String[n], subject = new String[n];
+            byte[][] detail = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                AuditEvent e = events.get(i);
+                Actor a = e.actor();
+                encoded[i] = AuditEntry.encodeEvent(e);
+                kind[i] = a.kind().name();
+                id[i] = a.id();
+                auth[i] = a.authentication();
+                version[i] = a.version();
+                policyId[i] = a.policyId();
+                policyDigest[i] = a.policyDigest();
+                action[i] = e.action();
+                subject[i] = e.subject();
+                detail[i] = e.detailSha256();
+            }
+            // Step 2: lock the head once, number, hash and store every entry (one round trip).
+            List<Long> seqs = new ArrayList<>(n);
+            try (PreparedStatement ps = tx.prepareStatement(APPEND_BATCH)) {
+                ps.setString(1, origin);
+                ps.setArray(2, tx.createArrayOf("text", kind));
+                ps.setArray(3, tx.createArrayOf("text", id));
+                ps.setArray(4, tx.createArrayOf("text", auth));
+                ps.setArray(5, tx.createArrayOf("text", version));
+                ps.setArray(6, tx.createArrayOf("text", policyId));
+                ps.setArray(7, tx.createArrayOf("text", policyDigest));
+                ps.setArray(8, tx.createArrayOf("text", action));
+                ps.setArray(9, tx.createArrayOf("text", subject));
+                ps.setArray(10, tx.createArrayOf("bytea", detail));
+                try (ResultSet rs = ps.executeQuery()) {
+                    int i = 0;
+                    while (rs.next()) {
+                        String headOrigin = rs.getString(5);
+                        if (headOrigin != null && !headOrigin.equals(origin)) {
+                            throw new AuditException("this database holds the audit log '" + headOrigin + "', not '"
+                                    + origin + "': check the component's audit origin setting");
+                        }
+                        long seq = rs.getLong(1);
+                        Instant time = rs.getObject(2, OffsetDateTime.class).toInstant();
+                        byte[] prevHash = rs.getBytes(3);
+                        byte[] entryHash = rs.getBytes(4);
+                        // Step 3: re-hash in Java, the verifier's encoding (as in append, step 3).
+                        byte[] expected = AuditEntry.hash(seq, time, encoded[i], prevHash);
+                        if (!MessageDigest.isEqual(expected, entryHash)) {
+                            throw new AuditException("entry " + seq + ": the database computed entry hash "
+                                    + hex(entryHash) + " but the canonical encoding gives " + hex(expected)
+                                    + "; roll back and report this (audit_append_batch and AuditEntry.encode disagree)");
+                        }
+                        seqs.add(seq);
+                        i++;
+                    }
+                }
+            }
+            if (seqs.size() != n) {
+                throw new AuditException("audit_append_batch stored " + seqs.size() + " of " + n
+                        + " entries; roll back and report this");
+            }
+            return seqs;
+        } catch (SQLException e) {
+            throw new AuditException("cannot append " + events.size() + " audit entries (first '"
+                    + events.getFirst().action() + "' for '" + events.getFirst().subject() + "') to log " + origin
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A group-commit appender for events that stand alone (no business write of the caller's to commit with):
+     * concurrent callers' events are appended and committed together, each caller returning once the commit that
+     * holds its event is durable. See {@link GroupAppender}.
+     */
+    public GroupAppender groupAppender(GroupAppender.ConnectionSource connections) {
+        return new GroupAppender(this, connections);
+    }
+
     private static void setNullable(PreparedStatement ps, int i, String v) throws SQLException {
         if (v == null) {
             ps.setNull(i, Types.VARCHAR);

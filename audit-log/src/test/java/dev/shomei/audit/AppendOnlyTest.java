@@ -76,7 +76,10 @@ class AppendOnlyTest {
             assertThatThrownBy(() -> st.execute("DELETE FROM audit_checkpoint"))
                     .hasMessageContaining("audit log table audit_checkpoint is append-only: DELETE refused");
             assertThatThrownBy(() -> st.execute("UPDATE audit_head SET seq = 0, entry_hash = entry_hash"))
-                    .hasMessageContaining("may only advance by one entry");
+                    .hasMessageContaining("audit_head may only advance");
+            // Advancing by several entries (a batch append) is allowed only onto entries that are stored.
+            assertThatThrownBy(() -> st.execute("UPDATE audit_head SET seq = seq + 2"))
+                    .hasMessageContaining("only onto stored entries 3 to 4");
         }
         assertThat(f.verify().ok()).isTrue();
     }

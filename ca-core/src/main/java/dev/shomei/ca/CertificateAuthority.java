@@ -123,7 +123,9 @@ public final class CertificateAuthority implements AutoCloseable {
 
     public CrlIssuer crlIssuer() {
         return new CrlIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(),
-                Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints());
+                Duration.ofHours(config.crlNextUpdateHours()), clock, events, auditCheckpoints())
+                .partitioned(config.crlShards(),
+                        config.repositoryOrEmpty().forGeneration(config.issuingKeyLabel()).crlUrl());
     }
 
     /**
@@ -132,7 +134,8 @@ public final class CertificateAuthority implements AutoCloseable {
      */
     public CrlIssuer crlIssuer(String issuerLabel) {
         return new CrlIssuer(database.dataSource(), Pkcs11Signer.open(token, issuerLabel), issuerLabel,
-                Duration.ofHours(config.crlNextUpdateHours()), clock, events);
+                Duration.ofHours(config.crlNextUpdateHours()), clock, events)
+                .partitioned(config.crlShards(), config.repositoryOrEmpty().forGeneration(issuerLabel).crlUrl());
     }
 
     /** A new issuing key beside the old one, certified by the root (docs/key-ceremony.md, renewal). */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import dev.shomei.ca.crl.CrlIssuer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,78 @@ class CaBenchmarkTest {
             System.out.printf("SUMMARY raw1=%.0f/s raw%d=%.0f/s issuance=%.0f/s ratio=%.2f crl1M=%.2fs peakHeap=%dMB%n",
                     raw1, THREADS, raw, issuance, issuance / raw, seconds, peak / (1 << 20));
         }
+    }
+
+    /**
+     * Partitioned CRLs at national scale (docs/crl.md): {@code bench.certificates} certificates (default 10,000,000)
+     * in the CA database, 5% revoked, then one real CRL run ({@code CrlIssuer}: stream from PostgreSQL, full CRL and
+     * every shard signed in the HSM, stored) inside this JVM's 256 MB heap; times, sizes, {@code openssl crl} on the
+     * full CRL and on shards, and the extrapolation to 100M. {@code -Dbench.certificates=200000} for a short run.
+     */
+    @Test
+    void partitionedCrlsAtScale() throws Exception {
+        long certificates = Long.getLong("bench.certificates", 10_000_000L);
+        long revoked = certificates / 20;
+        // About 40 bytes per entry: shards of at most ~1 MB with 30% headroom, a power of two.
+        int shards = shardsFor(revoked);
+        try (CaFixture f = CaFixture.create("benchcrl", "EC-P256", "EC-P256")) {
+            PartitionedCrlTest.setShards(f, shards);
+            f.ceremony();
+            long t0 = System.nanoTime();
+            try (java.sql.Connection c = f.db.connect(); java.sql.Statement st = c.createStatement()) {
+                // Rows as issuance writes them (a placeholder DER: the CRL reads serial, expiry and revocation only);
+                // serials pseudo-random like SerialNumbers.random's, so that they spread over the shards as real ones.
+                long chunk = 1_000_000;
+                for (long from = 1; from <= certificates; from += chunk) {
+                    long to = Math.min(certificates, from + chunk - 1);
+                    st.execute("INSERT INTO certificate (serial, issuer_label, request_id, profile, subject,"
+                            + " public_key_sha256, not_before, not_after, der) SELECT to_hex((1::bigint << 60) + ('x' || substr(md5(i::text), 1, 15))::bit(60)::bigint),"
+                            + " 'issuing-test', 'bulk-' || i, 'subscriber-signature', 'CN=Bulk', md5(i::text),"
+                            + " now() - interval '1 day', now() + interval '300 days', '\\x00'::bytea"
+                            + " FROM generate_series(" + from + ", " + to + ") i");
+                    st.execute("INSERT INTO revocation (serial, revoked_at, reason, requested_by) SELECT"
+                            + " to_hex((1::bigint << 60) + ('x' || substr(md5(i::text), 1, 15))::bit(60)::bigint), now() - interval '1 hour', 1, 'bulk'"
+                            + " FROM generate_series(" + from + ", " + to + ") i WHERE i % 20 = 0");
+                }
+                st.execute("ANALYZE certificate");
+                st.execute("ANALYZE revocation");
+            }
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+
+            System.gc();
+            Throughput.resetHeapPeaks();
+            long heapBefore = heapUsed();
+            t0 = System.nanoTime();
+            CrlIssuer.IssuedCrl crl = f.ca.crlIssuer().issue();
+            double crlSeconds = (System.nanoTime() - t0) / 1e9;
+            long peak = Throughput.heapPeak() - heapBefore;
+            assertThat(crl.record().entries()).isEqualTo(revoked);
+            long fullBytes = Files.size(crl.file());
+            int largest = crl.shards().stream().mapToInt(s -> s.der().length).max().orElseThrow();
+            long shardEntries = crl.shards().stream().mapToLong(CrlIssuer.ShardCrl::entries).sum();
+            assertThat(shardEntries).isEqualTo(revoked);
+            Files.copy(crl.file(), f.dir.resolve("full.crl"));
+            assertThat(PartitionedCrlTest.openssl(f, "full.crl")).contains("verify OK");
+            for (CrlIssuer.ShardCrl s : List.of(crl.shards().getFirst(), crl.shards().getLast())) {
+                Files.write(f.dir.resolve("shard.crl"), s.der());
+                assertThat(PartitionedCrlTest.openssl(f, "shard.crl")).contains("verify OK", s.url());
+            }
+            double perMillion = crlSeconds / (certificates / 1e6);
+            System.out.printf("partitioned CRLs: %,d certificates, %,d revoked (5%%), loaded in %.0f s; CRL run (full +"
+                    + " %d shards, signed, stored) %.1f s; full CRL %.1f MB; largest shard %,d bytes (target <= ~1 MB: %s);"
+                    + " peak heap above baseline %d MB (target <= 256 MB: %s)%n", certificates, revoked, loadSeconds,
+                    shards, crlSeconds, fullBytes / 1e6, largest, largest <= 1_100_000 ? "met" : "NOT met",
+                    peak / (1 << 20), peak < (256L << 20) ? "met" : "NOT met");
+            System.out.printf("extrapolated to 100,000,000 certificates (5,000,000 revoked): %d shards of about %,d bytes,"
+                    + " full CRL about %.0f MB, CRL run about %.0f s (linear in revoked entries)%n",
+                    shardsFor(5_000_000), largest * 5_000_000L / revoked * shards / shardsFor(5_000_000),
+                    fullBytes / 1e6 * 100_000_000.0 / certificates, perMillion * 100);
+        }
+    }
+
+    /** About 40 bytes per entry: shards of at most ~1 MB with 30% headroom, a power of two. */
+    static int shardsFor(long revoked) {
+        return Integer.highestOneBit((int) Math.max(1, revoked * 40 * 13 / 10 / 1_000_000)) * 2;
     }
 
     private static long heapUsed() {

@@ -145,9 +145,11 @@ public record CaConfig(
      * CRL issuance (CP/CPS 4.9.7: CRL issuance frequency; nextUpdate at most this far ahead). {@code
      * auditCheckpointKey}: RFC 7512 URI of the key that signs the audit checkpoint issued with every CRL, a key of
      * its own made with {@code ca delegate --profile audit-checkpoint} (one key, one purpose); unset, the issuing key
-     * signs them, with a warning.
+     * signs them, with a warning. {@code shards}: partitioned CRLs (docs/crl.md): each certificate's CRL distribution
+     * point names shard {@code serial mod shards}, and every CRL run also signs one CRL per shard; 0 or unset: the
+     * full CRL only. Fixed for the life of an issuing key (a CRL run refuses a count other than its predecessor's).
      */
-    public record Crl(Integer nextUpdateHours, String auditCheckpointKey) {}
+    public record Crl(Integer nextUpdateHours, String auditCheckpointKey, Integer shards) {}
 
     /**
      * RA orders (docs/order-bundles.md): the RA order-signing certificates the CA accepts, the profiles an
@@ -302,6 +304,11 @@ public record CaConfig(
 
     public int crlNextUpdateHours() {
         return crl == null || crl.nextUpdateHours() == null ? 24 : crl.nextUpdateHours();
+    }
+
+    /** Number of CRL shards (0: no partitioned CRLs). */
+    public int crlShards() {
+        return crl == null || crl.shards() == null ? 0 : crl.shards();
     }
 
     /** The label of the audit checkpoint key, or null when the issuing key signs checkpoints (older configurations). */

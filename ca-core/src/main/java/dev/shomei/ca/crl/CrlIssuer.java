@@ -47,7 +47,11 @@ public final class CrlIssuer {
      * A signed CRL, as recorded; its DER is in a temporary file (a million entries make 40 MB). {@code checkpoint}
      * is the audit checkpoint signed in the same transaction (null only for an issuer built without one).
      */
-    public record IssuedCrl(CrlRecord record, Path file, Checkpoint checkpoint) {
+    public record IssuedCrl(CrlRecord record, Path file, Checkpoint checkpoint, java.util.List<ShardCrl> shards) {
+        public IssuedCrl(CrlRecord record, Path file, Checkpoint checkpoint) {
+            this(record, file, checkpoint, java.util.List.of());
+        }
+
         public byte[] der() {
             try {
                 return Files.readAllBytes(file);
@@ -56,6 +60,17 @@ public final class CrlIssuer {
             }
         }
     }
+
+    /**
+     * One shard of a partitioned CRL, signed in the same run and with the same number as the full CRL: the revoked
+     * certificates whose serial falls in this shard, under an issuingDistributionPoint naming {@code url}, the URL
+     * in those certificates' CRL distribution point (RFC 5280 §5.2.5). Its DER is small (about 1 MB at most when
+     * {@code crl.shards} is sized as docs/crl.md says) and kept in memory.
+     */
+    public record ShardCrl(int shard, String url, int entries, String sha256, byte[] der) {}
+
+    /** Entries of the shards are gathered in chunks of this size: hundreds of shards are built at once. */
+    private static final int SHARD_CHUNK = 64 * 1024;
 
     private final DataSource dataSource;
     private final Signer signer;
@@ -66,6 +81,8 @@ public final class CrlIssuer {
     private final AuditCheckpoints checkpoints;
     private final CertificateStore store = new CertificateStore();
     private final SigningIntents intents = new SigningIntents();
+    private int shards;
+    private String crlUrl;
 
     public CrlIssuer(DataSource dataSource, Signer signer, String issuerLabel, Duration nextUpdate, Clock clock,
                      CaEventLog events) {
@@ -85,6 +102,24 @@ public final class CrlIssuer {
         this.clock = clock;
         this.events = events;
         this.checkpoints = checkpoints;
+    }
+
+    /**
+     * Partitioned CRLs (docs/crl.md): with {@code shards > 0}, every run also signs one CRL per shard, with an
+     * issuingDistributionPoint naming the shard's URL under {@code crlUrl} (ProfileExtensions.crlUrl, the URL the
+     * certificates of that shard carry). Returns this issuer.
+     */
+    public CrlIssuer partitioned(int shards, String crlUrl) {
+        if (shards < 0) {
+            throw new IllegalArgumentException("crl.shards must be 0 (no partitioned CRLs) or positive, not " + shards);
+        }
+        if (shards > 0 && (crlUrl == null || crlUrl.isBlank())) {
+            throw new IllegalArgumentException("crl.shards is " + shards + " but repository.crlUrl is not configured;"
+                    + " the shards' URLs are built from it");
+        }
+        this.shards = shards;
+        this.crlUrl = crlUrl;
+        return this;
     }
 
     /**
@@ -123,19 +158,29 @@ public final class CrlIssuer {
                 // Step 1: serial numbering; what a stopped process left is resolved first, under the same lock.
                 store.lockIssuer(c, issuerLabel);
                 voidAbandonedIntents(c);
+                checkShardCount(c);
                 // Step 2: the number, taken once and for good by an intent committed before the HSM signs.
                 long number = intents.nextCrlNumber(c, issuerLabel);
                 Instant thisUpdate = clock.instant().truncatedTo(ChronoUnit.SECONDS);
                 Instant next = thisUpdate.plus(nextUpdate);
                 long intentId = recordIntent(number, thisUpdate, next);
                 CrashPoints.reach(CrashPoints.AFTER_INTENT, "crl " + issuerLabel + "/" + number);
-                // Step 3: stream and sign.
-                StreamingCrlEncoder enc = new StreamingCrlEncoder(
-                        signer.certificate().getSubjectX500Principal().getEncoded(), thisUpdate, next,
+                // Step 3: stream and sign (the full CRL, and each shard's entries beside it in the same pass).
+                byte[] issuerName = signer.certificate().getSubjectX500Principal().getEncoded();
+                StreamingCrlEncoder enc = new StreamingCrlEncoder(issuerName, thisUpdate, next,
                         BigInteger.valueOf(number), subjectKeyId());
+                StreamingCrlEncoder[] shardEncoders = new StreamingCrlEncoder[shards];
+                for (int i = 0; i < shards; i++) {
+                    shardEncoders[i] = new StreamingCrlEncoder(issuerName, thisUpdate, next, BigInteger.valueOf(number),
+                            subjectKeyId(), issuingDistributionPoint(i), SHARD_CHUNK);
+                }
                 java.util.List<String> firstListed = new java.util.ArrayList<>();
                 store.revokedEntries(c, issuerLabel, thisUpdate, e -> {
                     enc.add(e.serial(), e.revokedAt(), e.reason());
+                    if (shards > 0) {
+                        shardEncoders[dev.shomei.ca.profile.ProfileExtensions.crlShard(e.serial(), shards)]
+                                .add(e.serial(), e.revokedAt(), e.reason());
+                    }
                     if (!e.listedBefore()) {
                         firstListed.add(CertificateStore.hex(e.serial()));
                     }
@@ -151,7 +196,19 @@ public final class CrlIssuer {
                         HexFormat.of().formatHex(sha256.digest()));
                 // Step 4: record with its audit entry.
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-                    store.insertCrl(c, rec, in, length);
+                    store.insertCrl(c, rec, in, length, shards);
+                }
+                java.util.List<ShardCrl> shardCrls = new java.util.ArrayList<>(shards);
+                for (int i = 0; i < shards; i++) {
+                    java.io.ByteArrayOutputStream der = new java.io.ByteArrayOutputStream();
+                    shardEncoders[i].writeSigned(signer, der);
+                    int entries = shardEncoders[i].entries();
+                    shardEncoders[i] = null; // its entries are in the DER now
+                    byte[] bytes = der.toByteArray();
+                    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                    store.insertCrlShard(c, rec, i, entries, sha, bytes);
+                    shardCrls.add(new ShardCrl(i, dev.shomei.ca.profile.ProfileExtensions.crlUrl(crlUrl, i), entries,
+                            sha, bytes));
                 }
                 store.markListed(c, firstListed, number);
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
@@ -160,7 +217,7 @@ public final class CrlIssuer {
                 Checkpoint checkpoint = checkpoints == null ? null : checkpoints.sign(c);
                 CrashPoints.reach(CrashPoints.BEFORE_COMMIT, "crl " + issuerLabel + "/" + number);
                 c.commit();
-                return new IssuedCrl(rec, file, checkpoint);
+                return new IssuedCrl(rec, file, checkpoint, java.util.List.copyOf(shardCrls));
             } catch (SQLException | IOException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -218,6 +275,34 @@ public final class CrlIssuer {
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
+        }
+    }
+
+    /**
+     * The shard count is fixed for an issuing key: certificates name their shard (serial mod count), so another
+     * count would leave them pointing at CRLs that no longer list them.
+     */
+    private void checkShardCount(Connection c) throws SQLException {
+        java.util.OptionalInt previous = store.lastCrlShards(c, issuerLabel);
+        if (previous.isPresent() && previous.getAsInt() > 0 && previous.getAsInt() != shards) {
+            throw new IllegalStateException("crl.shards is " + shards + " but the previous CRLs of " + issuerLabel
+                    + " were partitioned into " + previous.getAsInt() + " shards, and its certificates name their shard"
+                    + " (serial mod " + previous.getAsInt() + ") in their CRL distribution point: set crl.shards back to "
+                    + previous.getAsInt() + " (a new count takes a new issuing key)");
+        }
+    }
+
+    /** The shard's issuingDistributionPoint: its URL, as the certificates of the shard name it (RFC 5280 §5.2.5). */
+    private byte[] issuingDistributionPoint(int shard) {
+        try {
+            return new org.bouncycastle.asn1.x509.IssuingDistributionPoint(
+                    new org.bouncycastle.asn1.x509.DistributionPointName(new org.bouncycastle.asn1.x509.GeneralNames(
+                            new org.bouncycastle.asn1.x509.GeneralName(
+                                    org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier,
+                                    dev.shomei.ca.profile.ProfileExtensions.crlUrl(crlUrl, shard)))),
+                    false, false, null, false, false).getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

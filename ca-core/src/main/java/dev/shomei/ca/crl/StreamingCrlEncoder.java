@@ -43,8 +43,10 @@ public final class StreamingCrlEncoder {
     private final Instant nextUpdate;
     private final BigInteger crlNumber;
     private final byte[] authorityKeyId;
+    private final byte[] issuingDistributionPoint;
+    private final int chunkSize;
     private final List<byte[]> chunks = new ArrayList<>();
-    private byte[] current = new byte[CHUNK];
+    private byte[] current;
     private int position;
     private long entriesLength;
     private int entries;
@@ -55,11 +57,27 @@ public final class StreamingCrlEncoder {
      */
     public StreamingCrlEncoder(byte[] issuerName, Instant thisUpdate, Instant nextUpdate, BigInteger crlNumber,
                                byte[] authorityKeyId) {
+        this(issuerName, thisUpdate, nextUpdate, crlNumber, authorityKeyId, null, CHUNK);
+    }
+
+    /**
+     * A CRL with a scope of its own (a shard of a partitioned CRL).
+     *
+     * @param issuingDistributionPoint DER of the IssuingDistributionPoint, added as a critical extension
+     *        (RFC 5280 §5.2.5), or null for a full CRL
+     * @param chunkSize bytes per chunk of encoded entries: small for the many shards built at once, so that their
+     *        first chunks do not add up
+     */
+    public StreamingCrlEncoder(byte[] issuerName, Instant thisUpdate, Instant nextUpdate, BigInteger crlNumber,
+                               byte[] authorityKeyId, byte[] issuingDistributionPoint, int chunkSize) {
         this.issuerName = issuerName.clone();
         this.thisUpdate = thisUpdate;
         this.nextUpdate = nextUpdate;
         this.crlNumber = crlNumber;
         this.authorityKeyId = authorityKeyId.clone();
+        this.issuingDistributionPoint = issuingDistributionPoint == null ? null : issuingDistributionPoint.clone();
+        this.chunkSize = chunkSize;
+        this.current = new byte[chunkSize];
     }
 
     /** Adds one revoked certificate; reason 0 (unspecified) is left out, as RFC 5280 §5.3.1 advises. */
@@ -135,12 +153,18 @@ public final class StreamingCrlEncoder {
         return b.toByteArray();
     }
 
-    /** crlExtensions [0]: authorityKeyIdentifier and cRLNumber (RFC 5280 §5.2.1, §5.2.3). */
+    /**
+     * crlExtensions [0]: authorityKeyIdentifier and cRLNumber (RFC 5280 §5.2.1, §5.2.3), and for a shard its
+     * issuingDistributionPoint, critical (§5.2.5).
+     */
     private byte[] extensions() throws IOException {
         ASN1EncodableVector v = new ASN1EncodableVector();
         v.add(new Extension(Extension.authorityKeyIdentifier, false,
                 new AuthorityKeyIdentifier(authorityKeyId).getEncoded(ASN1Encoding.DER)));
         v.add(new Extension(Extension.cRLNumber, false, new CRLNumber(crlNumber).getEncoded(ASN1Encoding.DER)));
+        if (issuingDistributionPoint != null) {
+            v.add(new Extension(Extension.issuingDistributionPoint, true, issuingDistributionPoint));
+        }
         Extensions ext = Extensions.getInstance(new DERSequence(v));
         return new DERTaggedObject(true, 0, ext).getEncoded(ASN1Encoding.DER);
     }
@@ -187,7 +211,7 @@ public final class StreamingCrlEncoder {
             byte[] full = new byte[position];
             System.arraycopy(current, 0, full, 0, position);
             chunks.add(full);
-            current = new byte[Math.max(CHUNK, n)];
+            current = new byte[Math.max(chunkSize, n)];
             position = 0;
         }
     }

@@ -501,7 +501,10 @@ public final class CertificateIssuer {
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), serial,
                 Date.from(notBefore), Date.from(notAfter), subject, publicKey);
-        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty().forGeneration(issuerLabel));
+        // Partitioned CRLs: the shard is fixed here, by the serial, and named in the CRL distribution point.
+        int shard = config.crlShards() > 0 ? ProfileExtensions.crlShard(serial, config.crlShards()) : -1;
+        ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty().forGeneration(issuerLabel),
+                shard);
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
         return new Prepared(CertificateStore.hex(serial),
                 TbsSigning.prepare(b, signer, tbs -> PreIssuanceLint.check(tbs, issuer, exp)));

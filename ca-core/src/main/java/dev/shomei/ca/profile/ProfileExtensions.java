@@ -109,9 +109,38 @@ public final class ProfileExtensions {
                 keys, p.ocspNoCheck());
     }
 
-    /** Adds the end-entity extensions of the profile to the builder. */
+    /** Adds the end-entity extensions of the profile to the builder (no partitioned CRLs). */
     public static void addTo(X509v3CertificateBuilder b, CertificateProfile p, PublicKey subjectKey,
                              X509Certificate issuer, CaConfig.Repository repo) {
+        addTo(b, p, subjectKey, issuer, repo, -1);
+    }
+
+    /** The CRL shard a certificate belongs to: fixed by its serial number and the issuer's shard count. */
+    public static int crlShard(java.math.BigInteger serial, int shards) {
+        return serial.mod(java.math.BigInteger.valueOf(shards)).intValue();
+    }
+
+    /**
+     * The URL of a CRL: the full CRL's ({@code repository.crlUrl}) for {@code shard < 0}, else shard {@code shard}'s,
+     * one more path segment under the full CRL's name ({@code .../issuing.crl} gives {@code .../issuing/7.crl}). The
+     * certificate's CRL distribution point and the shard CRL's issuingDistributionPoint both come from here, so they
+     * match byte for byte (RFC 5280 §5.2.5, §6.3.3 (b)(2)).
+     */
+    public static String crlUrl(String crlUrl, int shard) {
+        if (shard < 0) {
+            return crlUrl;
+        }
+        String base = crlUrl.endsWith(".crl") ? crlUrl.substring(0, crlUrl.length() - 4) : crlUrl;
+        return base + "/" + shard + ".crl";
+    }
+
+    /**
+     * Adds the end-entity extensions of the profile to the builder.
+     *
+     * @param crlShard the certificate's CRL shard (its distribution point names that shard's CRL), or -1
+     */
+    public static void addTo(X509v3CertificateBuilder b, CertificateProfile p, PublicKey subjectKey,
+                             X509Certificate issuer, CaConfig.Repository repo, int crlShard) {
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -131,7 +160,8 @@ public final class ProfileExtensions {
             if (p.crlDistributionPoint()) {
                 require(repo.crlUrl(), "repository.crlUrl", "crlDistributionPoint");
                 DistributionPoint dp = new DistributionPoint(new DistributionPointName(
-                        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, repo.crlUrl()))), null, null);
+                        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier,
+                                crlUrl(repo.crlUrl(), crlShard)))), null, null);
                 b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {dp}));
             }
             List<AccessDescription> aia = new ArrayList<>();

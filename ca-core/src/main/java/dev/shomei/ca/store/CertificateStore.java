@@ -252,8 +252,14 @@ public final class CertificateStore {
 
     /** Records a CRL; its DER is streamed from {@code der} (a large CRL never sits in memory whole). */
     public void insertCrl(Connection c, CrlRecord r, java.io.InputStream der, long length) throws SQLException {
+        insertCrl(c, r, der, length, 0);
+    }
+
+    /** Records a full CRL signed with {@code shards} shard CRLs beside it (V50). */
+    public void insertCrl(Connection c, CrlRecord r, java.io.InputStream der, long length, int shards)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO crl (issuer_label, crl_number, this_update,"
-                + " next_update, entries, sha256, der) VALUES (?,?,?,?,?,?,?)")) {
+                + " next_update, entries, sha256, der, shards) VALUES (?,?,?,?,?,?,?," + shards + ")")) {
             ps.setString(1, r.issuerLabel());
             ps.setLong(2, r.number());
             ps.setTimestamp(3, Timestamp.from(r.thisUpdate()));
@@ -262,6 +268,47 @@ public final class CertificateStore {
             ps.setString(6, r.sha256());
             ps.setBinaryStream(7, der, length);
             ps.executeUpdate();
+        }
+    }
+
+    /** Records one shard of a partitioned CRL, with the number and times of its full CRL {@code r}. */
+    public void insertCrlShard(Connection c, CrlRecord r, int shard, int entries, String sha256, byte[] der)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO crl_shard (issuer_label, crl_number, shard,"
+                + " this_update, next_update, entries, sha256, der) VALUES (?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, r.issuerLabel());
+            ps.setLong(2, r.number());
+            ps.setInt(3, shard);
+            ps.setTimestamp(4, Timestamp.from(r.thisUpdate()));
+            ps.setTimestamp(5, Timestamp.from(r.nextUpdate()));
+            ps.setInt(6, entries);
+            ps.setString(7, sha256);
+            ps.setBytes(8, der);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The shard count of the issuer's latest CRL (0: not partitioned), if it has one. */
+    public java.util.OptionalInt lastCrlShards(Connection c, String issuerLabel) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT shards FROM crl WHERE issuer_label = ? ORDER BY crl_number DESC LIMIT 1")) {
+            ps.setString(1, issuerLabel);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.OptionalInt.of(rs.getInt(1)) : java.util.OptionalInt.empty();
+            }
+        }
+    }
+
+    /** The DER of shard {@code shard} of CRL {@code number}, if that CRL was partitioned. */
+    public Optional<byte[]> crlShardDer(Connection c, String issuerLabel, long number, int shard) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT der FROM crl_shard WHERE issuer_label = ? AND crl_number = ? AND shard = ?")) {
+            ps.setString(1, issuerLabel);
+            ps.setLong(2, number);
+            ps.setInt(3, shard);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+            }
         }
     }
 

@@ -254,6 +254,8 @@ public final class PublicationBundle {
                                     g.writeStringField("nextUpdate", r.nextUpdate().toString());
                                 });
                         artifacts++;
+                        // A generation's partitioned CRL shards, beside it (the root's CRL has none).
+                        artifacts += crlShards(c, m, e.getKey(), r);
                     }
                     for (CaCert cc : caCerts) {
                         m.artifact("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert",
@@ -381,6 +383,33 @@ public final class PublicationBundle {
             return java.util.Optional.of(java.util.Map.entry(rs.getString(1), new CrlRow(rs.getLong(2),
                     rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant(), rs.getBytes(5))));
         }
+    }
+
+    /**
+     * The shards of that CRL, if it was partitioned (docs/crl.md, "Partitioned CRLs"): each at the repository path its
+     * certificates' CRL distribution point names ({@code crl/<issuer>/<shard>.crl}, one more segment under the full
+     * CRL's name), read one row at a time (hundreds of ~1 MB shards never sit in memory together).
+     */
+    private static int crlShards(Connection c, Manifest m, String label, CrlRow crl) throws SQLException, IOException {
+        int n = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT shard, der FROM crl_shard WHERE issuer_label = ?"
+                + " AND crl_number = ? ORDER BY shard")) {
+            ps.setFetchSize(4);
+            ps.setString(1, label);
+            ps.setLong(2, crl.number());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.artifact("crl/" + label + "/" + rs.getInt(1) + ".crl", "crl", "application/pkix-crl",
+                            rs.getBytes(2), g -> {
+                                g.writeNumberField("crlNumber", crl.number());
+                                g.writeStringField("thisUpdate", crl.thisUpdate().toString());
+                                g.writeStringField("nextUpdate", crl.nextUpdate().toString());
+                            });
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private record CaCert(String label, String role, X509Certificate cert) {}

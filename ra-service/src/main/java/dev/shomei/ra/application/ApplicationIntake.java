@@ -69,8 +69,15 @@ public class ApplicationIntake {
         this.service = service;
     }
 
-    /** The outcome of a submission: the application and whether these bytes had been received before. */
-    public record Submission(UUID applicationId, boolean duplicate) {}
+    /**
+     * The outcome of a submission: the application, whether these bytes had been received before, and for a new one
+     * the answer as recorded (null when it must be read back).
+     */
+    public record Submission(UUID applicationId, boolean duplicate, java.util.Map<String, Object> view) {
+        Submission(UUID applicationId, boolean duplicate) {
+            this(applicationId, duplicate, null);
+        }
+    }
 
     public Submission submit(byte[] cms) {
         // Step 1: bounded size, then idempotency on the exact bytes.
@@ -85,30 +92,32 @@ public class ApplicationIntake {
                     + " that only the application is sent");
         }
         String sha256 = ConfiguredFile.sha256Hex(cms);
-        Optional<UUID> existing = service.idOf(sha256);
+        Optional<UUID> existing = service.idOfCms(sha256);
         if (existing.isPresent()) {
             return new Submission(existing.get(), true);
         }
-        Instant now = clock.instant();
+        // PostgreSQL keeps microseconds: the answer built from the rows in memory shows what a later read shows.
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         VerifiedSignature signature = verifier.verify(cms, "application", now);
         // Step 1b: replays. The same signature in another encoding (an unsigned attribute added, another certificate
         // order) is the same application; the signing time must be recent; a key is in one live application only.
         String signatureSha256 = signatureSha256(cms);
-        Optional<UUID> sameSignature = service.idOfSignature(signatureSha256);
-        if (sameSignature.isPresent()) {
-            return new Submission(sameSignature.get(), true);
+        String keySha256 = csrKeySha256(ApplicationContent.parse(signature.content()).csrDer());
+        ApplicationService.Replay replay = service.replay(signatureSha256, keySha256);
+        if (replay.sameSignature().isPresent()) {
+            return new Submission(replay.sameSignature().get(), true);
         }
         checkSigningTime(signature.signingTime(), now, "application", config.application());
-        String keySha256 = csrKeySha256(ApplicationContent.parse(signature.content()).csrDer());
-        if (service.keyInLiveApplication(keySha256)) {
+        if (replay.keyInLiveApplication()) {
             throw keyAlreadyApplied();
         }
         Assessment assessment = assess(signature, now, now, sha256, dev.shomei.ra.safeguard.Arrival.current());
         try {
-            UUID id = groupCommit.record(sha256, cms, assessment, now);
+            ApplicationService.Recorded recorded = groupCommit.record(sha256, cms, assessment, now);
+            UUID id = recorded.id();
             LOG.infof("application %s received: %s %s", id,
                     assessment.waiting() ? "WAITING_FOR_JLIS" : assessment.decision().outcome(), codes(assessment));
-            return new Submission(id, false);
+            return new Submission(id, false, recorded.view());
         } catch (RuntimeException e) {
             // Two submissions of the same bytes (or signature) raced; the unique key kept one, the answer to both.
             Optional<UUID> raced = service.idOf(sha256).or(() -> service.idOfSignature(signatureSha256));

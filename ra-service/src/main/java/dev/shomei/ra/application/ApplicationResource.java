@@ -44,7 +44,7 @@ public class ApplicationResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(byte[] body) {
         ApplicationIntake.Submission s = intake.submit(body == null ? new byte[0] : body);
-        Map<String, Object> view = service.view(s.applicationId()).orElseThrow();
+        Map<String, Object> view = s.view() != null ? s.view() : service.view(s.applicationId()).orElseThrow();
         return respond(view, s.duplicate());
     }
 

@@ -41,6 +41,8 @@ public class ApplicationService {
     static final String RENEWAL_VERIFICATION_METHOD = "signature with the subscriber's own valid, unrevoked"
             + " certificate of this CA (renewal); identity copied from that certificate";
 
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
     private final Books books;
     private final DecisionRecorder decisions;
     private final SystemDecider system;
@@ -77,6 +79,50 @@ public class ApplicationService {
         return Application.bySignatureSha256(signatureSha256).map(a -> a.id);
     }
 
+    /** What the replay checks of a verified application found: the same signature, and whether its key is taken. */
+    record Replay(Optional<UUID> sameSignature, boolean keyInLiveApplication) {}
+
+    /**
+     * The two replay checks of step 1b in one query on one pooled connection: the application with this signature
+     * value, if any, and whether a live application already certifies this key. Plain JDBC and no transaction of its
+     * own (a read of committed rows, like {@link #idOf}): on the submission path, a JTA transaction, a Hibernate
+     * session and two entity loads (with their CMS and OCSP bytes) per application cost more than the CMS check.
+     */
+    Replay replay(String signatureSha256, String csrKeySha256) {
+        try (java.sql.Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT id, signature_sha256 = ?::char(64)"
+                     // char(64) parameters: compared as text, the columns' unique indexes would not be used.
+                     + " FROM application WHERE signature_sha256 = ?::char(64) OR (csr_key_sha256 = ?::char(64)"
+                     + " AND status IN ('WAITING_FOR_JLIS',"
+                     + " 'REFERRED', 'APPROVED', 'ISSUED')) ORDER BY 2 DESC LIMIT 1")) {
+            ps.setString(1, signatureSha256);
+            ps.setString(2, signatureSha256);
+            ps.setString(3, csrKeySha256);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new Replay(Optional.empty(), false);
+                }
+                return rs.getBoolean(2) ? new Replay(Optional.of(rs.getObject(1, UUID.class)), false)
+                        : new Replay(Optional.empty(), true);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot look up applications by signature and key: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #idOf} for the submission path: one indexed read by plain JDBC (see {@link #replay}). */
+    Optional<UUID> idOfCms(String cmsSha256) {
+        try (java.sql.Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT id FROM application WHERE cms_sha256 = ?::char(64)")) {
+            ps.setString(1, cmsSha256);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.empty();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot look up an application by its CMS digest: " + e.getMessage(), e);
+        }
+    }
+
     /** Whether a live application already certifies this subscriber key. */
     @Transactional
     public boolean keyInLiveApplication(String csrKeySha256) {
@@ -95,8 +141,11 @@ public class ApplicationService {
         return Application.waitingDue(now, limit).stream().map(a -> a.id).toList();
     }
 
+    /** A new application as recorded, with the answer to its submission built from the rows just written. */
+    record Recorded(UUID id, Map<String, Object> view) {}
+
     @Transactional
-    UUID recordNew(String cmsSha256, byte[] cms, Assessment as, Instant now) {
+    Recorded recordNew(String cmsSha256, byte[] cms, Assessment as, Instant now) {
         return insert(cmsSha256, cms, as, now);
     }
 
@@ -105,12 +154,12 @@ public class ApplicationService {
      * book entries, decision and audit-log event, and the audit-log head is locked once for all of them.
      */
     @Transactional
-    List<UUID> recordNew(List<GroupCommit.Job> jobs) {
+    List<Recorded> recordNew(List<GroupCommit.Job> jobs) {
         return decisions.withAuditAtEnd(() ->
                 jobs.stream().map(j -> insert(j.cmsSha256(), j.cms(), j.assessment(), j.receivedAt())).toList());
     }
 
-    private UUID insert(String cmsSha256, byte[] cms, Assessment as, Instant now) {
+    private Recorded insert(String cmsSha256, byte[] cms, Assessment as, Instant now) {
         Application a = new Application();
         a.id = UUID.randomUUID();
         a.cmsSha256 = cmsSha256;
@@ -167,8 +216,10 @@ public class ApplicationService {
         entry.put("keyDevice", dev.shomei.ra.safeguard.Safeguards.read(a.keyDevice));
         entry.put("channel", as.channel().record());
         books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
-        apply(a, as, now);
-        return a.id;
+        DecisionRecord decided = apply(a, as, now);
+        // The answer from the rows written here (a new application has no other decision): no query per decision,
+        // and the same view a later GET reads back once this transaction has committed.
+        return new Recorded(a.id, view(a, decided == null ? List.of() : List.of(decided)));
     }
 
     /**
@@ -276,7 +327,7 @@ public class ApplicationService {
     }
 
     /** Stores J-LIS's answer, and either schedules another attempt or records the decision and acts on it. */
-    private void apply(Application a, Assessment as, Instant now) {
+    private DecisionRecord apply(Application a, Assessment as, Instant now) {
         RevocationEvidence rev = as.revocation();
         a.revocationStatus = rev.status().name();
         a.revocationSource = rev.source().name();
@@ -288,7 +339,7 @@ public class ApplicationService {
         if (as.waiting()) {
             a.status = Application.Status.WAITING_FOR_JLIS;
             a.nextAttemptAt = now.plus(config.jlis().retryInterval());
-            return;
+            return null;
         }
         a.nextAttemptAt = null;
         Map<String, Object> verification = new LinkedHashMap<>();
@@ -311,8 +362,8 @@ public class ApplicationService {
             a.certifiedSubject = CertifiedSubject.toJson(CertifiedSubject.ofName(a.jpkiName));
         }
         a.decisionId = UUID.randomUUID();
-        decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(), system.actor(),
-                evidence(a), "application.decided", now);
+        return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(),
+                system.actor(), evidence(a), "application.decided", now);
     }
 
     /**
@@ -455,6 +506,10 @@ public class ApplicationService {
 
     /** The application as the API shows it: status, certificate reference, J-LIS check, decisions; no identity. */
     Map<String, Object> view(Application a) {
+        return view(a, DecisionRecord.of(a.id));
+    }
+
+    private Map<String, Object> view(Application a, List<DecisionRecord> decided) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("applicationId", a.id);
         m.put("status", a.status);
@@ -492,7 +547,7 @@ public class ApplicationService {
         if (a.caRefusal != null) {
             m.put("caRefusal", a.caRefusal);
         }
-        List<Map<String, Object>> ds = DecisionRecord.of(a.id).stream().map(decisions::view).toList();
+        List<Map<String, Object>> ds = decided.stream().map(decisions::view).toList();
         m.put("decision", ds.isEmpty() ? null : ds.get(ds.size() - 1));
         m.put("decisions", ds);
         return m;

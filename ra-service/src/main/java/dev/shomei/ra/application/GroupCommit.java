@@ -33,7 +33,7 @@ public class GroupCommit {
     /** Larger groups add latency without adding much throughput once the head lock is amortised. */
     static final int MAX_GROUP = 256;
 
-    record Job(String cmsSha256, byte[] cms, Assessment assessment, Instant receivedAt, CompletableFuture<UUID> done) {}
+    record Job(String cmsSha256, byte[] cms, Assessment assessment, Instant receivedAt, CompletableFuture<ApplicationService.Recorded> done) {}
 
     @Inject
     ApplicationService service;
@@ -64,8 +64,8 @@ public class GroupCommit {
     }
 
     /** Queues one application and waits until the transaction that records it has committed. */
-    UUID record(String cmsSha256, byte[] cms, Assessment assessment, Instant receivedAt) {
-        CompletableFuture<UUID> done = new CompletableFuture<>();
+    ApplicationService.Recorded record(String cmsSha256, byte[] cms, Assessment assessment, Instant receivedAt) {
+        CompletableFuture<ApplicationService.Recorded> done = new CompletableFuture<>();
         queue.add(new Job(cmsSha256, cms, assessment, receivedAt, done));
         try {
             return done.get(30, TimeUnit.SECONDS);
@@ -90,7 +90,7 @@ public class GroupCommit {
             queue.drainTo(group, MAX_GROUP - 1);
             long t0 = System.nanoTime();
             try {
-                List<UUID> ids = service.recordNew(group);
+                List<ApplicationService.Recorded> ids = service.recordNew(group);
                 long n = groups.incrementAndGet();
                 items.addAndGet(group.size());
                 nanos.addAndGet(System.nanoTime() - t0);

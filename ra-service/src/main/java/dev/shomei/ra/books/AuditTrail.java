@@ -79,4 +79,21 @@ public class AuditTrail {
             throw new IllegalStateException("audit-log append failed for " + action + " " + subject, e);
         }
     }
+
+    /** One event for {@link #appendAll}. */
+    public record Event(Actor actor, String action, String subject, byte[] detail) {}
+
+    /**
+     * Appends several events, in order, in one round trip that locks the audit-log head once (audit-log's
+     * {@code appendAll}); in the current transaction, like {@link #append}.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public java.util.List<Long> appendAll(java.util.List<Event> events) {
+        try (Connection c = dataSource.getConnection()) {
+            return log.appendAll(c, events.stream()
+                    .map(e -> AuditEvent.of(e.actor(), e.action(), e.subject(), e.detail())).toList());
+        } catch (SQLException e) {
+            throw new IllegalStateException("audit-log append of " + events.size() + " events failed", e);
+        }
+    }
 }

@@ -29,7 +29,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class DecisionRecorder {
 
-    private final ThreadLocal<List<Runnable>> deferred = new ThreadLocal<>();
+    private final ThreadLocal<List<AuditTrail.Event>> deferred = new ThreadLocal<>();
     private final Books books;
     private final AuditTrail audit;
     private final ObjectMapper json;
@@ -79,9 +79,9 @@ public class DecisionRecorder {
             // The order names the decision by the digest of the JSON the DECISION book holds (same serialisation).
             orders.approved(kind, subjectId, decisionId, ConfiguredFile.sha256Hex(detail), at);
         }
-        List<Runnable> later = deferred.get();
+        List<AuditTrail.Event> later = deferred.get();
         if (later != null) {
-            later.add(() -> audit.append(actor, action, subject, detail));
+            later.add(new AuditTrail.Event(actor, action, subject, detail));
         } else {
             // audit-log serialises appends on its head row until commit: write everything else first, so the
             // lock is held for the append and the commit only.
@@ -93,17 +93,17 @@ public class DecisionRecorder {
 
     /**
      * Runs {@code work} (which records decisions) with every audit-log append moved to its end: one flush of all
-     * rows, then the appends, so a group commit locks the audit-log head once, for the appends and the commit only.
-     * Still one transaction: the decisions and their audit events commit together.
+     * rows, then all the appends in one round trip, so a group commit locks the audit-log head once, for that round
+     * trip and the commit only. Still one transaction: the decisions and their audit events commit together.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public <T> T withAuditAtEnd(Supplier<T> work) {
-        List<Runnable> later = new ArrayList<>();
+        List<AuditTrail.Event> later = new ArrayList<>();
         deferred.set(later);
         try {
             T result = work.get();
             DecisionRecord.flush();
-            later.forEach(Runnable::run);
+            audit.appendAll(later);
             return result;
         } finally {
             deferred.remove();

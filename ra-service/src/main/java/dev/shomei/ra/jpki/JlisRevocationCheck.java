@@ -183,10 +183,38 @@ public class JlisRevocationCheck {
     }
 
     /**
-     * The response is signed by the CA itself or by a responder certificate it issued for id-kp-OCSPSigning
-     * (RFC 6960 section 4.2.2.2).
+     * A delegated responder certificate already checked against an issuing generation's key (signature and
+     * id-kp-OCSPSigning), keyed by its exact bytes and that key.
      */
-    private static void verifyResponder(BasicOCSPResp basic, X509Certificate issuer) throws Exception {
+    private record ResponderKey(java.nio.ByteBuffer certificateDer, PublicKey issuerKey) {}
+
+    /** A checked delegated responder: its certificate (for the validity check at every use) and its verifier. */
+    private record CheckedResponder(X509Certificate certificate, org.bouncycastle.operator.ContentVerifierProvider verifier) {}
+
+    /** Responders seen are few (one per J-LIS responder key); the bound only stops a flood of distinct certificates. */
+    private static final int MAX_CHECKED_RESPONDERS = 64;
+    private final java.util.concurrent.ConcurrentHashMap<ResponderKey, CheckedResponder> checkedResponders =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The response is signed by the CA itself or by a responder certificate it issued for id-kp-OCSPSigning
+     * (RFC 6960 section 4.2.2.2). J-LIS signs every response with the same delegated responder certificate, so its
+     * delegation (the CA's signature on it and its extended key usage) is checked once per certificate and issuer
+     * key and remembered; its validity period and the response's own signature are checked every time.
+     */
+    void verifyResponder(BasicOCSPResp basic, X509Certificate issuer) throws Exception {
+        X509CertificateHolder[] certs = basic.getCerts();
+        // A responder checked before: one signature verification, the response's.
+        for (X509CertificateHolder holder : certs) {
+            CheckedResponder known = checkedResponders.get(
+                    new ResponderKey(java.nio.ByteBuffer.wrap(holder.getEncoded()), issuer.getPublicKey()));
+            if (known != null) {
+                known.certificate().checkValidity();
+                if (basic.isSignatureValid(known.verifier())) {
+                    return;
+                }
+            }
+        }
         JcaContentVerifierProviderBuilder verifiers = new JcaContentVerifierProviderBuilder();
         try {
             if (basic.isSignatureValid(verifiers.build(issuer.getPublicKey()))) {
@@ -195,7 +223,7 @@ public class JlisRevocationCheck {
         } catch (Exception e) {
             // Signed with another key type than the CA's: a delegated responder, checked below.
         }
-        for (X509CertificateHolder holder : basic.getCerts()) {
+        for (X509CertificateHolder holder : certs) {
             X509Certificate responder = new JcaX509CertificateConverter().getCertificate(holder);
             try {
                 responder.verify(issuer.getPublicKey());
@@ -207,7 +235,13 @@ public class JlisRevocationCheck {
                 continue;
             }
             responder.checkValidity();
-            if (basic.isSignatureValid(verifiers.build(responder.getPublicKey()))) {
+            var verifier = verifiers.build(responder.getPublicKey());
+            if (basic.isSignatureValid(verifier)) {
+                if (checkedResponders.size() >= MAX_CHECKED_RESPONDERS) {
+                    checkedResponders.clear();
+                }
+                checkedResponders.put(new ResponderKey(java.nio.ByteBuffer.wrap(holder.getEncoded()),
+                        issuer.getPublicKey()), new CheckedResponder(responder, verifier));
                 return;
             }
         }

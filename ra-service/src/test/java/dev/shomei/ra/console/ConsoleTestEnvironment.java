@@ -33,7 +33,7 @@ public class ConsoleTestEnvironment extends RaTestEnvironment {
             report.put("reconciliation", EvidencePack.reconciliation(new Reconciliation.Result(
                     Map.of("caCertificates", 280L, "raOrdersDone", 280L), List.of(),
                     List.of(new Reconciliation.Discrepancy("ocsp-missing", "ocsp/ab/1f.der",
-                            "no OCSP response for serial 1f")))));
+                            "no OCSP response for serial 1f")), List.of(), "no publication history given")));
             Files.createDirectories(file.getParent());
             Files.write(file, new ObjectMapper().writeValueAsBytes(report));
             props.put("ra.console.reconciliation-report", file.toString());

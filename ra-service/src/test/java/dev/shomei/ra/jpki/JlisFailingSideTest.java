@@ -77,6 +77,21 @@ class JlisFailingSideTest {
     }
 
     @Test
+    void aForgedOcspAnswerIsRefusedAfterTheResponderCertificateWasCheckedAndRemembered() {
+        // A good answer first: its delegated responder certificate is checked once and remembered.
+        JlisControl.crl(false);
+        submit().then().statusCode(201);
+        // The same genuine responder certificate attached, the response signed by another key: still refused.
+        JlisControl.ocspMode("forged");
+
+        Response r = submit();
+
+        r.then().statusCode(202);
+        assertThat(r.jsonPath().getString("status")).isEqualTo("WAITING_FOR_JLIS");
+        assertThat(r.jsonPath().getString("revocationCheck.status")).isEqualTo("UNAVAILABLE");
+    }
+
+    @Test
     void anOcspAnswerWithoutNextUpdateIsGoodWhileYoungerThanTheConfiguredAge() {
         JlisControl.ocspMode("no-next-update-fresh");
         JlisControl.crl(false);
