@@ -165,6 +165,22 @@ class ConsoleTest {
     }
 
     @Test
+    void theQueueIsPagedAndItsPageSizeBounded() {
+        referred("頁一");
+        referred("頁二");
+
+        String first = Ra.officer().get("/console?status=REFERRED&limit=1").then().statusCode(200).extract().asString();
+        assertThat(first).contains("id=\"next\" href=\"/console?status=REFERRED&amp;limit=1&amp;offset=1\"")
+                .doesNotContain("id=\"previous\"");
+        assertThat(first.split("class=\"row\"", -1)).hasSize(2);
+        String second = Ra.officer().get("/console?status=REFERRED&limit=1&offset=1").asString();
+        assertThat(second).contains("id=\"previous\" href=\"/console?status=REFERRED&amp;limit=1&amp;offset=0\"");
+        Response tooMany = Ra.officer().get("/console?limit=1000000");
+        tooMany.then().statusCode(400).contentType("text/html");
+        assertThat(tooMany.asString()).contains("paging-limit");
+    }
+
+    @Test
     void anOfficerFindsACertificateBySerialAndDecidesItsReferredRevocationRequest() throws Exception {
         JpkiPerson p = JpkiPerson.of("取消", "花子", "2", LocalDate.of(1990, 3, 14), "大阪府大阪市北区梅田一丁目1番1号");
         java.security.KeyPair key = dev.shomei.ra.testkit.SimulatedCard.rsaKey();
