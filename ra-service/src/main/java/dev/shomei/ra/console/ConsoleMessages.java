@@ -43,6 +43,7 @@ public interface ConsoleMessages {
     @Message("Next page") String page_next();
     @Message("Certificate application") String app_heading();
     @Message("Why it awaits an officer") String section_findings();
+    @Message("Reasons of the latest decision") String section_latest_reasons();
     @Message("Verified identity (JPKI signing certificate)") String section_identity();
     @Message("What the applicant claimed") String section_claimed();
     @Message("Name") String field_name();

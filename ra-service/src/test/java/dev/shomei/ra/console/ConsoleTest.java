@@ -164,6 +164,71 @@ class ConsoleTest {
         Ra.auditor().get("/auditor/packages/" + java.util.UUID.randomUUID()).then().statusCode(404);
     }
 
+    @Test
+    void theQueueIsPagedAndItsPageSizeBounded() {
+        referred("頁一");
+        referred("頁二");
+
+        String first = Ra.officer().get("/console?status=REFERRED&limit=1").then().statusCode(200).extract().asString();
+        assertThat(first).contains("id=\"next\" href=\"/console?status=REFERRED&amp;limit=1&amp;offset=1\"")
+                .doesNotContain("id=\"previous\"");
+        assertThat(first.split("class=\"row\"", -1)).hasSize(2);
+        String second = Ra.officer().get("/console?status=REFERRED&limit=1&offset=1").asString();
+        assertThat(second).contains("id=\"previous\" href=\"/console?status=REFERRED&amp;limit=1&amp;offset=0\"");
+        Response tooMany = Ra.officer().get("/console?limit=1000000");
+        tooMany.then().statusCode(400).contentType("text/html");
+        assertThat(tooMany.asString()).contains("paging-limit");
+    }
+
+    @Test
+    void anOfficerFindsACertificateBySerialAndDecidesItsReferredRevocationRequest() throws Exception {
+        JpkiPerson p = JpkiPerson.of("取消", "花子", "2", LocalDate.of(1990, 3, 14), "大阪府大阪市北区梅田一丁目1番1号");
+        java.security.KeyPair key = dev.shomei.ra.testkit.SimulatedCard.rsaKey();
+        Response applied = Ra.submit(dev.shomei.ra.testkit.ApplicantClient.application(card(p, key), Claim.of(p),
+                dev.shomei.ra.testkit.ApplicantClient.csr(dev.shomei.ra.testkit.ApplicantClient.ecKey())));
+        assertThat(applied.jsonPath().getString("status")).isEqualTo("APPROVED");
+        String app = applied.jsonPath().getString("applicationId");
+        // What applying the CA's result bundle records (OrderBundleFlowTest covers that path end to end).
+        String serial = "1f2e3d4c5b6a" + Long.toHexString(System.nanoTime() & 0xffffff);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(Ra.config("quarkus.datasource.jdbc.url"),
+                Ra.config("quarkus.datasource.username"), Ra.config("quarkus.datasource.password"));
+             java.sql.PreparedStatement ps = c.prepareStatement(
+                     "UPDATE application SET status = 'ISSUED', certificate_serial = ?, issued_at = now() WHERE id = ?")) {
+            ps.setString(1, serial);
+            ps.setObject(2, java.util.UUID.fromString(app));
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        // Another card of the same name, date of birth and gender: a namesake is possible, so an officer decides.
+        Response requested = Ra.revocationRequest(dev.shomei.ra.testkit.ApplicantClient.revocationRequest(
+                card(p, dev.shomei.ra.testkit.SimulatedCard.rsaKey()), app, "keyCompromise"));
+        assertThat(requested.jsonPath().getString("status")).isEqualTo("REFERRED");
+        String request = requested.jsonPath().getString("revocationRequestId");
+
+        // The serial as openssl prints it (upper case, colons) finds the application and the request.
+        String spelled = serial.toUpperCase(java.util.Locale.ROOT).replaceAll("(..)(?!$)", "$1:");
+        String found = Ra.officer().get("/console?q=" + spelled).then().statusCode(200).extract().asString();
+        assertThat(found).contains("data-id=\"" + app + "\"").contains("data-id=\"" + request + "\"");
+        assertThat(Ra.officer().get("/console").asString()).contains("data-id=\"" + request + "\"")
+                .contains("revocation-requester-other-card");
+
+        String page = Ra.officer().get("/console/revocation-requests/" + request).then().statusCode(200).extract()
+                .asString();
+        assertThat(page).contains("revocation-requester-other-card").contains(serial);
+        Response decided = form(Ra.officer()).formParam("outcome", "APPROVED")
+                .formParam("reason", "called the subscriber: the old card was lost").formParam("token", token(page))
+                .post("/console/revocation-requests/" + request + "/decision");
+        decided.then().statusCode(303);
+        io.restassured.path.json.JsonPath status = RestAssured.given().get("/revocation-requests/" + request).then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(status.getString("status")).isEqualTo("APPROVED");
+        assertThat(status.getString("decision.decider.id")).isEqualTo(OfficerPki.OFFICER_NAME);
+    }
+
+    static dev.shomei.ra.testkit.SimulatedCard card(JpkiPerson p, java.security.KeyPair k) {
+        return dev.shomei.ra.testkit.SimulatedCard.inSoftware(k, p, dev.shomei.ra.testkit.JpkiTestCa.signing(
+                dev.shomei.ra.testkit.JpkiTestCa.GEN_2024, k.getPublic(), p));
+    }
+
     private static RequestSpecification form(RequestSpecification who) {
         return who.config(RestAssured.config().redirect(RedirectConfig.redirectConfig().followRedirects(false))
                         .sslConfig(who instanceof io.restassured.specification.FilterableRequestSpecification f
