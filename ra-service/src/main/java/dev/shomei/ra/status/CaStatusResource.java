@@ -49,7 +49,7 @@ public class CaStatusResource {
         try {
             caActor = ca.authenticate(request);
         } catch (RaProblem p) {
-            metrics.refused(p.code()); // not recorded in the books: anyone can knock; counted and logged
+            metrics.refused(p.code()); // counted, not recorded: anyone can knock, and must not fill the audit log
             throw p;
         }
         byte[] doc = body == null ? new byte[0] : body;
@@ -72,5 +72,4 @@ public class CaStatusResource {
             throw p;
         }
     }
-
 }

@@ -81,6 +81,19 @@ class SecureZoneStatusTest {
         assertThat(item(board, "order-pull").get("level")).isEqualTo("OK");
         assertThat((String) item(board, "order-pull").get("value")).contains("executed 0, delivered");
 
+        // An outside verifier reads the same document: openssl's CMS verification to the issuing CA.
+        Path der = Files.createTempFile(caYaml.getParent(), "status-", ".p7m");
+        Files.write(der, signedByTheCa(Instant.now()));
+        Path content = caYaml.getParent().resolve(der.getFileName() + ".json");
+        Process openssl = new ProcessBuilder("openssl", "cms", "-verify", "-inform", "DER", "-in", der.toString(),
+                "-CAfile", Ra.config("ra.orders.ca-certificates"), "-partial_chain", "-purpose", "any",
+                "-out", content.toString()).redirectErrorStream(true).start();
+        assertThat(openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("openssl finished").isTrue();
+        String said = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.exitValue()).as(said).isZero();
+        assertThat(said).contains("Verification successful");
+        assertThat(Files.readString(content)).contains("\"format\":\"shomei-secure-zone-status/v1\"");
+
         // Metrics on the management interface carry the same lines.
         String metrics = Ra.management().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).containsPattern("shomei_status_item_timestamp_seconds\\{[^}]*item=\"crl-issuing-e2e\"");
