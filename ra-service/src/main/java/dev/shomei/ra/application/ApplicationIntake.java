@@ -56,6 +56,7 @@ public class ApplicationIntake {
     GroupCommit groupCommit;
     @Inject
     Clock clock;
+    @Inject
     dev.shomei.ra.safeguard.SafeguardRules rules;
 
     @Inject
