@@ -46,6 +46,19 @@ class RenewalTest {
             assertThat(ca("--config", cfg, "ceremony", "--operator", "Op").exit()).isZero();
             issue(f, cfg, "old-kept");
             String oldRevoked = issue(f, cfg, "old-revoked");
+            // An RA order issues under generation 1 (the RA may later revoke what it ordered).
+            Files.write(f.dir.resolve("orders-1.der"), OrderBundleTest.bundle(f.raKeys, f.raCert, "before-renewal",
+                    OrderBundleTest.issue("order-old", CaFixture.csr("CN=old-by-order,C=JP", CaFixture.ecKey("secp256r1")))));
+            CaCommand.Result before = ca("--config", cfg, "orders", "import", "--bundle", f.dir.resolve("orders-1.der")
+                    .toString(), "--result-out", f.dir.resolve("result-1.der").toString());
+            assertThat(before.exit()).as(before.err()).isZero();
+            X509Certificate gen1Ca = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(f.dir.resolve("ceremony/issuing-ca.pem")));
+            var oldResult = OrderBundleTest.results(Files.readAllBytes(f.dir.resolve("result-1.der")), gen1Ca).get(0);
+            String oldByOrder = oldResult.get("serial").asText();
+            Files.writeString(f.dir.resolve("old-by-order.pem"), "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(java.util.Base64.getDecoder()
+                            .decode(oldResult.get("certificate").asText())) + "\n-----END CERTIFICATE-----\n");
             assertThat(ca("--config", cfg, "crl", "--out", f.dir.resolve("first.crl").toString()).exit()).isZero();
 
             Path[] alice = QuorumTestSupport.fileCredential(f.dir, "Alice Operator");
@@ -93,12 +106,27 @@ class RenewalTest {
             Files.writeString(f.configFile, Files.readString(f.configFile).replace(";object=issuing-test\n",
                     ";object=issuing-test-2\n"));
             issue(f, cfg, "new-kept");
+            // RA orders (the pull loop runs the same processor as import) issue under generation 2 and sign the result
+            // with its key; a revocation order for a generation-1 certificate goes on generation 1's CRL.
+            Files.write(f.dir.resolve("orders.der"), OrderBundleTest.bundle(f.raKeys, f.raCert, "after-renewal",
+                    OrderBundleTest.issue("order-new", CaFixture.csr("CN=order-new,C=JP", CaFixture.ecKey("secp256r1"))),
+                    OrderBundleTest.revoke("order-revoke-old", oldByOrder)));
+            CaCommand.Result imported = ca("--config", cfg, "orders", "import", "--bundle", f.dir.resolve("orders.der")
+                    .toString(), "--result-out", f.dir.resolve("result.der").toString());
+            assertThat(imported.exit()).as(imported.err()).isZero();
+            assertThat(imported.out()).contains("1 issued, 1 revoked, 0 refused");
+            X509Certificate gen2Ca = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(out.resolve("issuing-ca.pem")));
+            var results = OrderBundleTest.results(Files.readAllBytes(f.dir.resolve("result.der")), gen2Ca);
+            X509Certificate byOrder = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+                    new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(results.get(0).get("certificate").asText())));
+            byOrder.verify(gen2Ca.getPublicKey());
             assertThat(ca("--config", cfg, "revoke", "--serial", oldRevoked, "--reason", "keyCompromise", "--operator",
                     "Op").exit()).isZero();
             Path oldCrl = f.dir.resolve("gen1.crl");
             CaCommand.Result gen1 = ca("--config", cfg, "generation-crl", "--issuer", "issuing-test", "--out", oldCrl.toString());
             assertThat(gen1.exit()).as(gen1.err()).isZero();
-            assertThat(gen1.out()).contains("of 'issuing-test': 1 revoked");
+            assertThat(gen1.out()).contains("of 'issuing-test': 2 revoked");
             Path newCrl = f.dir.resolve("gen2.crl");
             CaCommand.Result gen2 = ca("--config", cfg, "crl", "--out", newCrl.toString());
             assertThat(gen2.exit()).as(gen2.err()).isZero();
@@ -108,6 +136,7 @@ class RenewalTest {
             Path gen2Cert = out.resolve("issuing-ca.pem");
             assertThat(verify(f, "old-kept", gen1Cert, oldCrl)).contains("old-kept.pem: OK");
             assertThat(verify(f, "old-revoked", gen1Cert, oldCrl)).contains("certificate revoked");
+            assertThat(verify(f, "old-by-order", gen1Cert, oldCrl)).contains("certificate revoked");
             assertThat(verify(f, "new-kept", gen2Cert, newCrl)).contains("new-kept.pem: OK");
             // A certificate of one generation does not chain to the other.
             assertThat(verify(f, "new-kept", gen1Cert, oldCrl)).doesNotContain("new-kept.pem: OK");
@@ -146,8 +175,6 @@ class RenewalTest {
             Path arl = f.dir.resolve("root.crl");
             CaCommand.Result rootCrl = ca("--config", cfg, "root-crl", "--out", arl.toString());
             assertThat(rootCrl.exit()).as(rootCrl.err()).isZero();
-            X509Certificate gen1Ca = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(Files.newInputStream(gen1Cert));
             assertThat(ExternalVerifiers.openssl(f.dir, "crl", "-inform", "DER", "-in", arl.toString(), "-noout", "-text")
                     .output()).contains("Serial Number: " + gen1Ca.getSerialNumber().toString(16).toUpperCase(), "Superseded");
             Path arlPem = f.dir.resolve("root.crl.pem");

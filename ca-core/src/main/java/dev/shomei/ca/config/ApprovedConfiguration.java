@@ -69,6 +69,7 @@ public final class ApprovedConfiguration {
             lines.put("hsm.token", String.valueOf(h.token()));
             lines.put("hsm.production", String.valueOf(Boolean.TRUE.equals(h.production())));
             lines.put("hsm.softwareTokenOverride", String.valueOf(h.softwareTokenOverride()));
+            lines.put("hsm.keyBackup", String.valueOf(h.keyBackup()));
         }
         lines.put("issuingKey", String.valueOf(cfg.issuingKey()));
         lines.put("profiles", json(cfg.profiles()));
