@@ -70,16 +70,17 @@ class PartitionedCrlTest {
                 ca.issuer().revoke(c.getSerialNumber().toString(16), RevocationReason.KEY_COMPROMISE, "test");
                 revoked.add(c.getSerialNumber());
             }
-            // Bulk revoked rows (more entries per shard than a handful), spread over the shards by their serials.
+            // Bulk revoked rows, spread over the shards by their serials: about 80 KB per shard, more than one 64 KiB
+            // chunk, so the shards' entries go through their files (StreamingCrlEncoder.spillTo).
             try (Connection c = f.db.connect(); Statement st = c.createStatement()) {
                 st.execute("INSERT INTO certificate (serial, issuer_label, request_id, profile, subject, public_key_sha256,"
                         + " not_before, not_after, der) SELECT to_hex(1000000000000 + i), 'issuing-test', 'bulk-' || i,"
                         + " 'subscriber-signature', 'CN=Bulk', md5(i::text), now() - interval '1 day',"
-                        + " now() + interval '300 days', '\\x00'::bytea FROM generate_series(1, 2000) i");
+                        + " now() + interval '300 days', '\\x00'::bytea FROM generate_series(1, 8000) i");
                 st.execute("INSERT INTO revocation (serial, revoked_at, reason, requested_by) SELECT"
-                        + " to_hex(1000000000000 + i), now() - interval '1 hour', 1, 'bulk' FROM generate_series(1, 2000) i");
+                        + " to_hex(1000000000000 + i), now() - interval '1 hour', 1, 'bulk' FROM generate_series(1, 8000) i");
             }
-            for (int i = 1; i <= 2000; i++) {
+            for (int i = 1; i <= 8000; i++) {
                 revoked.add(BigInteger.valueOf(1_000_000_000_000L + i));
             }
 

@@ -87,6 +87,14 @@ public final class BundleBuilder {
         return this;
     }
 
+    private int crlShards;
+
+    /** Partitioned CRLs as ca-core signs them (docs/crl.md): shard i at crl/issuing-2026/i.crl, same number. */
+    public BundleBuilder crlShards(int n) {
+        this.crlShards = n;
+        return this;
+    }
+
     public BundleBuilder withoutCrl() {
         this.includeCrl = false;
         return this;
@@ -164,6 +172,10 @@ public final class BundleBuilder {
             byte[] crl = crl();
             artifacts.add(put(dir, "crl/issuing-2026.crl", "crl", "application/pkix-crl", crl, crlNumber,
                     crlThisUpdate, crlNextUpdate, null, null, null));
+            for (int i = 0; i < crlShards; i++) {
+                artifacts.add(put(dir, "crl/issuing-2026/" + i + ".crl", "crl", "application/pkix-crl", crl(i),
+                        crlNumber, crlThisUpdate, crlNextUpdate, null, null, null));
+            }
         }
         String ikh = keyHashHex(issuingCert);
         for (OcspEntry e : ocsp) {
@@ -204,12 +216,27 @@ public final class BundleBuilder {
     }
 
     private byte[] crl() throws Exception {
+        return crl(-1);
+    }
+
+    /** The full CRL (shard -1), or shard {@code shard}: its serials, and an issuingDistributionPoint (RFC 5280 §5.2.5). */
+    private byte[] crl(int shard) throws Exception {
         X509Certificate ca = pki.issuing.certificate();
         X509v2CRLBuilder b = new X509v2CRLBuilder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(crlThisUpdate));
         b.setNextUpdate(Date.from(crlNextUpdate));
         b.addExtension(Extension.cRLNumber, false, new ASN1Integer(crlNumber));
         b.addExtension(Extension.authorityKeyIdentifier, false, new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca));
-        revoked.forEach((serial, at) -> b.addCRLEntry(serial, Date.from(at), CRLReason.keyCompromise));
+        revoked.forEach((serial, at) -> {
+            if (shard < 0 || serial.mod(BigInteger.valueOf(crlShards)).intValue() == shard) {
+                b.addCRLEntry(serial, Date.from(at), CRLReason.keyCompromise);
+            }
+        });
+        if (shard >= 0) {
+            b.addExtension(Extension.issuingDistributionPoint, true, new org.bouncycastle.asn1.x509.IssuingDistributionPoint(
+                    new org.bouncycastle.asn1.x509.DistributionPointName(new org.bouncycastle.asn1.x509.GeneralNames(
+                            new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier,
+                                    "http://repo.test/crl/issuing-2026/" + shard + ".crl"))), false, false, null, false, false));
+        }
         return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pki.issuing.keys().getPrivate())).getEncoded();
     }
 

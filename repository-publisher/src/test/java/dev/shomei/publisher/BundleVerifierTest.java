@@ -82,6 +82,20 @@ class BundleVerifierTest {
     }
 
     @Test
+    void aBundleWithThePartitionedCrlsShardsIsAccepted() throws Exception {
+        builder.crlShards(3);
+        for (int i = 0; i < 7; i++) {
+            builder.revoke(BigInteger.valueOf(0x5000 + i), java.time.Instant.now().minusSeconds(600));
+        }
+        Verification v = verify(builder.write(tmp.resolve("b")));
+        assertThat(v.refusals()).isEmpty();
+        assertThat(v.artifacts()).hasSize(13);
+        assertThat(v.artifacts()).filteredOn(a -> a.path().startsWith("crl/issuing-2026/"))
+                .extracting(dev.shomei.publisher.bundle.VerifiedArtifact::path)
+                .containsExactlyInAnyOrder("crl/issuing-2026/0.crl", "crl/issuing-2026/1.crl", "crl/issuing-2026/2.crl");
+    }
+
+    @Test
     void aCaWithTwentyOctetSerialsPublishesHashValuesPagesThatVerify() throws Exception {
         // A serial of 40 hex digits on the hash values pages is as long as a SHA-1 fingerprint: it must not be
         // taken for one (RFC 5280 §4.1.2.2 allows 20 octets; CAs made elsewhere use them).

@@ -65,9 +65,18 @@ public final class CrlIssuer {
      * One shard of a partitioned CRL, signed in the same run and with the same number as the full CRL: the revoked
      * certificates whose serial falls in this shard, under an issuingDistributionPoint naming {@code url}, the URL
      * in those certificates' CRL distribution point (RFC 5280 §5.2.5). Its DER is small (about 1 MB at most when
-     * {@code crl.shards} is sized as docs/crl.md says) and kept in memory.
+     * {@code crl.shards} is sized as docs/crl.md says), in a temporary file like the full CRL's: hundreds of shards
+     * are not held on the heap together.
      */
-    public record ShardCrl(int shard, String url, int entries, String sha256, byte[] der) {}
+    public record ShardCrl(int shard, String url, int entries, String sha256, Path file) {
+        public byte[] der() {
+            try {
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the signed CRL shard " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
 
     /** Entries of the shards are gathered in chunks of this size: hundreds of shards are built at once. */
     private static final int SHARD_CHUNK = 64 * 1024;
@@ -153,6 +162,7 @@ public final class CrlIssuer {
     }
 
     public IssuedCrl issue() {
+        Path spills = null;
         try (Connection c = dataSource.getConnection()) {
             try {
                 // Step 1: serial numbering; what a stopped process left is resolved first, under the same lock.
@@ -167,12 +177,16 @@ public final class CrlIssuer {
                 CrashPoints.reach(CrashPoints.AFTER_INTENT, "crl " + issuerLabel + "/" + number);
                 // Step 3: stream and sign (the full CRL, and each shard's entries beside it in the same pass).
                 byte[] issuerName = signer.certificate().getSubjectX500Principal().getEncoded();
+                // The encoded entries go to files beside the CRL, not the heap: 100M certificates with 5% revoked
+                // make 200 MB of entries for the full CRL and as much again for the shards.
+                Path entryFiles = Files.createTempDirectory("crl-entries-" + issuerLabel + "-" + number + "-");
+                spills = entryFiles;
                 StreamingCrlEncoder enc = new StreamingCrlEncoder(issuerName, thisUpdate, next,
-                        BigInteger.valueOf(number), subjectKeyId());
+                        BigInteger.valueOf(number), subjectKeyId()).spillTo(entryFiles.resolve("full"));
                 StreamingCrlEncoder[] shardEncoders = new StreamingCrlEncoder[shards];
                 for (int i = 0; i < shards; i++) {
                     shardEncoders[i] = new StreamingCrlEncoder(issuerName, thisUpdate, next, BigInteger.valueOf(number),
-                            subjectKeyId(), issuingDistributionPoint(i), SHARD_CHUNK);
+                            subjectKeyId(), issuingDistributionPoint(i), SHARD_CHUNK).spillTo(entryFiles.resolve("shard-" + i));
                 }
                 java.util.List<String> firstListed = new java.util.ArrayList<>();
                 store.revokedEntries(c, issuerLabel, thisUpdate, e -> {
@@ -207,8 +221,12 @@ public final class CrlIssuer {
                     byte[] bytes = der.toByteArray();
                     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
                     store.insertCrlShard(c, rec, i, entries, sha, bytes);
+                    Path shardFile = Files.createTempFile("crl-" + issuerLabel + "-" + number + "-shard-" + i + "-",
+                            ".crl");
+                    shardFile.toFile().deleteOnExit();
+                    Files.write(shardFile, bytes);
                     shardCrls.add(new ShardCrl(i, dev.shomei.ca.profile.ProfileExtensions.crlUrl(crlUrl, i), entries,
-                            sha, bytes));
+                            sha, shardFile));
                 }
                 store.markListed(c, firstListed, number);
                 events.crlIssued(c, issuerLabel, number, enc.entries(), rec.sha256());
@@ -224,6 +242,23 @@ public final class CrlIssuer {
             }
         } catch (SQLException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("CRL issuance failed: " + e.getMessage(), e);
+        } finally {
+            deleteSpills(spills);
+        }
+    }
+
+    /** The entries' files are in the signed CRLs (file and rows) by now, or the run failed: either way, gone. */
+    private static void deleteSpills(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            dir.toFile().deleteOnExit(); // a temporary directory; the next boot's tmp cleaning takes it otherwise
         }
     }
 

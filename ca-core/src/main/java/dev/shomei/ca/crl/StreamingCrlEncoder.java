@@ -48,6 +48,8 @@ public final class StreamingCrlEncoder {
     private final List<byte[]> chunks = new ArrayList<>();
     private byte[] current;
     private int position;
+    /** Where full chunks go instead of the heap, once {@link #spillTo} named a file; null: kept in memory. */
+    private java.nio.file.Path spill;
     private long entriesLength;
     private int entries;
 
@@ -78,6 +80,16 @@ public final class StreamingCrlEncoder {
         this.issuingDistributionPoint = issuingDistributionPoint == null ? null : issuingDistributionPoint.clone();
         this.chunkSize = chunkSize;
         this.current = new byte[chunkSize];
+    }
+
+    /**
+     * From now on, each full chunk of encoded entries is appended to {@code file} instead of being kept on the heap,
+     * so the heap holds one chunk whatever the number of entries (5M revocations are 200 MB of entries). The
+     * caller deletes the file after {@link #writeSigned}. Returns this encoder.
+     */
+    public StreamingCrlEncoder spillTo(java.nio.file.Path file) {
+        this.spill = file;
+        return this;
     }
 
     /** Adds one revoked certificate; reason 0 (unspecified) is left out, as RFC 5280 §5.3.1 advises. */
@@ -136,6 +148,9 @@ public final class StreamingCrlEncoder {
     }
 
     private void writeEntries(OutputStream o) throws IOException {
+        if (spill != null && java.nio.file.Files.exists(spill)) {
+            java.nio.file.Files.copy(spill, o);
+        }
         for (byte[] chunk : chunks) {
             o.write(chunk);
         }
@@ -207,6 +222,17 @@ public final class StreamingCrlEncoder {
     }
 
     private void ensure(int n) {
+        if (position + n > current.length && spill != null && n <= current.length) {
+            try (OutputStream out = java.nio.file.Files.newOutputStream(spill, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND)) {
+                out.write(current, 0, position);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the CRL's entries to " + spill + ": "
+                        + e.getMessage(), e);
+            }
+            position = 0;
+            return;
+        }
         if (position + n > current.length) {
             byte[] full = new byte[position];
             System.arraycopy(current, 0, full, 0, position);

@@ -103,7 +103,9 @@ public class DecisionRecorder {
         try {
             T result = work.get();
             DecisionRecord.flush();
-            audit.appendAll(later);
+            if (!later.isEmpty()) {
+                audit.appendAll(later);
+            }
             return result;
         } finally {
             deferred.remove();
