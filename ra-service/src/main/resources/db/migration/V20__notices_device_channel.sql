@@ -12,12 +12,15 @@ ALTER TABLE application ADD COLUMN channel text;             -- JSON {client, cl
 ALTER TABLE application ADD COLUMN client_address varchar(64);
 CREATE INDEX application_client_address ON application (client_address, received_at);
 CREATE INDEX application_csr_key ON application (csr_key_sha256);
+-- The policy's per-person rule counts by the card's identity (name, date of birth, gender) within a period.
+CREATE INDEX application_person ON application (jpki_birth_date, jpki_gender, received_at);
 CREATE TRIGGER application_safeguards_evidence BEFORE UPDATE ON application FOR EACH ROW
     EXECUTE FUNCTION ra_evidence_unchanged('contact_email', 'key_device', 'channel', 'client_address',
         'reissues_application_id');
 
 ALTER TABLE revocation_request ADD COLUMN channel text;
 ALTER TABLE revocation_request ADD COLUMN client_address varchar(64);
+CREATE INDEX revocation_request_client_address ON revocation_request (client_address, received_at);
 -- Re-issuance after an upheld dispute of a revocation (docs/holders.md): an application an officer made from the
 -- revoked one, with no signed request of its own; it certifies the same key, so csr_key_sha256 stays null and the
 -- one-live-application-per-key index keeps naming the original.
