@@ -160,7 +160,7 @@ public final class PackageExporter {
                         byte[] result = rs.getBytes(2);
                         write(dir, RESULT_BUNDLE, result, files);
                         if (result != null) {
-                            write(dir, ISSUING_CA, resultSigner(result), files);
+                            write(dir, ISSUING_CA, issuingCa(result), files);
                         }
                     }
                 }
@@ -330,14 +330,53 @@ public final class PackageExporter {
         }
     }
 
-    private static byte[] resultSigner(byte[] resultCms) {
+    /**
+     * The issuing CA of the result bundle: its signer when the issuing key signed it, else the CA certificate (carried
+     * in the bundle, or the CA's own record) that certified the delegated result signer (docs/order-bundles.md, "The
+     * result signer"). The verifier pins it against the published CA hash values.
+     */
+    private byte[] issuingCa(byte[] resultCms) throws SQLException {
+        X509Certificate signer;
+        List<X509Certificate> carried = new java.util.ArrayList<>();
         try {
             CMSSignedData cms = new CMSSignedData(resultCms);
             var si = cms.getSignerInfos().getSigners().iterator().next();
             @SuppressWarnings("unchecked")
             Collection<X509CertificateHolder> found = cms.getCertificates().getMatches(si.getSID());
-            return found.isEmpty() ? null : found.iterator().next().getEncoded();
+            if (found.isEmpty()) {
+                return null;
+            }
+            signer = Digests.certificate(found.iterator().next().getEncoded());
+            @SuppressWarnings("unchecked")
+            Collection<X509CertificateHolder> all = cms.getCertificates().getMatches(null);
+            for (X509CertificateHolder h : all) {
+                carried.add(Digests.certificate(h.getEncoded()));
+            }
         } catch (Exception e) {
+            return null;
+        }
+        try {
+            if (signer.getBasicConstraints() >= 0) {
+                return signer.getEncoded();
+            }
+            for (X509Certificate c : carried) {
+                if (c.getBasicConstraints() >= 0 && verifies(signer, c)) {
+                    return c.getEncoded();
+                }
+            }
+            if (ca != null) {
+                try (Statement st = ca.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT certificate FROM ca_key WHERE role = 'ISSUING'")) {
+                    while (rs.next()) {
+                        X509Certificate c = Digests.certificate(rs.getBytes(1));
+                        if (verifies(signer, c)) {
+                            return rs.getBytes(1);
+                        }
+                    }
+                }
+            }
+            return signer.getEncoded();
+        } catch (java.security.GeneralSecurityException e) {
             return null;
         }
     }

@@ -90,6 +90,11 @@ public final class CertificateIssuer {
     }
 
     /** The request id a CSR gets when the caller has none (command-line issuance): its SHA-256. */
+    /** The certificate of the issuing key this issuer signs with. */
+    public X509Certificate issuingCertificate() {
+        return signer.certificate();
+    }
+
     public static String requestIdFor(byte[] csrDer) {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
     }

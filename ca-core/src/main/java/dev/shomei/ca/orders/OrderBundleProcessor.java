@@ -16,6 +16,7 @@ import dev.shomei.ca.store.CertificateStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -441,7 +442,11 @@ public final class OrderBundleProcessor {
             CMSSignedDataGenerator g = new CMSSignedDataGenerator();
             g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
                     .build(new SignerContentSigner(resultSigner), resultSigner.certificate()));
-            g.addCertificates(new JcaCertStore(List.of(resultSigner.certificate())));
+            // The issuing CA's certificate rides along with a delegated result signer's, so that whoever keeps the
+            // result (the RA's books, an evidence package) holds the chain; the RA still verifies against its pins.
+            X509Certificate issuing = issuer.issuingCertificate();
+            g.addCertificates(new JcaCertStore(resultSigner.certificate().equals(issuing)
+                    ? List.of(issuing) : List.of(resultSigner.certificate(), issuing)));
             return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
         } catch (OperatorCreationException | CertificateEncodingException | CMSException | IOException e) {
             throw new IllegalStateException("cannot sign the result bundle: " + e.getMessage(), e);
