@@ -183,8 +183,17 @@ public final class SigningIntents {
         }
     }
 
-    /** Releases the session locks; the connection goes back to the pool without them. */
+    /**
+     * Releases the session locks; the connection goes back to the pool without them. Whatever the connection's
+     * transaction still holds is rolled back first: this runs in {@code finally}, also when an {@link Error} stopped
+     * the work half-way, and must never commit that half.
+     */
     public void unlock(Connection c, List<Long> ids) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            return; // the connection is broken: PostgreSQL released its session locks with it
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT count(pg_advisory_unlock(?, x)) FROM unnest(?::int[]) x")) {
             ps.setInt(1, LOCK_CLASS);
             ps.setArray(2, c.createArrayOf("int4", ids.stream().map(id -> (int) (long) id).toArray()));
