@@ -42,6 +42,7 @@ public final class CertificateAuthority implements AutoCloseable {
     private Pkcs11Signer issuingSigner;
     private Pkcs11Signer auditSigner;
     private Signer resultSigner;
+    private boolean intentsRecovered;
 
     private CertificateAuthority(CaConfig config, HsmToken token, CaDatabase database, CaEventLog events, Clock clock) {
         this.config = config;
@@ -118,7 +119,21 @@ public final class CertificateAuthority implements AutoCloseable {
     }
 
     public CertificateIssuer issuer() {
-        return new CertificateIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(), config, clock, events);
+        CertificateIssuer issuer = new CertificateIssuer(database.dataSource(), issuingSigner(), config.issuingKeyLabel(),
+                config, clock, events);
+        recoverOnce(issuer);
+        return issuer;
+    }
+
+    /**
+     * The first issuer this process makes resolves what a crashed process left (signing intents without a record,
+     * docs/faults.md) before anything new is signed; once per process, not per batch.
+     */
+    private synchronized void recoverOnce(CertificateIssuer issuer) {
+        if (!intentsRecovered) {
+            issuer.recoverIntents();
+            intentsRecovered = true;
+        }
     }
 
     public CrlIssuer crlIssuer() {

@@ -279,6 +279,12 @@ final class CrashScenario implements AutoCloseable {
                     + " = x.crl_number AND i.issuer_label = x.issuer_label JOIN signing_intent_resolution r ON"
                     + " r.intent_id = i.id WHERE r.outcome = 'void'")).as("a voided CRL number is never used").containsExactly(0L);
         }
+        // Every certificate has its audit entry, and every entry its certificate: never one without the other.
+        try (Connection c = f.db.connect()) {
+            assertThat(f.events().stream().filter(e -> e.startsWith("issued ")).map(e -> e.substring(7)).sorted().toList())
+                    .as("certificate.issued audit entries").isEqualTo(strings(c, "SELECT serial FROM certificate ORDER BY serial")
+                            .stream().sorted().toList());
+        }
         // CRL numbers strictly increase in the order the CRLs were made (the audit log's order).
         List<Long> numbers = f.events().stream().filter(e -> e.startsWith("crl ")).map(e -> Long.parseLong(e.substring(4))).toList();
         for (int i = 1; i < numbers.size(); i++) {

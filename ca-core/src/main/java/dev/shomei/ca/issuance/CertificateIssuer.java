@@ -221,7 +221,6 @@ public final class CertificateIssuer {
         if (checked.isEmpty()) {
             return List.of();
         }
-        recoverIntents();
         try {
             return issueCheckedOnce(checked);
         } catch (SQLException e) {
