@@ -139,6 +139,31 @@ class KeyQualityTest {
     }
 
     @Test
+    void bothEntryPointsReportTheProblemsOfAWeakKey() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        PublicKey weakRsa = rsa.generateKeyPair().getPublic();
+        assertThat(KeyQuality.problems(weakRsa)).singleElement().asString().contains("1024 bits");
+        assertThat(KeyQuality.problems(SubjectPublicKeyInfo.getInstance(weakRsa.getEncoded()))).singleElement()
+                .asString().contains("1024 bits");
+        // The JDK builds an EC key from any coordinates: one off the curve, as an invalid-curve attacker sends it.
+        ECPoint g = P256.getG().multiply(BigInteger.valueOf(777)).normalize();
+        java.security.spec.ECParameterSpec spec = ((java.security.interfaces.ECPublicKey) ecKeyPair()).getParams();
+        PublicKey offCurve = java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(
+                new java.security.spec.ECPoint(g.getAffineXCoord().toBigInteger(),
+                        g.getAffineYCoord().toBigInteger().add(BigInteger.ONE)), spec));
+        assertThat(KeyQuality.problems(offCurve)).singleElement().asString().contains("not a point on curve");
+        assertThat(KeyQuality.problems(SubjectPublicKeyInfo.getInstance(offCurve.getEncoded()))).singleElement()
+                .asString().contains("not a point on curve");
+    }
+
+    static PublicKey ecKeyPair() throws Exception {
+        KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
+        ec.initialize(new ECGenParameterSpec("secp256r1"));
+        return ec.generateKeyPair().getPublic();
+    }
+
+    @Test
     void keysOfOtherTypesAreRefused() throws Exception {
         PublicKey ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic();
         assertThat(KeyQuality.problems(ed)).singleElement().asString().contains("is not allowed (RSA or EC only)");
