@@ -399,6 +399,8 @@ public class Orders {
                         "a result bundle has encapsulated content and exactly one signer");
             }
             signed.getSignerInfos().getSigners().iterator().next();
+            // Likewise the certificates it carries (candidates for the result signer): decode them all here.
+            signed.getCertificates().getMatches(null);
         } catch (RaProblem p) {
             throw p;
         } catch (Exception e) {

@@ -78,7 +78,7 @@ class IdentityEndToEndTest {
                         "reason", "second officer: resident record checked", "certifiedName", "髙橋\u3000一郎"))
                 .post("/officer/applications/" + ichiroApp + "/decision").then().statusCode(200);
         // The officers' name is their decision (both of them: four eyes); the card's original text is kept beside it.
-        List<Map<String, Object>> checks = Ra.auditor().get("/books/export?format=json&book=IDENTITY_VERIFICATION")
+        List<Map<String, Object>> checks = Ra.auditor().get("/books/export?format=json&book=IDENTITY_VERIFICATION&limit=1000")
                 .then().statusCode(200).extract().jsonPath().getList("findAll { it.subjectId == '" + ichiroApp
                         + "' && it.entry.certifiedName != null }.entry");
         assertThat(checks).singleElement().satisfies(e -> {

@@ -112,7 +112,7 @@ class OrderBundleFlowTest {
         assertThat(chain.get(0).getPublicKey().getEncoded()).isEqualTo(
                 new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded());
 
-        List<Map<String, Object>> issuance = Ra.auditor().get("/books/export?format=json&book=ISSUANCE")
+        List<Map<String, Object>> issuance = Ra.auditor().get("/books/export?format=json&book=ISSUANCE&limit=1000")
                 .then().statusCode(200).extract().jsonPath().getList("$");
         assertThat(issuance).filteredOn(e -> app.equals(e.get("subjectId"))).hasSize(1)
                 .first().satisfies(e -> assertThat(((Map<?, ?>) e.get("entry")).get("serial"))
@@ -150,7 +150,7 @@ class OrderBundleFlowTest {
         assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
                 .isEqualTo("REVOKED");
         assertThat(Ra.status(app).getString("certificate.status")).isEqualTo("REVOKED");
-        List<Map<String, Object>> revocations = Ra.auditor().get("/books/export?format=json&book=REVOCATION")
+        List<Map<String, Object>> revocations = Ra.auditor().get("/books/export?format=json&book=REVOCATION&limit=1000")
                 .jsonPath().getList("$");
         assertThat(revocations).anySatisfy(e -> {
             assertThat(e.get("subjectId")).isEqualTo(rev);
@@ -328,13 +328,23 @@ class OrderBundleFlowTest {
         return null;
     }
 
+    /** The application's DECISION book entry, following the export's pages (other tests fill the books too). */
     private static Map<String, Object> decisionBookEntry(String app) {
-        List<Map<String, Object>> entries = Ra.auditor().get("/books/export?format=json&book=DECISION")
-                .jsonPath().getList("$");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> e = (Map<String, Object>) entries.stream().filter(x -> app.equals(x.get("subjectId")))
-                .findFirst().orElseThrow().get("entry");
-        return e;
+        String page = "/books/export?format=json&book=DECISION&limit=1000";
+        while (page != null) {
+            io.restassured.response.Response r = Ra.auditor().get(page);
+            List<Map<String, Object>> entries = r.jsonPath().getList("$");
+            for (Map<String, Object> x : entries) {
+                if (app.equals(x.get("subjectId"))) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> e = (Map<String, Object>) x.get("entry");
+                    return e;
+                }
+            }
+            String link = r.getHeader("Link");
+            page = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+        }
+        throw new AssertionError("no DECISION book entry for application " + app);
     }
 
     /** Verifies the bundle with BouncyCastle against the RA's order-signing certificate, returns its JSON. */

@@ -48,6 +48,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(StatusEnvironment.class)
 class SecureZoneStatusTest {
 
+    /** Set once the presigner's report is pushed: from then on the board shows it. */
+    private static volatile boolean presignerReported;
+
     @Test
     void theCaPushesItsSignedStatusAndTheOperatorSeesIt() throws Exception {
         Path caYaml = Path.of(Ra.config("test.ca.config"));
@@ -66,8 +69,11 @@ class SecureZoneStatusTest {
         assertThat(item(board, "hsm-ca").get("level")).isEqualTo("OK");
         assertThat(item(board, "report-ca").get("level")).isEqualTo("OK");
         assertThat(board.getList("items.id", String.class)).anyMatch(id -> id.startsWith("checkpoints-shomei/ca/"));
-        // The presigner has not reported: its part is unknown, said so, not shown as fine.
-        assertThat(item(board, "report-ocsp-presigner").get("level")).isEqualTo("UNKNOWN");
+        // Until the presigner reports (thePresignersReportShowsOcspFreshness, in whichever order the methods run), its
+        // part is unknown, said so, not shown as fine.
+        if (!presignerReported) {
+            assertThat(item(board, "report-ocsp-presigner").get("level")).isEqualTo("UNKNOWN");
+        }
 
         String html = operator().accept("text/html").get("/status").then().statusCode(200)
                 .contentType(org.hamcrest.Matchers.startsWith("text/html")).extract().asString();
@@ -163,6 +169,7 @@ class SecureZoneStatusTest {
 
     @Test
     void thePresignersReportShowsOcspFreshness() throws Exception {
+        presignerReported = true;
         Instant now = Instant.now();
         // The presigner's document (ocsp-presigner's OcspStatus has this shape), signed with the CA's audit key.
         var doc = dev.shomei.ca.status.StatusDocument.start("ocsp-presigner", now);
