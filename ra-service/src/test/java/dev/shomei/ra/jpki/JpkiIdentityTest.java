@@ -34,7 +34,7 @@ class JpkiIdentityTest {
         JpkiIdentity flagged = new JpkiIdentity("試験\u3000花子", "0010", "2", "319850412", "東京都", "0001");
         assertThat(flagged.nameHasSubstitutes()).isTrue();
         assertThat(flagged.addressHasSubstitutes()).isTrue();
-        JpkiIdentity plain = new JpkiIdentity("試験\u3000花子", "0000", "2", "319850412", "東京都", "");
+        JpkiIdentity plain = new JpkiIdentity("試験\u3000花子", "0000", "2", "319850412", "東京都", "0000");
         assertThat(plain.nameHasSubstitutes()).isFalse();
         assertThat(plain.addressHasSubstitutes()).isFalse();
         assertThat(new JpkiIdentity("n", null, "2", "319850412", "a", null).nameHasSubstitutes()).isFalse();
