@@ -24,7 +24,21 @@ class JpkiIdentityTest {
         assertThat(id.birthDate()).isEqualTo("319850412");
         assertThat(id.address()).isEqualTo(p.address());
         assertThat(id.nameHasSubstitutes()).isFalse();
-        assertThat(id.toString()).doesNotContain("花子");
+        assertThat(id.toString()).doesNotContain("花子").isEqualTo("JpkiIdentity[redacted]");
+    }
+
+    @Test
+    void aSubstituteCharacterFlagInTheNameOrAddressIsReported() {
+        // One flag per character, '0' meaning the character is as registered (JPKI.md): a mismatch with the
+        // claimed identity may then be benign, so an officer is told.
+        JpkiIdentity flagged = new JpkiIdentity("試験\u3000花子", "0010", "2", "319850412", "東京都", "0001");
+        assertThat(flagged.nameHasSubstitutes()).isTrue();
+        assertThat(flagged.addressHasSubstitutes()).isTrue();
+        JpkiIdentity plain = new JpkiIdentity("試験\u3000花子", "0000", "2", "319850412", "東京都", "0000");
+        assertThat(plain.nameHasSubstitutes()).isFalse();
+        assertThat(plain.addressHasSubstitutes()).isFalse();
+        assertThat(new JpkiIdentity("n", null, "2", "319850412", "a", null).nameHasSubstitutes()).isFalse();
+        assertThat(new JpkiIdentity("n", null, "2", "319850412", "a", null).addressHasSubstitutes()).isFalse();
     }
 
     @Test
