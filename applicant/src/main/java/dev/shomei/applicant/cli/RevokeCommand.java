@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
  * <p>Zone: the applicant's PC. Talks to the card or the current key (file or token), and the RA.
  */
 @Command(name = "revoke", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Ask the RA to revoke the certificate of an application, signed with your My Number card,",
-            "or (with --current-cert/--current-key or --current-key-token) with the certificate's own key."})
+        description = "Ask the RA to revoke the certificate of an application, signed with your My Number card or,"
+                + " when a --current-* option is given, with the certificate's own key (the files default to"
+                + " certificate.pem and subscriber-key.pem).")
 final class RevokeCommand implements Callable<Integer> {
 
     /** RFC 5280 section 5.3.1 reasons a subscriber may give (the CA's own, such as cACompromise, are not theirs). */
