@@ -5,6 +5,7 @@ import dev.shomei.applicant.card.MyNumberCard;
 import dev.shomei.applicant.card.WrongCertificateException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,6 +14,10 @@ import picocli.CommandLine.Option;
  * <p>Zone: the applicant's PC. Options only; the PIN is read when the card asks for it and wiped after the login.
  */
 final class CardOptions {
+
+    /** The options' names, for a command that can sign without the card (apply revoke) to refuse a mix. */
+    static final List<String> NAMES = List.of("--pkcs11-module", "--card-token", "--card-key", "--pin-file",
+            "--pin-stdin");
 
     @Option(names = "--pkcs11-module", paramLabel = "PATH", description = "the card's PKCS#11 module (default:"
             + " OpenSC's, /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)")

@@ -1,7 +1,6 @@
 package dev.shomei.applicant.cli;
 
 import dev.shomei.applicant.application.ApplicationDocument;
-import dev.shomei.applicant.card.CardException;
 import dev.shomei.applicant.key.CurrentCertificate;
 import dev.shomei.applicant.key.KeyAlgorithm;
 import dev.shomei.applicant.key.SubscriberKey;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,33 +45,7 @@ final class RenewCommand implements Callable<Integer> {
     @Mixin RaOptions ra;
     @Mixin FollowOptions follow;
 
-    @Option(names = "--current-cert", paramLabel = "FILE", defaultValue = "certificate.pem",
-            description = "the certificate to renew, as apply saved it (default: ${DEFAULT-VALUE})")
-    Path currentCert;
-
-    @Option(names = "--current-key", paramLabel = "FILE", defaultValue = "subscriber-key.pem",
-            description = "its key file, as apply wrote it (default: ${DEFAULT-VALUE})")
-    Path currentKey;
-
-    @Option(names = "--current-passphrase-file", paramLabel = "FILE", description = "read the current key's"
-            + " passphrase from FILE instead of asking")
-    Path currentPassphraseFile;
-
-    @Option(names = "--current-key-token", paramLabel = "LABEL", description = "the current key is in this token of"
-            + " yours, with its certificate next to it (instead of --current-cert/--current-key)")
-    String currentToken;
-
-    @Option(names = "--current-key-module", paramLabel = "PATH", description = "the PKCS#11 module of"
-            + " --current-key-token")
-    Path currentModule;
-
-    @Option(names = "--current-key-label", paramLabel = "LABEL", description = "the label of the current key in"
-            + " --current-key-token")
-    String currentLabel;
-
-    @Option(names = "--current-key-pin-file", paramLabel = "FILE", description = "read --current-key-token's PIN"
-            + " from FILE instead of asking")
-    Path currentPinFile;
+    @Mixin CurrentKeyOptions current;
 
     @Option(names = "--consent", paramLabel = "FILE|URL", required = true, description = "the RA's consent document"
             + " you agree to (a file, or an https:// address); shown before you sign, its SHA-256 is signed")
@@ -119,14 +91,7 @@ final class RenewCommand implements Callable<Integer> {
         Terminal terminal = new Terminal(out);
         // Step 1: everything that can be checked without a key.
         KeyAlgorithm algorithm = KeyAlgorithm.parse(keyType);
-        boolean currentOnToken = currentToken != null;
-        if (currentOnToken && (currentModule == null || currentLabel == null)) {
-            throw new UsageException("--current-key-token needs --current-key-module and --current-key-label");
-        }
-        if (!currentOnToken && (currentModule != null || currentLabel != null || currentPinFile != null)) {
-            throw new UsageException("--current-key-module, --current-key-label and --current-key-pin-file go with"
-                    + " --current-key-token");
-        }
+        current.check();
         if (!keyToken.onToken() && Files.exists(keyOut)) {
             throw new UsageException("--key-out " + keyOut + " exists; a key file is never overwritten. The renewal"
                     + " certifies a NEW key: choose another file (the current key stays as it is)");
@@ -139,38 +104,13 @@ final class RenewCommand implements Callable<Integer> {
         RaClient client = ra.client();
 
         // Step 2: the current certificate and its key.
-        CurrentCertificate current;
-        try {
-            if (currentOnToken) {
-                char[] pin = terminal.secret("PIN of your token '" + currentToken + "'", currentPinFile, false,
-                        "--current-key-pin-file");
-                current = CurrentCertificate.fromToken(currentModule, currentToken, currentLabel, pin);
-            } else {
-                if (!Files.exists(currentCert)) {
-                    throw new UsageException("--current-cert " + currentCert + " does not exist; give the certificate"
-                            + " to renew (the file apply or apply fetch saved)");
-                }
-                if (!Files.exists(currentKey)) {
-                    throw new UsageException("--current-key " + currentKey + " does not exist; give the key file"
-                            + " written when the certificate was applied for");
-                }
-                char[] passphrase = terminal.secret("passphrase of " + currentKey, currentPassphraseFile, false,
-                        "--current-passphrase-file");
-                current = CurrentCertificate.fromFiles(currentCert, currentKey, passphrase);
-            }
-        } catch (CurrentCertificate.KeyFileException e) {
-            throw new UsageException(e.getMessage(), e);
-        }
-        var cert = current.certificate();
-        if (!current.validAt(Instant.now())) {
-            throw new RefusedException("the certificate (serial " + cert.getSerialNumber().toString(16) + ") is valid"
-                    + " from " + cert.getNotBefore().toInstant() + " to " + cert.getNotAfter().toInstant() + ", not"
-                    + " now; an expired certificate cannot renew itself: apply again with your My Number card");
-        }
+        CurrentCertificate currentCertificate = current.open(terminal, "renew itself",
+                "apply again with your My Number card");
+        var cert = currentCertificate.certificate();
 
         // Step 3: what will be signed, confirmed by the applicant.
         out.println();
-        out.println("Renewing your certificate (" + current.where() + "):");
+        out.println("Renewing your certificate (" + currentCertificate.where() + "):");
         out.println("  subject:     " + cert.getSubjectX500Principal().getName());
         out.println("  serial:      " + cert.getSerialNumber().toString(16));
         out.println("  valid until: " + cert.getNotAfter().toInstant());
@@ -193,12 +133,7 @@ final class RenewCommand implements Callable<Integer> {
         SubscriberKey key = ApplyCli.generateKey(terminal, algorithm, keyToken, keyOut, keyPassphraseFile);
         out.println("new key: " + key.where());
         // Step 5: the renewal, signed with the current key.
-        byte[] cms;
-        try {
-            cms = current.sign(ApplicationDocument.renewal(key.csr(), consentDoc));
-        } catch (CurrentCertificate.KeyFileException e) {
-            throw currentOnToken ? new CardException(e.getMessage(), e) : new UsageException(e.getMessage(), e);
-        }
+        byte[] cms = current.sign(currentCertificate, ApplicationDocument.renewal(key.csr(), consentDoc));
         if (saveRenewal != null) {
             try {
                 Files.write(saveRenewal, cms);

@@ -3,9 +3,12 @@ package dev.shomei.applicant.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shomei.applicant.application.ApplicationDocument;
 import dev.shomei.applicant.card.MyNumberCard;
+import dev.shomei.applicant.key.CurrentCertificate;
 import dev.shomei.applicant.ra.RaClient;
 import dev.shomei.applicant.ra.RaProblemException;
 import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,15 +18,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code apply revoke}: a revocation request ({@code shomei-ra-revocation-request/1}) signed with the same My Number
- * card, sent to {@code POST /revocation-requests}, then followed until the CA confirms the revocation (or --wait
- * runs out). The RA accepts it automatically when the card's identity (name, date of birth, gender) is the one
- * recorded with the application.
+ * {@code apply revoke}: a revocation request ({@code shomei-ra-revocation-request/1}) sent to
+ * {@code POST /revocation-requests}, then followed until the CA confirms the revocation (or --wait runs out). It is
+ * signed by one of two routes (docs/identity.md), in numbered steps that match docs/applicant.md ("Revoke"):
+ * <ol>
+ * <li>check the options: the reason, the application id, and one route only (card options, or --current-*);</li>
+ * <li>open the signer: the My Number card (the RA accepts automatically when the card's identity, name, date of
+ * birth and gender, is the one recorded with the application), or the certificate to be revoked and its key (the
+ * second automatic route: the RA accepts a request that names only the certificate that signed it);</li>
+ * <li>show what will be revoked; the applicant confirms;</li>
+ * <li>sign the request and send it;</li>
+ * <li>follow it until the CA has revoked the certificate (or --wait runs out).</li>
+ * </ol>
  *
- * <p>Zone: the applicant's PC. Talks to the card and the RA.
+ * <p>Zone: the applicant's PC. Talks to the card or the current key (file or token), and the RA.
  */
-@Command(name = "revoke", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Ask the RA to revoke the certificate of an application, signed with your My Number card.")
+@Command(name = "revoke", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Ask the RA to revoke the certificate of an application, signed with your My Number card or,"
+                + " when a --current-* option is given, with the certificate's own key (the files default to"
+                + " certificate.pem and subscriber-key.pem).")
 final class RevokeCommand implements Callable<Integer> {
 
     /** RFC 5280 section 5.3.1 reasons a subscriber may give (the CA's own, such as cACompromise, are not theirs). */
@@ -32,6 +45,7 @@ final class RevokeCommand implements Callable<Integer> {
 
     @Mixin RaOptions ra;
     @Mixin CardOptions card;
+    @Mixin CurrentKeyOptions current;
     @Mixin FollowOptions follow;
 
     @Option(names = "--application", paramLabel = "ID", required = true, description = "the application whose"
@@ -42,7 +56,8 @@ final class RevokeCommand implements Callable<Integer> {
             + " known to someone else), affiliationChanged, superseded, cessationOfOperation or unspecified")
     String reason;
 
-    @Option(names = "--serial", paramLabel = "HEX", description = "the certificate's serial number (optional)")
+    @Option(names = "--serial", paramLabel = "HEX", description = "the certificate's serial number (optional; with"
+            + " --current-* it is the current certificate's)")
     String serial;
 
     @Option(names = {"-y", "--yes"}, description = "confirm without asking")
@@ -54,23 +69,25 @@ final class RevokeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Terminal terminal = new Terminal(out);
+        // Step 1: the options, and one route only.
         if (!REASONS.contains(reason)) {
             throw new UsageException("--reason '" + reason + "': use one of " + REASONS);
         }
         ApplyCli.requireId(applicationId, "--application");
-        RaClient client = ra.client();
-        byte[] cms;
-        try (MyNumberCard myCard = card.open(terminal, out)) {
-            out.println("Revoke the certificate of application " + applicationId + " (reason " + reason
-                    + (serial == null ? "" : ", serial " + serial) + "), signed by the card's certificate serial "
-                    + myCard.certificate().getSerialNumber().toString(16) + ".");
-            out.println("A revoked certificate cannot be used again; signatures it made stay verifiable as made"
-                    + " before the revocation.");
-            if (!terminal.confirm("Sign and send this revocation request?", yes)) {
-                throw new RefusedException("you declined; nothing was signed or sent");
+        boolean withCertificate = current.given();
+        if (withCertificate) {
+            var parsed = spec.commandLine().getParseResult();
+            List<String> cardOptions = CardOptions.NAMES.stream().filter(parsed::hasMatchedOption).toList();
+            if (!cardOptions.isEmpty()) {
+                throw new UsageException(String.join(", ", cardOptions) + " and --current-* name two signers: sign"
+                        + " with your My Number card (card options) or with the current certificate's key"
+                        + " (--current-*), not both");
             }
-            cms = myCard.sign(ApplicationDocument.revocationRequest(applicationId, reason, serial));
+            current.check();
         }
+        RaClient client = ra.client();
+        // Steps 2 to 4: open the signer, show, confirm, sign (by the route chosen); then send.
+        byte[] cms = withCertificate ? signWithCurrentCertificate(terminal, out) : signWithCard(terminal, out);
         out.println("Sending the revocation request to " + client.base() + "revocation-requests ...");
         out.flush();
         JsonNode view;
@@ -83,6 +100,7 @@ final class RevokeCommand implements Callable<Integer> {
             throw new RefusedException(p.title() + " (" + p.code() + ")");
         }
         StatusView.describeRevocation(view, out);
+        // Step 5: follow.
         String id = StatusView.text(view, "/revocationRequestId");
         String status = StatusView.text(view, "/status");
         long deadline = System.nanoTime() + follow.wait.toNanos();
@@ -114,6 +132,65 @@ final class RevokeCommand implements Callable<Integer> {
                 out.flush();
             }
             status = now;
+        }
+    }
+
+    private byte[] signWithCard(Terminal terminal, PrintWriter out) throws Exception {
+        // Step 2: the card.
+        try (MyNumberCard myCard = card.open(terminal, out)) {
+            // Step 3: what will be revoked.
+            out.println("Revoke the certificate of application " + applicationId + " (reason " + reason
+                    + (serial == null ? "" : ", serial " + serial) + "), signed by the card's certificate serial "
+                    + myCard.certificate().getSerialNumber().toString(16) + ".");
+            confirm(terminal, out);
+            // Step 4: signed with the card.
+            return myCard.sign(ApplicationDocument.revocationRequest(applicationId, reason, serial));
+        }
+    }
+
+    /**
+     * The certificate signs its own revocation: the RA accepts such a request only for that certificate (RFC 5280
+     * section 5.3.1 reasons, the subscriber's; the RA's check is SubscriberRevocation). The serial is the
+     * certificate's, so the request can name nothing else.
+     */
+    private byte[] signWithCurrentCertificate(Terminal terminal, PrintWriter out) throws Exception {
+        // Step 2: the certificate and its key, which must match; the certificate valid now.
+        CurrentCertificate signer = current.open(terminal, "sign its revocation",
+                "revoke with your My Number card instead (without --current-*)");
+        X509Certificate cert = signer.certificate();
+        String own = cert.getSerialNumber().toString(16);
+        if (serial != null && !own.equals(hexSerial(serial))) {
+            throw new UsageException("--serial " + serial + " is not the serial of the current certificate (" + own
+                    + "); a certificate signs only its own revocation: leave --serial out, or sign with the"
+                    + " certificate it names (or with your My Number card)");
+        }
+        // Step 3: what will be revoked.
+        out.println("Revoke this certificate (" + signer.where() + "), of application " + applicationId + ", reason "
+                + reason + ":");
+        out.println("  subject:     " + cert.getSubjectX500Principal().getName());
+        out.println("  serial:      " + own);
+        out.println("  valid until: " + cert.getNotAfter().toInstant());
+        out.println("  issuer:      " + cert.getIssuerX500Principal().getName());
+        out.println("It signs its own revocation request.");
+        confirm(terminal, out);
+        // Step 4: signed with the key of the certificate it revokes.
+        return current.sign(signer, ApplicationDocument.revocationRequest(applicationId, reason, own));
+    }
+
+    private void confirm(Terminal terminal, PrintWriter out) throws UsageException, RefusedException {
+        out.println("A revoked certificate cannot be used again; signatures it made stay verifiable as made"
+                + " before the revocation.");
+        if (!terminal.confirm("Sign and send this revocation request?", yes)) {
+            throw new RefusedException("you declined; nothing was signed or sent");
+        }
+    }
+
+    /** A serial as the RA reads it: hex, colons allowed, without leading zeros. */
+    private static String hexSerial(String hex) throws UsageException {
+        try {
+            return new BigInteger(hex.replace(":", "").strip(), 16).toString(16);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--serial '" + hex + "' is not a hexadecimal serial number", e);
         }
     }
 }

@@ -101,6 +101,27 @@ class ApplyCliTest {
     }
 
     @Test
+    void revokeSignedWithTheCardAndTheCertificateAtOnceIsRefusedBeforeEitherIsOpened() throws Exception {
+        Path pin = dir.resolve("pin");
+        Files.writeString(pin, "123456\n");
+        Run r = apply("revoke", "--ra", "http://localhost:1", "--application", "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a",
+                "--reason", "keyCompromise", "--yes", "--pin-file", pin.toString(),
+                "--current-cert", dir.resolve("certificate.pem").toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--pin-file", "--current-*", "not both");
+        assertThat(r.out()).doesNotContain("Reading the My Number card");
+    }
+
+    @Test
+    void revokeWithTheCurrentCertificateTakesThatRouteAndNamesTheMissingFile() {
+        // The card's module does not exist here either: a card error would mean the card route was taken.
+        Run r = apply("revoke", "--ra", "http://localhost:1", "--application", "3f1c2e9a-8d4b-4c7e-9a21-5b6f0d1e2c3a",
+                "--reason", "superseded", "--yes", "--current-cert", dir.resolve("certificate.pem").toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--current-cert", "certificate.pem", "does not exist");
+    }
+
+    @Test
     void anUnknownOptionPrintsUsage() {
         Run r = apply("--renew");
         assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);

@@ -316,6 +316,120 @@ class ApplyCommandTest {
         return args.toArray(String[]::new);
     }
 
+    /** A subscriber of this CA, as apply and apply fetch leave them: the application, the certificate, the key file. */
+    record Subscriber(String applicationId, Path certificate, Path key, X509Certificate issued) {}
+
+    /** Applies with {@code card} (the key into {@code name}-key.pem); the certificate is fetched by {@link #fetch}. */
+    private String applyAs(Card card, String name) throws Exception {
+        Path pass = dir.resolve("passphrase");
+        if (!Files.exists(pass)) {
+            Files.writeString(pass, PASSPHRASE + "\n");
+        }
+        Run applied = apply("--ra", ra(), "--pkcs11-module", card.module().toString(), "--pin-file",
+                card.pinFile().toString(), "--key-out", dir.resolve(name + "-key.pem").toString(),
+                "--key-passphrase-file", pass.toString(), "--consent", CONSENT.toString(), "--yes",
+                "--id-out", dir.resolve(name + "-id").toString(), "--wait", "0");
+        assertThat(applied.exit()).as(applied.err()).isEqualTo(ExitCodes.OK);
+        return Files.readString(dir.resolve(name + "-id")).strip();
+    }
+
+    private Subscriber fetch(String applicationId, String name) throws Exception {
+        Path certificate = dir.resolve(name + "-certificate.pem");
+        Run fetched = apply("fetch", "--ra", ra(), "--out", certificate.toString(), applicationId);
+        assertThat(fetched.exit()).as(fetched.err()).isEqualTo(ExitCodes.OK);
+        X509Certificate issued = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certificate)));
+        return new Subscriber(applicationId, certificate, dir.resolve(name + "-key.pem"), issued);
+    }
+
+    private String[] revokeWithCertificate(Subscriber signer, String applicationId, String... more) {
+        List<String> args = new ArrayList<>(List.of("revoke", "--ra", ra(), "--application", applicationId,
+                "--reason", "keyCompromise", "--current-cert", signer.certificate().toString(),
+                "--current-key", signer.key().toString(),
+                "--current-passphrase-file", dir.resolve("passphrase").toString(), "--yes"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void revokeSignedWithTheCertificatesOwnKeyFollowsItToRevokedAndAnotherSubscribersCertificateCannot()
+            throws Exception {
+        String hanakoId = applyAs(signingCard("revoke-own-hanako", JpkiPerson.hanako()), "hanako");
+        String taroId = applyAs(signingCard("revoke-own-taro", JpkiPerson.taro()), "taro");
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(Path.of(Ra.config("test.ca.config"))),
+                CaEvents.NONE, Clock.systemUTC())) {
+            OrderBundleProcessor processor = ca.orderProcessor();
+            runOrders(processor);
+            Subscriber hanako = fetch(hanakoId, "hanako");
+            Subscriber taro = fetch(taroId, "taro");
+            String hanakoSerial = hanako.issued().getSerialNumber().toString(16);
+
+            // The attack: Taro's certificate signs a revocation of Hanako's. The RA refuses it, and says why.
+            Run attack = apply(revokeWithCertificate(taro, hanakoId, "--wait", "0"));
+            assertThat(attack.exit()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(attack.out()).contains("HTTP 403", "may revoke only that certificate");
+            assertThat(attack.err()).contains("revocation-not-own-certificate");
+            // The same, naming Hanako's serial, built outside the command (which signs its own serial only).
+            byte[] forged = dev.shomei.applicant.key.CurrentCertificate.fromFiles(taro.certificate(), taro.key(),
+                    PASSPHRASE.toCharArray()).sign(dev.shomei.applicant.application.ApplicationDocument
+                    .revocationRequest(hanakoId, "keyCompromise", hanakoSerial));
+            Ra.revocationRequest(forged).then().statusCode(403)
+                    .body("type", org.hamcrest.Matchers.endsWith("revocation-not-own-certificate"));
+            // And the command does not let a certificate name another serial.
+            Run otherSerial = apply(revokeWithCertificate(taro, taroId, "--serial", hanakoSerial, "--wait", "0"));
+            assertThat(otherSerial.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(otherSerial.err()).contains("--serial " + hanakoSerial, "is not the serial");
+            runOrders(processor);
+            assertThat(Ra.status(hanakoId).getString("certificate.status")).isEqualTo("ISSUED");
+
+            // Hanako's certificate signs its own revocation; the command follows it while the CA, elsewhere,
+            // executes the RA's order.
+            ExecutorService applicant = Executors.newSingleThreadExecutor();
+            Run revoked;
+            try {
+                Future<Run> running = applicant.submit(() -> apply(revokeWithCertificate(hanako, hanakoId,
+                        "--wait", "2m", "--poll-interval", "200ms")));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                // Poll with a deadline: the RA's order exists once the request is approved.
+                while (!running.isDone() && System.nanoTime() < deadline) {
+                    runOrders(processor);
+                    try {
+                        running.get(200, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException notYet) {
+                        // Not revoked yet.
+                    }
+                }
+                revoked = running.get(10, TimeUnit.SECONDS);
+            } finally {
+                applicant.shutdownNow();
+            }
+
+            assertThat(revoked.exit()).as(revoked.out() + revoked.err()).isEqualTo(ExitCodes.OK);
+            assertThat(revoked.out()).contains("serial:      " + hanakoSerial, "It signs its own revocation request",
+                    "The CA has revoked the certificate.");
+            assertThat(revoked.out()).doesNotContain("My Number card (");
+            assertThat(Ra.status(hanakoId).getString("certificate.status")).isEqualTo("REVOKED");
+            assertThat(Ra.status(taroId).getString("certificate.status")).isEqualTo("ISSUED");
+            // The RA's books: decided by the system on the subscriber-certificate route, naming the signer.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("revocation request ([0-9a-f-]{36}): ")
+                    .matcher(revoked.out());
+            assertThat(m.find()).as(revoked.out()).isTrue();
+            io.restassured.path.json.JsonPath request = RestAssured.given().get("/revocation-requests/" + m.group(1))
+                    .then().statusCode(200).extract().jsonPath();
+            assertThat(request.getString("status")).isEqualTo("REVOKED");
+            assertThat(request.getString("applicationId")).isEqualTo(hanakoId);
+            assertThat(request.getString("certificateSerial")).isEqualTo(hanakoSerial);
+            assertThat(request.getString("decision.decider.kind")).isEqualTo("SYSTEM");
+            assertThat(request.getString("decision.evidence.route")).isEqualTo("SUBSCRIBER_CERTIFICATE");
+            assertThat(request.getString("decision.evidence.subscriberCertificateSerial")).isEqualTo(hanakoSerial);
+
+            // A revoked certificate signs nothing any more, its revocation included.
+            Run again = apply(revokeWithCertificate(hanako, hanakoId, "--wait", "0"));
+            assertThat(again.exit()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(again.err()).contains("subscriber-certificate-revoked");
+        }
+    }
+
     @Test
     void aKeyOnTheApplicantsOwnTokenStaysThereAndGetsItsCertificateStoredNextToIt() throws Exception {
         Card card = signingCard("apply-tokenkey", JpkiPerson.taro());
