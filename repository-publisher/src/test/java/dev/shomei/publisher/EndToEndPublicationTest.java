@@ -15,17 +15,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,11 +60,11 @@ class EndToEndPublicationTest {
                 "--subject", "CN=E2E Publication,O=Shomei Test,C=JP", "--operator", "E2E Operator",
                 "--out", dir.resolve("publication.pem").toString())).isZero();
         for (String who : List.of("good", "revoked")) {
-            Files.write(dir.resolve(who + ".csr"), csr("CN=" + who + ",C=JP"));
+            Files.write(dir.resolve(who + ".csr"), TestPki.csr("CN=" + who + ",C=JP"));
             assertThat(CaCli.run("--config", cfg, "issue", "--csr", dir.resolve(who + ".csr").toString(),
                     "--profile", "subscriber-signature", "--out", dir.resolve(who + ".pem").toString())).isZero();
         }
-        X509Certificate revoked = cert(dir.resolve("revoked.pem"));
+        X509Certificate revoked = TestPki.readCertificate(dir.resolve("revoked.pem"));
         assertThat(CaCli.run("--config", cfg, "revoke", "--serial", revoked.getSerialNumber().toString(16),
                 "--reason", "keyCompromise", "--operator", "E2E Operator")).isZero();
         assertThat(CaCli.run("--config", cfg, "crl")).isZero();
@@ -101,20 +94,6 @@ class EndToEndPublicationTest {
                     .contains("Response verify OK").contains("good.pem: good");
             assertThat(openssl(dir, "ocsp", "-issuer", issuing.toString(), "-CAfile", "chain.pem", "-cert", "revoked.pem", "-url", url))
                     .contains("Response verify OK").contains("revoked.pem: revoked").contains("Reason: keyCompromise");
-        }
-    }
-
-    private static byte[] csr(String subject) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair kp = g.generateKeyPair();
-        return new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), kp.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())).getEncoded();
-    }
-
-    private static X509Certificate cert(Path pem) throws Exception {
-        try (var in = Files.newInputStream(pem)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }
 

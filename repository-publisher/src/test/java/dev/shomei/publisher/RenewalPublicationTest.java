@@ -22,22 +22,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,13 +94,13 @@ class RenewalPublicationTest {
         issue(dir, cfg, "b-good");
         issue(dir, cfg, "b-revoked");
         for (String who : List.of("a-revoked", "b-revoked")) {
-            assertThat(CaCli.run("--config", cfg, "revoke", "--serial", cert(dir.resolve(who + ".pem")).getSerialNumber()
+            assertThat(CaCli.run("--config", cfg, "revoke", "--serial", TestPki.readCertificate(dir.resolve(who + ".pem")).getSerialNumber()
                     .toString(16), "--reason", "keyCompromise", "--operator", op)).isZero();
         }
         // Each certificate names its own generation's CRL and CA certificate.
-        assertThat(cdpPath(cert(dir.resolve("a-good.pem")))).isEqualTo("/crl/issuing-1.crl");
-        assertThat(cdpPath(cert(dir.resolve("b-good.pem")))).isEqualTo("/crl/issuing-2.crl");
-        assertThat(cert(dir.resolve("b-good.pem")).getIssuerX500Principal().getName()).contains("Renewal Issuing 2");
+        assertThat(cdpPath(TestPki.readCertificate(dir.resolve("a-good.pem")))).isEqualTo("/crl/issuing-1.crl");
+        assertThat(cdpPath(TestPki.readCertificate(dir.resolve("b-good.pem")))).isEqualTo("/crl/issuing-2.crl");
+        assertThat(TestPki.readCertificate(dir.resolve("b-good.pem")).getIssuerX500Principal().getName()).contains("Renewal Issuing 2");
         assertThat(CaCli.run("--config", cfg, "crl")).isZero();
         assertThat(CaCli.run("--config", cfg, "generation-crl", "--issuer", "issuing-1", "--out",
                 dir.resolve("gen1.crl").toString())).isZero();
@@ -148,7 +141,7 @@ class RenewalPublicationTest {
                 Path issuer = who.startsWith("a") ? gen1 : gen2;
                 String chain = who.startsWith("a") ? "chain-1.pem" : "chain-2.pem";
                 // The CRL each certificate names, as a relying party fetches it.
-                Path crl = fetchCrl(edge, dir, cert(dir.resolve(who + ".pem")), who);
+                Path crl = fetchCrl(edge, dir, TestPki.readCertificate(dir.resolve(who + ".pem")), who);
                 String verified = openssl(dir, "verify", "-crl_check", "-CAfile", root.toString(), "-untrusted",
                         issuer.toString(), "-CRLfile", crl.toString(), who + ".pem");
                 assertThat(verified).as(who).contains(revoked ? "certificate revoked" : who + ".pem: OK");
@@ -158,7 +151,7 @@ class RenewalPublicationTest {
                         .contains(who + ".pem: " + (revoked ? "revoked" : "good"));
             }
             // A certificate of one generation checked against the other's CRL does not pass.
-            Path gen2Crl = fetchCrl(edge, dir, cert(dir.resolve("b-good.pem")), "other");
+            Path gen2Crl = fetchCrl(edge, dir, TestPki.readCertificate(dir.resolve("b-good.pem")), "other");
             assertThat(openssl(dir, "verify", "-crl_check", "-CAfile", root.toString(), "-untrusted", gen1.toString(),
                     "-CRLfile", gen2Crl.toString(), "a-good.pem")).doesNotContain("a-good.pem: OK");
 
@@ -172,7 +165,10 @@ class RenewalPublicationTest {
         Path arl = dir.resolve("root.crl");
         assertThat(CaCli.run("--config", cfg, "root-crl", "--out", arl.toString())).isZero();
         String arlText = openssl(dir, "crl", "-inform", "DER", "-in", arl.toString(), "-noout", "-text");
-        assertThat(arlText).contains("Serial Number: " + cert(gen1).getSerialNumber().toString(16).toUpperCase())
+        // openssl prints the serial's bytes, so an odd number of hex digits gets a leading 0.
+        String gen1Serial = TestPki.readCertificate(gen1).getSerialNumber().toString(16).toUpperCase();
+        gen1Serial = gen1Serial.length() % 2 == 1 ? "0" + gen1Serial : gen1Serial;
+        assertThat(arlText).contains("Serial Number: " + gen1Serial)
                 .contains("Superseded");
         // The presigner no longer signs for the revoked generation, and says why.
         assertThat(PresignerCli.run("--config", presigner.toString(), "presign")).isEqualTo(2);
@@ -191,8 +187,8 @@ class RenewalPublicationTest {
         publish(dir, bundle2, origin, root, gen1, gen2, dir.resolve("publication-2.pem"));
         Files.write(dir.resolve("root-published.crl"), get(edge, "/crl/root-r.crl"));
         Path arlPem = pem(dir, dir.resolve("root-published.crl"));
-        Path gen1Crl = fetchCrl(edge, dir, cert(dir.resolve("a-good.pem")), "a-good-after");
-        Path gen2CrlPublished = fetchCrl(edge, dir, cert(dir.resolve("b-good.pem")), "b-good-after");
+        Path gen1Crl = fetchCrl(edge, dir, TestPki.readCertificate(dir.resolve("a-good.pem")), "a-good-after");
+        Path gen2CrlPublished = fetchCrl(edge, dir, TestPki.readCertificate(dir.resolve("b-good.pem")), "b-good-after");
         // openssl's full CRL check (the CA certificate too) rejects generation 1, still passes generation 2.
         assertThat(openssl(dir, "verify", "-crl_check_all", "-CAfile", root.toString(), "-untrusted", gen1.toString(),
                 "-CRLfile", arlPem.toString(), "-CRLfile", gen1Crl.toString(), "a-good.pem")).contains("certificate revoked")
@@ -275,23 +271,9 @@ class RenewalPublicationTest {
     }
 
     private static void issue(Path dir, String cfg, String who) throws Exception {
-        Files.write(dir.resolve(who + ".csr"), csr("CN=" + who + ",C=JP"));
+        Files.write(dir.resolve(who + ".csr"), TestPki.csr("CN=" + who + ",C=JP"));
         assertThat(CaCli.run("--config", cfg, "issue", "--csr", dir.resolve(who + ".csr").toString(),
                 "--profile", "subscriber-signature", "--out", dir.resolve(who + ".pem").toString())).isZero();
-    }
-
-    private static byte[] csr(String subject) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair kp = g.generateKeyPair();
-        return new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), kp.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())).getEncoded();
-    }
-
-    private static X509Certificate cert(Path pem) throws Exception {
-        try (var in = Files.newInputStream(pem)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
     }
 
     private static String openssl(Path dir, String... args) throws Exception {

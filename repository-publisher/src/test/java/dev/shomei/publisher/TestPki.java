@@ -94,6 +94,22 @@ public final class TestPki {
         return Files.writeString(dir.resolve("publication-signer.pem"), pem(publicationSigner.certificate()));
     }
 
+    /** A PKCS#10 request for {@code subject} with a new P-256 key (DER), as an applicant sends it to the CA. */
+    public static byte[] csr(String subject) throws Exception {
+        KeyPair kp = newKey();
+        return new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(new X500Name(subject),
+                kp.getPublic()).build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()))
+                .getEncoded();
+    }
+
+    /** The certificate in a PEM (or DER) file. */
+    public static X509Certificate readCertificate(Path pem) throws Exception {
+        try (var in = Files.newInputStream(pem)) {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+    }
+
     public static KeyPair newKey() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");

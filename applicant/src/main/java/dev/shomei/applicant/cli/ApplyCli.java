@@ -202,14 +202,8 @@ public final class ApplyCli implements Callable<Integer> {
             throw new UsageException("give the RA's consent document with --consent FILE|URL; read it: you agree to"
                     + " it by signing");
         }
-        if (!keyToken.onToken() && Files.exists(keyOut)) {
-            throw new UsageException("--key-out " + keyOut + " exists; a key file is never overwritten. Choose"
-                    + " another file (the old key may belong to a certificate you still use)");
-        }
-        if (Files.exists(certOut)) {
-            throw new UsageException("--cert-out " + certOut + " exists; choose another file for the new certificate");
-        }
-        keyToken.check();
+        Submission.checkNewFiles(keyToken, keyOut, "Choose another file (the old key may belong to a certificate"
+                + " you still use)", certOut);
         ApplicationDocument.Consent consentDoc = readConsent();
         RaClient client = ra.client();
         LocalDate birthOverride = null;
@@ -258,16 +252,8 @@ public final class ApplyCli implements Callable<Integer> {
                 out.println("  note: the card marks characters of your name or address as substitutes (代替文字);"
                         + " an RA officer will check the application");
             }
-            out.println();
-            out.println("Consent document '" + consentDoc.documentId() + "' (SHA-256 " + consentDoc.sha256() + "):");
-            out.println("-----");
-            out.println(consentDoc.textAsString().stripTrailing());
-            out.println("-----");
-            out.println();
-            out.println("A new " + algorithm.label() + " key will be generated "
-                    + (keyToken.onToken() ? "in token '" + keyToken.token + "' as '" + keyToken.label + "'"
-                        : "into " + keyOut + " (encrypted with a passphrase)")
-                    + "; its public key goes to the RA at " + client.base() + " with the above, signed by your card.");
+            Submission.showConsentAndKeyPlan(out, consentDoc, algorithm, keyToken, keyOut, client,
+                    " with the above, signed by your card");
             if (!terminal.confirm("Sign and send this application?", yes)) {
                 throw new RefusedException("you declined; nothing was signed or sent");
             }
@@ -279,39 +265,12 @@ public final class ApplyCli implements Callable<Integer> {
             byte[] content = ApplicationDocument.application(key.csr(), claim, consentDoc, key.device(), noticeEmail);
             cms = myCard.sign(content);
         }
-        if (saveApplication != null) {
-            try {
-                Files.write(saveApplication, cms);
-            } catch (IOException e) {
-                throw new UsageException("cannot write --save-application " + saveApplication + ": " + e.getMessage(),
-                        e);
-            }
-            out.println("signed application saved to " + saveApplication);
-        }
+        Submission.saveSigned(cms, saveApplication, "--save-application", Submission.Kind.APPLICATION, out);
         // Step 6: submit.
-        out.println("Sending the application to " + client.base() + "applications ...");
-        out.flush();
-        RaClient.Reply reply;
-        try {
-            reply = client.submitApplication(cms);
-        } catch (RaProblemException p) {
-            if (p.applicationId() != null) {
-                out.println("The RA recorded the application " + p.applicationId() + " and rejected it:");
-                writeId(p.applicationId());
-            } else {
-                out.println("The RA refused the application (HTTP " + p.status() + ", " + p.code() + "):");
-            }
-            out.println("  " + p.title() + ": " + p.detail());
-            out.flush();
-            throw new RefusedException(p.title() + " (" + p.code() + ")");
-        }
-        String id = StatusView.text(reply.body(), "/applicationId");
-        writeId(id);
-        out.println(reply.status() == 200 ? "The RA already had this application:" : "The RA received it:");
-        StatusView.describeApplication(reply.body(), out);
+        RaClient.Reply reply = Submission.submit(Submission.Kind.APPLICATION, cms, client, idOut, out);
         // Step 7: follow.
-        return followApplication(client, id, StatusView.text(reply.body(), "/status"), follow, certOut,
-                key.publicKey(), out, keyToken, terminal);
+        return followApplication(client, StatusView.text(reply.body(), "/applicationId"),
+                StatusView.text(reply.body(), "/status"), follow, certOut, key.publicKey(), out, keyToken, terminal);
     }
 
     /** Follows an application until the certificate is saved, it is refused, or --wait runs out. */
@@ -454,15 +413,5 @@ public final class ApplyCli implements Callable<Integer> {
             throw new UsageException("give the consent document's id with --consent-id");
         }
         return new ApplicationDocument.Consent(id, text);
-    }
-
-    private void writeId(String id) throws UsageException {
-        if (idOut != null && id != null) {
-            try {
-                Files.writeString(idOut, id + "\n");
-            } catch (IOException e) {
-                throw new UsageException("cannot write --id-out " + idOut + ": " + e.getMessage(), e);
-            }
-        }
     }
 }

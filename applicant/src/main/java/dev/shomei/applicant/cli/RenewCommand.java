@@ -5,8 +5,6 @@ import dev.shomei.applicant.key.CurrentCertificate;
 import dev.shomei.applicant.key.KeyAlgorithm;
 import dev.shomei.applicant.key.SubscriberKey;
 import dev.shomei.applicant.ra.RaClient;
-import dev.shomei.applicant.ra.RaProblemException;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,14 +90,8 @@ final class RenewCommand implements Callable<Integer> {
         // Step 1: everything that can be checked without a key.
         KeyAlgorithm algorithm = KeyAlgorithm.parse(keyType);
         current.check();
-        if (!keyToken.onToken() && Files.exists(keyOut)) {
-            throw new UsageException("--key-out " + keyOut + " exists; a key file is never overwritten. The renewal"
-                    + " certifies a NEW key: choose another file (the current key stays as it is)");
-        }
-        if (Files.exists(certOut)) {
-            throw new UsageException("--cert-out " + certOut + " exists; choose another file for the new certificate");
-        }
-        keyToken.check();
+        Submission.checkNewFiles(keyToken, keyOut, "The renewal certifies a NEW key: choose another file (the"
+                + " current key stays as it is)", certOut);
         ApplicationDocument.Consent consentDoc = ApplyCli.readConsent(consent, consentId, ra.timeout);
         RaClient client = ra.client();
 
@@ -116,16 +108,8 @@ final class RenewCommand implements Callable<Integer> {
         out.println("  valid until: " + cert.getNotAfter().toInstant());
         out.println("  issuer:      " + cert.getIssuerX500Principal().getName());
         out.println("The new certificate states the same identity; it certifies a new key.");
-        out.println();
-        out.println("Consent document '" + consentDoc.documentId() + "' (SHA-256 " + consentDoc.sha256() + "):");
-        out.println("-----");
-        out.println(consentDoc.textAsString().stripTrailing());
-        out.println("-----");
-        out.println();
-        out.println("A new " + algorithm.label() + " key will be generated "
-                + (keyToken.onToken() ? "in token '" + keyToken.token + "' as '" + keyToken.label + "'"
-                    : "into " + keyOut + " (encrypted with a passphrase)")
-                + "; its public key goes to the RA at " + client.base() + ", signed with the current key.");
+        Submission.showConsentAndKeyPlan(out, consentDoc, algorithm, keyToken, keyOut, client,
+                ", signed with the current key");
         if (!terminal.confirm("Sign and send this renewal?", yes)) {
             throw new RefusedException("you declined; nothing was signed or sent");
         }
@@ -134,50 +118,14 @@ final class RenewCommand implements Callable<Integer> {
         out.println("new key: " + key.where());
         // Step 5: the renewal, signed with the current key.
         byte[] cms = current.sign(currentCertificate, ApplicationDocument.renewal(key.csr(), consentDoc));
-        if (saveRenewal != null) {
-            try {
-                Files.write(saveRenewal, cms);
-            } catch (IOException e) {
-                throw new UsageException("cannot write --save-renewal " + saveRenewal + ": " + e.getMessage(), e);
-            }
-            out.println("signed renewal saved to " + saveRenewal);
-        }
+        Submission.saveSigned(cms, saveRenewal, "--save-renewal", Submission.Kind.RENEWAL, out);
         // Step 6: submit.
-        out.println("Sending the renewal to " + client.base() + "renewals ...");
-        out.flush();
-        RaClient.Reply reply;
-        try {
-            reply = client.submitRenewal(cms);
-        } catch (RaProblemException p) {
-            if (p.applicationId() != null) {
-                out.println("The RA recorded the renewal as application " + p.applicationId() + " and rejected it:");
-                writeId(p.applicationId());
-            } else {
-                out.println("The RA refused the renewal (HTTP " + p.status() + ", " + p.code() + "):");
-            }
-            out.println("  " + p.title() + ": " + p.detail());
-            out.flush();
-            throw new RefusedException(p.title() + " (" + p.code() + ")");
-        }
-        String id = StatusView.text(reply.body(), "/applicationId");
-        writeId(id);
-        out.println(reply.status() == 200 ? "The RA already had this renewal:" : "The RA received it:");
-        StatusView.describeApplication(reply.body(), out);
+        RaClient.Reply reply = Submission.submit(Submission.Kind.RENEWAL, cms, client, idOut, out);
         if (!StatusView.text(reply.body(), "/renewsApplicationId").isEmpty()) {
             out.println("  renews application " + StatusView.text(reply.body(), "/renewsApplicationId"));
         }
         // Step 7: follow.
-        return ApplyCli.followApplication(client, id, StatusView.text(reply.body(), "/status"), follow, certOut,
-                key.publicKey(), out, keyToken, terminal);
-    }
-
-    private void writeId(String id) throws UsageException {
-        if (idOut != null && id != null) {
-            try {
-                Files.writeString(idOut, id + "\n");
-            } catch (IOException e) {
-                throw new UsageException("cannot write --id-out " + idOut + ": " + e.getMessage(), e);
-            }
-        }
+        return ApplyCli.followApplication(client, StatusView.text(reply.body(), "/applicationId"),
+                StatusView.text(reply.body(), "/status"), follow, certOut, key.publicKey(), out, keyToken, terminal);
     }
 }

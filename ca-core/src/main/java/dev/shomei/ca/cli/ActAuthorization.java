@@ -1,5 +1,6 @@
 package dev.shomei.ca.cli;
 
+import dev.shomei.audit.Actor;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.approval.Act;
 import dev.shomei.ca.approval.ActKind;
@@ -7,6 +8,7 @@ import dev.shomei.ca.approval.Approval;
 import dev.shomei.ca.approval.ApprovalPolicy;
 import dev.shomei.ca.approval.ApprovalRecords;
 import dev.shomei.ca.approval.ApprovalRefused;
+import dev.shomei.ca.audit.AuditedCaEvents;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
 import java.io.IOException;
@@ -37,6 +39,11 @@ final class ActAuthorization {
             return decision == null ? operator : decision.actor().id() + " (quorum, act " + decision.act().id() + ")";
         }
 
+        /** Who the audit log records for the act: the approvers' actor, or the typed operator on {@code tokenLabel}. */
+        Actor actor(String operator, String tokenLabel) {
+            return decision != null ? decision.actor() : AuditedCaEvents.operator(operator, tokenLabel);
+        }
+
         /** One line per approver for the ceremony transcript. */
         List<String> approverLines() {
             if (decision == null) {
@@ -50,7 +57,30 @@ final class ActAuthorization {
         }
     }
 
+    /** What an act does on the CA opened for it. */
+    @FunctionalInterface
+    interface Body {
+        void run(Opened opened, CertificateAuthority ca) throws IOException;
+    }
+
     private ActAuthorization() {}
+
+    /**
+     * Opens the CA for the act as {@link #open(CaCli, CaConfig, ActKind, Map, List, String, boolean)} does, runs
+     * {@code body} on it and closes it; in request mode only the act is written. Returns the command's exit code.
+     */
+    static int perform(CaCli parent, CaConfig cfg, ActKind kind, Map<String, String> parameters,
+                       List<Path> approvalFiles, String operator, boolean operatorRequired, Body body)
+            throws IOException {
+        Opened opened = open(parent, cfg, kind, parameters, approvalFiles, operator, operatorRequired);
+        if (opened == null) {
+            return 0;
+        }
+        try (CertificateAuthority ca = opened.ca()) {
+            body.run(opened, ca);
+        }
+        return 0;
+    }
 
     /**
      * Returns null in request mode (the act was written), else the opened CA. {@code operator} is the typed

@@ -243,12 +243,7 @@ public final class CaCli {
             if (requestId != null) {
                 act.put("request-id", requestId);
             }
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.ISSUE, act, approvals, operator,
-                    false);
-            if (opened == null) {
-                return 0;
-            }
-            try (CertificateAuthority ca = opened.ca()) {
+            return ActAuthorization.perform(parent, cfg, ActKind.ISSUE, act, approvals, operator, false, (opened, ca) -> {
                 CertificateIssuer.Issued issued = ca.issuer().issue(requestId, bytes, profile);
                 X509Certificate c = issued.certificate();
                 if (out != null) {
@@ -259,8 +254,7 @@ public final class CaCli {
                 System.out.println("  subject:  " + c.getSubjectX500Principal().getName());
                 System.out.println("  validity: " + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant());
                 System.out.println("  profile:  " + profile + (out == null ? "" : ", written to " + out));
-            }
-            return 0;
+            });
         }
     }
 
@@ -276,20 +270,16 @@ public final class CaCli {
         List<Path> approvals;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             RevocationReason r = RevocationReason.parse(reason);
             CaConfig cfg = parent.loadConfig();
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.REVOKE, Map.of("serial",
-                    CertificateIssuer.normaliseSerial(serial), "reason", r.rfcName()), approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            try (CertificateAuthority ca = opened.ca()) {
-                CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, opened.attribution(operator));
-                System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
-                        + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
-            }
-            return 0;
+            return ActAuthorization.perform(parent, cfg, ActKind.REVOKE, Map.of("serial",
+                    CertificateIssuer.normaliseSerial(serial), "reason", r.rfcName()), approvals, operator, true,
+                    (opened, ca) -> {
+                        CertificateStore.Revocation rev = ca.issuer().revoke(serial, r, opened.attribution(operator));
+                        System.out.println("revoked: serial " + CertificateIssuer.normaliseSerial(serial) + " at "
+                                + rev.revokedAt() + ", reason " + r.rfcName() + "; publish a new CRL with 'ca crl'");
+                    });
         }
     }
 
@@ -312,13 +302,9 @@ public final class CaCli {
         @Override
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DELEGATE, Map.of("label", label,
+            return ActAuthorization.perform(parent, cfg, ActKind.DELEGATE, Map.of("label", label,
                     "algorithm", dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label(), "subject", subject,
-                    "profile", profile), approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            try (CertificateAuthority ca = opened.ca()) {
+                    "profile", profile), approvals, operator, true, (opened, ca) -> {
                 X509Certificate c = ca.delegate(label, dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm),
                         new org.bouncycastle.asn1.x500.X500Name(subject), profile);
                 if (out != null) {
@@ -327,8 +313,7 @@ public final class CaCli {
                 System.out.println("delegated key '" + label + "' certified: serial " + c.getSerialNumber().toString(16)
                         + ", profile " + profile + ", valid to " + c.getNotAfter().toInstant()
                         + (out == null ? "" : ", written to " + out));
-            }
-            return 0;
+            });
         }
     }
 
@@ -389,7 +374,7 @@ public final class CaCli {
         List<Path> approvals;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             if (cfg.ceremony() == null || cfg.ceremony().root() == null) {
                 throw new ConfigException("renewal needs ceremony.root (the root key that certifies the new issuing key)");
@@ -406,15 +391,11 @@ public final class CaCli {
                         + " before renewing");
             }
             String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
+            return ActAuthorization.perform(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
                     "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
                     "root.label", cfg.ceremony().root().label(), "root.token", cfg.rootHsmConfig().tokenLabel()),
-                    approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            PrintWriter pw = new PrintWriter(System.out, true);
-            try (CertificateAuthority ca = opened.ca()) {
+                    approvals, operator, true, (opened, ca) -> {
+                PrintWriter pw = new PrintWriter(System.out, true);
                 var r = ca.renewIssuingKey(opened.attribution(operator), new CaConfig.CaKey(label, alg, subject,
                         validityYears, null), opened.approverLines(), out, pw::println);
                 CaHashValues h = CaHashValues.of(r.issuing());
@@ -424,8 +405,7 @@ public final class CaCli {
                 pw.println("    SHA-1:   " + h.sha1());
                 pw.println("CA hash values of every generation: " + out.resolve("ca-hash-values.txt"));
                 pw.println("next: set issuingKey: pkcs11:token=" + cfg.hsmConfig().tokenLabel() + ";object=" + label);
-            }
-            return 0;
+            });
         }
     }
 
@@ -466,29 +446,23 @@ public final class CaCli {
         List<Path> approvals;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             if (threshold < 2 || threshold > custodians) {
                 throw new ConfigException("--threshold " + threshold + " of --custodians " + custodians + ": give"
                         + " 2 <= threshold <= custodians (no custodian alone may restore a CA key)");
             }
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.BACKUP, Map.of("label", label,
+            return ActAuthorization.perform(parent, cfg, ActKind.BACKUP, Map.of("label", label,
                     "token", cfg.hsmConfig().tokenLabel(), "custodians", String.valueOf(custodians), "threshold",
-                    String.valueOf(threshold), "out", out.toString()), approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            Actor actor = opened.decision() != null ? opened.decision().actor()
-                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
-            try (CertificateAuthority ca = opened.ca()) {
+                    String.valueOf(threshold), "out", out.toString()), approvals, operator, true, (opened, ca) -> {
+                Actor actor = opened.actor(operator, cfg.hsmConfig().tokenLabel());
                 var w = new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
                         .backup(ca.token(), label, custodians, threshold, out, actor);
                 System.out.println("key '" + label + "' backed up wrapped (backup " + w.backupId() + ", public key SHA-256 "
                         + w.publicKeySha256() + ") to " + w.backupFile());
                 System.out.println(custodians + " key-encryption key shares, any " + threshold + " restore it: "
                         + w.shares() + "; hand each to its custodian and delete it here");
-            }
-            return 0;
+            });
         }
     }
 
@@ -523,8 +497,7 @@ public final class CaCli {
             try {
                 ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.RESTORE, act, approvals,
                         operator, true);
-                Actor actor = opened.decision() != null ? opened.decision().actor()
-                        : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
+                Actor actor = opened.actor(operator, cfg.hsmConfig().tokenLabel());
                 try (CertificateAuthority ca = opened.ca()) {
                     new dev.shomei.ca.ceremony.KeyBackup(ca.database().dataSource(), auditLog(cfg), parent.clock())
                             .restore(ca.token(), backup, kek, shares.size(), actor);
@@ -618,7 +591,7 @@ public final class CaCli {
         List<Path> approvals;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             dev.shomei.ca.issuance.RevocationReason r;
             try {
@@ -631,21 +604,15 @@ public final class CaCli {
                 throw new dev.shomei.ca.issuance.CaOperationException("'" + label + "' is the issuing key in use"
                         + " (issuingKey): renew (ca renew-issuing) and set issuingKey to the new generation first");
             }
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.CA_REVOCATION, Map.of("label",
+            return ActAuthorization.perform(parent, cfg, ActKind.CA_REVOCATION, Map.of("label",
                     label, "reason", r.rfcName(), "root.label", cfg.ceremony() == null || cfg.ceremony().root() == null
-                            ? "" : cfg.ceremony().root().label()), approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            Actor actor = opened.decision() != null ? opened.decision().actor()
-                    : AuditedCaEvents.operator(operator, cfg.hsmConfig().tokenLabel());
-            try (CertificateAuthority ca = opened.ca()) {
+                            ? "" : cfg.ceremony().root().label()), approvals, operator, true, (opened, ca) -> {
+                Actor actor = opened.actor(operator, cfg.hsmConfig().tokenLabel());
                 var e = new dev.shomei.ca.ceremony.CaCertificateRevocation(cfg, ca.database().dataSource(), auditLog(cfg),
                         parent.clock()).revoke(label, r, actor);
                 System.out.println("CA certificate of '" + label + "' (serial " + e.serial().toString(16) + ") revoked ("
                         + r.rfcName() + ") by " + actor.id() + "; it goes on the root's CRL with the next 'ca root-crl'");
-            }
-            return 0;
+            });
         }
     }
 
@@ -660,18 +627,13 @@ public final class CaCli {
         List<Path> approvals;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             boolean root = cfg.separateRootToken() && label.equals(cfg.ceremony().root().label());
             String tokenLabel = root ? cfg.rootHsmConfig().tokenLabel() : cfg.hsmConfig().tokenLabel();
-            ActAuthorization.Opened opened = ActAuthorization.open(parent, cfg, ActKind.DESTRUCTION, Map.of("label", label,
-                    "token", tokenLabel), approvals, operator, true);
-            if (opened == null) {
-                return 0;
-            }
-            Actor actor = opened.decision() != null ? opened.decision().actor()
-                    : AuditedCaEvents.operator(operator, tokenLabel);
-            try (CertificateAuthority ca = opened.ca()) {
+            return ActAuthorization.perform(parent, cfg, ActKind.DESTRUCTION, Map.of("label", label,
+                    "token", tokenLabel), approvals, operator, true, (opened, ca) -> {
+                Actor actor = opened.actor(operator, tokenLabel);
                 var destruction = new dev.shomei.ca.ceremony.KeyDestruction(cfg, ca.database().dataSource(),
                         auditLog(cfg), parent.clock());
                 String pub;
@@ -684,8 +646,7 @@ public final class CaCli {
                 }
                 System.out.println("destroyed key '" + label + "' on token '" + tokenLabel + "' (public key SHA-256 "
                         + pub + "), recorded as destroyed by " + actor.id());
-            }
-            return 0;
+            });
         }
     }
 

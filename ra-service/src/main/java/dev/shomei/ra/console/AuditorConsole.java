@@ -56,14 +56,8 @@ public class AuditorConsole {
                          @QueryParam("lang") String lang, @CookieParam(ConsoleAccess.LANG_COOKIE) String cookie,
                          @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(lang, cookie, headers);
-        Page page = ctx.page(null, null, "/console/auditor");
-        try {
-            Actor auditor = access.signIn(request, Role.AUDITOR);
-            page = ctx.page(auditor, Role.AUDITOR, "/console/auditor");
-            return render(page, ctx, auditor, from, to, null, null, 200);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
+        return Html.page(access, request, Role.AUDITOR, ctx, "/console/auditor", (auditor, page) ->
+                render(page, ctx, auditor, from, to, null, null, 200));
     }
 
     @POST
@@ -74,22 +68,16 @@ public class AuditorConsole {
                            @CookieParam(ConsoleAccess.LANG_COOKIE) String cookie, @Context HttpHeaders headers,
                            @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(null, cookie, headers);
-        Page page = ctx.page(null, null, "/console/auditor");
-        Actor auditor;
-        try {
-            auditor = access.signIn(request, Role.AUDITOR);
-            page = ctx.page(auditor, Role.AUDITOR, "/console/auditor");
-            access.checkForm(request, auditor, SAMPLE_ACT, token);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
-        try {
-            Period period = period(from, to);
-            AuditorEvidence.Drawn d = evidence.sample(period.from(), period.to(), perStratum(perStratum), auditor);
-            return render(page, ctx, auditor, from, to, sampleView(d), null, 200);
-        } catch (RaProblem p) {
-            return render(page, ctx, auditor, from, to, null, p.detail() + " (" + p.code() + ")", p.status());
-        }
+        return Html.form(access, request, Role.AUDITOR, ctx, "/console/auditor", () -> SAMPLE_ACT, token,
+                (auditor, page) -> {
+            try {
+                Period period = period(from, to);
+                AuditorEvidence.Drawn d = evidence.sample(period.from(), period.to(), perStratum(perStratum), auditor);
+                return render(page, ctx, auditor, from, to, sampleView(d), null, 200);
+            } catch (RaProblem p) {
+                return render(page, ctx, auditor, from, to, null, p.detail() + " (" + p.code() + ")", p.status());
+            }
+        });
     }
 
     /** One decision's evidence package, as a zip (the same bytes as {@code GET /auditor/packages/{id}}). */

@@ -5,10 +5,12 @@ import dev.shomei.ra.console.Views.Page;
 import dev.shomei.ra.officer.OfficerAuthentication;
 import dev.shomei.ra.problem.RaProblem;
 import io.quarkus.qute.TemplateInstance;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * How every console page is sent: rendered on the server, in the chosen language, with headers that keep it out of
@@ -63,5 +65,46 @@ final class Html {
 
     static Response error(RaProblem p, Context ctx, Page page) {
         return send(ConsoleTemplates.error(page, p.status(), p.code(), p.title(), p.detail()), ctx, p.status());
+    }
+
+    /** What a console page does for the staff member signed in, on the page header made for them. */
+    @FunctionalInterface
+    interface SignedIn {
+        Response show(Actor who, Page page);
+    }
+
+    /**
+     * A console page: signs the request in as {@code role} and shows {@code path} to them; any refusal (sign-in,
+     * a malformed id, nothing found) is the error page, under the header of whoever was signed in by then.
+     */
+    static Response page(ConsoleAccess access, HttpServerRequest request, OfficerAuthentication.Role role,
+                         Context ctx, String path, SignedIn body) {
+        Page page = ctx.page(null, null, path);
+        try {
+            Actor who = access.signIn(request, role);
+            page = ctx.page(who, role, path);
+            return body.show(who, page);
+        } catch (RaProblem p) {
+            return error(p, ctx, page);
+        }
+    }
+
+    /**
+     * A console form post: signs the request in as {@code role} and checks the form's token for {@code act} (a
+     * refusal there is the error page, and nothing is done); then {@code body} performs the act, showing its own
+     * refusals (the form again, with what was typed).
+     */
+    static Response form(ConsoleAccess access, HttpServerRequest request, OfficerAuthentication.Role role,
+                         Context ctx, String path, Supplier<String> act, String token, SignedIn body) {
+        Page page = ctx.page(null, null, path);
+        Actor who;
+        try {
+            who = access.signIn(request, role);
+            page = ctx.page(who, role, path);
+            access.checkForm(request, who, act.get(), token);
+        } catch (RaProblem p) {
+            return error(p, ctx, page);
+        }
+        return body.show(who, page);
     }
 }

@@ -65,10 +65,7 @@ public class OfficerConsole {
                           @QueryParam("lang") String lang, @CookieParam(ConsoleAccess.LANG_COOKIE) String cookie,
                           @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(lang, cookie, headers);
-        Page page = ctx.page(null, null, "/console");
-        try {
-            Actor officer = access.signIn(request, Role.OFFICER);
-            page = ctx.page(officer, Role.OFFICER, "/console");
+        return Html.page(access, request, Role.OFFICER, ctx, "/console", (officer, page) -> {
             Paging paging = Paging.of(limit, config.paging());
             int from = (int) Math.min(Integer.MAX_VALUE / 2, Paging.position("offset", offset));
             ConsoleQueries.Search search = new ConsoleQueries.Search(q, status);
@@ -86,9 +83,7 @@ public class OfficerConsole {
             List<String> statuses = Arrays.stream(Application.Status.values()).map(Enum::name).toList();
             return Html.send(ConsoleTemplates.queue(page, rows, q == null ? "" : q, status == null ? "" : status,
                     statuses, searching, previous, next), ctx, 200);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
+        });
     }
 
     @GET
@@ -97,14 +92,8 @@ public class OfficerConsole {
                                 @QueryParam("lang") String lang, @CookieParam(ConsoleAccess.LANG_COOKIE) String cookie,
                                 @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(lang, cookie, headers);
-        Page page = ctx.page(null, null, "/console/applications/" + id);
-        try {
-            Actor officer = access.signIn(request, Role.OFFICER);
-            page = ctx.page(officer, Role.OFFICER, "/console/applications/" + id);
-            return applicationPage(page, ctx, officer, uuid(id), notice(done), null, "", "", 200);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
+        return Html.page(access, request, Role.OFFICER, ctx, "/console/applications/" + id, (officer, page) ->
+                applicationPage(page, ctx, officer, uuid(id), notice(done), null, "", "", 200));
     }
 
     /** An officer's decision from the form; the same call as {@code POST /officer/applications/{id}/decision}. */
@@ -120,28 +109,21 @@ public class OfficerConsole {
                                       @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(null, cookie, headers);
         String path = "/console/applications/" + id;
-        Page page = ctx.page(null, null, path);
-        Actor officer;
-        UUID applicationId;
-        try {
-            officer = access.signIn(request, Role.OFFICER);
-            page = ctx.page(officer, Role.OFFICER, path);
-            applicationId = uuid(id);
-            access.checkForm(request, officer, act("application", applicationId), token);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
-        try {
-            OfficerDecisions.Result result = decisions.decideApplication(applicationId, outcome(outcome),
-                    required(reason), certifiedName == null || certifiedName.isBlank() ? null : certifiedName,
-                    "on".equals(jlisOverride) || "true".equals(jlisOverride), officer);
-            return Html.seeOther(path + "?done=" + (result == OfficerDecisions.Result.APPROVAL_PENDING
-                    ? "pending" : "decided"));
-        } catch (RaProblem p) {
-            // The form again, with what was refused and why, and what the officer typed.
-            return applicationPage(page, ctx, officer, applicationId, null, p, reason == null ? "" : reason,
-                    certifiedName == null ? "" : certifiedName, p.status());
-        }
+        return Html.form(access, request, Role.OFFICER, ctx, path, () -> act("application", uuid(id)), token,
+                (officer, page) -> {
+            UUID applicationId = uuid(id);
+            try {
+                OfficerDecisions.Result result = decisions.decideApplication(applicationId, outcome(outcome),
+                        required(reason), certifiedName == null || certifiedName.isBlank() ? null : certifiedName,
+                        "on".equals(jlisOverride) || "true".equals(jlisOverride), officer);
+                return Html.seeOther(path + "?done=" + (result == OfficerDecisions.Result.APPROVAL_PENDING
+                        ? "pending" : "decided"));
+            } catch (RaProblem p) {
+                // The form again, with what was refused and why, and what the officer typed.
+                return applicationPage(page, ctx, officer, applicationId, null, p, reason == null ? "" : reason,
+                        certifiedName == null ? "" : certifiedName, p.status());
+            }
+        });
     }
 
     @GET
@@ -150,14 +132,8 @@ public class OfficerConsole {
                                @QueryParam("lang") String lang, @CookieParam(ConsoleAccess.LANG_COOKIE) String cookie,
                                @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(lang, cookie, headers);
-        Page page = ctx.page(null, null, "/console/revocation-requests/" + id);
-        try {
-            Actor officer = access.signIn(request, Role.OFFICER);
-            page = ctx.page(officer, Role.OFFICER, "/console/revocation-requests/" + id);
-            return revocationPage(page, ctx, officer, uuid(id), notice(done), null, 200);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
+        return Html.page(access, request, Role.OFFICER, ctx, "/console/revocation-requests/" + id, (officer, page) ->
+                revocationPage(page, ctx, officer, uuid(id), notice(done), null, 200));
     }
 
     /** An officer's decision on a referred revocation request; as {@code POST /officer/revocation-requests/{id}/decision}. */
@@ -170,23 +146,16 @@ public class OfficerConsole {
                                      @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Html.Context ctx = Html.Context.of(null, cookie, headers);
         String path = "/console/revocation-requests/" + id;
-        Page page = ctx.page(null, null, path);
-        Actor officer;
-        UUID requestId;
-        try {
-            officer = access.signIn(request, Role.OFFICER);
-            page = ctx.page(officer, Role.OFFICER, path);
-            requestId = uuid(id);
-            access.checkForm(request, officer, act("revocation-request", requestId), token);
-        } catch (RaProblem p) {
-            return Html.error(p, ctx, page);
-        }
-        try {
-            revocations.decideByOfficer(requestId, outcome(outcome), required(reason), officer);
-            return Html.seeOther(path + "?done=decided");
-        } catch (RaProblem p) {
-            return revocationPage(page, ctx, officer, requestId, null, p, p.status());
-        }
+        return Html.form(access, request, Role.OFFICER, ctx, path, () -> act("revocation-request", uuid(id)), token,
+                (officer, page) -> {
+            UUID requestId = uuid(id);
+            try {
+                revocations.decideByOfficer(requestId, outcome(outcome), required(reason), officer);
+                return Html.seeOther(path + "?done=decided");
+            } catch (RaProblem p) {
+                return revocationPage(page, ctx, officer, requestId, null, p, p.status());
+            }
+        });
     }
 
     private Response applicationPage(Page page, Html.Context ctx, Actor officer, UUID id, String notice,
