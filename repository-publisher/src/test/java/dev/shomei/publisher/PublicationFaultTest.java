@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A crash here is an {@link Error} thrown inside the origin's write or switch: none of the publisher's
  * {@code catch} clauses handle it, so its clean-up does not run, as after a kill; the rerun is a new publisher.
- * Runs in the normal build (a few seconds: no HSM, no database).
+ * The full sweep is in the fault suite; the normal build runs a slice and the full disk (a few seconds: no HSM,
+ * no database).
  */
 class PublicationFaultTest {
 
@@ -75,8 +77,22 @@ class PublicationFaultTest {
                 .write(tmp.resolve("b2-" + System.nanoTime()));
     }
 
+    /** The whole sweep (about 45 s): the fault suite, {@code bin/test-faults}. */
     @Test
+    @Tag("fault")
     void aCrashAtEveryWriteOrAtTheSwitchLeavesTheLiveReleaseServedAndTheRerunPublishesTheBundleWhole() throws Exception {
+        crashSweep(null);
+    }
+
+    /** The normal build's slice: a crash half-way through the writes, and one at the switch. */
+    @Test
+    @Tag("fault-slice")
+    void aCrashHalfWayThroughTheWritesOrAtTheSwitchLeavesTheLiveReleaseServedAndTheRerunPublishesIt() throws Exception {
+        crashSweep(writes -> List.of(writes / 2, writes + 1));
+    }
+
+    /** Crashes at each chosen step (1..writes: the n-th file write; writes + 1: the switch), each on a new origin. */
+    private void crashSweep(java.util.function.IntFunction<List<Integer>> chosen) throws Exception {
         Path first = firstBundle();
         Path second = secondBundle();
         // How many files a publication of the second bundle writes (objects and header sidecars).
@@ -95,7 +111,9 @@ class PublicationFaultTest {
             writes = n.get();
         }
         assertThat(writes).isGreaterThan(10);
-        for (int k = 1; k <= writes + 1; k++) {
+        List<Integer> steps = chosen == null
+                ? java.util.stream.IntStream.rangeClosed(1, writes + 1).boxed().toList() : chosen.apply(writes);
+        for (int k : steps) {
             Path origin = tmp.resolve("origin-" + k);
             publisher(new FileSystemOrigin(origin)).publish(PublicationBundle.read(first));
             SortedMap<String, String> served = served(origin);
@@ -135,11 +153,12 @@ class PublicationFaultTest {
             assertCarries(origin, second);
             assertThat(leftovers(origin)).as("a crashed publication's staging is cleared by the rerun").isEmpty();
         }
-        SUMMARY.add("publish origin-write #1.." + writes + " + switch, process (Error): " + (writes + 1)
-                + " crashes, previous release served each time, rerun whole");
+        SUMMARY.add("publish origin-write " + (chosen == null ? "#1.." + writes : "#" + steps.get(0)) + " + switch,"
+                + " process (Error): " + steps.size() + " crashes, previous release served each time, rerun whole");
     }
 
     @Test
+    @Tag("fault-slice")
     void aFullDiskFailsThePublicationByNameKeepsTheLiveReleaseAndTheRerunSucceedsOnceSpaceReturns() throws Exception {
         Path origin = tmp.resolve("origin");
         publisher(new FileSystemOrigin(origin)).publish(PublicationBundle.read(firstBundle()));
