@@ -8,6 +8,7 @@ import dev.shomei.ca.issuance.RevocationReason;
 import dev.shomei.ocsp.bundle.BundleVerifier;
 import dev.shomei.ocsp.bundle.PublicationBundle;
 import dev.shomei.ocsp.cli.PresignerCli;
+import dev.shomei.ocsp.presign.OcspPresigner;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,48 @@ class PresignCrashPointTest {
         assertInvariants();
         summary.add("presign " + CrashPoints.PRESIGN_BEFORE_COMMIT + " SIGKILL: due after crash=" + dueAfterCrash
                 + ", rerun signed=" + signed);
+    }
+
+    @Test
+    void anHsmLoginLostMidBatchFailsTheChunkCleanlyOrIsRecoveredAndTheRerunCompletesWithoutDuplicates() throws Exception {
+        newCertificatesOneRevoked();
+        newCertificatesOneRevoked();
+        // After the first chunk is signed, another application on the token logs out: PKCS#11 login state is per
+        // token, so every session of the presigner loses its login mid-batch (as an HSM restart would).
+        boolean[] done = {false};
+        CrashPoints.install((pt, detail) -> {
+            if (pt.equals(CrashPoints.PRESIGN_AFTER_SIGN) && !done[0]) {
+                done[0] = true;
+                logoutEveryone();
+            }
+        });
+        String outcome;
+        try {
+            OcspPresigner.Result r = f.presigner().run();
+            outcome = "the batch completed (signer logged in again), signed=" + r.signed();
+        } catch (RuntimeException e) {
+            assertThat(e.getMessage()).as("a clear error").isNotBlank();
+            outcome = "the batch failed: " + e.getMessage().lines().findFirst().orElse("");
+        } finally {
+            CrashPoints.clear();
+        }
+        assertThat(done[0]).as("the login was really lost mid-batch").isTrue();
+        long signed = f.presigner().run().signed();
+        assertInvariants();
+        summary.add("presign HSM login lost after chunk 1: " + outcome + "; rerun signed=" + signed);
+    }
+
+    private void logoutEveryone() {
+        try {
+            var module = dev.shomei.ca.hsm.Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
+            module.setAccessible(true);
+            Object p11 = module.invoke(null, f.token.module());
+            long session = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
+                    Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, f.ca.token().slotId(), 4L, null, null);
+            p11.getClass().getMethod("C_Logout", long.class).invoke(p11, session);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot log the token out: " + e, e);
+        }
     }
 
     private void presignCrash(String point, int nth) throws Exception {
