@@ -32,6 +32,14 @@ public final class CrashPoints {
     public static final String DURING_CRL_WRITE = "during-crl-write";
     public static final String DURING_ORDER_INGEST = "during-order-ingest";
     public static final String DURING_AUDIT_APPEND = "during-audit-append";
+    /** ocsp-presigner: a chunk of responses signed by the HSM, not yet recorded. */
+    public static final String PRESIGN_AFTER_SIGN = "presign-after-sign";
+    /** ocsp-presigner: a chunk's responses and audit entry written, the transaction open. */
+    public static final String PRESIGN_BEFORE_COMMIT = "presign-before-commit";
+    /** ocsp-presigner bundle: manifest.json and the artifacts written, manifest.p7s not yet. */
+    public static final String BUNDLE_BEFORE_SIGNATURE = "bundle-before-signature";
+    /** ocsp-presigner bundle: manifest.p7s written, the bundle's row (its last OCSP sequence) not committed. */
+    public static final String BUNDLE_BEFORE_RECORD = "bundle-before-record";
 
     private static volatile BiConsumer<String, String> action = fromSystemProperty();
 

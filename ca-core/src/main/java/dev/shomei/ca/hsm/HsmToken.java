@@ -223,7 +223,14 @@ public final class HsmToken implements AutoCloseable {
     /** The private key labelled {@code label}; an error lists the labels the token holds. */
     public PrivateKey privateKey(String label) {
         try {
+            int seen = generation.get();
             Key key = keyStore.getKey(label, null);
+            if (!(key instanceof PrivateKey) && keyStore.isKeyEntry(label)) {
+                // Listed but unreadable: the login was lost (another application logged out, the HSM restarted);
+                // private objects are invisible until we log in again (PKCS#11 v2.40 §6.7). Once, then give up.
+                reconnect(seen);
+                key = keyStore.getKey(label, null);
+            }
             if (key instanceof PrivateKey pk) {
                 return pk;
             }

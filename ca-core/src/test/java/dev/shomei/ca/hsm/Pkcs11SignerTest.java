@@ -84,6 +84,23 @@ class Pkcs11SignerTest {
     }
 
     @Test
+    void aNewSignerOpensAfterTheLoginIsLost() throws Exception {
+        SoftHsmToken t = SoftHsmToken.create("signer-logout-open", PIN);
+        HsmToken token = tokenWithKey(t);
+        Pkcs11Signer.open(token, "k1").sign(new byte[] {1});
+        Object p11 = Pkcs11Slots.module(t.module());
+        long session = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
+                Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, token.slotId(), 4L, null, null);
+        p11.getClass().getMethod("C_Logout", long.class).invoke(p11, session);
+
+        // A long-running process (the pull loop, a presign run after a failed one) opens its next signer: the key
+        // is listed but, logged out, unreadable; the token logs in again instead of saying the key is missing.
+        byte[] data = {7, 8, 9};
+        Pkcs11Signer again = Pkcs11Signer.open(token, "k1");
+        assertThat(verifies(again, data, again.sign(data))).isTrue();
+    }
+
+    @Test
     void recoversAfterEverySessionIsClosed() throws Exception {
         SoftHsmToken t = SoftHsmToken.create("signer-sessions", PIN);
         HsmToken token = tokenWithKey(t);

@@ -311,12 +311,16 @@ public final class PublicationBundle {
                 }
 
                 // Step 4
+                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_SIGNATURE,
+                        "bundle=" + bundleId);
                 byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer),
                         new CMSProcessableFile(manifest.toFile()), true);
                 // Written last and atomically (docs/faults.md): a bundle directory has a whole signature or none, and
                 // the publisher refuses a bundle without one, or with an artifact that does not match it.
                 dev.shomei.ca.io.AtomicFiles.write(out.resolve("manifest.p7s"), p7s);
                 String manifestSha256 = sha256Hex(manifest);
+                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_RECORD,
+                        "bundle=" + bundleId);
 
                 // Step 5
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO publication_bundle (bundle_id, created_at,"

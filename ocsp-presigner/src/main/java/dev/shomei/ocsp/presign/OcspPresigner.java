@@ -282,6 +282,8 @@ public final class OcspPresigner {
                 try {
                     long s0 = System.nanoTime();
                     SignedChunk sc = sign(chunk);
+                    dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.PRESIGN_AFTER_SIGN,
+                            "serials=" + String.join(",", sc.serials()));
                     signingNanos.addAndGet(System.nanoTime() - s0);
                     writer.execute(() -> {
                         try {
@@ -357,6 +359,8 @@ public final class OcspPresigner {
             try {
                 store.record(c, sc);
                 audit.responsesSigned(c, issuerLabel, sc);
+                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.PRESIGN_BEFORE_COMMIT,
+                        "serials=" + String.join(",", sc.serials()));
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
