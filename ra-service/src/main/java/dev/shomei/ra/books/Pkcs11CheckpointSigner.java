@@ -5,7 +5,6 @@ import dev.shomei.pkcs11.Pkcs11Signer;
 import dev.shomei.ra.HsmKey;
 import dev.shomei.ra.RaConfig;
 import java.security.PublicKey;
-import java.security.cert.X509Certificate;
 
 /**
  * The RA's audit checkpoint key in its HSM ({@code ra.audit.checkpoint-signing.*}), through the project's one PKCS#11
@@ -41,9 +40,5 @@ final class Pkcs11CheckpointSigner implements CheckpointSigner {
     @Override
     public PublicKey publicKey() {
         return signer.publicKey();
-    }
-
-    X509Certificate certificate() {
-        return signer.certificate();
     }
 }
