@@ -7,24 +7,24 @@ import dev.shomei.ca.ceremony.KeyCeremony;
 import dev.shomei.ca.config.ApprovedConfiguration;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.crl.CrlIssuer;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.Pkcs11Signer;
-import dev.shomei.ca.hsm.Signer;
-import dev.shomei.ca.orders.ResultSigners;
 import dev.shomei.ca.issuance.CaEventLog;
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.orders.OrderBundleProcessor;
 import dev.shomei.ca.orders.OrderBundleVerifier;
+import dev.shomei.ca.orders.ResultSigners;
+import dev.shomei.ca.store.CaDatabase;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.Pkcs11Signer;
+import dev.shomei.pkcs11.Signer;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.x500.X500Name;
-import dev.shomei.ca.store.CaDatabase;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import org.bouncycastle.asn1.x500.X500Name;
 
 /**
  * Wires one CA instance together from its configuration: the HSM token, the CA database, and the

@@ -3,9 +3,10 @@ package dev.shomei.ca;
 import dev.shomei.testsupport.Throughput;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.crl.StreamingCrlEncoder;
-import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ca.issuance.CertificateIssuer;
+import dev.shomei.pkcs11.Pkcs11Signer;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
-import dev.shomei.ca.crl.CrlIssuer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

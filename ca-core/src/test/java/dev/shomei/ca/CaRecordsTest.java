@@ -109,7 +109,7 @@ class CaRecordsTest {
         try (CaFixture f = CaFixture.create("auditkey", "EC-P256", "EC-P256")) {
             java.security.cert.X509Certificate auditCert;
             try (CertificateAuthority ca = f.ceremony()) {
-                auditCert = ca.delegate("audit-test", dev.shomei.ca.hsm.KeyAlgorithm.parse("EC-P256"),
+                auditCert = ca.delegate("audit-test", dev.shomei.pkcs11.KeyAlgorithm.parse("EC-P256"),
                         new org.bouncycastle.asn1.x500.X500Name("CN=Shomei Test Audit Checkpoints,C=JP"), "audit-checkpoint");
             }
             f.ca = null;

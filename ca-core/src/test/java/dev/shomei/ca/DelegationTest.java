@@ -3,10 +3,10 @@ package dev.shomei.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.KeyAlgorithm;
-import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ca.issuance.CaOperationException;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.Pkcs11Signer;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;

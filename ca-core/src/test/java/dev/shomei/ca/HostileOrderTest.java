@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.shomei.ca.cli.CaCli;
-import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.lint.LintException;
@@ -15,6 +14,7 @@ import dev.shomei.ca.orders.OrderBundleException;
 import dev.shomei.ca.orders.OrderBundleProcessor;
 import dev.shomei.ca.orders.OrderBundleVerifier;
 import dev.shomei.ca.orders.OrderPuller;
+import dev.shomei.pkcs11.Signer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,10 +80,10 @@ class HostileOrderTest {
     /** Counts what the CA key signs. */
     static Signer counting(Signer s, AtomicInteger signatures) {
         return new Signer() {
-            public dev.shomei.ca.hsm.SignatureAlgorithm algorithm() { return s.algorithm(); }
+            public dev.shomei.pkcs11.SignatureAlgorithm algorithm() { return s.algorithm(); }
             public X509Certificate certificate() { return s.certificate(); }
             public java.security.PublicKey publicKey() { return s.publicKey(); }
-            public dev.shomei.ca.hsm.Pkcs11Uri keyUri() { return s.keyUri(); }
+            public dev.shomei.pkcs11.Pkcs11Uri keyUri() { return s.keyUri(); }
             public byte[] sign(byte[] data) { signatures.incrementAndGet(); return s.sign(data); }
             public byte[] sign(Content c) { signatures.incrementAndGet(); return s.sign(c); }
             public Health health() { return s.health(); }
@@ -93,10 +93,10 @@ class HostileOrderTest {
     /** A signer that fails like an HSM whose power was cut. */
     static Signer dying(Signer s) {
         return new Signer() {
-            public dev.shomei.ca.hsm.SignatureAlgorithm algorithm() { return s.algorithm(); }
+            public dev.shomei.pkcs11.SignatureAlgorithm algorithm() { return s.algorithm(); }
             public X509Certificate certificate() { return s.certificate(); }
             public java.security.PublicKey publicKey() { return s.publicKey(); }
-            public dev.shomei.ca.hsm.Pkcs11Uri keyUri() { return s.keyUri(); }
+            public dev.shomei.pkcs11.Pkcs11Uri keyUri() { return s.keyUri(); }
             public byte[] sign(byte[] data) { throw new IllegalStateException("power lost"); }
             public byte[] sign(Content c) { throw new IllegalStateException("power lost"); }
             public Health health() { return new Health(false, "dying"); }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.shomei.audit.AuditEntry;
 import dev.shomei.audit.AuditLog;
-import dev.shomei.ca.hsm.HsmToken;
+import dev.shomei.pkcs11.HsmToken;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;

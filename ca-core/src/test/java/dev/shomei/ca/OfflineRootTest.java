@@ -2,10 +2,10 @@ package dev.shomei.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.hsm.HsmConfig;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.PinSource;
-import dev.shomei.ca.hsm.Pkcs11Slots;
+import dev.shomei.pkcs11.HsmConfig;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.PinSource;
+import dev.shomei.pkcs11.Pkcs11Slots;
 import dev.shomei.testsupport.SoftHsmToken;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.orders.OrderBundleException;
 import dev.shomei.ca.orders.OrderBundleProcessor;
 import dev.shomei.ca.orders.OrderBundleVerifier;
+import dev.shomei.pkcs11.Signer;
 import java.security.KeyPair;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -165,10 +165,10 @@ class OrderBundleTest {
             byte[] b = bundle(f.raKeys, f.raCert, "bundle-crash", orders);
             // The CA dies after issuing, before it answered (here: its result signature fails).
             Signer dying = new Signer() {
-                public dev.shomei.ca.hsm.SignatureAlgorithm algorithm() { return ca.issuingSigner().algorithm(); }
+                public dev.shomei.pkcs11.SignatureAlgorithm algorithm() { return ca.issuingSigner().algorithm(); }
                 public X509Certificate certificate() { return ca.issuingSigner().certificate(); }
                 public java.security.PublicKey publicKey() { return ca.issuingSigner().publicKey(); }
-                public dev.shomei.ca.hsm.Pkcs11Uri keyUri() { return ca.issuingSigner().keyUri(); }
+                public dev.shomei.pkcs11.Pkcs11Uri keyUri() { return ca.issuingSigner().keyUri(); }
                 public byte[] sign(byte[] data) { throw new IllegalStateException("power lost"); }
                 public byte[] sign(Content c) { throw new IllegalStateException("power lost"); }
                 public Health health() { return new Health(false, "dying"); }

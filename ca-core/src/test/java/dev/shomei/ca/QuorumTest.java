@@ -9,12 +9,12 @@ import dev.shomei.ca.approval.Act;
 import dev.shomei.ca.approval.ActKind;
 import dev.shomei.ca.approval.Approval;
 import dev.shomei.ca.approval.ApproverCredential;
-import dev.shomei.ca.hsm.HsmConfig;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.PinSource;
-import dev.shomei.ca.hsm.Pkcs11Signer;
-import dev.shomei.ca.hsm.Pkcs11Slots;
-import dev.shomei.ca.hsm.SignerContentSigner;
+import dev.shomei.pkcs11.HsmConfig;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.PinSource;
+import dev.shomei.pkcs11.Pkcs11Signer;
+import dev.shomei.pkcs11.Pkcs11Slots;
+import dev.shomei.pkcs11.SignerContentSigner;
 import dev.shomei.testsupport.SoftHsmToken;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ class QuorumTest {
     /** A person's credential on her own SoftHSM2 token: key 'approver' with its self-signed certificate. */
     private static X509Certificate tokenCredential(SoftHsmToken t, Path pin, String name) {
         try (HsmToken token = HsmToken.login(new HsmConfig(t.module(), t.label(), PinSource.parse("file:" + pin), 1))) {
-            KeyPair k = token.generateKeyPair(dev.shomei.ca.hsm.KeyAlgorithm.EC_P256);
+            KeyPair k = token.generateKeyPair(dev.shomei.pkcs11.KeyAlgorithm.EC_P256);
             X500Name dn = new X500Name("CN=" + name + ",O=Shomei Test,C=JP");
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(dn,
                     BigInteger.valueOf(System.nanoTime()), new Date(System.currentTimeMillis() - 60_000),

@@ -2,8 +2,8 @@ package dev.shomei.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.profile.ProfileExtensions;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;

@@ -174,7 +174,7 @@ class PresignTest {
         f.issue(1);
         f.presigner().run();
         long total = f.count("SELECT count(*) FROM ocsp_response");
-        X509Certificate next = f.ca.delegate("ocsp-test-next", dev.shomei.ca.hsm.KeyAlgorithm.EC_P256,
+        X509Certificate next = f.ca.delegate("ocsp-test-next", dev.shomei.pkcs11.KeyAlgorithm.EC_P256,
                 new org.bouncycastle.asn1.x500.X500Name("CN=Shomei Test OCSP Responder 2,O=Shomei Test,C=JP"), "ocsp-responder");
         OcspPresigner rolled = OcspPresigner.forCa(f.ca, "ocsp-test-next", new OcspPresigner.Settings(Duration.ofHours(96),
                 100, 5, System.err), new AuditedPresignerEvents(AuditedPresignerEvents.caLog(f.ca.config()),

@@ -3,9 +3,9 @@ package dev.shomei.ocsp;
 import dev.shomei.testsupport.Throughput;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.hsm.Pkcs11Signer;
 import dev.shomei.ocsp.presign.OcspPresigner;
 import dev.shomei.ocsp.presign.OcspResponseSigner;
+import dev.shomei.pkcs11.Pkcs11Signer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

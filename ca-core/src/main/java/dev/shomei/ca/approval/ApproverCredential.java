@@ -1,11 +1,11 @@
 package dev.shomei.ca.approval;
 
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmConfig;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.PinSource;
-import dev.shomei.ca.hsm.Pkcs11Signer;
-import dev.shomei.ca.hsm.Pkcs11Uri;
+import dev.shomei.pkcs11.HsmConfig;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.PinSource;
+import dev.shomei.pkcs11.Pkcs11Signer;
+import dev.shomei.pkcs11.Pkcs11Uri;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

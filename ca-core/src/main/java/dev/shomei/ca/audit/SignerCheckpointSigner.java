@@ -1,7 +1,7 @@
 package dev.shomei.ca.audit;
 
 import dev.shomei.audit.CheckpointSigner;
-import dev.shomei.ca.hsm.Signer;
+import dev.shomei.pkcs11.Signer;
 import java.security.PublicKey;
 
 /**

@@ -2,12 +2,12 @@ package dev.shomei.ca.ceremony;
 
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.KeyAlgorithm;
-import dev.shomei.ca.hsm.Pkcs11Signer;
-import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaEventLog;
 import dev.shomei.ca.store.CertificateStore;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.Pkcs11Signer;
+import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.shomei.ca.ceremony;
 
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.Pkcs11Slots;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.Pkcs11Slots;
 
 /**
  * What holds the CA keys, on record: the token as PKCS#11 reports it (C_GetTokenInfo: manufacturer, model,

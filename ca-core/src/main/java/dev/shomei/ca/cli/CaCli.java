@@ -8,19 +8,19 @@ import dev.shomei.audit.VerificationReport;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.approval.ActKind;
 import dev.shomei.ca.audit.AuditedCaEvents;
-import dev.shomei.ca.ceremony.KeyCustody;
 import dev.shomei.ca.ceremony.CaHashValues;
 import dev.shomei.ca.ceremony.KeyCeremony;
+import dev.shomei.ca.ceremony.KeyCustody;
 import dev.shomei.ca.config.CaConfig;
-import dev.shomei.ca.io.AtomicFiles;
 import dev.shomei.ca.config.ConfigException;
 import dev.shomei.ca.crl.CrlIssuer;
-import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.io.AtomicFiles;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.issuance.CsrException;
 import dev.shomei.ca.issuance.RevocationReason;
 import dev.shomei.ca.store.CertificateStore;
+import dev.shomei.pkcs11.Signer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,10 +31,10 @@ import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import picocli.CommandLine.Command;
@@ -198,7 +198,7 @@ public final class CaCli {
         static void recordCustody(CaConfig cfg, CertificateAuthority ca, ActAuthorization.Opened opened) {
             List<KeyCustody> custody = new ArrayList<>(List.of(KeyCustody.of(cfg, ca.token())));
             if (cfg.separateRootToken()) {
-                try (dev.shomei.ca.hsm.HsmToken root = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                try (dev.shomei.pkcs11.HsmToken root = dev.shomei.pkcs11.HsmToken.login(cfg.rootHsmConfig())) {
                     custody.add(KeyCustody.of(cfg, cfg.rootHsm(), root));
                 }
             }
@@ -303,9 +303,9 @@ public final class CaCli {
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             return ActAuthorization.perform(parent, cfg, ActKind.DELEGATE, Map.of("label", label,
-                    "algorithm", dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label(), "subject", subject,
+                    "algorithm", dev.shomei.pkcs11.KeyAlgorithm.parse(algorithm).label(), "subject", subject,
                     "profile", profile), approvals, operator, true, (opened, ca) -> {
-                X509Certificate c = ca.delegate(label, dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm),
+                X509Certificate c = ca.delegate(label, dev.shomei.pkcs11.KeyAlgorithm.parse(algorithm),
                         new org.bouncycastle.asn1.x500.X500Name(subject), profile);
                 if (out != null) {
                     writePem(out, c);
@@ -390,7 +390,7 @@ public final class CaCli {
                         + CaConfig.Repository.GENERATION + ".cer (the bundle's crl/<label>.crl, certs/<label>.cer),"
                         + " before renewing");
             }
-            String alg = dev.shomei.ca.hsm.KeyAlgorithm.parse(algorithm).label();
+            String alg = dev.shomei.pkcs11.KeyAlgorithm.parse(algorithm).label();
             return ActAuthorization.perform(parent, cfg, ActKind.RENEWAL, Map.of("label", label,
                     "subject", subject, "algorithm", alg, "validity-years", String.valueOf(validityYears),
                     "root.label", cfg.ceremony().root().label(), "root.token", cfg.rootHsmConfig().tokenLabel()),
@@ -638,7 +638,7 @@ public final class CaCli {
                         auditLog(cfg), parent.clock());
                 String pub;
                 if (root) {
-                    try (dev.shomei.ca.hsm.HsmToken t = dev.shomei.ca.hsm.HsmToken.login(cfg.rootHsmConfig())) {
+                    try (dev.shomei.pkcs11.HsmToken t = dev.shomei.pkcs11.HsmToken.login(cfg.rootHsmConfig())) {
                         pub = destruction.destroy(t, label, actor);
                     }
                 } else {

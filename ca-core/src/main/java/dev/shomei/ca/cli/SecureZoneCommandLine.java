@@ -1,11 +1,11 @@
 package dev.shomei.ca.cli;
 
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmException;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ca.issuance.CsrException;
 import dev.shomei.ca.lint.LintException;
 import dev.shomei.ca.orders.OrderBundleException;
+import dev.shomei.pkcs11.HsmException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.shomei.ca.hsm.HsmConfig;
-import dev.shomei.ca.hsm.PinSource;
 import dev.shomei.ca.profile.CertificateProfile;
+import dev.shomei.pkcs11.HsmConfig;
+import dev.shomei.pkcs11.PinSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -314,13 +314,13 @@ public record CaConfig(
     /** The label of the audit checkpoint key, or null when the issuing key signs checkpoints (older configurations). */
     public String auditCheckpointKeyLabel() {
         return crl == null || crl.auditCheckpointKey() == null || crl.auditCheckpointKey().isBlank() ? null
-                : dev.shomei.ca.hsm.Pkcs11Uri.parse(crl.auditCheckpointKey()).requireObject();
+                : dev.shomei.pkcs11.Pkcs11Uri.parse(crl.auditCheckpointKey()).requireObject();
     }
 
     /** The label of the result-bundle signing key, or null when the issuing key signs results (older configurations). */
     public String resultSigningKeyLabel() {
         return orders == null || orders.resultSigningKey() == null || orders.resultSigningKey().isBlank() ? null
-                : dev.shomei.ca.hsm.Pkcs11Uri.parse(orders.resultSigningKey()).requireObject();
+                : dev.shomei.pkcs11.Pkcs11Uri.parse(orders.resultSigningKey()).requireObject();
     }
 
     public Repository repositoryOrEmpty() {
@@ -329,7 +329,7 @@ public record CaConfig(
 
     public String issuingKeyLabel() {
         require(issuingKey, "issuingKey");
-        return dev.shomei.ca.hsm.Pkcs11Uri.parse(issuingKey).requireObject();
+        return dev.shomei.pkcs11.Pkcs11Uri.parse(issuingKey).requireObject();
     }
 
     static void require(String value, String name) {

@@ -1,6 +1,6 @@
 package dev.shomei.ca.crl;
 
-import dev.shomei.ca.hsm.Signer;
+import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,8 +2,7 @@ package dev.shomei.ca.issuance;
 
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.fault.CrashPoints;
-import dev.shomei.ca.hsm.KeyAlgorithm;
-import dev.shomei.ca.hsm.Signer;
+import dev.shomei.ca.lint.LintException;
 import dev.shomei.ca.lint.PreIssuanceLint;
 import dev.shomei.ca.profile.CertificateProfile;
 import dev.shomei.ca.profile.CertifiedSubject;
@@ -11,6 +10,8 @@ import dev.shomei.ca.profile.ProfileExtensions;
 import dev.shomei.ca.store.CertificateStore;
 import dev.shomei.ca.store.CertificateStore.CertificateRecord;
 import dev.shomei.ca.store.CertificateStore.Revocation;
+import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;
@@ -25,19 +26,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Date;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import dev.shomei.ca.lint.LintException;
-import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -488,7 +488,7 @@ public final class CertificateIssuer {
     private Object prepareOne(Checked k) {
         try {
             return build(k.subject(), k.publicKey(), k.profile());
-        } catch (dev.shomei.ca.hsm.HsmException e) {
+        } catch (dev.shomei.pkcs11.HsmException e) {
             throw e;
         } catch (LintException | CsrException | CaOperationException e) {
             return new Outcome(k.id(), null, e);

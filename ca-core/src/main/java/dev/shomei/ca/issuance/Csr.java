@@ -1,7 +1,7 @@
 package dev.shomei.ca.issuance;
 
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.lint.KeyQuality;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,9 @@
 package dev.shomei.ca.issuance;
 
-import dev.shomei.ca.hsm.Signer;
-import java.io.ByteArrayOutputStream;
+import dev.shomei.ca.lint.LintException;
+import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
@@ -11,7 +12,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.function.Consumer;
-import dev.shomei.ca.lint.LintException;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.DERSequence;
@@ -112,7 +112,7 @@ public final class TbsSigning {
             return cert;
         } catch (IOException | GeneralSecurityException e) {
             // The bytes were parsed back before signing: only the signature can be at fault here.
-            throw new dev.shomei.ca.hsm.HsmException("the HSM produced a certificate that does not verify under the"
+            throw new dev.shomei.pkcs11.HsmException("the HSM produced a certificate that does not verify under the"
                     + " issuer key: " + e.getMessage(), e);
         }
     }

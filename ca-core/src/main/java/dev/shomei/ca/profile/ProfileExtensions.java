@@ -1,8 +1,8 @@
 package dev.shomei.ca.profile;
 
 import dev.shomei.ca.config.CaConfig;
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.lint.PreIssuanceLint;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.shomei.ca.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.issuance.Csr;
 import dev.shomei.ca.issuance.CsrException;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import dev.shomei.testsupport.Fuzz;
 import java.io.StringWriter;
 import java.security.KeyPair;

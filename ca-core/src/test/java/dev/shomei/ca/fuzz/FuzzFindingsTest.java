@@ -2,23 +2,23 @@ package dev.shomei.ca.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.shomei.ca.hsm.KeyAlgorithm;
 import dev.shomei.ca.issuance.Csr;
 import dev.shomei.ca.issuance.CsrException;
 import dev.shomei.ca.orders.OrderBundleException;
 import dev.shomei.ca.orders.OrderBundleVerifier;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import java.util.Base64;
-import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,7 +1,7 @@
 package dev.shomei.ocsp.bundle;
 
-import dev.shomei.ca.hsm.Signer;
-import dev.shomei.ca.hsm.SignerContentSigner;
+import dev.shomei.pkcs11.Signer;
+import dev.shomei.pkcs11.SignerContentSigner;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,7 +1,7 @@
 package dev.shomei.ocsp.bundle;
 
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.Signer;
+import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,10 +2,10 @@ package dev.shomei.ocsp.presign;
 
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.config.ConfigException;
-import dev.shomei.ca.hsm.HsmToken;
-import dev.shomei.ca.hsm.Signer;
 import dev.shomei.ca.issuance.CaOperationException;
 import dev.shomei.ocsp.AuditedPresignerEvents;
+import dev.shomei.pkcs11.HsmToken;
+import dev.shomei.pkcs11.Signer;
 import java.io.PrintStream;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

@@ -112,7 +112,7 @@ class CaCoreEndToEndTest {
         var g = new org.bouncycastle.cms.CMSSignedDataGenerator();
         g.addSignerInfoGenerator(new org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder(
                 new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build())
-                .build(new dev.shomei.ca.hsm.SignerContentSigner(ca.issuingSigner()), ca.issuingSigner().certificate()));
+                .build(new dev.shomei.pkcs11.SignerContentSigner(ca.issuingSigner()), ca.issuingSigner().certificate()));
         g.addCertificates(new org.bouncycastle.cert.jcajce.JcaCertStore(List.of(ca.issuingSigner().certificate())));
         return g.generate(new org.bouncycastle.cms.CMSProcessableByteArray(content), true).getEncoded();
     }

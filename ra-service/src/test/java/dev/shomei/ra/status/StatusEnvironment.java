@@ -2,7 +2,7 @@ package dev.shomei.ra.status;
 
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.config.CaConfig;
-import dev.shomei.ca.hsm.KeyAlgorithm;
+import dev.shomei.pkcs11.KeyAlgorithm;
 import dev.shomei.ra.testkit.CaCoreEnvironment;
 import dev.shomei.ra.testkit.CaEvents;
 import java.io.OutputStream;

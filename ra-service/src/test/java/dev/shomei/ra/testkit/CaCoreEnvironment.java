@@ -89,7 +89,7 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                 props.put("ra.orders.ca-certificates", issuingPem.toString());
                 if (resultSigner()) {
                     // One key, one purpose: results are signed by a delegated result signer, which the RA pins.
-                    X509Certificate results = ca.delegate("results-e2e", dev.shomei.ca.hsm.KeyAlgorithm.parse("EC-P256"),
+                    X509Certificate results = ca.delegate("results-e2e", dev.shomei.pkcs11.KeyAlgorithm.parse("EC-P256"),
                             new org.bouncycastle.asn1.x500.X500Name("CN=Shomei E2E Results,O=Shomei Test,C=JP"),
                             "result-bundle-signer");
                     Path resultsPem = dir.resolve("results-e2e.pem");

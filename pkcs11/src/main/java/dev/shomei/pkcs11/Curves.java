@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.security.interfaces.ECPublicKey;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERNull;
@@ -7,7 +7,7 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 
 /**
- * The signature algorithms the CA signs with. The AlgorithmIdentifier encodings follow RFC 5758 §3.2
+ * The signature algorithms the project's HSM keys sign with. The AlgorithmIdentifier encodings follow RFC 5758 §3.2
  * (ECDSA: parameters absent) and RFC 4055 §5 (RSA PKCS#1 v1.5: parameters NULL).
  */
 public enum SignatureAlgorithm {
@@ -36,7 +36,7 @@ public enum SignatureAlgorithm {
         return nullParameters ? new AlgorithmIdentifier(oid, DERNull.INSTANCE) : new AlgorithmIdentifier(oid);
     }
 
-    /** The algorithm a CA key of the given kind signs with. */
+    /** The algorithm a key of the given kind signs with (CA, RA and delegated keys alike). */
     public static SignatureAlgorithm forKey(KeyAlgorithm key) {
         return switch (key) {
             case EC_P256 -> SHA256_WITH_ECDSA;

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 /**
  * A failure reaching or using the HSM: missing module, missing token, wrong PIN, missing key, or a

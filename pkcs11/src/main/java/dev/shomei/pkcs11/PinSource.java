@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -12,7 +12,8 @@ import java.util.List;
  * (the one SunPKCS11 uses, so both share one initialised module instance). SunPKCS11's configuration
  * only accepts a slot id or index; slot ids are assigned by the module (SoftHSM2 picks random ones).
  *
- * <p>Zone: secure. Touches the PKCS#11 module read-only (slot and token information).
+ * <p>Zone: every zone that opens a token ({@link HsmToken}). Touches the PKCS#11 module read-only (slot and token
+ * information).
  * The JVM needs {@code --add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED}.
  */
 public final class Pkcs11Slots {

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@link Signer} over a key in a PKCS#11 token, through SunPKCS11.
  *
- * <p>Zone: secure. Initialised {@link Signature} objects are pooled (each holds a token session only while
+ * <p>Zone: every zone; the one PKCS#11 signer of the project (the CA's keys, the RA's order and checkpoint keys).
+ * Initialised {@link Signature} objects are pooled (each holds a token session only while
  * it signs; SunPKCS11 pools the sessions); at most {@code parallelism} operations run at once. When an
  * operation fails because the token, the session or the login was lost, the signer reconnects the token
  * once, reloads the key and retries, so the process recovers without a restart.

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;

@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -6,10 +6,11 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 
 /**
- * The CA-side signing seam. Certificates, CRLs, OCSP responses, bundles and audit checkpoints are all
+ * The signing seam of every zone. Certificates, CRLs, OCSP responses, bundles and audit checkpoints are all
  * signed through it (via {@link SignerContentSigner} for Bouncy Castle builders).
  *
- * <p>Zone: secure. Implementations hold a reference to a key inside an HSM, never the key itself.
+ * <p>Zone: every zone (the CA's keys in the secure zone, the RA's in the online zone). Implementations hold a
+ * reference to a key inside an HSM, never the key itself.
  */
 public interface Signer {
 

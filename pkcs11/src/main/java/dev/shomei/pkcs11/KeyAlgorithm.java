@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;

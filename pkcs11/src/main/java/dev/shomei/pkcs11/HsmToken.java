@@ -1,4 +1,4 @@
-package dev.shomei.ca.hsm;
+package dev.shomei.pkcs11;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -26,8 +26,10 @@ import javax.security.auth.login.FailedLoginException;
 /**
  * A logged-in connection to one HSM token through the JDK's SunPKCS11 provider.
  *
- * <p>Zone: secure. This class and {@link Pkcs11Signer} are the only code that reaches CA private keys;
- * the keys never leave the token (generated sensitive and non-extractable).
+ * <p>Zone: every zone that holds a key in an HSM: the secure zone (ca-core, ocsp-presigner: the CA's keys) and the
+ * online zone (ra-service: the RA's order-signing and audit checkpoint keys), each with its own token. This class and
+ * {@link Pkcs11Signer} are the only code that reaches those private keys; the keys never leave the token (generated
+ * sensitive and non-extractable).
  *
  * <p>SunPKCS11 pools the token's sessions itself. When the token or a session is lost (token removed
  * and re-inserted, sessions closed, login state gone), {@link #reconnect(int)} builds a new provider
