@@ -154,7 +154,7 @@ class PresignCrashPointTest {
 
     private void logoutEveryone() {
         try {
-            var module = dev.shomei.ca.hsm.Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
+            var module = dev.shomei.pkcs11.Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
             module.setAccessible(true);
             Object p11 = module.invoke(null, f.token.module());
             long session = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
