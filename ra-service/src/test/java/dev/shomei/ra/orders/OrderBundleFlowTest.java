@@ -384,7 +384,7 @@ class OrderBundleFlowTest {
             throws Exception {
         ObjectNode r = resultBundle(orderBundle);
         ArrayNode results = r.putArray("results");
-        KeyStore ks = caKeyStore();
+        KeyStore ks = dev.shomei.ra.testkit.StandInCa.caKeyStore();
         X509Certificate ca = (X509Certificate) ks.getCertificate("ca");
         PrivateKey key = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
         for (JsonNode o : orderBundle.path("orders")) {
@@ -422,21 +422,6 @@ class OrderBundleFlowTest {
     }
 
     private static byte[] signAsCa(ObjectNode content) throws Exception {
-        KeyStore ks = caKeyStore();
-        X509Certificate ca = (X509Certificate) ks.getCertificate("ca");
-        PrivateKey key = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
-        CMSSignedDataGenerator g = new CMSSignedDataGenerator();
-        g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key), ca));
-        g.addCertificates(new JcaCertStore(List.of(ca)));
-        return g.generate(new CMSProcessableByteArray(JSON.writeValueAsBytes(content)), true).getEncoded();
-    }
-
-    private static KeyStore caKeyStore() throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(Ra.config("test.orders.issuing-ca-keystore"))) {
-            ks.load(in, Ra.config("test.tls.password").toCharArray());
-        }
-        return ks;
+        return dev.shomei.ra.testkit.StandInCa.signAsCa(content);
     }
 }

@@ -268,40 +268,13 @@ class ResultBundleFuzzTest {
     /** What a correct CA answers: each issue order issued from its CSR under the ordered subject, each revoke done. */
     ObjectNode answer(JsonNode orderBundle) throws Exception {
         ObjectNode r = resultBundle(orderBundle);
-        ArrayNode results = r.putArray("results");
-        for (JsonNode o : orderBundle.path("orders")) {
-            ObjectNode n = results.addObject().put("orderId", o.path("orderId").asText());
-            if (o.path("type").asText().equals("issue")) {
-                PKCS10CertificationRequest csr = new PKCS10CertificationRequest(
-                        Base64.getDecoder().decode(o.path("csr").asText()));
-                X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
-                for (JsonNode a : o.path("subject")) {
-                    subject.addRDN(BCStyle.INSTANCE.attrNameToOID(a.path("type").asText()), a.path("value").asText());
-                }
-                Instant now = Instant.now();
-                BigInteger serial = new BigInteger(64, new SecureRandom());
-                X509Certificate c = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
-                        new JcaX509CertificateHolder(caCertificate).getSubject(), serial, Date.from(now),
-                        Date.from(now.plus(Duration.ofDays(365))), subject.build(),
-                        new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))
-                        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
-                n.put("status", "issued").put("serial", serial.toString(16))
-                        .put("certificate", Base64.getEncoder().encodeToString(c.getEncoded())).put("repeated", false);
-            } else {
-                n.put("status", "revoked").put("serial", o.path("serial").asText())
-                        .put("revokedAt", Instant.now().toString()).put("reason", o.path("reason").asText());
-            }
-        }
+        dev.shomei.ra.testkit.StandInCa.results(r, orderBundle, caCertificate, caKey);
         return r;
     }
 
     /** Signs {@code content} as the CA signs result bundles (CMS SignedData, encapsulated, one signer). */
     byte[] sign(byte[] content) throws Exception {
-        CMSSignedDataGenerator g = new CMSSignedDataGenerator();
-        g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey), caCertificate));
-        g.addCertificates(new JcaCertStore(List.of(caCertificate)));
         signedContents.add(ConfiguredFile.sha256Hex(content));
-        return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
+        return dev.shomei.ra.testkit.StandInCa.sign(content, caCertificate, caKey);
     }
 }

@@ -82,10 +82,20 @@ public final class StandInCa {
         r.put("format", "shomei-result-bundle/v1");
         r.put("orderBundleId", orderBundle.path("bundleId").asText());
         r.put("createdAt", Instant.now().toString());
-        ArrayNode results = r.putArray("results");
         KeyStore ks = caKeyStore();
         X509Certificate ca = (X509Certificate) ks.getCertificate("ca");
         PrivateKey key = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
+        results(r, orderBundle, ca, key);
+        return sign(JSON.writeValueAsBytes(r), ca, key);
+    }
+
+    /**
+     * What a correct CA answers, into {@code r}'s "results": each issue order issued from its CSR under the ordered
+     * subject by {@code ca}'s key, each revoke done.
+     */
+    public static void results(ObjectNode r, JsonNode orderBundle, X509Certificate ca, PrivateKey key)
+            throws Exception {
+        ArrayNode results = r.putArray("results");
         for (JsonNode o : orderBundle.path("orders")) {
             ObjectNode n = results.addObject().put("orderId", o.path("orderId").asText());
             if (o.path("type").asText().equals("issue")) {
@@ -109,14 +119,26 @@ public final class StandInCa {
                         .put("revokedAt", Instant.now().toString()).put("reason", o.path("reason").asText());
             }
         }
+    }
+
+    /** Signs {@code content} as the CA signs result bundles (CMS SignedData, encapsulated, one signer). */
+    public static byte[] sign(byte[] content, X509Certificate ca, PrivateKey key) throws Exception {
         CMSSignedDataGenerator g = new CMSSignedDataGenerator();
         g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key), ca));
         g.addCertificates(new JcaCertStore(List.of(ca)));
-        return g.generate(new CMSProcessableByteArray(JSON.writeValueAsBytes(r)), true).getEncoded();
+        return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
     }
 
-    private static KeyStore caKeyStore() throws Exception {
+    /** Signs {@code content} with the test issuing CA's key from its keystore. */
+    public static byte[] signAsCa(ObjectNode content) throws Exception {
+        KeyStore ks = caKeyStore();
+        return sign(JSON.writeValueAsBytes(content), (X509Certificate) ks.getCertificate("ca"),
+                (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray()));
+    }
+
+    /** The test issuing CA's keystore (its certificate and key under the alias "ca"). */
+    public static KeyStore caKeyStore() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(Ra.config("test.orders.issuing-ca-keystore"))) {
             ks.load(in, Ra.config("test.tls.password").toCharArray());
