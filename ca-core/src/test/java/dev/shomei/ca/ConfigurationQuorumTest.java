@@ -77,6 +77,21 @@ class ConfigurationQuorumTest {
             CaCommand.Result changed = ca("--config", cfg, "crl");
             assertThat(changed.exit()).isEqualTo(2);
             assertThat(changed.err()).contains("differs from the one approved", "[crl.nextUpdateHours]");
+            // The root's CRL (ARL) is refused alike, though it logs in to the root's token only, and nothing is signed.
+            Path arl = f.dir.resolve("root.crl");
+            CaCommand.Result rootCrl = ca("--config", cfg, "root-crl", "--out", arl.toString());
+            assertThat(rootCrl.exit()).as(rootCrl.out() + rootCrl.err()).isEqualTo(2);
+            assertThat(rootCrl.err()).contains("root-crl: configuration error", "differs from the one approved",
+                    "[crl.nextUpdateHours]");
+            assertThat(arl).doesNotExist();
+            assertThat(f.count("root_crl")).isZero();
+            // A change of the ARL's own interval or root key is a change like any other.
+            Files.writeString(f.configFile, Files.readString(f.configFile).replace("nextUpdateHours: 48",
+                    "nextUpdateHours: 24").replace("ceremony:\n", "ceremony:\n  rootCrlNextUpdateDays: 3650\n"));
+            CaCommand.Result longArl = ca("--config", cfg, "root-crl", "--out", arl.toString());
+            assertThat(longArl.exit()).as(longArl.out() + longArl.err()).isEqualTo(2);
+            assertThat(longArl.err()).contains("[ceremony.rootCrlNextUpdateDays]");
+            assertThat(f.count("root_crl")).isZero();
 
             // Mallory adds herself as an approver and signs the change with one insider: the quorum of the new list
             // is met, the quorum of the people approved before is not. Refused and recorded.
@@ -103,6 +118,9 @@ class ConfigurationQuorumTest {
             assertThat(second.out()).contains("approvals.approvers", "crl.nextUpdateHours");
             CaCommand.Result crl = ca("--config", cfg, "crl");
             assertThat(crl.exit()).as(crl.err()).isZero();
+            CaCommand.Result approvedArl = ca("--config", cfg, "root-crl", "--out", arl.toString());
+            assertThat(approvedArl.exit()).as(approvedArl.out() + approvedArl.err()).isZero();
+            assertThat(f.count("root_crl")).isEqualTo(1);
             assertThat(f.count("approved_configuration")).isEqualTo(2);
             CaCommand.Result audit = ca("--config", cfg, "audit-verify");
             assertThat(audit.exit()).as(audit.out() + audit.err()).isZero();

@@ -190,6 +190,21 @@ class RenewalTest {
             assertThat(ExternalVerifiers.openssl(f.dir, "verify", "-crl_check_all", "-CAfile", root, "-untrusted",
                     gen2Cert.toString(), "-CRLfile", arlPem.toString(), "-CRLfile", f.dir.resolve("gen2.crl.pem").toString(),
                     f.dir.resolve("new-kept.pem").toString()).output()).contains("new-kept.pem: OK");
+            // A revoked generation signs no further CRL (docs/crl.md): refused, recorded, nothing signed or written.
+            long crlsBefore = f.count("crl");
+            long refusalsBefore = f.count("audit_entry WHERE action = 'crl.refused'");
+            Path afterRevocation = f.dir.resolve("gen1-after-revocation.crl");
+            CaCommand.Result revokedGeneration = ca("--config", cfg, "generation-crl", "--issuer", "issuing-test",
+                    "--out", afterRevocation.toString());
+            assertThat(revokedGeneration.exit()).as(revokedGeneration.out() + revokedGeneration.err()).isEqualTo(1);
+            assertThat(revokedGeneration.err()).contains("generation-crl: refused", "issuing generation 'issuing-test'",
+                    "was revoked (superseded)", "RFC 5280 §6.3.3 (f)");
+            assertThat(afterRevocation).doesNotExist();
+            assertThat(f.count("crl")).isEqualTo(crlsBefore);
+            assertThat(f.count("audit_entry WHERE action = 'crl.refused'")).isEqualTo(refusalsBefore + 1);
+            // The generation in good standing keeps signing its CRLs.
+            CaCommand.Result gen2Again = ca("--config", cfg, "crl", "--out", f.dir.resolve("gen2-again.crl").toString());
+            assertThat(gen2Again.exit()).as(gen2Again.err()).isZero();
             CaCommand.Result again = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
                     f.dir.resolve("ra.sig").toString(), f.dir.resolve("rb.sig").toString()}));
             assertThat(again.exit()).isEqualTo(1);

@@ -336,6 +336,7 @@ public final class CaCli {
         public Integer call() throws Exception {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, operator)) {
+                refuseRevokedGeneration(cfg, ca, cfg.issuingKeyLabel(), "crl");
                 if (ifDue) {
                     String why = ca.crlIssuer().dueReason();
                     if (why == null) {
@@ -420,12 +421,47 @@ public final class CaCli {
         public Integer call() throws IOException {
             CaConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = parent.open(cfg, null)) {
+                refuseRevokedGeneration(cfg, ca, issuer, "generation-crl --issuer " + issuer);
                 CrlIssuer.IssuedCrl crl = ca.crlIssuer(issuer).issue();
                 AtomicFiles.copy(crl.file(), out, dev.shomei.ca.fault.CrashPoints.DURING_CRL_WRITE);
                 System.out.println("CRL " + crl.record().number() + " of '" + issuer + "': " + crl.record().entries()
                         + " revoked certificate(s), nextUpdate " + crl.record().nextUpdate() + ", written to " + out);
             }
             return 0;
+        }
+    }
+
+    /**
+     * A generation whose CA certificate the root revoked ({@code ca revoke-ca}) signs no more CRLs (docs/crl.md,
+     * "A revoked generation"). RFC 5280 §6.3.3 (f) has a relying party validate the CRL issuer's own path before it
+     * uses a CRL, and the ARL fails that path, so a later CRL of that key answers nobody; under cACompromise its
+     * signature proves nothing either, since whoever holds the key could sign any CRL. The ARL (§6.1.3 (a)(3))
+     * already makes every certificate of the generation fail. Refused with exit 1 and a {@code crl.refused} audit
+     * entry, like the other refused acts on CA keys.
+     */
+    static void refuseRevokedGeneration(CaConfig cfg, CertificateAuthority ca, String label, String command) {
+        try (Connection c = ca.database().dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            var revoked = dev.shomei.ca.store.CaKeyRevocations.all(c).stream()
+                    .filter(e -> e.label().equals(label)).findFirst();
+            if (revoked.isEmpty()) {
+                c.rollback();
+                return;
+            }
+            var e = revoked.get();
+            String why = "the CA certificate of issuing generation '" + label + "' (serial " + e.serial().toString(16)
+                    + ") was revoked (" + e.reason().rfcName() + ") at " + e.revokedAt() + " by " + e.revokedBy()
+                    + " and is on the root's CRL: a revoked CA signs no further CRL (RFC 5280 §6.3.3 (f): its CRLs"
+                    + " cannot be validated; the ARL already rejects all of its certificates). Its last CRL stays"
+                    + " published until its nextUpdate";
+            auditLog(cfg).append(c, dev.shomei.audit.AuditEvent.of(AuditedCaEvents.system(), "crl.refused",
+                    "ca-key:" + label, ("command=ca " + command + " reason=ca-certificate-revoked serial="
+                            + e.serial().toString(16) + " revocationReason=" + e.reason().rfcName())
+                            .getBytes(StandardCharsets.UTF_8)));
+            c.commit();
+            throw new CaOperationException(why);
+        } catch (java.sql.SQLException ex) {
+            throw new IllegalStateException("cannot read the revoked CA certificates: " + ex.getMessage(), ex);
         }
     }
 
@@ -664,6 +700,18 @@ public final class CaCli {
             Actor actor = operator == null ? AuditedCaEvents.system()
                     : AuditedCaEvents.operator(operator, cfg.rootHsmConfig().tokenLabel());
             try (dev.shomei.ca.store.CaDatabase db = dev.shomei.ca.store.CaDatabase.open(cfg)) {
+                // The ARL is an act of the root like any other: under approvals.quorum.configuration it is signed
+                // only with the approved configuration (its interval, the root's token and label are part of it).
+                // The root room does not log in to the issuing token, so the check is made here, not by open().
+                try (Connection c = db.dataSource().getConnection()) {
+                    try {
+                        dev.shomei.ca.config.ApprovedConfiguration.check(cfg, c);
+                    } finally {
+                        c.rollback();
+                    }
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException("cannot read the approved configuration: " + e.getMessage(), e);
+                }
                 dev.shomei.ca.ceremony.RootCrl.Issued arl = new dev.shomei.ca.ceremony.RootCrl(cfg, db.dataSource(),
                         auditLog(cfg), actor, parent.clock()).issue();
                 AtomicFiles.write(out, arl.der());

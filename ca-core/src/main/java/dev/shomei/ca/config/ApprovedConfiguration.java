@@ -60,7 +60,7 @@ public final class ApprovedConfiguration {
     /**
      * The canonical text of what matters: HSM token and production setting, the issuing key, the profiles, which of
      * them orders may use, the trusted RA certificates, the approvers, quorums and roles, the CRL and root CRL
-     * intervals, the repository URLs. Database settings and PIN sources are left out (they decide nothing certified).
+     * intervals, the root key's label and token, the repository URLs. Database settings and PIN sources are left out (they decide nothing certified).
      */
     public static String canonical(CaConfig cfg) {
         Map<String, String> lines = new TreeMap<>();
@@ -93,6 +93,10 @@ public final class ApprovedConfiguration {
         lines.put("crl.auditCheckpointKey", String.valueOf(cfg.crl() == null ? null : cfg.crl().auditCheckpointKey()));
         lines.put("ceremony.rootCrlNextUpdateDays", String.valueOf(cfg.ceremony() == null ? null
                 : cfg.ceremony().rootCrlNextUpdateDays()));
+        // The root key that signs the ARL and new CA certificates (ca root-crl, ca renew-issuing): which key, on which token.
+        lines.put("ceremony.root.label", String.valueOf(cfg.ceremony() == null || cfg.ceremony().root() == null ? null
+                : cfg.ceremony().root().label()));
+        lines.put("ceremony.rootToken", String.valueOf(cfg.separateRootToken() ? cfg.ceremony().rootToken().token() : null));
         lines.put("repository", json(cfg.repositoryOrEmpty()));
         StringBuilder sb = new StringBuilder("shomei-ca-config/v1\n");
         lines.forEach((k, v) -> sb.append(k).append('=').append(v.replace("\n", "\\n")).append('\n'));
