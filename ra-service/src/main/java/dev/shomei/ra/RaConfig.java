@@ -226,6 +226,21 @@ public interface RaConfig {
         Optional<List<String>> caCertificates();
 
         /**
+         * PEM files of the CA's root certificate (from the key ceremony, checked against the published CA hash
+         * values): set, a new issuing generation (ca renew-issuing) that this root certified and that arrives in a
+         * result bundle the RA accepts is taken as an issuing CA beside {@link #caCertificates()}, recorded in
+         * {@code ca_generation} and the audit log (docs/order-bundles.md, "A new issuing generation"). Unset, only
+         * the configured issuing CA certificates are trusted.
+         */
+        Optional<List<String>> rootCertificates();
+
+        /**
+         * SHA-256 (hex) of issuing CA certificates no longer trusted, whether configured or taken from result
+         * bundles: a generation the root revoked (ca revoke-ca), until it is out of every list.
+         */
+        Optional<List<String>> distrustedCaCertificates();
+
+        /**
          * PEM files of the CA's result-bundle signer certificates (ca delegate --profile result-bundle-signer): set,
          * only these may sign result bundles and the issuing key is refused; unset, a result signer of a configured
          * CA carried in the bundle, or the issuing key of a CA not yet upgraded (docs/order-bundles.md).

@@ -1,6 +1,6 @@
 package dev.shomei.ra.application;
 
-import dev.shomei.ra.orders.OrderSigning;
+import dev.shomei.ra.orders.CaGenerations;
 import dev.shomei.ra.problem.RaProblem;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
@@ -37,7 +37,7 @@ public class ApplicationResource {
     @Inject
     ApplicationService service;
     @Inject
-    OrderSigning caCertificates;
+    CaGenerations generations;
 
     @POST
     @Consumes({APPLICATION_CMS, "application/pkcs7-mime", MediaType.APPLICATION_OCTET_STREAM})
@@ -69,12 +69,16 @@ public class ApplicationResource {
                     + (a.caRefusal == null ? "" : "; the CA refused the order: " + a.caRefusal));
         }
         StringBuilder pem = new StringBuilder(pem(a.certificate));
-        for (X509Certificate ca : caCertificates.caCertificates()) {
-            try {
-                pem.append(pem(ca.getEncoded()));
-            } catch (CertificateEncodingException e) {
-                throw new IllegalStateException(e);
+        // The chain of this certificate: the issuing generation that signed it (after a renewal, the old or the new).
+        try {
+            X509Certificate cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(a.certificate));
+            java.util.Optional<X509Certificate> issuer = generations.issuerOf(cert);
+            if (issuer.isPresent()) {
+                pem.append(pem(issuer.get().getEncoded()));
             }
+        } catch (java.security.cert.CertificateException e) {
+            throw new IllegalStateException(e);
         }
         return Response.ok(pem.toString(), "application/pem-certificate-chain").build();
     }

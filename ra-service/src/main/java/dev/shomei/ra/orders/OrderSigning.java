@@ -30,7 +30,8 @@ public class OrderSigning {
                 .map(p -> ConfiguredFile.certificate("ra.orders.ca-certificates", p)).toList();
         this.resultSignature = new ResultBundleSignature(caCertificates, config.orders().resultSignerCertificates()
                 .orElse(List.of()).stream()
-                .map(p -> ConfiguredFile.certificate("ra.orders.result-signer-certificates", p)).toList());
+                .map(p -> ConfiguredFile.certificate("ra.orders.result-signer-certificates", p)).toList(),
+                config.orders().rootCertificates().map(r -> !r.isEmpty()).orElse(false));
     }
 
     /** Who may sign result bundles: the pinned result signers, or (unpinned) a result signer of a configured CA. */
@@ -44,7 +45,10 @@ public class OrderSigning {
                         + " configure the HSM module, token, PIN file and key label"));
     }
 
-    /** The issuing CA certificates: they verify result bundles and form the chain handed to applicants. */
+    /**
+     * The configured issuing CA certificates ({@code ra.orders.ca-certificates}); with the generations taken from
+     * result bundles, {@link CaGenerations#all()} is what the RA trusts.
+     */
     public List<X509Certificate> caCertificates() {
         return caCertificates;
     }

@@ -63,6 +63,8 @@ public class Orders {
     private final RaConfig config;
     @Inject
     dev.shomei.ra.notice.Notices notices;
+    @Inject
+    CaGenerations generations;
 
     @Inject
     public Orders(Books books, AuditTrail audit, ObjectMapper json, OrderSigning signing, RaConfig config) {
@@ -223,7 +225,8 @@ public class Orders {
      */
     @Transactional
     public void ingest(byte[] cms, Actor ca) {
-        JsonNode root = verifiedResult(cms);
+        VerifiedResult verified = verifiedResult(cms);
+        JsonNode root = verified.content();
         String bundleId = root.path("orderBundleId").asText("");
         OrderBundleRecord b = OrderBundleRecord.findById(bundleId);
         if (b == null) {
@@ -232,6 +235,9 @@ public class Orders {
                             + " fetched from /ca/order-bundles/next").with("field", "orderBundleId");
         }
         Instant now = Instant.now();
+        // A new issuing generation (renewal) the bundle carries, certified by the pinned root, is trusted from now on;
+        // recorded before the results it issued are checked, and rolled back with them if one does not fit.
+        generations.adopt(verified.newGenerations(), bundleId, verified.signer(), ca, now);
         for (JsonNode r : root.path("results")) {
             String orderId = r.path("orderId").asText("");
             CaOrder o = CaOrder.findById(orderId);
@@ -340,14 +346,7 @@ public class Orders {
      * subject the RA verified and ordered (docs/identity.md), never another.
      */
     private void checkIssued(X509Certificate cert, Application a, String orderId) {
-        boolean byCa = signing.caCertificates().stream().anyMatch(ca -> {
-            try {
-                cert.verify(ca.getPublicKey());
-                return true;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        boolean byCa = generations.issuerOf(cert).isPresent();
         byte[] csrKey;
         try {
             csrKey = new org.bouncycastle.pkcs.PKCS10CertificationRequest(a.csr).getSubjectPublicKeyInfo().getEncoded();
@@ -356,7 +355,8 @@ public class Orders {
         }
         if (!byCa || !java.util.Arrays.equals(csrKey, cert.getPublicKey().getEncoded())) {
             throw RaProblem.unprocessable("result-certificate-mismatch", "Issued certificate does not fit",
-                    "order " + orderId + ": the certificate is not issued by a configured CA (ra.orders.ca-certificates)"
+                    "order " + orderId + ": the certificate is not issued by a trusted issuing CA (ra.orders.ca-certificates,"
+                            + " or a generation certified by ra.orders.root-certificates)"
                             + " or does not certify the key of the application's CSR; nothing was applied")
                     .with("field", "results.certificate");
         }
@@ -383,9 +383,12 @@ public class Orders {
                 .with("field", "results.status");
     }
 
+    /** A result bundle whose signature was accepted: its content, its signer, and the new generations it carries. */
+    private record VerifiedResult(JsonNode content, X509Certificate signer, List<X509Certificate> newGenerations) {}
+
     /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
-    private JsonNode verifiedResult(byte[] cms) {
-        List<X509Certificate> cas = signing.caCertificates();
+    private VerifiedResult verifiedResult(byte[] cms) {
+        List<X509Certificate> cas = generations.all();
         if (cas.isEmpty()) {
             throw new RaProblem(503, "ca-certificates-not-configured", "CA certificates not configured",
                     "ra.orders.ca-certificates is not set, so no result bundle can be verified");
@@ -407,7 +410,11 @@ public class Orders {
             throw RaProblem.badRequest("cms-malformed", "Not a CMS SignedData",
                     "the body is not a DER CMS SignedData: " + e.getMessage());
         }
-        ResultBundleSignature.Verdict v = signing.resultSignature().verify(signed, Instant.now());
+        Instant now = Instant.now();
+        List<X509Certificate> newGenerations = generations.candidates(signed, cas, now);
+        List<X509Certificate> trusted = new ArrayList<>(cas);
+        trusted.addAll(newGenerations);
+        ResultBundleSignature.Verdict v = signing.resultSignature().verify(signed, now, trusted);
         if (!v.ok()) {
             throw RaProblem.unprocessable("result-signature-invalid", "Result bundle signature invalid", v.refusal());
         }
@@ -422,7 +429,7 @@ public class Orders {
                 throw RaProblem.unprocessable("result-format-unknown", "Unknown result format",
                         "format must be " + RESULT_FORMAT).with("field", "format");
             }
-            return root;
+            return new VerifiedResult(root, v.signer(), newGenerations);
         } catch (java.io.IOException e) {
             throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
                     "the signed content is not JSON: " + e.getMessage());

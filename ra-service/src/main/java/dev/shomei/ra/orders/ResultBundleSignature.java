@@ -44,11 +44,21 @@ public final class ResultBundleSignature {
      *                               not a result signer of a configured issuing CA
      */
     public ResultBundleSignature(List<X509Certificate> issuingCas, List<X509Certificate> pinned) {
+        this(issuingCas, pinned, false);
+    }
+
+    /**
+     * @param generationsFromRoot a root is pinned ({@code ra.orders.root-certificates}), so issuing generations may be
+     *                            taken from result bundles later: a pinned signer certified by none of the configured
+     *                            CAs is checked against the generations known when a bundle arrives
+     */
+    public ResultBundleSignature(List<X509Certificate> issuingCas, List<X509Certificate> pinned,
+                                 boolean generationsFromRoot) {
         this.issuingCas = List.copyOf(issuingCas);
         this.pinned = List.copyOf(pinned);
         for (X509Certificate p : this.pinned) {
-            String why = unfit(p);
-            if (why != null) {
+            String why = unfit(p, this.issuingCas);
+            if (why != null && !(generationsFromRoot && why.equals(NOT_ISSUED_BY_CONFIGURED))) {
                 throw new IllegalStateException("ra.orders.result-signer-certificates: " + p.getSubjectX500Principal()
                         + " " + why + "; pin the certificate the CA made with ca delegate --profile result-bundle-signer");
             }
@@ -60,10 +70,18 @@ public final class ResultBundleSignature {
     }
 
     public Verdict verify(CMSSignedData signed, Instant now) {
+        return verify(signed, now, issuingCas);
+    }
+
+    /**
+     * @param issuingCas the issuing generations trusted now: the configured ones, those taken from earlier result
+     *                   bundles and this bundle's candidates (CaGenerations)
+     */
+    public Verdict verify(CMSSignedData signed, Instant now, List<X509Certificate> issuingCas) {
         SignerInformation si = signed.getSignerInfos().getSigners().iterator().next();
         if (pinned()) {
             for (X509Certificate p : pinned) {
-                if (verifies(si, p) && validAt(p, now)) {
+                if (verifies(si, p) && validAt(p, now) && unfit(p, issuingCas) == null) {
                     return new Verdict(p, false, null);
                 }
             }
@@ -74,7 +92,7 @@ public final class ResultBundleSignature {
         for (Object carried : signed.getCertificates().getMatches(si.getSID())) {
             try {
                 X509Certificate c = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) carried);
-                if (unfit(c) == null && validAt(c, now) && verifies(si, c)) {
+                if (unfit(c, issuingCas) == null && validAt(c, now) && verifies(si, c)) {
                     return new Verdict(c, false, null);
                 }
             } catch (java.security.cert.CertificateException e) {
@@ -86,12 +104,21 @@ public final class ResultBundleSignature {
                 return new Verdict(ca, true, null);
             }
         }
-        return new Verdict(null, false, "the result bundle is not signed by a result signer of a configured issuing CA"
-                + " (ra.orders.ca-certificates) nor by such a CA, or its content was changed after signing");
+        return new Verdict(null, false, "the result bundle is not signed by a result signer of a trusted issuing CA"
+                + " (ra.orders.ca-certificates, or a generation certified by ra.orders.root-certificates) nor by such"
+                + " a CA, or its content was changed after signing");
     }
+
+    private static final String NOT_ISSUED_BY_CONFIGURED =
+            "is not issued by a configured issuing CA (ra.orders.ca-certificates)";
 
     /** Null when {@code c} is a result signer issued by a configured CA; else what is wrong. */
     String unfit(X509Certificate c) {
+        return unfit(c, issuingCas);
+    }
+
+    /** Null when {@code c} is a result signer issued by one of {@code issuingCas}; else what is wrong. */
+    static String unfit(X509Certificate c, List<X509Certificate> issuingCas) {
         X509Certificate issuer = null;
         for (X509Certificate ca : issuingCas) {
             try {
@@ -103,7 +130,7 @@ public final class ResultBundleSignature {
             }
         }
         if (issuer == null) {
-            return "is not issued by a configured issuing CA (ra.orders.ca-certificates)";
+            return NOT_ISSUED_BY_CONFIGURED;
         }
         if (c.getPublicKey().equals(issuer.getPublicKey())) {
             return "is the issuing CA key itself";

@@ -2,7 +2,7 @@ package dev.shomei.ra.renewal;
 
 import dev.shomei.ra.ConfiguredFile;
 import dev.shomei.ra.application.Application;
-import dev.shomei.ra.orders.OrderSigning;
+import dev.shomei.ra.orders.CaGenerations;
 import dev.shomei.ra.problem.RaProblem;
 import dev.shomei.ra.revocation.RevocationRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,7 +49,7 @@ public class SubscriberSignatureVerifier {
     static final String TITLE = "Subscriber signature not acceptable";
 
     @Inject
-    OrderSigning ca;
+    CaGenerations ca;
 
     /** True if the CMS is signed by a certificate our issuing CA signed (cheap; nothing else is checked). */
     public boolean signedBySubscriberCertificate(byte[] cms) {
@@ -151,7 +151,7 @@ public class SubscriberSignatureVerifier {
     }
 
     private Optional<X509Certificate> issuingCaOf(X509Certificate cert) {
-        for (X509Certificate ca : this.ca.caCertificates()) {
+        for (X509Certificate ca : this.ca.all()) {
             if (!ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
                 continue;
             }

@@ -99,6 +99,36 @@ class ResultBundleSignatureTest {
                 .hasMessageContaining("ra.orders.result-signer-certificates");
     }
 
+    /**
+     * Renewal with pinned result signers (docs/order-bundles.md, "A new issuing generation"): the operator pins the new
+     * generation's signer before the RA knows that generation. With a root pinned, start-up accepts the pin and the
+     * signer signs once its generation is trusted (taken from the bundle that brings it), not before; without a root
+     * pin, a signer of an unknown CA still stops start-up.
+     */
+    @Test
+    void aPinnedSignerOfAGenerationNotYetKnownSignsOnceThatGenerationIsTrusted() {
+        KeyPair gen2Key = ec();
+        X509Certificate gen2 = cert("CN=Test Issuing CA 2", gen2Key, "CN=Test Root", ec().getPrivate(), true,
+                KeyUsage.keyCertSign | KeyUsage.cRLSign, null);
+        KeyPair results2Key = ec();
+        X509Certificate results2 = cert("CN=Test Results 2", results2Key, "CN=Test Issuing CA 2", gen2Key.getPrivate(),
+                false, KeyUsage.digitalSignature,
+                KeyPurposeId.getInstance(new ASN1ObjectIdentifier(ResultBundleSignature.RESULT_BUNDLE_SIGNING_OID)));
+        assertThatThrownBy(() -> new ResultBundleSignature(List.of(ca), List.of(resultSigner, results2)))
+                .hasMessageContaining("is not issued by a configured issuing CA");
+        ResultBundleSignature pinned = new ResultBundleSignature(List.of(ca), List.of(resultSigner, results2), true);
+        CMSSignedData byResults2 = signed(results2Key, results2);
+        assertThat(pinned.verify(byResults2, NOW).ok()).as("generation 2 not trusted yet").isFalse();
+        assertThat(pinned.verify(byResults2, NOW, List.of(ca, gen2)).ok()).isTrue();
+        assertThat(pinned.verify(signed(resultKey, resultSigner), NOW, List.of(ca, gen2)).ok()).isTrue();
+        // Pinning is still pinning: an unpinned signer of the new generation is refused.
+        KeyPair otherKey = ec();
+        X509Certificate other = cert("CN=Other Results 2", otherKey, "CN=Test Issuing CA 2", gen2Key.getPrivate(),
+                false, KeyUsage.digitalSignature,
+                KeyPurposeId.getInstance(new ASN1ObjectIdentifier(ResultBundleSignature.RESULT_BUNDLE_SIGNING_OID)));
+        assertThat(pinned.verify(signed(otherKey, other), NOW, List.of(ca, gen2)).ok()).isFalse();
+    }
+
     private static CMSSignedData signed(KeyPair key, X509Certificate cert) {
         try {
             CMSSignedDataGenerator g = new CMSSignedDataGenerator();

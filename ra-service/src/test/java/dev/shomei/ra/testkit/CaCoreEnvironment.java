@@ -50,9 +50,9 @@ public class CaCoreEnvironment extends RaTestEnvironment {
                       root:    { label: root-e2e, algorithm: EC-P256, subject: "CN=Shomei E2E Root CA,O=Shomei Test,C=JP", validityYears: 20 }
                       issuing: { label: issuing-e2e, algorithm: EC-P256, subject: "CN=Shomei E2E Issuing CA,O=Shomei Test,C=JP", validityYears: 10 }
                     repository:
-                      crlUrl: http://repo.test/crl/issuing-e2e.crl
+                      crlUrl: http://repo.test/crl/{generation}.crl
                       ocspUrl: http://repo.test/ocsp
-                      caIssuersUrl: http://repo.test/certs/issuing-e2e.cer
+                      caIssuersUrl: http://repo.test/certs/{generation}.cer
                     crl:
                       nextUpdateHours: 24
                     orders:
