@@ -389,7 +389,7 @@ public class Orders {
     /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
     private VerifiedResult verifiedResult(byte[] cms) {
         List<X509Certificate> cas = generations.all();
-        if (cas.isEmpty()) {
+        if (signing.caCertificates().isEmpty()) {
             throw new RaProblem(503, "ca-certificates-not-configured", "CA certificates not configured",
                     "ra.orders.ca-certificates is not set, so no result bundle can be verified");
         }
