@@ -205,6 +205,15 @@ class RenewalTest {
             // The generation in good standing keeps signing its CRLs.
             CaCommand.Result gen2Again = ca("--config", cfg, "crl", "--out", f.dir.resolve("gen2-again.crl").toString());
             assertThat(gen2Again.exit()).as(gen2Again.err()).isZero();
+            // Moving issuingKey back to the revoked generation does not get a CRL out of it either.
+            String renewedConfig = Files.readString(f.configFile);
+            Files.writeString(f.configFile, renewedConfig.replace(";object=issuing-test-2\n", ";object=issuing-test\n"));
+            CaCommand.Result backToRevoked = ca("--config", cfg, "crl", "--out", afterRevocation.toString());
+            assertThat(backToRevoked.exit()).as(backToRevoked.out() + backToRevoked.err()).isEqualTo(1);
+            assertThat(backToRevoked.err()).contains("crl: refused", "issuing generation 'issuing-test'");
+            assertThat(afterRevocation).doesNotExist();
+            assertThat(f.count("audit_entry WHERE action = 'crl.refused'")).isEqualTo(refusalsBefore + 2);
+            Files.writeString(f.configFile, renewedConfig);
             CaCommand.Result again = ca(concat(new String[] {"--config", cfg}, revokeCa, new String[] {"--approvals",
                     f.dir.resolve("ra.sig").toString(), f.dir.resolve("rb.sig").toString()}));
             assertThat(again.exit()).isEqualTo(1);
