@@ -1,5 +1,7 @@
 package dev.shomei.ca;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.shomei.ca.CrashScenario.Flow;
 import dev.shomei.ca.CrashScenario.Mode;
 import dev.shomei.ca.fault.CrashPoints;
@@ -9,13 +11,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The fault suite (docs/faults.md; {@code bin/test-faults}, Maven profile {@code fault}): every crash point of
- * issuing from an order bundle, revoking and CRL issuance, each crashed in-process, with PostgreSQL killed at the
+ * issuing from an order bundle, revoking, CRL issuance and the pull loop's fetch and delivery, each crashed in-process, with PostgreSQL killed at the
  * point, and both; a few as a real SIGKILL of a child JVM. After each crash, a restart and a rerun, the CA's
  * invariants hold ({@link CrashScenario#assertInvariants}). The suite prints how many crash points it exercised and
  * what each left behind.
@@ -39,12 +42,21 @@ class CrashPointSuiteTest {
                 {CrashPoints.AFTER_INTENT, 1}, {CrashPoints.AFTER_HSM_SIGN, 1}, {CrashPoints.DURING_AUDIT_APPEND, 1},
                 {CrashPoints.BEFORE_COMMIT, 1}, {CrashPoints.AFTER_COMMIT_BEFORE_RESULT_FILE, 1},
                 {CrashPoints.DURING_CRL_WRITE, 1}};
+        // Pull: `ca orders pull --once` against an RA over mutual TLS: the bundle fetched, executed (a signing
+        // point inside it too), delivered; then the CRL the revocation makes due. The first delivery of a pass is the
+        // setup bundle's result (imported from a file, never posted; the RA has it already), so #2 is the bundle's.
+        Object[][] pulls = {
+                {CrashPoints.PULL_AFTER_FETCH, 1}, {CrashPoints.AFTER_HSM_SIGN, 1},
+                {CrashPoints.PULL_BEFORE_DELIVERY, 1}, {CrashPoints.PULL_AFTER_DELIVERY, 2}};
         for (Mode m : List.of(Mode.PROCESS, Mode.DATABASE, Mode.BOTH)) {
             for (Object[] p : orders) {
                 out.add(Arguments.of(Flow.ORDERS, p[0], p[1], m));
             }
             for (Object[] p : crls) {
                 out.add(Arguments.of(Flow.CRL, p[0], p[1], m));
+            }
+            for (Object[] p : pulls) {
+                out.add(Arguments.of(Flow.PULL, p[0], p[1], m));
             }
         }
         // A real kill -9 at a few points.
@@ -53,6 +65,9 @@ class CrashPointSuiteTest {
         out.add(Arguments.of(Flow.ORDERS, CrashPoints.AFTER_COMMIT_BEFORE_RESULT_FILE, 1, Mode.KILL9));
         out.add(Arguments.of(Flow.CRL, CrashPoints.AFTER_INTENT, 1, Mode.KILL9));
         out.add(Arguments.of(Flow.CRL, CrashPoints.DURING_CRL_WRITE, 1, Mode.KILL9));
+        out.add(Arguments.of(Flow.PULL, CrashPoints.PULL_AFTER_FETCH, 1, Mode.KILL9));
+        out.add(Arguments.of(Flow.PULL, CrashPoints.PULL_BEFORE_DELIVERY, 1, Mode.KILL9));
+        out.add(Arguments.of(Flow.PULL, CrashPoints.PULL_AFTER_DELIVERY, 2, Mode.KILL9));
         return out.stream();
     }
 
@@ -66,6 +81,25 @@ class CrashPointSuiteTest {
             SUMMARY.add(String.format("%-6s %-32s #%d %-8s after the crash: %s; after the rerun: invariants hold%s",
                     flow, point, nth, mode, o.state(), s.voidReasons().isEmpty() ? "" : " (voided: "
                             + s.voidReasons().replaceAll("; nothing.*?ones\\)", "") + ")"));
+        }
+    }
+
+    /**
+     * The pull loop: the RA took the result, then the CA process died before it recorded the result delivered (#2:
+     * a pass first posts the setup bundle's result, which was imported from a file). The rerun posts it again; the
+     * RA applies each order's first answer, so it sees each order answered once, with the certificates the CA
+     * recorded. (Not in the build's slice: about 65 s on 2 shared cores, twice the slice's budget per crash.)
+     */
+    @Test
+    void aResultTheRaTookBeforeTheCrashIsPostedAgainAndAnsweredOnce() throws Exception {
+        try (CrashScenario s = CrashScenario.create("pull_twice")) {
+            CrashScenario.Outcome o = s.crashAndRerun(Flow.PULL, CrashPoints.PULL_AFTER_DELIVERY, 2, Mode.PROCESS);
+            assertThat(o.state()).as("the RA had every answer before the crash")
+                    .contains("ra-answered=" + (CrashScenario.ISSUES + 1)).contains("result-posts=1");
+            s.assertInvariants(Flow.PULL);
+            assertThat(s.ra.resultPosts("fault-bundle")).as("posted again by the rerun, applied once").isEqualTo(2);
+            assertThat(s.ra.answers().values()).filteredOn(a -> a.bundleId().equals("fault-bundle"))
+                    .hasSize(CrashScenario.ISSUES + 1).allMatch(a -> a.posts() == 2);
         }
     }
 

@@ -40,6 +40,12 @@ public final class CrashPoints {
     public static final String BUNDLE_BEFORE_SIGNATURE = "bundle-before-signature";
     /** ocsp-presigner bundle: manifest.p7s written, the bundle's row (its last OCSP sequence) not committed. */
     public static final String BUNDLE_BEFORE_RECORD = "bundle-before-record";
+    /** {@code ca orders pull}: an order bundle read from the RA, nothing of it executed. */
+    public static final String PULL_AFTER_FETCH = "pull-after-fetch";
+    /** {@code ca orders pull}: the bundle's orders executed and committed (result stored), the result not posted. */
+    public static final String PULL_BEFORE_DELIVERY = "pull-before-delivery";
+    /** {@code ca orders pull}: the RA took the result (2xx), the CA has not recorded it delivered. */
+    public static final String PULL_AFTER_DELIVERY = "pull-after-delivery";
 
     private static volatile BiConsumer<String, String> action = fromSystemProperty();
 
