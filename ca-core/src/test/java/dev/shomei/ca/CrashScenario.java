@@ -392,6 +392,13 @@ final class CrashScenario implements AutoCloseable {
         }
     }
 
+    /** The single number a query answers, e.g. a count. */
+    long count(String sql) throws SQLException {
+        try (Connection c = f.db.connect()) {
+            return longs(c, sql).get(0);
+        }
+    }
+
     long latestCrl() throws SQLException {
         try (Connection c = f.db.connect()) {
             return longs(c, "SELECT max(crl_number) FROM crl").get(0);

@@ -27,6 +27,8 @@ public final class CrashPoints {
     /** The points, in the order a signing flow reaches them. */
     public static final String AFTER_INTENT = "after-intent";
     public static final String AFTER_HSM_SIGN = "after-hsm-sign";
+    /** A certificate batch: reached before each certificate's signature (the HSM is part-way through the batch). */
+    public static final String DURING_HSM_SIGN = "during-hsm-sign";
     public static final String BEFORE_COMMIT = "before-commit";
     public static final String AFTER_COMMIT_BEFORE_RESULT_FILE = "after-commit-before-result-file";
     public static final String DURING_CRL_WRITE = "during-crl-write";

@@ -1,0 +1,113 @@
+package dev.shomei.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shomei.ca.CrashScenario.Flow;
+import dev.shomei.ca.fault.CrashPoints;
+import dev.shomei.pkcs11.Pkcs11Slots;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The fault suite's HSM fault during issuance (docs/faults.md): while a batch of issue orders is being signed, the
+ * HSM loses the login. After the batch's first certificate is signed, another session on the token calls {@code
+ * C_Logout}: PKCS#11 login state is per token, so every session of the CA loses it, as when the HSM restarts. Run
+ * through {@code ca orders import} and through the pull loop ({@code ca orders pull --once}, against an RA over
+ * mutual TLS).
+ *
+ * <p>Either the signer logs in again and the batch completes, or the batch fails, naming the cause, with its intents
+ * committed and nothing of it recorded; then the next run (the next pull pass) re-signs the intents (same serials,
+ * same bytes) and answers every order. Either way: no certificate lost or issued twice, every intent resolved and
+ * every certificate accounted for by exactly one intent (the HSM's signatures reconcile), each order answered once
+ * as the RA sees it, and the audit log verifies ({@link CrashScenario#assertInvariants}).
+ *
+ * <p>Zone: tests only.
+ */
+@Tag("fault")
+class CrashPointHsmLoginTest {
+
+    private static final List<String> SUMMARY = new CopyOnWriteArrayList<>();
+
+    @ParameterizedTest(name = "HSM login lost mid-batch ({0})")
+    @EnumSource(value = Flow.class, names = {"ORDERS", "PULL"})
+    void aLoginLostWhileABatchIsSignedLosesAndDuplicatesNothing(Flow flow) throws Exception {
+        try (CrashScenario s = CrashScenario.create("hsm_" + flow.name().toLowerCase())) {
+            if (flow == Flow.PULL) {
+                s.ra();
+            }
+            Path module = s.f.token.module();
+            long slot = Pkcs11Slots.slotOf(module, s.f.token.label());
+            AtomicInteger reached = new AtomicInteger();
+            AtomicBoolean lost = new AtomicBoolean();
+            List<String> signedBefore = new CopyOnWriteArrayList<>();
+            CrashPoints.install((p, detail) -> {
+                if (p.equals(CrashPoints.DURING_HSM_SIGN) && reached.incrementAndGet() == 2) {
+                    logoutEveryone(module, slot);
+                    lost.set(true);
+                }
+                if (p.equals(CrashPoints.AFTER_HSM_SIGN)) {
+                    signedBefore.add(detail);
+                }
+            });
+            CaCommand.Result first;
+            try {
+                first = s.ca(s.command(flow));
+            } finally {
+                CrashPoints.clear();
+            }
+            assertThat(lost).as("the login was really lost while the batch was signed").isTrue();
+            String outcome;
+            if (first.exit() == 0) {
+                outcome = "the batch completed (signer logged in again)";
+                assertThat(signedBefore).as("the batch was signed whole").hasSize(1);
+            } else {
+                String said = first.out() + first.err();
+                outcome = "the batch failed: " + said.lines().filter(l -> l.contains("HSM") || l.contains("CKR_")
+                        || l.contains("could not be executed")).findFirst().orElse(said.lines().findFirst().orElse(""));
+                assertThat(said).as("a clear error naming the cause").containsAnyOf("CKR_", "HSM", "login", "session");
+                if (flow == Flow.PULL) {
+                    assertThat(said).contains("the next pass tries again");
+                }
+                assertThat(s.f.count("certificate")).as("nothing of the failed batch is recorded").isEqualTo(1);
+            }
+            long pending = s.pendingIntents();
+            // The rerun: a new process (the next pull pass): intents are recovered, every order answered.
+            CaCommand.Result again = s.ca(s.command(flow));
+            if (flow == Flow.ORDERS && again.exit() == 1 && again.err().contains("already executed")) {
+                again = s.ca("orders", "result", "--bundle-id", "fault-bundle", "--out", s.result.toString());
+            }
+            assertThat(again.exit()).as("the rerun completes: " + again.out() + again.err()).isZero();
+            s.assertInvariants(flow);
+            SUMMARY.add(String.format("%-6s HSM login lost before the 2nd signature of a batch of %d: %s;"
+                    + " pending intents after it=%d; rerun: invariants hold, re-signed=%d", flow, CrashScenario.ISSUES,
+                    outcome, pending, s.count("SELECT count(*) FROM signing_intent_resolution WHERE outcome = 're-signed'")));
+        }
+    }
+
+    /** Logs the token out from a session of its own: every session of the token loses its login (PKCS#11 §5.6). */
+    private static void logoutEveryone(Path module, long slot) {
+        try {
+            var m = Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
+            m.setAccessible(true);
+            Object p11 = m.invoke(null, module);
+            long session = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
+                    Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, slot, 4L, null, null);
+            p11.getClass().getMethod("C_Logout", long.class).invoke(p11, session);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot log the token out: " + e, e);
+        }
+    }
+
+    @AfterAll
+    static void printSummary() {
+        System.out.println("fault suite (HSM): " + SUMMARY.size() + " fault(s) exercised");
+        SUMMARY.stream().sorted().forEach(l -> System.out.println("  " + l));
+    }
+}
