@@ -100,6 +100,11 @@ class CrashPointHsmLoginTest {
             long session = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
                     Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, slot, 4L, null, null);
             p11.getClass().getMethod("C_Logout", long.class).invoke(p11, session);
+            // The token says so: this session is now public (CKS_RO_PUBLIC_SESSION), as every other one of the token.
+            Object info = p11.getClass().getMethod("C_GetSessionInfo", long.class).invoke(p11, session);
+            long state = info.getClass().getField("state").getLong(info);
+            p11.getClass().getMethod("C_CloseSession", long.class).invoke(p11, session);
+            assertThat(state).as("the token is logged out (PKCS#11 session state)").isEqualTo(0L);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot log the token out: " + e, e);
         }
