@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The fault suite's HSM fault during issuance (docs/faults.md): while a batch of issue orders is being signed, the
@@ -22,9 +24,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * through {@code ca orders import} and through the pull loop ({@code ca orders pull --once}, against an RA over
  * mutual TLS).
  *
- * <p>Either the signer logs in again and the batch completes, or the batch fails, naming the cause, with its intents
- * committed and nothing of it recorded; then the next run (the next pull pass) re-signs the intents (same serials,
- * same bytes) and answers every order. Either way: no certificate lost or issued twice, every intent resolved and
+ * <p>Two kinds of loss: {@link Loss#LOGIN_LOST}, after which the signer logs in again and the batch completes; and
+ * {@link Loss#LOGIN_REFUSED}, where the security officer then logs in from another session (another application
+ * holding the HSM), so the signer's one recovery (a new login) is refused and the batch fails, naming the cause,
+ * with its intents committed and nothing of it recorded; the officer logs out and the next run (the next pull pass) re-signs the intents
+ * (same serials, same bytes) and answers every order. Either way: no certificate lost or issued twice, every intent resolved and
  * every certificate accounted for by exactly one intent (the HSM's signatures reconcile), each order answered once
  * as the RA sees it, and the audit log verifies ({@link CrashScenario#assertInvariants}).
  *
@@ -35,10 +39,19 @@ class CrashPointHsmLoginTest {
 
     private static final List<String> SUMMARY = new CopyOnWriteArrayList<>();
 
-    @ParameterizedTest(name = "HSM login lost mid-batch ({0})")
-    @EnumSource(value = Flow.class, names = {"ORDERS", "PULL"})
-    void aLoginLostWhileABatchIsSignedLosesAndDuplicatesNothing(Flow flow) throws Exception {
-        try (CrashScenario s = CrashScenario.create("hsm_" + flow.name().toLowerCase())) {
+    /** How the login is lost: the token logged out; or logged out and held by its security officer, so a new login is refused. */
+    enum Loss { LOGIN_LOST, LOGIN_REFUSED }
+
+    static Stream<Arguments> losses() {
+        return Stream.of(Arguments.of(Flow.ORDERS, Loss.LOGIN_LOST), Arguments.of(Flow.PULL, Loss.LOGIN_LOST),
+                Arguments.of(Flow.ORDERS, Loss.LOGIN_REFUSED), Arguments.of(Flow.PULL, Loss.LOGIN_REFUSED));
+    }
+
+    @ParameterizedTest(name = "HSM {1} mid-batch ({0})")
+    @MethodSource("losses")
+    void aLoginLostWhileABatchIsSignedLosesAndDuplicatesNothing(Flow flow, Loss loss) throws Exception {
+        String name = "hsm_" + flow.name().toLowerCase() + (loss == Loss.LOGIN_LOST ? "_lost" : "_refused");
+        try (CrashScenario s = CrashScenario.create(name)) {
             if (flow == Flow.PULL) {
                 s.ra();
             }
@@ -50,6 +63,9 @@ class CrashPointHsmLoginTest {
             CrashPoints.install((p, detail) -> {
                 if (p.equals(CrashPoints.DURING_HSM_SIGN) && reached.incrementAndGet() == 2) {
                     logoutEveryone(module, slot);
+                    if (loss == Loss.LOGIN_REFUSED) {
+                        securityOfficer(module, slot, s.f.token.soPin(), true);
+                    }
                     lost.set(true);
                 }
                 if (p.equals(CrashPoints.AFTER_HSM_SIGN) && !detail.startsWith("crl ")) {
@@ -63,6 +79,12 @@ class CrashPointHsmLoginTest {
                 CrashPoints.clear();
             }
             assertThat(lost).as("the login was really lost while the batch was signed").isTrue();
+            if (loss == Loss.LOGIN_REFUSED) {
+                assertThat(first.exit()).as("the signer cannot log in again: the batch fails " + first.out()
+                        + first.err()).isNotZero();
+                // The other application lets go of the HSM.
+                securityOfficer(module, slot, s.f.token.soPin(), false);
+            }
             String outcome;
             if (first.exit() == 0) {
                 outcome = "the batch completed (signer logged in again)";
@@ -76,6 +98,7 @@ class CrashPointHsmLoginTest {
                     assertThat(said).contains("the next pass tries again");
                 }
                 assertThat(s.f.count("certificate")).as("nothing of the failed batch is recorded").isEqualTo(1);
+                assertThat(s.pendingIntents()).as("the batch's intents wait for the next run").isEqualTo(CrashScenario.ISSUES);
             }
             long pending = s.pendingIntents();
             // The rerun: a new process (the next pull pass): intents are recovered, every order answered.
@@ -85,9 +108,13 @@ class CrashPointHsmLoginTest {
             }
             assertThat(again.exit()).as("the rerun completes: " + again.out() + again.err()).isZero();
             s.assertInvariants(flow);
-            SUMMARY.add(String.format("%-6s HSM login lost before the 2nd signature of a batch of %d: %s;"
-                    + " pending intents after it=%d; rerun: invariants hold, re-signed=%d", flow, CrashScenario.ISSUES,
-                    outcome, pending, s.count("SELECT count(*) FROM signing_intent_resolution WHERE outcome = 're-signed'")));
+            long resigned = s.count("SELECT count(*) FROM signing_intent_resolution WHERE outcome = 're-signed'");
+            if (first.exit() != 0) {
+                assertThat(resigned).as("the next run re-signed the batch from its intents").isEqualTo(CrashScenario.ISSUES);
+            }
+            SUMMARY.add(String.format("%-6s HSM %s before the 2nd signature of a batch of %d: %s;"
+                    + " pending intents after it=%d; rerun: invariants hold, re-signed=%d", flow, loss, CrashScenario.ISSUES,
+                    outcome, pending, resigned));
         }
     }
 
@@ -107,6 +134,32 @@ class CrashPointHsmLoginTest {
             assertThat(state).as("the token is logged out (PKCS#11 session state)").isEqualTo(0L);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot log the token out: " + e, e);
+        }
+    }
+
+    /**
+     * Logs the token in as its security officer from a session of its own, or out again: while the SO is logged in,
+     * a user login is refused (CKR_USER_ANOTHER_ALREADY_LOGGED_IN, PKCS#11 §5.6), as when another application holds
+     * the HSM.
+     */
+    private static long soSession = -1;
+
+    private static void securityOfficer(Path module, long slot, String soPin, boolean in) {
+        try {
+            var m = Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
+            m.setAccessible(true);
+            Object p11 = m.invoke(null, module);
+            if (in) {
+                soSession = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
+                        Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, slot, 6L, null, null);
+                p11.getClass().getMethod("C_Login", long.class, long.class, char[].class)
+                        .invoke(p11, soSession, 0L, soPin.toCharArray()); // CKU_SO
+            } else {
+                p11.getClass().getMethod("C_Logout", long.class).invoke(p11, soSession);
+                p11.getClass().getMethod("C_CloseSession", long.class).invoke(p11, soSession);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot log the security officer " + (in ? "in" : "out") + ": " + e, e);
         }
     }
 
