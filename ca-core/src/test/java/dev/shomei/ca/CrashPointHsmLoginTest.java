@@ -137,13 +137,14 @@ class CrashPointHsmLoginTest {
         }
     }
 
+    /** The security officer's session while it holds the token. */
+    private static long soSession = -1;
+
     /**
      * Logs the token in as its security officer from a session of its own, or out again: while the SO is logged in,
      * a user login is refused (CKR_USER_ANOTHER_ALREADY_LOGGED_IN, PKCS#11 §5.6), as when another application holds
      * the HSM.
      */
-    private static long soSession = -1;
-
     private static void securityOfficer(Path module, long slot, String soPin, boolean in) {
         try {
             var m = Pkcs11Slots.class.getDeclaredMethod("module", Path.class);
