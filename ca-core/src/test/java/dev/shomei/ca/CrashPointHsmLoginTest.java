@@ -153,8 +153,24 @@ class CrashPointHsmLoginTest {
             if (in) {
                 soSession = (long) p11.getClass().getMethod("C_OpenSession", long.class, long.class, Object.class,
                         Class.forName("sun.security.pkcs11.wrapper.CK_NOTIFY")).invoke(p11, slot, 6L, null, null);
-                p11.getClass().getMethod("C_Login", long.class, long.class, char[].class)
-                        .invoke(p11, soSession, 0L, soPin.toCharArray()); // CKU_SO
+                // The batch signs on two threads: the other one may have logged the user in again (its recovery)
+                // between the logout and this login. Log out and try again until the officer holds the token.
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        p11.getClass().getMethod("C_Login", long.class, long.class, char[].class)
+                                .invoke(p11, soSession, 0L, soPin.toCharArray()); // CKU_SO
+                        break;
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        if (attempt >= 50 || !String.valueOf(e.getCause()).contains("CKR_USER_ANOTHER_ALREADY_LOGGED_IN")) {
+                            throw e;
+                        }
+                        try {
+                            p11.getClass().getMethod("C_Logout", long.class).invoke(p11, soSession);
+                        } catch (java.lang.reflect.InvocationTargetException notLoggedIn) {
+                            // logged out in between: fine, log in now
+                        }
+                    }
+                }
             } else {
                 p11.getClass().getMethod("C_Logout", long.class).invoke(p11, soSession);
                 p11.getClass().getMethod("C_CloseSession", long.class).invoke(p11, soSession);
