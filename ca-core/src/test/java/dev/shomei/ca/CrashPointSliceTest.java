@@ -10,10 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault suite's fixed slice that runs with every build (the whole suite: {@code bin/test-faults},
- * {@link CrashPointSuiteTest}; docs/faults.md). Three crashes that each prove something the others do not:
+ * {@link CrashPointSuiteTest}; docs/faults.md). Crashes that each prove something the others do not:
  * a certificate signed in the HSM and not yet recorded is re-signed from its intent, not lost and not issued
- * twice (in-process crash, then PostgreSQL killed too); a CRL number taken before a crash is skipped, never
- * reused; and a real SIGKILL in the middle of writing a CRL file leaves the previous file whole.
+ * twice (in-process crash, then PostgreSQL killed too); a result the RA took before the pull loop recorded it
+ * delivered is posted again and the RA sees each order answered once; a CRL number taken before a crash is
+ * skipped, never reused; and a real SIGKILL in the middle of writing a CRL file leaves the previous file whole.
  */
 class CrashPointSliceTest {
 
@@ -44,6 +45,25 @@ class CrashPointSliceTest {
             CrashScenario.Outcome o = s.crashAndRerun(Flow.ORDERS, CrashPoints.DURING_AUDIT_APPEND, 1, Mode.PROCESS);
             assertThat(o.state()).as("only the setup order's certificate is recorded").startsWith("certificates=1 ");
             s.assertInvariants(Flow.ORDERS);
+        }
+    }
+
+    /**
+     * The pull loop: the RA took the result, then the CA process died before it recorded the result delivered (#2:
+     * a pass first posts the setup bundle's result, which was imported from a file). The rerun posts it again; the
+     * RA applies each order's first answer, so it sees each order answered once, with the certificates the CA
+     * recorded.
+     */
+    @Test
+    void aResultTheRaTookBeforeTheCrashIsPostedAgainAndAnsweredOnce() throws Exception {
+        try (CrashScenario s = CrashScenario.create("slice_pull")) {
+            CrashScenario.Outcome o = s.crashAndRerun(Flow.PULL, CrashPoints.PULL_AFTER_DELIVERY, 2, Mode.PROCESS);
+            assertThat(o.state()).as("the RA had every answer before the crash")
+                    .contains("ra-answered=" + (CrashScenario.ISSUES + 1)).contains("result-posts=1");
+            s.assertInvariants(Flow.PULL);
+            assertThat(s.ra.resultPosts("fault-bundle")).as("posted again by the rerun, applied once").isEqualTo(2);
+            assertThat(s.ra.answers().values()).filteredOn(a -> a.bundleId().equals("fault-bundle"))
+                    .hasSize(CrashScenario.ISSUES + 1).allMatch(a -> a.posts() == 2);
         }
     }
 

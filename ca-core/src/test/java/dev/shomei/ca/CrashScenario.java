@@ -35,8 +35,10 @@ import org.bouncycastle.asn1.x509.Extension;
  * away, and the command run again; then the invariants the CA promises are checked against the database, the audit
  * log and the files.
  *
- * <p>Two flows: {@link Flow#ORDERS} imports an RA order bundle (issue orders and one revoke order) with
- * {@code ca orders import}; {@link Flow#CRL} signs a CRL with {@code ca crl --out}. How the crash happens:
+ * <p>Three flows: {@link Flow#ORDERS} imports an RA order bundle (issue orders and one revoke order) with
+ * {@code ca orders import}; {@link Flow#CRL} signs a CRL with {@code ca crl --out}; {@link Flow#PULL} runs {@code ca
+ * orders pull --once} against an RA over mutual TLS ({@link StandInRa}) that serves the same bundle, so the pull
+ * loop fetches it, executes it, delivers the result and issues the CRL the revocation makes due. How the crash happens:
  * {@link Mode#PROCESS} throws an {@link Error} at the point (the in-process stand-in for kill -9: no catch block of
  * the CA sees it, the command's objects are discarded); {@link Mode#DATABASE} kills PostgreSQL at the point
  * (SIGKILL to every PostgreSQL process) and starts it again, and the CA carries on with broken connections;
@@ -46,7 +48,7 @@ import org.bouncycastle.asn1.x509.Extension;
  */
 final class CrashScenario implements AutoCloseable {
 
-    enum Flow { ORDERS, CRL }
+    enum Flow { ORDERS, CRL, PULL }
 
     enum Mode { PROCESS, DATABASE, BOTH, KILL9 }
 
@@ -73,6 +75,8 @@ final class CrashScenario implements AutoCloseable {
     /** Serials and CRL numbers the crash hook saw signed (in the HSM) before the crash. */
     final List<String> signedBeforeCrash = new CopyOnWriteArrayList<>();
     byte[] crlBeforeCrash;
+    /** The RA of the pull flow, started by the first pull run. */
+    StandInRa ra;
 
     private CrashScenario(RestartableDatabase pg, CaFixture f) throws Exception {
         this.pg = pg;
@@ -121,9 +125,28 @@ final class CrashScenario implements AutoCloseable {
     }
 
     String[] command(Flow flow) {
-        return flow == Flow.ORDERS
-                ? new String[] {"orders", "import", "--bundle", bundle.toString(), "--result-out", result.toString()}
-                : new String[] {"crl", "--out", crlOut.toString()};
+        return switch (flow) {
+            case ORDERS -> new String[] {"orders", "import", "--bundle", bundle.toString(), "--result-out", result.toString()};
+            case CRL -> new String[] {"crl", "--out", crlOut.toString()};
+            case PULL -> new String[] {"orders", "pull", "--once"};
+        };
+    }
+
+    /**
+     * Starts the RA of the pull flow (once), offering the fault bundle, and points ca.yaml's {@code orders.pull} at
+     * it. The result signer is the issuing key (the fixture delegates no result signer).
+     */
+    StandInRa ra() throws Exception {
+        if (ra == null) {
+            ra = new StandInRa(f.dir, issuingCertificate());
+            ra.answeredBefore("setup-bundle", Files.readAllBytes(f.dir.resolve("first.p7m")));
+            ra.offer("fault-bundle", Files.readAllBytes(bundle));
+            String yaml = Files.readString(f.configFile, StandardCharsets.UTF_8);
+            String orders = "orders:\n  trustedRaCertificates: [ra-orders.pem]\n";
+            assertThat(yaml).contains(orders);
+            Files.writeString(f.configFile, yaml.replace(orders, orders + ra.pullYaml()), StandardCharsets.UTF_8);
+        }
+        return ra;
     }
 
     /**
@@ -131,6 +154,9 @@ final class CrashScenario implements AutoCloseable {
      * mode crashed, runs the command again to completion and returns what happened.
      */
     Outcome crashAndRerun(Flow flow, String point, int nth, Mode mode) throws Exception {
+        if (flow == Flow.PULL) {
+            ra();
+        }
         String reached;
         if (mode == Mode.KILL9) {
             reached = killedChild(flow, point, nth);
@@ -221,6 +247,12 @@ final class CrashScenario implements AutoCloseable {
             }
             return "crls=" + f.count("crl") + " pending-intents=" + pendingIntents();
         }
+        if (flow == Flow.PULL) {
+            return "certificates=" + f.count("certificate") + " orders=" + f.count("executed_order")
+                    + " ra-answered=" + ra.answers().keySet().stream().filter(o -> !o.startsWith("setup-")).count()
+                    + " result-posts=" + ra.resultPosts("fault-bundle")
+                    + " pending-intents=" + pendingIntents();
+        }
         if (Files.exists(result)) {
             assertThat(OrderBundleTest.results(Files.readAllBytes(result), issuingCertificate()))
                     .as("a result file, if written, is whole").hasSize(orders.size() - 1);
@@ -256,7 +288,7 @@ final class CrashScenario implements AutoCloseable {
                             .as("the certificate of order " + o.getKey()).hasSize(1);
                 }
             }
-            if (flow == Flow.ORDERS) {
+            if (flow != Flow.CRL) {
                 assertThat(strings(c, "SELECT requested_by FROM revocation WHERE serial = '" + revokedSerial + "'"))
                         .as("the revocation is kept, once").hasSize(1);
             }
@@ -292,6 +324,8 @@ final class CrashScenario implements AutoCloseable {
         }
         if (flow == Flow.CRL) {
             assertThat(crlNumber(Files.readAllBytes(crlOut))).as("the CRL file is the latest CRL").isEqualTo(latestCrl());
+        } else if (flow == Flow.PULL) {
+            assertRaSawEachOrderAnsweredOnce();
         } else {
             JsonNode results = OrderBundleTest.results(Files.readAllBytes(result), issuingCertificate());
             assertThat(results).hasSize(orders.size() - 1);
@@ -309,10 +343,59 @@ final class CrashScenario implements AutoCloseable {
         }
     }
 
+    /**
+     * The pull flow as the RA sees it: every order of the bundle answered, with the CA's certificate for each issue
+     * order and the revocation for the revoke order; never two different answers for one order; the bundle answered
+     * and the CA knows it delivered (nothing left in {@code ca orders undelivered}); and the revocation is on the
+     * latest CRL, which the pull loop issued after it.
+     */
+    private void assertRaSawEachOrderAnsweredOnce() throws Exception {
+        assertThat(ra.conflicts()).as("the CA never answered an order twice, differently").isEmpty();
+        assertThat(ra.answered("fault-bundle")).as("the RA has the bundle's result").isTrue();
+        Map<String, StandInRa.Answer> answers = ra.answers();
+        try (Connection c = f.db.connect()) {
+            for (String order : orders.keySet()) {
+                if (order.startsWith("setup-")) {
+                    continue; // imported from a file before the run, never served by the RA
+                }
+                StandInRa.Answer a = answers.get(order);
+                assertThat(a).as("the RA has an answer for order " + order).isNotNull();
+                if (order.equals("fault-revoke")) {
+                    assertThat(a.status()).isEqualTo("revoked");
+                    assertThat(a.serial()).isEqualToIgnoringCase(revokedSerial);
+                } else {
+                    assertThat(a.status()).as(order).isEqualTo("issued");
+                    assertThat(strings(c, "SELECT serial FROM certificate WHERE request_id = '" + order + "'"))
+                            .as("the RA's certificate of " + order + " is the one the CA recorded")
+                            .containsExactly(a.serial());
+                }
+            }
+            assertThat(answers.keySet().stream().filter(o -> !o.startsWith("setup-")).toList())
+                    .hasSize(orders.size() - 1);
+            assertThat(strings(c, "SELECT bundle_id FROM order_bundle WHERE completed_at IS NOT NULL AND"
+                    + " result_delivered_at IS NULL")).as("every result recorded as delivered").isEmpty();
+            try (PreparedStatement ps = c.prepareStatement("SELECT der FROM crl ORDER BY crl_number DESC LIMIT 1");
+                 ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(
+                        new ByteArrayInputStream(rs.getBytes(1)));
+                assertThat(crl.getRevokedCertificate(new BigInteger(revokedSerial, 16)))
+                        .as("the revocation is on the latest CRL, issued by the pull loop").isNotNull();
+            }
+        }
+    }
+
     long pendingIntents() throws SQLException {
         try (Connection c = f.db.connect()) {
             return longs(c, "SELECT count(*) FROM signing_intent i WHERE NOT EXISTS (SELECT 1 FROM"
                     + " signing_intent_resolution r WHERE r.intent_id = i.id)").get(0);
+        }
+    }
+
+    /** The single number a query answers, e.g. a count. */
+    long count(String sql) throws SQLException {
+        try (Connection c = f.db.connect()) {
+            return longs(c, sql).get(0);
         }
     }
 
@@ -369,6 +452,9 @@ final class CrashScenario implements AutoCloseable {
     @Override
     public void close() {
         CrashPoints.clear();
+        if (ra != null) {
+            ra.close();
+        }
         try {
             f.close();
         } finally {

@@ -20,10 +20,10 @@ import picocli.CommandLine.ParentCommand;
  * {@code ca status}: the CA's status document (docs/monitoring.md), printed, written as signed CMS, or pushed to the
  * RA over the pull connection. The pull loop pushes one after every pass ({@link #pushAfterPass}).
  *
- * <p>Zone: secure. Reads the CA database, signs with the audit checkpoint key; outbound HTTPS only.
+ * <p>Zone: secure. Reads the CA database, signs with the status signer (status.signingKey); outbound HTTPS only.
  */
 @Command(name = "status", description = "Show the CA's status (CRLs per generation, checkpoints, HSM, orders); with"
-        + " --push, sign it with the audit checkpoint key and post it to the RA (orders.pull.url).")
+        + " --push, sign it with the status signer (status.signingKey) and post it to the RA (orders.pull.url).")
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand CaCli parent;
     @Option(names = "--push", description = "post the signed document to the RA (POST <orders.pull.url>/ca/status)")
@@ -55,12 +55,12 @@ final class StatusCommand implements Callable<Integer> {
 
     /**
      * After a pull pass: the CA's status, signed, to the RA over the same connection. Never fails the pass; a CA
-     * without an audit checkpoint key says once per run that it pushes nothing.
+     * without a status signer says once per run that it pushes nothing.
      */
     static void pushAfterPass(CertificateAuthority ca, HttpClient http, OrderPuller.Pass pass, boolean[] warned) {
-        if (ca.config().auditCheckpointKeyLabel() == null) {
+        if (ca.config().statusSigningKeyLabel() == null) {
             if (!warned[0]) {
-                System.out.println("status: not pushed, crl.auditCheckpointKey is not set (docs/monitoring.md)");
+                System.out.println("status: not pushed, status.signingKey is not set (docs/monitoring.md)");
                 warned[0] = true;
             }
             return;

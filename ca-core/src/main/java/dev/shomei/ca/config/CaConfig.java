@@ -30,13 +30,22 @@ public record CaConfig(
         Map<String, CertificateProfile> profiles,
         Orders orders,
         Approvals approvals,
+        Status status,
         Path baseDirectory) {
 
     /** The configuration without an approvals section (no quorum anywhere; docs/ca-configuration.md). */
     public CaConfig(Hsm hsm, Database database, String issuingKey, Ceremony ceremony, Repository repository, Crl crl,
                     Map<String, CertificateProfile> profiles, Orders orders, Path baseDirectory) {
-        this(hsm, database, issuingKey, ceremony, repository, crl, profiles, orders, null, baseDirectory);
+        this(hsm, database, issuingKey, ceremony, repository, crl, profiles, orders, null, null, baseDirectory);
     }
+
+    /**
+     * The secure zone's status documents (docs/monitoring.md, "The status signer"). {@code signingKey}: RFC 7512 URI
+     * of the key that signs them (ca status --push, the pull loop, presigner status --push), a key of its own made
+     * with {@code ca delegate --profile status-signer} (keyUsage digitalSignature, extendedKeyUsage statusSigning;
+     * one key, one purpose). Unset, no status document is signed or pushed.
+     */
+    public record Status(String signingKey) {}
 
     /**
      * @param module      PKCS#11 module of the HSM (CP/CPS 6.2.1)
@@ -196,7 +205,7 @@ public record CaConfig(
 
     private CaConfig withBase(Path base) {
         return new CaConfig(hsm, database, issuingKey, ceremony, repository, crl,
-                profiles == null ? Map.of() : profiles, orders, approvals, base);
+                profiles == null ? Map.of() : profiles, orders, approvals, status, base);
     }
 
     public Path resolve(String path) {
@@ -315,6 +324,12 @@ public record CaConfig(
     public String auditCheckpointKeyLabel() {
         return crl == null || crl.auditCheckpointKey() == null || crl.auditCheckpointKey().isBlank() ? null
                 : dev.shomei.pkcs11.Pkcs11Uri.parse(crl.auditCheckpointKey()).requireObject();
+    }
+
+    /** The label of the status signing key, or null when none is configured (no status is signed). */
+    public String statusSigningKeyLabel() {
+        return status == null || status.signingKey() == null || status.signingKey().isBlank() ? null
+                : dev.shomei.pkcs11.Pkcs11Uri.parse(status.signingKey()).requireObject();
     }
 
     /** The label of the result-bundle signing key, or null when the issuing key signs results (older configurations). */

@@ -27,6 +27,8 @@ public final class CrashPoints {
     /** The points, in the order a signing flow reaches them. */
     public static final String AFTER_INTENT = "after-intent";
     public static final String AFTER_HSM_SIGN = "after-hsm-sign";
+    /** A certificate batch: reached before each certificate's signature (the HSM is part-way through the batch). */
+    public static final String DURING_HSM_SIGN = "during-hsm-sign";
     public static final String BEFORE_COMMIT = "before-commit";
     public static final String AFTER_COMMIT_BEFORE_RESULT_FILE = "after-commit-before-result-file";
     public static final String DURING_CRL_WRITE = "during-crl-write";
@@ -40,6 +42,12 @@ public final class CrashPoints {
     public static final String BUNDLE_BEFORE_SIGNATURE = "bundle-before-signature";
     /** ocsp-presigner bundle: manifest.p7s written, the bundle's row (its last OCSP sequence) not committed. */
     public static final String BUNDLE_BEFORE_RECORD = "bundle-before-record";
+    /** {@code ca orders pull}: an order bundle read from the RA, nothing of it executed. */
+    public static final String PULL_AFTER_FETCH = "pull-after-fetch";
+    /** {@code ca orders pull}: the bundle's orders executed and committed (result stored), the result not posted. */
+    public static final String PULL_BEFORE_DELIVERY = "pull-before-delivery";
+    /** {@code ca orders pull}: the RA took the result (2xx), the CA has not recorded it delivered. */
+    public static final String PULL_AFTER_DELIVERY = "pull-after-delivery";
 
     private static volatile BiConsumer<String, String> action = fromSystemProperty();
 

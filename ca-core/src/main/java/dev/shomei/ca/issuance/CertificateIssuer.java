@@ -296,7 +296,10 @@ public final class CertificateIssuer {
                 CrashPoints.reach(CrashPoints.AFTER_INTENT, serials);
                 // Step 3, continued: sign the recorded bytes in the HSM (in parallel), verify each.
                 X509Certificate issuerCert = signer.certificate();
-                List<Object> signed = parallel(toSign, i -> TbsSigning.signPrepared(i.tbs(), signer, issuerCert.getPublicKey()));
+                List<Object> signed = parallel(toSign, i -> {
+                    CrashPoints.reach(CrashPoints.DURING_HSM_SIGN, i.serial());
+                    return TbsSigning.signPrepared(i.tbs(), signer, issuerCert.getPublicKey());
+                });
                 CrashPoints.reach(CrashPoints.AFTER_HSM_SIGN, serials);
                 // Step 4: record every certificate with its audit entry and its intent's resolution, and commit once.
                 List<CertificateStore.NewCertificate> rows = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.shomei.ca.orders;
 
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.fault.CrashPoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -42,6 +43,11 @@ import javax.sql.DataSource;
  * a bundle that fails to execute ends the pass with the problem reported (the next pass tries again); a
  * result the RA refuses for good (HTTP 4xx other than 408/429) is recorded with the RA's answer, kept for the
  * operator ({@code ca orders undelivered}), and no longer retried, so it cannot hold back later bundles.
+ *
+ * <p>A crash anywhere in a pass loses nothing and answers nothing twice (docs/faults.md, the pull points): a bundle
+ * read but not executed is served again by the RA (it has no answer); a bundle executed but not delivered is
+ * refused as a replay and answered with its stored result, or delivered first by Step 1; a result the RA took but
+ * the CA did not record as delivered is posted again, and the RA applies each order's first answer only.
  */
 public final class OrderPuller {
 
@@ -142,6 +148,7 @@ public final class OrderPuller {
                     return new Pass(executed, delivered, "the RA's order bundle is larger than orders.maxBundleBytes ("
                             + maxBundleBytes + " bytes): not read; the RA must send smaller bundles");
                 }
+                CrashPoints.reach(CrashPoints.PULL_AFTER_FETCH, body.length + " bytes");
                 String bundleId;
                 byte[] result;
                 try {
@@ -171,6 +178,7 @@ public final class OrderPuller {
                     return new Pass(executed, delivered, "the RA served order bundle " + bundleId + " again in the same"
                             + " pass after its result was sent: the RA does not accept that result (ca orders undelivered)");
                 }
+                CrashPoints.reach(CrashPoints.PULL_BEFORE_DELIVERY, bundleId);
                 if (deliver(bundleId, result)) {
                     delivered++;
                 }
@@ -213,6 +221,7 @@ public final class OrderPuller {
         if (status / 100 != 2) {
             throw new IOException("the RA refused result bundle " + bundleId + " with " + status + ": " + answer);
         }
+        CrashPoints.reach(CrashPoints.PULL_AFTER_DELIVERY, bundleId);
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("UPDATE order_bundle SET result_delivered_at = now() WHERE bundle_id = ?")) {
             ps.setString(1, bundleId);

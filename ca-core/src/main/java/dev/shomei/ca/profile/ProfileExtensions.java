@@ -57,6 +57,9 @@ public final class ProfileExtensions {
     /** The result-bundle signer's extended key usage; the RA requires it of a result signer (same value). */
     public static final String RESULT_BUNDLE_SIGNING_OID = "1.3.6.1.4.1.99999.3.2";
 
+    /** The status signer's extended key usage; the RA requires it of a status document's signer (same value). */
+    public static final String STATUS_SIGNING_OID = "1.3.6.1.4.1.99999.3.3";
+
     private static final Map<String, KeyPurposeId> PURPOSES = Map.of(
             "ocspsigning", KeyPurposeId.id_kp_OCSPSigning,
             "clientauth", KeyPurposeId.id_kp_clientAuth,
@@ -69,7 +72,10 @@ public final class ProfileExtensions {
             "publicationsigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(PUBLICATION_SIGNING_OID)),
             // id-shomei-kp-resultBundleSigning: only the key that signs the CA's answers to RA order bundles has it,
             // so the RA can tell that signer from the CA key and every other certificate (order-bundles.md).
-            "resultbundlesigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(RESULT_BUNDLE_SIGNING_OID)));
+            "resultbundlesigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(RESULT_BUNDLE_SIGNING_OID)),
+            // id-shomei-kp-statusSigning: only the key that signs the secure zone's status documents has it, so the
+            // RA can tell monitoring data from a checkpoint or a result (monitoring.md, "The status signer").
+            "statussigning", KeyPurposeId.getInstance(new ASN1ObjectIdentifier(STATUS_SIGNING_OID)));
 
     private ProfileExtensions() {}
 
@@ -94,7 +100,7 @@ public final class ProfileExtensions {
                 if (!n.matches("[0-2](\\.[0-9]+)+")) {
                     throw new IllegalArgumentException("unknown extendedKeyUsage '" + n + "'; use ocspSigning,"
                             + " clientAuth, serverAuth, emailProtection, codeSigning, timeStamping, publicationSigning,"
-                            + " resultBundleSigning or a dotted OID");
+                            + " resultBundleSigning, statusSigning or a dotted OID");
                 }
                 p = KeyPurposeId.getInstance(new ASN1ObjectIdentifier(n));
             }

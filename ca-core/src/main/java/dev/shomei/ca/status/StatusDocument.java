@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shomei.ca.CertificateAuthority;
 import dev.shomei.ca.config.ConfigException;
+import dev.shomei.ca.profile.ProfileExtensions;
 import dev.shomei.pkcs11.Signer;
 import dev.shomei.pkcs11.SignerContentSigner;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -24,12 +28,14 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * {@value #FORMAT} in a CMS SignedData (RFC 5652) with one signer, its certificate embedded, pushed out to the RA
  * because the secure zone opens no port.
  *
- * <p>Signed with the <b>audit checkpoint key</b> ({@code crl.auditCheckpointKey}), not the issuing key nor the
- * publication signer: like a checkpoint, a status document is the secure zone's signed statement of the state of
- * its own records at a moment, and that key is the one both secure-zone components (the CA's pull loop and the
- * presigner, which read the same ca.yaml) already hold. The issuing key certifies and the publication signer makes
- * relying parties' artifacts publishable; neither should vouch for monitoring data. The signature cannot be taken
- * for a checkpoint's: CMS signs the DER of its signed attributes (content type, digest), never checkpoint text.
+ * <p>Signed with the <b>status signer</b> ({@code status.signingKey}), a key of its own (one key, one purpose;
+ * docs/monitoring.md, "The status signer"), certified by the issuing CA with the id-shomei-kp-statusSigning extended
+ * key usage ({@code ca delegate --profile status-signer}). Not the issuing key (it certifies), nor the publication
+ * signer (it makes relying parties' artifacts publishable), nor the audit checkpoint key (a checkpoint commits to
+ * the audit log; a status document is monitoring data, produced every pull pass by a process the operator runs
+ * unattended): a key that signs every minute should be able to vouch for nothing but monitoring data, and the RA
+ * refuses a document signed by a certificate without that purpose. Both secure-zone components (the CA's pull loop
+ * and the presigner) read the same ca.yaml and use the same key.
  *
  * <p>Zone: secure. Signs through the HSM; writes nothing.
  */
@@ -51,18 +57,62 @@ public final class StatusDocument {
     }
 
     /**
-     * The signer of status documents: the audit checkpoint key. A CA configured without one (older configurations,
-     * where the issuing key signs checkpoints) pushes no status: the issuing key signs nothing but certificates,
-     * CRLs and result bundles here.
+     * The signer of status documents: the status signer ({@code status.signingKey}). A CA configured without one
+     * pushes no status; a key that is not a status signer of this issuing CA (the audit checkpoint key, the result
+     * signer, the issuing key itself) is refused, naming the setting and the fix.
      */
     public static Signer signer(CertificateAuthority ca) {
-        String label = ca.config().auditCheckpointKeyLabel();
+        String label = ca.config().statusSigningKeyLabel();
         if (label == null) {
-            throw new ConfigException("crl.auditCheckpointKey is not set: status documents are signed with the audit"
-                    + " checkpoint key; make one (ca delegate --profile audit-checkpoint) and set crl.auditCheckpointKey");
+            throw new ConfigException("status.signingKey is not set: status documents are signed with a key of their"
+                    + " own; make one (ca delegate --profile status-signer) and set status.signingKey");
         }
-        ca.auditCheckpoints(); // checks that the key is a delegated digitalSignature-only key of this CA
-        return ca.signer(label);
+        for (String other : java.util.Arrays.asList(ca.config().auditCheckpointKeyLabel(),
+                ca.config().resultSigningKeyLabel(), ca.config().issuingKeyLabel())) {
+            if (label.equals(other)) {
+                throw new ConfigException("status.signingKey: key '" + label + "' already has another purpose (audit"
+                        + " checkpoints, result bundles or certificates); one key, one purpose: delegate one with ca"
+                        + " delegate --profile status-signer");
+            }
+        }
+        Signer s = ca.signer(label);
+        X509Certificate issuing = ca.issuingSigner().certificate();
+        try {
+            s.certificate().verify(issuing.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("status.signingKey: the certificate of key '" + label + "' is not signed by the"
+                    + " issuing CA " + issuing.getSubjectX500Principal() + "; delegate one with ca delegate --profile"
+                    + " status-signer");
+        }
+        String why = unfit(s.certificate(), issuing);
+        if (why != null) {
+            throw new ConfigException("status.signingKey: key '" + label + "' " + why + "; delegate one with ca delegate"
+                    + " --profile status-signer (keyUsage: [digitalSignature], extendedKeyUsage: [statusSigning])");
+        }
+        return s;
+    }
+
+    /** Null when {@code cert} is fit to sign status documents for this issuing CA; else what is wrong, in words. */
+    public static String unfit(X509Certificate cert, X509Certificate issuing) {
+        boolean[] ku = cert.getKeyUsage();
+        if (cert.getBasicConstraints() >= 0) {
+            return "is certified as a CA";
+        }
+        if (ku == null || !ku[0] || ku[5] || ku[6]) {
+            return "must allow digitalSignature and neither keyCertSign nor cRLSign";
+        }
+        if (cert.getPublicKey().equals(issuing.getPublicKey())) {
+            return "is the issuing key itself";
+        }
+        try {
+            List<String> eku = cert.getExtendedKeyUsage();
+            if (eku == null || !eku.contains(ProfileExtensions.STATUS_SIGNING_OID)) {
+                return "lacks the statusSigning extended key usage (" + ProfileExtensions.STATUS_SIGNING_OID + ")";
+            }
+        } catch (CertificateParsingException e) {
+            return "has an unreadable extendedKeyUsage: " + e.getMessage();
+        }
+        return null;
     }
 
     /** The document as DER CMS SignedData, content encapsulated, signer certificate included. */

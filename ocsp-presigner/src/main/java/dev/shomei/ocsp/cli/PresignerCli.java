@@ -169,8 +169,8 @@ public final class PresignerCli {
         @ParentCommand PresignerCli parent;
         @Option(names = "--responder-label", description = "responder key label (default: responderKey in the configuration)")
         String responderLabel;
-        @Option(names = "--push", description = "sign the status document with the audit checkpoint key and post it to"
-                + " the RA over the CA's pull connection (orders.pull in ca.yaml)")
+        @Option(names = "--push", description = "sign the status document with the status signer (status.signingKey"
+                + " in ca.yaml) and post it to the RA over the CA's pull connection (orders.pull in ca.yaml)")
         boolean push;
 
         @Override

@@ -16,9 +16,11 @@ import java.util.Optional;
 public interface StatusConfig {
 
     /**
-     * PEM files of the certificates whose keys sign the secure zone's status documents: the CA's audit checkpoint
-     * certificate ({@code ca delegate --profile audit-checkpoint --out}). Pinned by SHA-256 of the DER certificate;
-     * unset, every document is refused with 503.
+     * PEM files of the certificates whose keys sign the secure zone's status documents: the CA's status signer
+     * certificate ({@code ca delegate --profile status-signer --out}, extendedKeyUsage statusSigning). Only these
+     * verify a document; one without the statusSigning purpose (an audit checkpoint certificate pinned here before
+     * status documents had a key of their own) is warned about at start and refuses every document it verifies.
+     * Unset, every document is refused with 503.
      */
     Optional<List<String>> signerCertificates();
 

@@ -20,8 +20,9 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 /**
  * Verifies a secure-zone status document (docs/monitoring.md): a CMS SignedData (RFC 5652) with encapsulated JSON
  * and exactly one signer, whose signature verifies with one of the pinned signer certificates
- * ({@code ra.status.signer-certificates}, the CA's audit checkpoint certificate), valid now; certificates embedded
- * in the CMS are never trusted. The content must be format {@value #FORMAT}, name a known component and carry a
+ * ({@code ra.status.signer-certificates}, the CA's status signer certificate), valid now and certified for
+ * id-shomei-kp-statusSigning (one key, one purpose: a document signed by the audit checkpoint key or any other key
+ * of the CA is refused, even if its certificate is pinned); certificates embedded in the CMS are never trusted. The content must be format {@value #FORMAT}, name a known component and carry a
  * signed time within {@code ra.status.document-max-age} of now.
  *
  * <p>Zone: online (ra-service). Reads the pinned PEM files at start-up; no writes.
@@ -32,6 +33,9 @@ public class StatusDocumentVerifier {
 
     public static final String FORMAT = "shomei-secure-zone-status/v1";
     public static final Set<String> COMPONENTS = Set.of("ca", "ocsp-presigner");
+    /** id-shomei-kp-statusSigning, the same OID ca-core puts in the status signer's certificate. */
+    public static final String STATUS_SIGNING_OID = "1.3.6.1.4.1.99999.3.3";
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(StatusDocumentVerifier.class);
 
     /** A document that verified: its content and the pinned certificate that verified it. */
     public record Verified(String component, String documentId, Instant producedAt, JsonNode content, String json,
@@ -47,6 +51,23 @@ public class StatusDocumentVerifier {
         this.json = json;
         this.signers = config.signerCertificates().orElse(List.of()).stream()
                 .map(p -> ConfiguredFile.certificate("ra.status.signer-certificates", p)).toList();
+        for (X509Certificate c : signers) {
+            if (!statusSigner(c)) {
+                LOG.warnf("ra.status.signer-certificates: %s is not certified for statusSigning (%s); every status"
+                        + " document it verifies is refused. Pin the CA's status signer (ca delegate --profile"
+                        + " status-signer) instead", c.getSubjectX500Principal().getName(), STATUS_SIGNING_OID);
+            }
+        }
+    }
+
+    /** Whether the certificate says its key signs status documents (extendedKeyUsage id-shomei-kp-statusSigning). */
+    static boolean statusSigner(X509Certificate c) {
+        try {
+            List<String> eku = c.getExtendedKeyUsage();
+            return eku != null && eku.contains(STATUS_SIGNING_OID);
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
     }
 
     public boolean configured() {
@@ -57,7 +78,7 @@ public class StatusDocumentVerifier {
         if (signers.isEmpty()) {
             throw new RaProblem(503, "status-signer-not-configured", "Status signer not configured",
                     "ra.status.signer-certificates is not set, so no status document can be verified; configure the"
-                            + " CA's audit checkpoint certificate (PEM)");
+                            + " CA's status signer certificate (PEM, ca delegate --profile status-signer)");
         }
         CMSSignedData signed;
         try {
@@ -87,7 +108,17 @@ public class StatusDocumentVerifier {
         if (by == null) {
             throw RaProblem.unprocessable("status-signature-invalid", "Status document signature invalid",
                     "the status document is not signed by a pinned status signer (ra.status.signer-certificates, the"
-                            + " CA's audit checkpoint key), or its content was changed after signing");
+                            + " CA's status signer key), or its content was changed after signing");
+        }
+        if (!statusSigner(by)) {
+            // One key, one purpose: a key certified for something else (the audit checkpoint key, whose certificate
+            // an older configuration pinned here) does not vouch for monitoring data.
+            throw RaProblem.unprocessable("status-signer-wrong-purpose", "Status signer without the status purpose",
+                    "the status document is signed by " + by.getSubjectX500Principal().getName() + ", whose"
+                            + " certificate is not certified for statusSigning (" + STATUS_SIGNING_OID + "): status"
+                            + " documents are signed by a status signer of their own, not by the audit checkpoint key;"
+                            + " delegate one (ca delegate --profile status-signer), set status.signingKey in ca.yaml"
+                            + " and pin its certificate in ra.status.signer-certificates");
         }
         try {
             by.checkValidity(java.util.Date.from(now));
@@ -95,7 +126,7 @@ public class StatusDocumentVerifier {
             throw RaProblem.unprocessable("status-signer-expired", "Status signer not valid now",
                     "the status signer certificate " + by.getSubjectX500Principal().getName() + " is valid "
                             + by.getNotBefore().toInstant() + " to " + by.getNotAfter().toInstant()
-                            + "; delegate a new audit checkpoint key and pin its certificate");
+                            + "; delegate a new status signer (ca delegate --profile status-signer) and pin its certificate");
         }
         JsonNode root;
         String text;

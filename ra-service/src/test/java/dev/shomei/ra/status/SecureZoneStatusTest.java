@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The secure zone reports without an inbound port: the real {@code ca status --push} (ca-core's command line, in
- * this JVM) signs the CA's status with its audit checkpoint key and posts it over the CA's mutual-TLS connection;
+ * this JVM) signs the CA's status with its status signer (a key of its own) and posts it over the CA's mutual-TLS connection;
  * the RA verifies it against the pinned certificate and the operator sees it. Forged, unsigned and replayed
  * documents are refused with problem+json 4xx and recorded (a row, an audit-log event, the page, a metric).
  *
@@ -113,7 +113,7 @@ class SecureZoneStatusTest {
                 {"format":"shomei-secure-zone-status/v1","component":"ca","documentId":"forged-1",
                  "producedAt":"%s","generations":[],"hsm":{"ok":true,"detail":"all fine"}}""".formatted(now);
 
-        // Step 1: signed by a key that is not the pinned audit checkpoint key (embedded certificate and all).
+        // Step 1: signed by a key that is not a pinned status signer (embedded certificate and all).
         Response forged = asCa().contentType("application/pkcs7-mime").body(signedBySomeoneElse(content))
                 .post("/ca/status");
         forged.then().statusCode(422).contentType("application/problem+json")
@@ -171,7 +171,7 @@ class SecureZoneStatusTest {
     void thePresignersReportShowsOcspFreshness() throws Exception {
         presignerReported = true;
         Instant now = Instant.now();
-        // The presigner's document (ocsp-presigner's OcspStatus has this shape), signed with the CA's audit key.
+        // The presigner's document (ocsp-presigner's OcspStatus has this shape), signed with the status signer.
         var doc = dev.shomei.ca.status.StatusDocument.start("ocsp-presigner", now);
         doc.putArray("issuers").addObject().put("issuer", "issuing-e2e").put("responses", 40)
                 .put("oldestThisUpdate", now.minus(java.time.Duration.ofHours(60)).toString())
@@ -192,7 +192,37 @@ class SecureZoneStatusTest {
         assertThat(item(board, "report-ocsp-presigner").get("level")).isEqualTo("OK");
     }
 
-    /** A status document of the CA, collected and signed by ca-core with the audit checkpoint key. */
+    /**
+     * One key, one purpose: a status document signed with the audit checkpoint key is refused, although that key is
+     * the CA's own and its certificate is pinned (as an RA configured before status documents had a key of their own
+     * has it), because its certificate does not say statusSigning. And the CA refuses to sign status with it.
+     */
+    @Test
+    void aDocumentSignedWithTheAuditCheckpointKeyIsRefused() throws Exception {
+        Path caYaml = Path.of(Ra.config("test.ca.config"));
+        byte[] byCheckpointKey;
+        try (CertificateAuthority ca = CertificateAuthority.open(CaConfig.load(caYaml), CaEvents.NONE,
+                Clock.systemUTC())) {
+            var doc = dev.shomei.ca.status.CaStatus.collect(ca, Clock.systemUTC(), null);
+            byCheckpointKey = dev.shomei.ca.status.StatusDocument.sign(doc, ca.signer(StatusEnvironment.AUDIT_LABEL));
+        }
+        asCa().contentType("application/pkcs7-mime").body(byCheckpointKey).post("/ca/status").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("code", org.hamcrest.Matchers.equalTo("status-signer-wrong-purpose"))
+                .body("detail", org.hamcrest.Matchers.containsString("ca delegate --profile status-signer"));
+
+        // The CA side: status.signingKey naming the audit checkpoint key is refused before anything is signed.
+        Path misconfigured = caYaml.getParent().resolve("ca-status-audit-key.yaml");
+        Files.writeString(misconfigured, Files.readString(pushConfig(caYaml), StandardCharsets.UTF_8).replace(
+                "signingKey: pkcs11:object=" + StatusEnvironment.STATUS_LABEL,
+                "signingKey: pkcs11:object=" + StatusEnvironment.AUDIT_LABEL), StandardCharsets.UTF_8);
+        Run refused = ca(misconfigured, "status", "--push");
+        assertThat(refused.exit()).as(refused.output()).isNotZero();
+        assertThat(refused.output()).contains("status.signingKey").contains("another purpose")
+                .doesNotContain("status pushed");
+    }
+
+    /** A status document of the CA, collected and signed by ca-core with the status signer. */
     static byte[] signedByTheCa(Instant producedAt) throws Exception {
         return signedByTheCa(producedAt, doc -> { });
     }

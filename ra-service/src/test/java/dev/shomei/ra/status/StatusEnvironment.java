@@ -38,7 +38,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The end-to-end CA (CaCoreEnvironment) with an audit checkpoint key of its own (ca delegate --profile
- * audit-checkpoint), whose certificate the RA pins as the status signer; and a staff CA of this test's own with an
+ * audit-checkpoint) and a status signer of its own (ca delegate --profile status-signer, status.signingKey), whose
+ * certificate the RA pins as the status signer. The audit checkpoint certificate is pinned too, as an RA configured
+ * before status documents had a key of their own would have it: a document it verifies must still be refused. And
+ * a staff CA of this test's own with an
  * operator (OU "CA Operator") and an officer, so that the status page's role check is exercised.
  *
  * <p>Zone: tests only.
@@ -46,6 +49,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public class StatusEnvironment extends CaCoreEnvironment {
 
     static final String AUDIT_LABEL = "audit-e2e";
+    static final String STATUS_LABEL = "status-e2e";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @Override
@@ -55,12 +59,18 @@ public class StatusEnvironment extends CaCoreEnvironment {
             Path caYaml = Path.of(props.get("test.ca.config"));
             String yaml = Files.readString(caYaml, StandardCharsets.UTF_8);
             yaml = yaml.replace("crl:\n  nextUpdateHours: 24\n", "crl:\n  nextUpdateHours: 24\n"
-                    + "  auditCheckpointKey: pkcs11:object=" + AUDIT_LABEL + "\n");
+                    + "  auditCheckpointKey: pkcs11:object=" + AUDIT_LABEL + "\n"
+                    + "status:\n  signingKey: pkcs11:object=" + STATUS_LABEL + "\n");
             yaml = yaml.replace("profiles:\n", """
                     profiles:
                       audit-checkpoint:
                         validityDays: 365
                         keyUsage: [digitalSignature]
+                        allowedKeys: [EC-P256]
+                      status-signer:
+                        validityDays: 365
+                        keyUsage: [digitalSignature]
+                        extendedKeyUsage: [statusSigning]
                         allowedKeys: [EC-P256]
                     """);
             Files.writeString(caYaml, yaml, StandardCharsets.UTF_8);
@@ -71,7 +81,11 @@ public class StatusEnvironment extends CaCoreEnvironment {
                         new X500Name("CN=Shomei E2E Audit Checkpoints,O=Shomei Test,C=JP"), "audit-checkpoint");
                 Path pem = dir.resolve("audit-e2e.pem");
                 Files.writeString(pem, pem(audit));
-                props.put("ra.status.signer-certificates", pem.toString());
+                X509Certificate status = ca.delegate(STATUS_LABEL, KeyAlgorithm.EC_P256,
+                        new X500Name("CN=Shomei E2E Status Signer,O=Shomei Test,C=JP"), "status-signer");
+                Path statusPem = dir.resolve("status-e2e.pem");
+                Files.writeString(statusPem, pem(status));
+                props.put("ra.status.signer-certificates", statusPem + "," + pem);
             }
             staff(dir.resolve("staff"), props);
             return props;
