@@ -60,7 +60,7 @@ public final class ApprovedConfiguration {
     /**
      * The canonical text of what matters: HSM token and production setting, the issuing key, the profiles, which of
      * them orders may use, the trusted RA certificates, the approvers, quorums and roles, the CRL and root CRL
-     * intervals, the root key's label and token, the repository URLs. Database settings and PIN sources are left out (they decide nothing certified).
+     * intervals, the audit checkpoint and status document keys, the root key's label and token, the repository URLs. Database settings and PIN sources are left out (they decide nothing certified).
      */
     public static String canonical(CaConfig cfg) {
         Map<String, String> lines = new TreeMap<>();
@@ -91,6 +91,8 @@ public final class ApprovedConfiguration {
         lines.put("approvals.maxValidityHours", String.valueOf(policy.maxValidity().toHours()));
         lines.put("crl.nextUpdateHours", String.valueOf(cfg.crlNextUpdateHours()));
         lines.put("crl.auditCheckpointKey", String.valueOf(cfg.crl() == null ? null : cfg.crl().auditCheckpointKey()));
+        // The key that signs the secure zone's status documents (one key, one purpose: docs/monitoring.md).
+        lines.put("status.signingKey", String.valueOf(cfg.status() == null ? null : cfg.status().signingKey()));
         lines.put("ceremony.rootCrlNextUpdateDays", String.valueOf(cfg.ceremony() == null ? null
                 : cfg.ceremony().rootCrlNextUpdateDays()));
         // The root key that signs the ARL and new CA certificates (ca root-crl, ca renew-issuing): which key, on which token.
