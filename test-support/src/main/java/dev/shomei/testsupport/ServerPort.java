@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Gives an embedded PostgreSQL a port that PostgreSQL binds itself. No port is found by binding a socket and
@@ -50,6 +51,21 @@ public final class ServerPort {
     /** Runs {@code attempt} on random candidate ports until one is started on a port no one else holds. */
     public static <T> T start(Attempt<T> attempt) throws IOException {
         return start(() -> ThreadLocalRandom.current().nextInt(FIRST, LAST + 1), attempt);
+    }
+
+    /**
+     * Starts the server {@code builder} describes (whatever it says about the port, listen addresses and output is
+     * overridden), with its data in {@code data}, on a port it binds itself; its output is appended to {@code log}.
+     */
+    public static EmbeddedPostgres start(Supplier<EmbeddedPostgres.Builder> builder, Path data, Path log)
+            throws IOException {
+        return start(port -> {
+            try {
+                return listenOn(builder.get(), port, log).setDataDirectory(data).start();
+            } catch (IOException e) {
+                throw failure(e, port, data, log);
+            }
+        });
     }
 
     static <T> T start(IntSupplier candidates, Attempt<T> attempt) throws IOException {
