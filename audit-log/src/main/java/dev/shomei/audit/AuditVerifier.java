@@ -7,7 +7,6 @@ import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -482,9 +481,5 @@ public final class AuditVerifier {
     /** A short, stable name for a public key: SHA-256 of its SubjectPublicKeyInfo. */
     public static String fingerprint(PublicKey key) {
         return "sha256:" + HEX.formatHex(MerkleTree.sha256().digest(key.getEncoded())).substring(0, 16);
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }

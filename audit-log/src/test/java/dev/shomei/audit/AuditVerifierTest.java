@@ -561,7 +561,9 @@ class AuditVerifierTest {
 
     @Test
     void aRewriteBeforeTheOnlyCheckpointNamesNoEarlierGoodOne() throws Exception {
-        Rows r = new Rows().append(6);
+        Rows r = new Rows();
+        r.checkpoint(); // of the empty log: it matches, but holds no entry that could still be good
+        r.append(6);
         r.checkpoint();
         byte[] prev = AuditEntry.GENESIS_PREV_HASH;
         for (int seq = 0; seq < 6; seq++) {
@@ -570,8 +572,10 @@ class AuditVerifierTest {
             prev = x.entryHash();
         }
         r.head = new AuditRows.Head(ORIGIN, 5, prev, T0);
-        assertThat(only(r.verify(), Kind.CHECKPOINT_ROOT_MISMATCH).message()).endsWith("entries were rewritten with"
-                + " recomputed hashes after it was signed");
+        VerificationReport v = r.verify();
+        assertThat(kinds(v)).containsExactly(Kind.CHECKPOINT_ROOT_MISMATCH);
+        assertThat(v.problems().getFirst().message()).isEqualTo("checkpoint #2 (size 6): the signed root differs from"
+                + " the root of entries 0..5: entries were rewritten with recomputed hashes after it was signed");
     }
 
     @Test
@@ -589,8 +593,10 @@ class AuditVerifierTest {
         assertThat(rebuilt.verify().ok()).isTrue();
         VerificationReport v = rebuilt.verify(published);
         assertThat(kinds(v)).containsExactlyInAnyOrder(Kind.CHECKPOINT_ROOT_MISMATCH, Kind.FORK);
-        assertThat(only(v, Kind.CHECKPOINT_ROOT_MISMATCH).message()).startsWith("published checkpoint of "
-                + Checkpoint.TIME.format(published.time()) + " (size 6): the signed root differs");
+        // The stored checkpoint of the same size matches the entries, but it is no earlier good checkpoint.
+        assertThat(only(v, Kind.CHECKPOINT_ROOT_MISMATCH).message()).isEqualTo("published checkpoint of "
+                + Checkpoint.TIME.format(published.time()) + " (size 6): the signed root differs from the root of"
+                + " entries 0..5: entries were rewritten with recomputed hashes after it was signed");
         assertThat(only(v, Kind.FORK).message()).isEqualTo("checkpoint #1 (size 6) and published checkpoint of "
                 + Checkpoint.TIME.format(published.time()) + " (size 6) both cover entries 0..5 but have different"
                 + " roots: two different histories were signed");
@@ -670,6 +676,80 @@ class AuditVerifierTest {
         assertThat(kinds(v)).containsExactly(Kind.CHECKPOINT_ROOT_MISMATCH);
         assertThat(v.problems().getFirst().message()).startsWith("checkpoint #2 (size 10)")
                 .endsWith("entries 0..5 still match an earlier checkpoint, so the change is in 6..9");
+    }
+
+    @Test
+    void aDeletedFirstEntryLeavesNothingToCheckTheCheckpointsAgainst() throws Exception {
+        Rows r = twentyEntriesTwoCheckpoints();
+        r.delete(0);
+        VerificationReport v = r.verify();
+        assertThat(kinds(v)).containsExactly(Kind.ENTRY_MISSING, Kind.CHECKPOINT_NOT_COVERED,
+                Kind.CHECKPOINT_NOT_COVERED);
+        assertThat(v.problems().getFirst().message()).isEqualTo("entry 0 is missing: entry -1 is followed by entry 1");
+        // No entry after the gap is taken as a leaf: the checkpoints are not covered, rather than compared with a
+        // tree that starts at entry 1.
+        assertThat(v.problems().get(1).message()).isEqualTo("checkpoint #1 (size 12) covers entries 0..11 but entry 0"
+                + " is missing");
+        assertThat(v.problems().get(2).seq()).isZero();
+    }
+
+    @Test
+    void aChangedFirstEntryIsWhereTheRootMismatchPoints() throws Exception {
+        Rows r = twentyEntriesTwoCheckpoints();
+        r.change(0, "serial:forged");
+        VerificationReport v = r.verify();
+        assertThat(kinds(v)).containsExactly(Kind.ENTRY_CHANGED, Kind.CHECKPOINT_ROOT_MISMATCH,
+                Kind.CHECKPOINT_ROOT_MISMATCH);
+        assertThat(v.problems().get(1).message()).isEqualTo("checkpoint #1 (size 12): the signed root differs from the"
+                + " root of entries 0..11 (entry 0 is bad, above)");
+    }
+
+    @Test
+    void anEditAfterACheckpointIsNotBlamedForTheRewriteBeforeIt() throws Exception {
+        // Entries 0..5 rewritten with recomputed hashes (a clean chain of its own), and entry 6, outside the
+        // checkpoint of size 6, edited in place: the checkpoint's mismatch is the rewrite, not entry 6.
+        Rows r = new Rows().append(8);
+        r.store(sign(ORIGIN, 6, root(r.entries, 6), SIGNER));
+        byte[] prev = AuditEntry.GENESIS_PREV_HASH;
+        for (int seq = 0; seq < 6; seq++) {
+            AuditEntry x = AuditEntry.create(seq, r.entries.get(seq).time(), LogFixture.event(100 + seq), prev);
+            r.entries.set(seq, x);
+            prev = x.entryHash();
+        }
+        r.change(6, "serial:forged");
+        VerificationReport v = r.verify();
+        assertThat(kinds(v)).containsExactly(Kind.ENTRY_CHANGED, Kind.CHAIN_BROKEN, Kind.CHECKPOINT_ROOT_MISMATCH);
+        assertThat(v.problems().subList(0, 2)).extracting(Problem::seq).containsExactly(6L, 6L);
+        assertThat(v.problems().get(2).message()).isEqualTo("checkpoint #1 (size 6): the signed root differs from the"
+                + " root of entries 0..5: entries were rewritten with recomputed hashes after it was signed");
+    }
+
+    @Test
+    void aHistoryRewrittenWithoutMovingTheHeadIsARewriteAndAStaleHead() throws Exception {
+        // Every entry rewritten with recomputed hashes; the head row still holds the old last hash. The head's
+        // mismatch names entry 5, but no entry is bad in itself: the checkpoint's finding is the rewrite.
+        Rows r = new Rows().append(6);
+        r.checkpoint();
+        byte[] prev = AuditEntry.GENESIS_PREV_HASH;
+        for (int seq = 0; seq < 6; seq++) {
+            AuditEntry x = AuditEntry.create(seq, r.entries.get(seq).time(), LogFixture.event(100 + seq), prev);
+            r.entries.set(seq, x);
+            prev = x.entryHash();
+        }
+        VerificationReport v = r.verify();
+        assertThat(kinds(v)).containsExactly(Kind.HEAD_MISMATCH, Kind.CHECKPOINT_ROOT_MISMATCH);
+        assertThat(v.problems().getFirst().seq()).isEqualTo(5);
+        assertThat(v.problems().get(1).message()).isEqualTo("checkpoint #1 (size 6): the signed root differs from the"
+                + " root of entries 0..5: entries were rewritten with recomputed hashes after it was signed");
+    }
+
+    @Test
+    void aKeysFingerprintIsTheStartOfTheSha256OfItsSubjectPublicKeyInfo() throws Exception {
+        byte[] spki = KEYS.getPublic().getEncoded();
+        String sha = HEX.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(spki));
+        assertThat(AuditVerifier.fingerprint(KEYS.getPublic())).isEqualTo("sha256:" + sha.substring(0, 16));
+        assertThat(AuditVerifier.fingerprint(LogFixture.ecKeyPair().getPublic()))
+                .isNotEqualTo(AuditVerifier.fingerprint(KEYS.getPublic()));
     }
 
     @Test
