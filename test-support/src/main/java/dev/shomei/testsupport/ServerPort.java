@@ -99,7 +99,7 @@ public final class ServerPort {
      * zonky's wait) is stopped, so no server outlives a failed attempt.
      */
     public static IOException failure(IOException e, int port, Path data, Path log) {
-        stopLeftover(data);
+        stopLeftover(data, port);
         releaseLock(data);
         String text = read(log);
         if (text.contains("could not create any TCP/IP sockets") || text.contains("Address already in use")) {
@@ -109,14 +109,21 @@ public final class ServerPort {
         return new IOException(e.getMessage() + "; the server's log (" + log + ") ends: " + tail(text), e);
     }
 
-    private static void stopLeftover(Path data) {
+    private static void stopLeftover(Path data, int port) {
         Path pidFile = data.resolve("postmaster.pid");
         try {
             if (!Files.exists(pidFile)) {
                 return;
             }
-            long pid = Long.parseLong(Files.readAllLines(pidFile, StandardCharsets.UTF_8).getFirst().strip());
-            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid);
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            // Line 4 is the port: only the server this attempt started (test directories are the tests' own).
+            if (lines.size() < 4 || !lines.get(3).strip().equals(Integer.toString(port))) {
+                return;
+            }
+            long pid = Long.parseLong(lines.getFirst().strip());
+            // A postgres process: a PID left in a stale file may since belong to something else.
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
             if (postmaster.isPresent()) {
                 // SIGQUIT: PostgreSQL's immediate shutdown; the data directory is thrown away with the attempt.
                 Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).redirectErrorStream(true).start();

@@ -165,13 +165,14 @@ public final class EmbeddedServer implements AutoCloseable {
             b.setLocaleConfig("auth", "scram-sha-256").setLocaleConfig("pwfile", pwfile.toString());
         }
         long logStart = anyPort && Files.exists(log) ? Files.size(log) : 0;
+        List<String> pidBefore = postmasterPid(data);
         try {
             return b.start();
         } catch (IOException e) {
             if (!anyPort) {
                 throw e;
             }
-            stopLeftover(data);
+            stopLeftover(data, port, pidBefore);
             // zonky does not release its lock on <data>/epg-lock when a start fails, and a second lock on that file
             // in this JVM would throw; the next attempt locks a new file of that name.
             Files.deleteIfExists(data.resolve("epg-lock"));
@@ -208,15 +209,30 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
-    /** Stops a postmaster a failed start left running (bound to one of localhost's addresses, or just slow). */
-    private static void stopLeftover(Path data) {
+    /** The lines of {@code <data>/postmaster.pid} (PID, data directory, start time, port, ...), or empty. */
+    private static List<String> postmasterPid(Path data) {
         try {
-            Path pidFile = data.resolve("postmaster.pid");
-            if (!Files.exists(pidFile)) {
+            return Files.readAllLines(data.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Stops a postmaster this failed start left running (bound to one of localhost's addresses, or just slow): only
+     * one whose postmaster.pid was written by this start (it differs from {@code before}) for this port, never a
+     * server someone else runs on the directory.
+     */
+    private static void stopLeftover(Path data, int port, List<String> before) {
+        try {
+            List<String> now = postmasterPid(data);
+            if (now.size() < 4 || now.equals(before) || !now.get(3).strip().equals(Integer.toString(port))) {
                 return;
             }
-            long pid = Long.parseLong(Files.readAllLines(pidFile, StandardCharsets.UTF_8).getFirst().strip());
-            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid);
+            long pid = Long.parseLong(now.getFirst().strip());
+            // A postgres process: a PID left in a stale file may since belong to something else.
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
             if (postmaster.isPresent()) {
                 // SIGINT: PostgreSQL's fast shutdown (nothing was committed by this start).
                 Process kill = new ProcessBuilder("kill", "-INT", Long.toString(pid)).redirectErrorStream(true).start();
