@@ -190,7 +190,7 @@ class MerkleTreeTest {
         assertThat(p).isEqualTo(tree.proveInclusion(2, 7)).hasSameHashCodeAs(tree.proveInclusion(2, 7))
                 .isNotEqualTo(tree.proveInclusion(3, 7)).isNotEqualTo(tree.proveInclusion(2, 6));
         assertThat(new InclusionProof(2, 7, List.of(hashes.get(0)))).isNotEqualTo(new InclusionProof(2, 7,
-                List.of(hashes.get(1))));
+                List.of(hashes.get(1)))).isNotEqualTo(new InclusionProof(2, 7, List.of(hashes.get(0), hashes.get(1))));
         assertThat(p.toString()).startsWith("InclusionProof[leaf 2 of 7: ").contains(HEX.formatHex(p.hashes().getFirst()));
         ConsistencyProof c = tree.proveConsistency(3, 7);
         assertThat(c).isEqualTo(tree.proveConsistency(3, 7)).hasSameHashCodeAs(tree.proveConsistency(3, 7))
