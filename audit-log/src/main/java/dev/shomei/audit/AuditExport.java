@@ -71,7 +71,8 @@ public final class AuditExport {
     private final byte[] rootHash;
     private final List<ExportedEntry> entries;
 
-    private AuditExport(Format format, String origin, long treeSize, byte[] rootHash, List<ExportedEntry> entries) {
+    /** As {@link #read(Path)} makes it; package-private so that the verifier's tests can build exports in memory. */
+    AuditExport(Format format, String origin, long treeSize, byte[] rootHash, List<ExportedEntry> entries) {
         this.format = format;
         this.origin = origin;
         this.treeSize = treeSize;

@@ -7,7 +7,6 @@ import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Re-verifies a log from its raw data: every entry's hash and link, the head row, every checkpoint's
@@ -64,7 +64,6 @@ public final class AuditVerifier {
         } catch (SQLException e) {
             source = "database";
         }
-        Findings f = new Findings();
         try {
             boolean autoCommit = c.getAutoCommit();
             int isolation = c.getTransactionIsolation();
@@ -76,27 +75,7 @@ public final class AuditVerifier {
                 // Step 1: the head, the checkpoints and the entries, from one snapshot.
                 AuditRows.Head head = AuditRows.head(c);
                 List<AuditRows.CheckpointRow> rows = AuditRows.checkpoints(c, "ORDER BY id");
-                Chain chain = new Chain(f, 0, AuditEntry.GENESIS_PREV_HASH);
-                try {
-                    AuditRows.entries(c, 0, Long.MAX_VALUE, chain);
-                } catch (AuditRows.MalformedEntryException e) {
-                    f.add(Kind.ENTRY_MALFORMED, e.seq, e.getMessage() + "; entries after it were not checked", null, null);
-                }
-                chain.finish();
-                // Step 2: the head row must point at the last entry.
-                checkHead(f, head, chain);
-                // Step 3: checkpoints.
-                List<Signed> checkpoints = new ArrayList<>();
-                for (AuditRows.CheckpointRow row : rows) {
-                    parseRow(f, row).ifPresent(checkpoints::add);
-                }
-                String origin = head.origin() != null ? head.origin()
-                        : checkpoints.isEmpty() ? null : checkpoints.getFirst().cp().origin();
-                List<Signed> external = published.stream()
-                        .map(cp -> new Signed("published checkpoint of " + Checkpoint.TIME.format(cp.time()) + " (size "
-                                + cp.treeSize() + ")", cp)).toList();
-                checkCheckpoints(f, origin, checkpoints, external, chain);
-                return f.report(source, origin, chain.count, rows.size() + published.size());
+                return verify(source, head, rows, sink -> AuditRows.entries(c, 0, Long.MAX_VALUE, sink), published);
             } finally {
                 c.rollback();
                 c.setReadOnly(readOnly);
@@ -107,6 +86,42 @@ public final class AuditVerifier {
             throw new AuditException("cannot read the audit log for verification from " + source + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Streams the stored entries in seq order. */
+    @FunctionalInterface
+    interface StoredEntries {
+        void read(Consumer<AuditEntry> sink) throws SQLException;
+    }
+
+    /**
+     * Steps 1 to 3 of {@link #verify(Connection, List)} on rows already read from one snapshot: the head row, the
+     * checkpoint rows in the order they were stored, and the entries in seq order.
+     */
+    VerificationReport verify(String source, AuditRows.Head head, List<AuditRows.CheckpointRow> rows,
+                              StoredEntries entries, List<Checkpoint> published) throws SQLException {
+        Findings f = new Findings();
+        Chain chain = new Chain(f, 0, AuditEntry.GENESIS_PREV_HASH);
+        try {
+            entries.read(chain);
+        } catch (AuditRows.MalformedEntryException e) {
+            f.add(Kind.ENTRY_MALFORMED, e.seq, e.getMessage() + "; entries after it were not checked", null, null);
+        }
+        chain.finish();
+        // Step 2: the head row must point at the last entry.
+        checkHead(f, head, chain);
+        // Step 3: checkpoints.
+        List<Signed> checkpoints = new ArrayList<>();
+        for (AuditRows.CheckpointRow row : rows) {
+            parseRow(f, row).ifPresent(checkpoints::add);
+        }
+        String origin = head.origin() != null ? head.origin()
+                : checkpoints.isEmpty() ? null : checkpoints.getFirst().cp().origin();
+        List<Signed> external = published.stream()
+                .map(cp -> new Signed("published checkpoint of " + Checkpoint.TIME.format(cp.time()) + " (size "
+                        + cp.treeSize() + ")", cp)).toList();
+        checkCheckpoints(f, origin, checkpoints, external, chain);
+        return f.report(source, origin, chain.count, rows.size() + published.size());
     }
 
     private static void checkHead(Findings f, AuditRows.Head head, Chain chain) {
@@ -343,7 +358,7 @@ public final class AuditVerifier {
     // ---- shared ----
 
     /** Re-hashes entries in order, checks each against its stored hash and its predecessor, keeps the leaves. */
-    private static final class Chain implements java.util.function.Consumer<AuditEntry> {
+    private static final class Chain implements Consumer<AuditEntry> {
         final Findings f;
         final long firstSeq;
         final LeafHashes leaves = new LeafHashes(); // content hashes of entries firstSeq.. up to the first gap
@@ -466,9 +481,5 @@ public final class AuditVerifier {
     /** A short, stable name for a public key: SHA-256 of its SubjectPublicKeyInfo. */
     public static String fingerprint(PublicKey key) {
         return "sha256:" + HEX.formatHex(MerkleTree.sha256().digest(key.getEncoded())).substring(0, 16);
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }

@@ -159,7 +159,8 @@ class AppendBenchmarkTest {
         deadline[0] = t0 + millis * 1_000_000;
         start.countDown();
         for (Thread t : threads) {
-            t.join();
+            // The writers stop at the deadline; one stuck on a lock fails the run instead of hanging it.
+            assertThat(t.join(java.time.Duration.ofMillis(millis + 120_000))).as("writer " + t + " stopped").isTrue();
         }
         assertThat(failures.get()).isZero();
         return (System.nanoTime() - t0) / 1_000_000;

@@ -76,4 +76,30 @@ class CheckpointTest {
         assertThatThrownBy(() -> new PrivateKeyCheckpointSigner("two words", "SHA256withECDSA", KEY.getPrivate(),
                 KEY.getPublic())).hasMessageContaining("without spaces");
     }
+
+    @Test
+    void checkpointsAreEqualOnlyAsTheSameSignedTextAndDescribeTheSameTreeByOriginSizeAndRoot() {
+        Checkpoint cp = sample();
+        Checkpoint later = Checkpoint.sign("shomei.example/ca-secure", 1234, ROOT, Instant.parse("2026-05-01T00:00:00Z"),
+                SIGNER);
+        assertThat(Checkpoint.parse(cp.text())).isEqualTo(cp).hasSameHashCodeAs(cp);
+        assertThat(later).isNotEqualTo(cp);
+        assertThat(later.sameTree(cp)).as("same tree, signed again later").isTrue();
+        byte[] otherRoot = MerkleTree.leafHash(new byte[] {8});
+        assertThat(Checkpoint.sign("shomei.example/ca-secure", 1235, ROOT, cp.time(), SIGNER).sameTree(cp)).isFalse();
+        assertThat(Checkpoint.sign("shomei.example/ca-secure", 1234, otherRoot, cp.time(), SIGNER).sameTree(cp)).isFalse();
+        assertThat(Checkpoint.sign("shomei.example/ra", 1234, ROOT, cp.time(), SIGNER).sameTree(cp)).isFalse();
+        assertThat(cp.rootBase64()).isEqualTo(java.util.Base64.getEncoder().encodeToString(ROOT));
+        assertThat(cp.signature()).isNotEmpty();
+        assertThat(cp.toString()).isEqualTo("Checkpoint[shomei.example/ca-secure, size 1234, root " + cp.rootHex()
+                + ", 2026-04-01T00:00:00.000000Z, key pkcs11:token=ca;object=audit-2026]");
+    }
+
+    @Test
+    void theEmptyLogHasACheckpointAndANegativeSizeIsRefused() {
+        Checkpoint empty = Checkpoint.sign("shomei.example/ca-secure", 0, MerkleTree.emptyRoot(), Instant.now(), SIGNER);
+        assertThat(Checkpoint.parse(empty.text()).treeSize()).isZero();
+        assertThatThrownBy(() -> Checkpoint.sign("shomei.example/ca-secure", -1, ROOT, Instant.now(), SIGNER))
+                .hasMessageContaining("tree size must not be negative: -1");
+    }
 }

@@ -142,6 +142,64 @@ class MerkleTreeTest {
         assertThat(MerkleTree.checkInclusion(1, 1, some, List.of(), some)).as("index beyond size").isFalse();
     }
 
+    @Test
+    void proofsAreAskedOnlyOfTreesAndLeavesThatExist() {
+        List<byte[]> hashes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            hashes.add(MerkleTree.leafHash(new byte[] {(byte) i}));
+        }
+        MerkleTree tree = new MerkleTree(LeafHashes.of(hashes));
+        assertThat(tree.size()).isEqualTo(5);
+        for (org.assertj.core.api.ThrowableAssert.ThrowingCallable beyond : List.<org.assertj.core.api.ThrowableAssert
+                .ThrowingCallable>of(() -> tree.rootHash(6), () -> tree.proveInclusion(0, 6),
+                () -> tree.proveConsistency(1, 6))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(beyond).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("tree size 6 is beyond the 5 leaves known");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tree.proveInclusion(5, 5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("leaf 5 is not in a tree of size 5");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tree.proveInclusion(-1, 5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("leaf -1 is not in a tree of size 5");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tree.proveConsistency(5, 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from size 5 to the smaller size 4");
+        // From the empty tree and to the same size there is nothing to prove: empty proofs, and they check.
+        ConsistencyProof fromEmpty = tree.proveConsistency(0, 5);
+        assertThat(fromEmpty.hashes()).isEmpty();
+        assertThat(fromEmpty.check(MerkleTree.emptyRoot(), tree.rootHash(5))).isTrue();
+        ConsistencyProof same = tree.proveConsistency(5, 5);
+        assertThat(same.hashes()).isEmpty();
+        assertThat(same.check(tree.rootHash(5), tree.rootHash(5))).isTrue();
+        // A proof element that is not a hash is refused, not read.
+        List<byte[]> proof = new ArrayList<>(tree.proveConsistency(3, 5).hashes());
+        assertThat(MerkleTree.checkConsistency(3, 5, tree.rootHash(3), tree.rootHash(5), proof)).isTrue();
+        proof.set(proof.size() - 1, Arrays.copyOf(proof.getLast(), 31));
+        assertThat(MerkleTree.checkConsistency(3, 5, tree.rootHash(3), tree.rootHash(5), proof)).isFalse();
+    }
+
+    @Test
+    void proofsAreValuesThatCheckOnlyTheirOwnLeafAndRoot() {
+        List<byte[]> hashes = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            hashes.add(MerkleTree.leafHash(new byte[] {(byte) i}));
+        }
+        MerkleTree tree = new MerkleTree(LeafHashes.of(hashes));
+        InclusionProof p = tree.proveInclusion(2, 7);
+        assertThat(p.check(hashes.get(2), tree.rootHash(7))).isTrue();
+        assertThat(p.check(hashes.get(3), tree.rootHash(7))).as("another leaf").isFalse();
+        assertThat(p.check(hashes.get(2), tree.rootHash(6))).as("another root").isFalse();
+        assertThat(p).isEqualTo(tree.proveInclusion(2, 7)).hasSameHashCodeAs(tree.proveInclusion(2, 7))
+                .isNotEqualTo(tree.proveInclusion(3, 7)).isNotEqualTo(tree.proveInclusion(2, 6));
+        assertThat(new InclusionProof(2, 7, List.of(hashes.get(0)))).isNotEqualTo(new InclusionProof(2, 7,
+                List.of(hashes.get(1)))).isNotEqualTo(new InclusionProof(2, 7, List.of(hashes.get(0), hashes.get(1))));
+        assertThat(p.toString()).startsWith("InclusionProof[leaf 2 of 7: ").contains(HEX.formatHex(p.hashes().getFirst()));
+        ConsistencyProof c = tree.proveConsistency(3, 7);
+        assertThat(c).isEqualTo(tree.proveConsistency(3, 7)).hasSameHashCodeAs(tree.proveConsistency(3, 7))
+                .isNotEqualTo(tree.proveConsistency(2, 7)).isNotEqualTo(tree.proveConsistency(3, 6));
+        assertThat(new ConsistencyProof(3, 7, List.of(hashes.get(0)))).isNotEqualTo(new ConsistencyProof(3, 7,
+                List.of(hashes.get(1))));
+        assertThat(c.toString()).startsWith("ConsistencyProof[3 -> 7: ").contains(HEX.formatHex(c.hashes().getFirst()));
+    }
+
     // ---- against a naive implementation of the RFC's definitions ----
 
     @Test

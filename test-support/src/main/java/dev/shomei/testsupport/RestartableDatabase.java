@@ -2,7 +2,6 @@ package dev.shomei.testsupport;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * An embedded PostgreSQL of its own that a test can crash and start again on the same data directory, for the
  * fault suite (docs/faults.md). Set up like {@link TestDatabase}'s server (durable commits, scram-sha-256
- * passwords only, owner/service/auditor roles) with one database, on a fixed port so that the JDBC URL a CA was
- * configured with stays valid across restarts.
+ * passwords only, owner/service/auditor roles) with one database, on one port for its whole life so that the JDBC
+ * URL a CA was configured with stays valid across restarts. The port is one the server bound itself at the first
+ * start ({@link ServerPort}), never one found by binding and releasing a socket.
  *
  * <p>{@link #crash()} is a real crash: SIGKILL to the postmaster and every backend at once; no shutdown
  * checkpoint, no clean exit. {@link #restart()} starts PostgreSQL again on the same data directory, which
@@ -42,40 +42,59 @@ public final class RestartableDatabase implements AutoCloseable {
         this.database = database;
     }
 
-    /** Initialises and starts a server with one database whose name starts with {@code prefix}. */
+    /**
+     * Initialises and starts a server with one database whose name starts with {@code prefix}, on a port the server
+     * binds itself ({@link ServerPort}); the port is kept for {@link #restart()}.
+     */
     public static RestartableDatabase start(String prefix) {
         try {
-            Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "restartable-pg-");
-            String superPw = TestDatabase.randomPassword();
-            TestDatabase.writePrivate(dir.resolve("superuser.password"), superPw + "\n");
-            int port = freePort();
-            String rolePw = TestDatabase.randomPassword();
-            String base = "jdbc:postgresql://localhost:" + port + "/";
-            String name = (prefix.replaceAll("[^a-z0-9_]", "_") + "_" + ProcessHandle.current().pid()).toLowerCase();
-            RestartableDatabase r = new RestartableDatabase(dir, port, superPw, new TestDatabase.Database(base + name,
-                    TestDatabase.OWNER, rolePw, TestDatabase.SERVICE, rolePw, TestDatabase.AUDITOR, rolePw));
+            return ServerPort.start(port -> startOn(prefix, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a restartable embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private static RestartableDatabase startOn(String prefix, int port) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "restartable-pg-");
+        String superPw = TestDatabase.randomPassword();
+        TestDatabase.writePrivate(dir.resolve("superuser.password"), superPw + "\n");
+        String rolePw = TestDatabase.randomPassword();
+        String base = "jdbc:postgresql://127.0.0.1:" + port + "/";
+        String name = (prefix.replaceAll("[^a-z0-9_]", "_") + "_" + ProcessHandle.current().pid()).toLowerCase();
+        RestartableDatabase r = new RestartableDatabase(dir, port, superPw, new TestDatabase.Database(base + name,
+                TestDatabase.OWNER, rolePw, TestDatabase.SERVICE, rolePw, TestDatabase.AUDITOR, rolePw));
+        try {
             r.postgres = r.builder()
                     // initdb -A trust is zonky's default; these later options win: passwords only, never trust.
                     .setLocaleConfig("auth", "scram-sha-256")
                     .setLocaleConfig("pwfile", dir.resolve("superuser.password").toString())
                     .start();
+        } catch (IOException e) {
+            throw ServerPort.failure(e, port, r.data, r.log());
+        }
+        try {
             TestDatabase.createRoles(base + "postgres", "postgres", superPw, rolePw, "restartable embedded");
             try (Connection c = DriverManager.getConnection(base + "postgres", "postgres", superPw);
                  Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + name + " OWNER " + TestDatabase.OWNER);
             }
             return r;
-        } catch (IOException | SQLException e) {
-            throw new IllegalStateException("cannot start a restartable embedded PostgreSQL: " + e.getMessage(), e);
+        } catch (SQLException | RuntimeException e) {
+            r.close();
+            throw new IOException("the restartable PostgreSQL started on port " + port + " but setting it up failed: "
+                    + e.getMessage(), e);
         }
     }
 
+    private Path log() {
+        return dir.resolve("postgresql.log");
+    }
+
     private EmbeddedPostgres.Builder builder() {
-        return TestDatabase.durable(EmbeddedPostgres.builder())
+        return ServerPort.listenOn(TestDatabase.durable(EmbeddedPostgres.builder()), port, log())
                 .setOverrideWorkingDirectory(dir.toFile())
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
-                .setPort(port)
                 .setServerConfig("max_connections", "100")
                 .setConnectConfig("password", superuserPassword)
                 .setRegisterShutdownHook(false);
@@ -124,15 +143,22 @@ public final class RestartableDatabase implements AutoCloseable {
         crashes++;
     }
 
-    /** Starts PostgreSQL again on the same data directory and port (crash recovery replays the WAL). */
+    /**
+     * Starts PostgreSQL again on the same data directory and port (crash recovery replays the WAL). The port is the
+     * one the JDBC URL names, so there is no other to try: if another process took it while the server was down,
+     * this fails with the server's own error.
+     */
     public void restart() {
         if (postgres != null) {
             throw new IllegalStateException("the server is running; crash() it first");
         }
         try {
+            // zonky's lock on the data directory from the previous start is released when it is closed in crash().
             postgres = builder().start();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot restart the embedded PostgreSQL on " + data + ": " + e.getMessage(), e);
+            IOException why = ServerPort.failure(e, port, data, log());
+            throw new IllegalStateException("cannot restart the embedded PostgreSQL on " + data + " and port " + port
+                    + ": " + why.getMessage(), why);
         }
     }
 
@@ -145,12 +171,6 @@ public final class RestartableDatabase implements AutoCloseable {
             return Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).getFirst().strip());
         } catch (IOException e) {
             throw new IllegalStateException("no postmaster.pid in " + data + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

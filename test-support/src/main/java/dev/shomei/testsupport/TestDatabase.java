@@ -143,13 +143,24 @@ public final class TestDatabase {
             return new Server(jdbc, base, pg.getUsername(), pg.getPassword(), "testcontainers", randomPassword());
         }
         try {
-            Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "embedded-pg-");
-            Path data = dir.resolve("data");
-            String superuserPassword = randomPassword();
-            // initdb reads the superuser's password from a file; kept 0600 next to the data directory.
-            Path pwfile = dir.resolve("superuser.password");
-            writePrivate(pwfile, superuserPassword + "\n");
-            EmbeddedPostgres pg = durable(EmbeddedPostgres.builder())
+            return ServerPort.start(TestDatabase::startEmbedded);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start an embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** One attempt on {@code port}, in a data directory of its own (ServerPort retries on a fresh one). */
+    private static Server startEmbedded(int port) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "embedded-pg-");
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("postgresql.log");
+        String superuserPassword = randomPassword();
+        // initdb reads the superuser's password from a file; kept 0600 next to the data directory.
+        Path pwfile = dir.resolve("superuser.password");
+        writePrivate(pwfile, superuserPassword + "\n");
+        EmbeddedPostgres pg;
+        try {
+            pg = ServerPort.listenOn(durable(EmbeddedPostgres.builder()), port, log)
                     .setOverrideWorkingDirectory(dir.toFile())
                     .setDataDirectory(data)
                     .setServerConfig("max_connections", "300")
@@ -159,12 +170,12 @@ public final class TestDatabase {
                     .setConnectConfig("password", superuserPassword)
                     .setRegisterShutdownHook(false)
                     .start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopImmediately(data, pg), "test-postgresql-stop"));
-            String base = "jdbc:postgresql://localhost:" + pg.getPort() + "/";
-            return new Server(base + "postgres", base, "postgres", superuserPassword, "embedded", randomPassword());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start an embedded PostgreSQL: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw ServerPort.failure(e, port, data, log);
         }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopImmediately(data, pg), "test-postgresql-stop"));
+        String base = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/";
+        return new Server(base + "postgres", base, "postgres", superuserPassword, "embedded", randomPassword());
     }
 
     /**

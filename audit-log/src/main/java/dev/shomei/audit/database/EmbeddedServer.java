@@ -16,9 +16,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -43,6 +48,15 @@ public final class EmbeddedServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedServer.class.getName());
     private static final String SUPERUSER = "postgres";
+    /**
+     * Port 0 means any free port, which PostgreSQL binds itself: a candidate drawn from these, below Linux's
+     * ephemeral range (32768–60999, where outgoing connections get their ports), and the next one if the server's
+     * own bind finds it taken. No port is found by binding a socket and releasing it (zonky's own choice does that,
+     * and another process could take the port in between).
+     */
+    private static final int FIRST_CANDIDATE = 20_000;
+    private static final int LAST_CANDIDATE = 32_767;
+    private static final int ATTEMPTS = 8;
 
     /** One login: a role and its password. */
     public record Login(String user, String password) {}
@@ -65,10 +79,17 @@ public final class EmbeddedServer implements AutoCloseable {
      * Starts (initialising on first use) the server in {@code dataDirectory}.
      *
      * @param name     the component: the database and the {@code <name>_owner}/{@code <name>_service} roles
-     * @param port     the port on localhost, or 0 for any free one
+     * @param port     the port on localhost, or 0 for any free one (one the server binds itself, see above)
      * @param workDir  where zonky unpacks the PostgreSQL binaries, or null for its default
      */
     public static EmbeddedServer start(Path dataDirectory, String name, int port, Path workDir) throws IOException {
+        return start(dataDirectory, name, port, workDir,
+                () -> ThreadLocalRandom.current().nextInt(FIRST_CANDIDATE, LAST_CANDIDATE + 1));
+    }
+
+    /** As above, with the candidates for port 0 drawn from {@code candidates}. */
+    static EmbeddedServer start(Path dataDirectory, String name, int port, Path workDir, IntSupplier candidates)
+            throws IOException {
         if (!name.matches("[a-z][a-z0-9_]{0,40}")) {
             throw new IllegalArgumentException("database name '" + name + "' must be lowercase letters, digits, _");
         }
@@ -77,32 +98,18 @@ public final class EmbeddedServer implements AutoCloseable {
         Path pgpass = data.resolveSibling(data.getFileName() + ".pgpass");
         Map<String, String> passwords = readOrCreatePasswords(pgpass, List.of(SUPERUSER, name + "_owner", name + "_service"));
         String superPw = passwords.get(SUPERUSER);
-        boolean fresh = !Files.exists(data.resolve("postgresql.conf"));
-        Path pwfile = null;
-        EmbeddedPostgres.Builder b = durable(EmbeddedPostgres.builder())
-                .setDataDirectory(data)
-                .setCleanDataDirectory(false)
-                // Used by zonky's readiness check; ignored by a server that still trusts (an old data directory).
-                .setConnectConfig("password", superPw);
-        if (port > 0) {
-            b.setPort(port);
-        }
-        if (workDir != null) {
-            b.setOverrideWorkingDirectory(workDir.toFile());
-        }
-        if (fresh) {
-            // initdb -A trust is zonky's default; these options come after it and win.
-            pwfile = Files.createTempFile(data.getParent(), ".initdb-", ".pw",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(pwfile, superPw + "\n", StandardCharsets.UTF_8);
-            b.setLocaleConfig("auth", "scram-sha-256").setLocaleConfig("pwfile", pwfile.toString());
-        }
-        EmbeddedPostgres pg;
-        try {
-            pg = b.start();
-        } finally {
-            if (pwfile != null) {
-                Files.deleteIfExists(pwfile);
+        EmbeddedPostgres pg = null;
+        List<String> taken = new ArrayList<>();
+        while (pg == null) {
+            int candidate = port > 0 ? port : candidates.getAsInt();
+            try {
+                pg = startOn(data, candidate, port == 0, superPw, workDir);
+            } catch (PortTaken e) {
+                taken.add(e.getMessage());
+                if (taken.size() == ATTEMPTS) {
+                    throw new IOException("the embedded PostgreSQL in " + data + " found each of " + ATTEMPTS
+                            + " candidate ports taken: " + taken);
+                }
             }
         }
         try {
@@ -124,6 +131,118 @@ public final class EmbeddedServer implements AutoCloseable {
             pg.close();
             throw new IOException("the embedded PostgreSQL in " + data + " started, but setting up its roles and"
                     + " database failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One start on {@code port}. With {@code anyPort}, the server's output goes to {@code <data directory>.log}, and
+     * a start that fails because the server's own bind found the port taken throws {@link PortTaken} (the caller
+     * tries another candidate); any other failure is reported with the end of that log.
+     */
+    private static EmbeddedPostgres startOn(Path data, int port, boolean anyPort, String superPw, Path workDir)
+            throws IOException {
+        boolean fresh = !Files.exists(data.resolve("postgresql.conf"));
+        Path pwfile = null;
+        Path log = data.resolveSibling(data.getFileName() + ".log");
+        EmbeddedPostgres.Builder b = durable(EmbeddedPostgres.builder())
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                // Used by zonky's readiness check; ignored by a server that still trusts (an old data directory).
+                .setConnectConfig("password", superPw);
+        if (anyPort) {
+            b.setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        }
+        if (workDir != null) {
+            b.setOverrideWorkingDirectory(workDir.toFile());
+        }
+        if (fresh) {
+            // initdb -A trust is zonky's default; these options come after it and win.
+            pwfile = Files.createTempFile(data.getParent(), ".initdb-", ".pw",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(pwfile, superPw + "\n", StandardCharsets.UTF_8);
+            b.setLocaleConfig("auth", "scram-sha-256").setLocaleConfig("pwfile", pwfile.toString());
+        }
+        long logStart = anyPort && Files.exists(log) ? Files.size(log) : 0;
+        List<String> pidBefore = postmasterPid(data);
+        try {
+            return b.start();
+        } catch (IOException e) {
+            if (!anyPort) {
+                throw e;
+            }
+            stopLeftover(data, port, pidBefore);
+            // zonky does not release its lock on <data>/epg-lock when a start fails, and a second lock on that file
+            // in this JVM would throw; the next attempt locks a new file of that name.
+            Files.deleteIfExists(data.resolve("epg-lock"));
+            String said = logSince(log, logStart);
+            if (said.contains("Address already in use") || said.contains("could not create any TCP/IP sockets")
+                    || said.contains("could not create lock file \"/tmp/.s.PGSQL.")) {
+                throw new PortTaken("port " + port + ": " + said.lines().filter(l -> l.contains("Address already in use"))
+                        .map(String::strip).findFirst().orElse("could not create any TCP/IP sockets"));
+            }
+            List<String> lines = said.lines().toList();
+            throw new IOException(e.getMessage() + "; the server's log (" + log + ") ends: "
+                    + String.join(" | ", lines.subList(Math.max(0, lines.size() - 8), lines.size())), e);
+        } finally {
+            if (pwfile != null) {
+                Files.deleteIfExists(pwfile);
+            }
+        }
+    }
+
+    /** The server's own bind failed: its port is taken. */
+    private static final class PortTaken extends IOException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private static String logSince(Path log, long offset) {
+        try {
+            byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
+            return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The lines of {@code <data>/postmaster.pid} (PID, data directory, start time, port, ...), or empty. */
+    private static List<String> postmasterPid(Path data) {
+        try {
+            return Files.readAllLines(data.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Stops a postmaster this failed start left running (bound to one of localhost's addresses, or just slow): only
+     * one whose postmaster.pid was written by this start (it differs from {@code before}) for this port, never a
+     * server someone else runs on the directory.
+     */
+    private static void stopLeftover(Path data, int port, List<String> before) {
+        try {
+            List<String> now = postmasterPid(data);
+            if (now.size() < 4 || now.equals(before) || !now.get(3).strip().equals(Integer.toString(port))) {
+                return;
+            }
+            long pid = Long.parseLong(now.getFirst().strip());
+            // A postgres process: a PID left in a stale file may since belong to something else.
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+            if (postmaster.isPresent()) {
+                // SIGINT: PostgreSQL's fast shutdown (nothing was committed by this start).
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(pid)).redirectErrorStream(true).start();
+                if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                    kill.destroyForcibly();
+                }
+                postmaster.get().onExit().get(60, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.warning("could not stop the PostgreSQL a failed start left in " + data + ": " + e.getMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.shomei.audit.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shomei.testsupport.ServerPort;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,9 +23,10 @@ class DurableSettingsTest {
 
     @Test
     void unsafeSettingsAreRefusedOrWarnedAboutByName() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setOverrideWorkingDirectory(dir.resolve("run").toFile())
-                .setDataDirectory(dir.resolve("data")).setServerConfig("full_page_writes", "off").start();
-             Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + pg.getPort() + "/postgres",
+        try (EmbeddedPostgres pg = ServerPort.start(() -> EmbeddedPostgres.builder()
+                        .setOverrideWorkingDirectory(dir.resolve("run").toFile()).setServerConfig("full_page_writes", "off"),
+                dir.resolve("data"), dir.resolve("postgresql.log"));
+             Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres",
                      "postgres", null);
              Statement st = c.createStatement()) {
             // zonky's defaults: fsync off (-F) and synchronous_commit off, both refused.

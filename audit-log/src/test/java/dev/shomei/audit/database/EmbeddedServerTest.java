@@ -3,6 +3,7 @@ package dev.shomei.audit.database;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shomei.testsupport.ServerPort;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,14 +64,39 @@ class EmbeddedServerTest {
     void anOldTrustingDataDirectoryIsMadeToRequirePasswords() throws Exception {
         Path data = dir.resolve("ra-db");
         // What earlier versions left behind: zonky's defaults, trust for every local login.
-        try (EmbeddedPostgres old = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false)
-                .setOverrideWorkingDirectory(dir.resolve("run").toFile()).start()) {
-            DriverManager.getConnection("jdbc:postgresql://localhost:" + old.getPort() + "/postgres", "postgres", null).close();
+        try (EmbeddedPostgres old = ServerPort.start(() -> EmbeddedPostgres.builder().setCleanDataDirectory(false)
+                .setOverrideWorkingDirectory(dir.resolve("run").toFile()), data, dir.resolve("old.log"))) {
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + old.getPort() + "/postgres", "postgres", null).close();
         }
         try (EmbeddedServer s = EmbeddedServer.start(data, "ra", 0, dir.resolve("run"))) {
             assertThatThrownBy(() -> DriverManager.getConnection(s.jdbcUrl(), "postgres", null).close())
                     .hasMessageContaining("password");
             DriverManager.getConnection(s.jdbcUrl(), s.service().user(), s.service().password()).close();
+        }
+    }
+
+    @Test
+    void anyPortIsOneTheServerBindsItselfAndATakenCandidateIsPassedOver() throws Exception {
+        Path data = dir.resolve("ca-db");
+        try (java.net.ServerSocket held = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<Integer> tried = new java.util.ArrayList<>();
+            java.util.Iterator<Integer> candidates = java.util.List.of(held.getLocalPort(), 20_000 + (int) (ProcessHandle
+                    .current().pid() % 12_000)).iterator();
+            try (EmbeddedServer s = EmbeddedServer.start(data, "ca", 0, dir.resolve("run"), () -> {
+                int p = candidates.hasNext() ? candidates.next() : 20_000 + tried.size();
+                tried.add(p);
+                return p;
+            })) {
+                assertThat(tried.getFirst()).isEqualTo(held.getLocalPort());
+                assertThat(s.port()).isNotEqualTo(held.getLocalPort()).isEqualTo(tried.getLast());
+                try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.owner().user(), s.owner().password());
+                     Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("ca");
+                }
+            }
+            // The server's own words for the taken port are in its log, next to the data directory.
+            assertThat(Files.readString(dir.resolve("ca-db.log"))).contains("Address already in use");
         }
     }
 

@@ -79,7 +79,7 @@ public final class EmbeddedDatabase implements ConfigSource {
                         + port + " (" + e.getMessage() + "); free the port or set ra.database.port, or configure"
                         + " an external database with quarkus.datasource.jdbc.url", e);
             }
-            LOG.infof("embedded PostgreSQL on localhost:%d, data in %s, passwords in %s", port, dir,
+            LOG.infof("embedded PostgreSQL on localhost:%d, data in %s, passwords in %s", server.port(), dir,
                     server.passwordFile());
             EmbeddedServer started = server;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "ra-embedded-postgresql-stop"));

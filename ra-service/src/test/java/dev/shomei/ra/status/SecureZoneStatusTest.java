@@ -94,7 +94,10 @@ class SecureZoneStatusTest {
         Process openssl = new ProcessBuilder("openssl", "cms", "-verify", "-inform", "DER", "-in", der.toString(),
                 "-CAfile", Ra.config("ra.orders.ca-certificates"), "-partial_chain", "-purpose", "any",
                 "-out", content.toString()).redirectErrorStream(true).start();
-        assertThat(openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("openssl finished").isTrue();
+        if (!openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            openssl.destroyForcibly();
+            throw new AssertionError("openssl cms -verify did not finish in 60 s");
+        }
         String said = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(openssl.exitValue()).as(said).isZero();
         assertThat(said).contains("Verification successful");
