@@ -126,7 +126,7 @@ class S3FaultTest {
         });
         Run r = publish(second);
         assertThat(r.exit).as(r.err).isEqualTo(PublisherCli.IO_FAILURE);
-        assertThat(r.err).contains("failed after 2 of").contains("every switched key was restored");
+        assertThat(r.err).contains("failed after 3 of").contains("every switched key was restored");
         assertThat(live()).as("the switched keys were restored: the published set is the old one").isEqualTo(old);
 
         store.fault(FaultyBlobStore.NONE);
