@@ -38,9 +38,9 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
  * the SDK's retries) and must fail with exit code 3 and a message saying what is live; the published set (every
  * live key, by content) is then the old one, except after a disappearance during the switch, where the message names
  * the keys that may hold the new version; after the rerun it is the new one, whole. Nothing is ever torn: every live
- * object is whole and is the old or the new bundle's.
+ * object is whole and is the old or the new bundle's. The first case is in the normal build (tag fault-slice), the
+ * others in the fault suite.
  */
-@Tag("fault")
 class S3FaultTest {
 
     static final TestPki PKI = new TestPki();
@@ -91,7 +91,9 @@ class S3FaultTest {
         assertThat(r.exit).as(r.err).isZero();
     }
 
+    /** The normal build's slice (a few seconds); the rest is in the fault suite. */
     @Test
+    @Tag("fault-slice")
     void aServerAnswering503ForEveryUploadFromTheFourthFailsTheStagingAndLeavesTheOldSet() throws Exception {
         SortedMap<String, String> old = live();
         AtomicInteger uploads = new AtomicInteger();
@@ -111,6 +113,7 @@ class S3FaultTest {
     }
 
     @Test
+    @Tag("fault")
     void aServerAnswering503ForTheThirdSwitchedKeyRollsBackToTheOldSet() throws Exception {
         SortedMap<String, String> old = live();
         AtomicInteger switches = new AtomicInteger();
@@ -134,6 +137,7 @@ class S3FaultTest {
     }
 
     @Test
+    @Tag("fault")
     void aServerDisappearingDuringTheUploadsFailsByNameAndTheRerunPublishesOnceTheLockIsCleared() throws Exception {
         SortedMap<String, String> old = live();
         AtomicInteger uploads = new AtomicInteger();
@@ -157,6 +161,7 @@ class S3FaultTest {
     }
 
     @Test
+    @Tag("fault")
     void aServerDisappearingDuringTheSwitchNamesTheKeysAndTheRerunCompletesThePublication() throws Exception {
         SortedMap<String, String> old = live();
         AtomicInteger switches = new AtomicInteger();

@@ -232,6 +232,7 @@ public class Orders {
                             + " fetched from /ca/order-bundles/next").with("field", "orderBundleId");
         }
         Instant now = Instant.now();
+        CrashPoints.reach(CrashPoints.INGEST_AFTER_VERIFY, bundleId);
         for (JsonNode r : root.path("results")) {
             String orderId = r.path("orderId").asText("");
             CaOrder o = CaOrder.findById(orderId);
@@ -256,6 +257,8 @@ public class Orders {
                 }
             }
         }
+        Panache.getEntityManager().flush();
+        CrashPoints.reach(CrashPoints.INGEST_BEFORE_COMMIT, bundleId);
     }
 
     private void apply(CaOrder o, JsonNode r, String bundleId, Actor ca, Instant now) {
@@ -327,7 +330,9 @@ public class Orders {
         }
         try {
             Panache.getEntityManager().flush();
+            CrashPoints.reach(CrashPoints.INGEST_AFTER_RECORD, o.id);
             audit.append(ca, "order." + status, subject, json.writeValueAsBytes(entry));
+            CrashPoints.reach(CrashPoints.INGEST_AFTER_AUDIT_APPEND, o.id);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
