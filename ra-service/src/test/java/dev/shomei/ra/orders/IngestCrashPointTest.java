@@ -229,6 +229,16 @@ class IngestCrashPointTest {
                         assertThat(rs.getString(2)).as(id).isEqualTo(bundleId);
                     }
                 }
+                // The decision the order carries is kept, once, for its subject.
+                try (PreparedStatement st = c.prepareStatement("select count(*) from ca_order o join decision d on"
+                        + " d.id = o.decision_id and d.subject_id = o.subject_id where o.id = ? and (select count(*) from"
+                        + " decision e where e.subject_id = o.subject_id) = 1")) {
+                    st.setString(1, id);
+                    try (ResultSet rs = st.executeQuery()) {
+                        rs.next();
+                        assertThat(rs.getLong(1)).as("the one decision of order " + id).isEqualTo(1);
+                    }
+                }
             }
             try (PreparedStatement st = c.prepareStatement("select answered_at, result_cms from order_bundle where id = ?")) {
                 st.setString(1, bundleId);

@@ -92,15 +92,20 @@ class IngestKillIT {
 
     @Test
     void anRaKilledWhileItIngestsAResultBundleAppliesItExactlyOnceWhenTheCaDeliversItAgain() throws Exception {
-        for (String point : List.of(CrashPoints.INGEST_AFTER_RECORD + "@2", CrashPoints.INGEST_BEFORE_COMMIT,
-                CrashPoints.INGEST_AFTER_COMMIT)) {
-            killedAt(point);
+        Process running = startRa(null);
+        try {
+            for (String point : List.of(CrashPoints.INGEST_AFTER_RECORD + "@2", CrashPoints.INGEST_BEFORE_COMMIT,
+                    CrashPoints.INGEST_AFTER_COMMIT)) {
+                running = killedAt(point, running);
+            }
+        } finally {
+            stop(running);
         }
     }
 
-    private void killedAt(String point) throws Exception {
-        // Step 1: an RA that will kill itself at the point; the orders of an issued, a revoked and two new certificates.
-        Process ra = startRa(point);
+    /** Prepares a bundle with the running RA, kills an RA at {@code point} in its ingest; returns the restarted RA. */
+    private Process killedAt(String point, Process running) throws Exception {
+        // Step 1: the orders of an issued, a revoked and two new certificates, pulled from the running RA.
         String issued = approved();
         StandInCa.execute("app-" + issued);
         String rev = Ra.officer().contentType("application/json")
@@ -114,7 +119,9 @@ class IngestKillIT {
         assertThat(bundle.path("orders").findValuesAsText("orderId")).containsExactly("rev-" + rev, "app-" + a1, "app-" + a2);
         byte[] result = IngestCrashPointTest.answer(bundle);
 
-        // Step 2: the CA delivers the result; the RA dies in the middle of it.
+        // Step 2: an RA that kills itself at the point (its only ingest is this one); the CA delivers the result.
+        stop(running);
+        Process ra = startRa(point);
         String answer;
         try {
             answer = "HTTP " + ca().contentType("application/pkcs7-mime").body(result).post("/ca/result-bundles").statusCode();
@@ -125,6 +132,11 @@ class IngestKillIT {
         String log = Files.readString(logOf(point));
         assertThat(ra.exitValue()).as("killed by SIGKILL (128 + 9): " + tail(log)).isEqualTo(137);
         assertThat(log).contains("shomei crash point " + point.split("@")[0]);
+        String inFlight = log.lines().filter(l -> l.startsWith("shomei crash point ")).findFirst().orElseThrow()
+                .substring(("shomei crash point " + point.split("@")[0]).length()).strip();
+        if (point.startsWith(CrashPoints.INGEST_AFTER_RECORD)) {
+            assertThat(inFlight).as("the second result of the bundle").isEqualTo("app-" + a1);
+        }
         String bundleId = bundle.path("bundleId").asText();
         long done = count("select count(*) from ca_order where bundle_id = ? and state = 'DONE'", bundleId);
         boolean committed = point.equals(CrashPoints.INGEST_AFTER_COMMIT);
@@ -132,6 +144,7 @@ class IngestKillIT {
 
         // Step 3: the RA again, on the same database; the CA delivers the same result bundle, twice.
         Process again = startRa(null);
+        boolean ok = false;
         try {
             ca().contentType("application/pkcs7-mime").body(result).post("/ca/result-bundles").then().statusCode(204);
             ca().contentType("application/pkcs7-mime").body(result).post("/ca/result-bundles").then().statusCode(204);
@@ -152,15 +165,24 @@ class IngestKillIT {
                     + " having count(*) > 1) d")).as("a result's book entry twice").isZero();
             long entries = count("select count(*) from audit_entry");
             VerificationReport report = auditVerifiesOnceACheckpointCovers(entries, again);
-            SUMMARY.add("ingest " + point + " SIGKILL: " + answer + ", orders done after crash=" + done
+            SUMMARY.add("ingest " + point + " SIGKILL" + (inFlight.isEmpty() ? "" : " (" + inFlight + ")") + ": " + answer + ", orders done after crash=" + done
                     + "/3; restarted RA answered the redelivery 204 twice; 2 issued + 1 revoked once each, audit verifies ("
                     + entries + " entries" + ")");
             assertThat(report.ok()).as(report.render()).isTrue();
+            ok = true;
+            return again;
         } finally {
-            again.destroy(); // SIGTERM: a clean stop
-            if (!again.waitFor(60, TimeUnit.SECONDS)) {
-                again.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            if (!ok) {
+                stop(again);
             }
+        }
+    }
+
+    /** SIGTERM: a clean stop (60 s at most, then SIGKILL). */
+    private static void stop(Process ra) throws InterruptedException {
+        ra.destroy();
+        if (!ra.waitFor(60, TimeUnit.SECONDS)) {
+            ra.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
     }
 
