@@ -44,7 +44,18 @@ final class FaultyBlobStore extends ForwardingBlobStore {
 
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream content) {
-        fault.before("PUT", request.key());
+        try {
+            fault.before("PUT", request.key());
+        } catch (RuntimeException e) {
+            // A server reads the body it was sent, then answers: without this the client may still be writing the
+            // body when the error comes and see "Error writing request body" instead of the status.
+            try {
+                content.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException ignored) {
+                // the connection was cut
+            }
+            throw e;
+        }
         return super.putBlob(request, content);
     }
 
