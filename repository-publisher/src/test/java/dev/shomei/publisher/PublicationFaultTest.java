@@ -198,13 +198,13 @@ class PublicationFaultTest {
     }
 
     /** The bundle id its signed manifest names. */
-    private static String bundleId(Path bundle) throws IOException {
+    static String bundleId(Path bundle) throws IOException {
         String json = Files.readString(bundle.resolve("manifest.json"));
         return json.replaceAll("(?s).*\"bundleId\"\\s*:\\s*\"([^\"]+)\".*", "$1");
     }
 
     /** What a client can fetch: everything under 'current', by content. */
-    private static SortedMap<String, String> served(Path origin) throws IOException {
+    static SortedMap<String, String> served(Path origin) throws IOException {
         Path live = new FileSystemOrigin(origin).liveRelease().orElseThrow();
         SortedMap<String, String> out = new TreeMap<>(OriginSnapshot.of(live));
         out.put("(current)", live.getFileName().toString());
@@ -212,7 +212,7 @@ class PublicationFaultTest {
     }
 
     /** The live manifest names the bundle; every object served has its sidecar, whose SHA-256 it matches. */
-    private static void assertWholeAndVerified(Path origin, String bundleId) throws Exception {
+    static void assertWholeAndVerified(Path origin, String bundleId) throws Exception {
         FileSystemOrigin o = new FileSystemOrigin(origin);
         LiveManifest live = o.liveManifest();
         assertThat(live.bundleId()).isEqualTo(bundleId);
@@ -229,7 +229,7 @@ class PublicationFaultTest {
     }
 
     /** Every file of the bundle is served with the bundle's bytes (same name, same content). */
-    private static void assertCarries(Path origin, Path bundle) throws IOException {
+    static void assertCarries(Path origin, Path bundle) throws IOException {
         Path release = new FileSystemOrigin(origin).liveRelease().orElseThrow();
         try (Stream<Path> walk = Files.walk(bundle)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
@@ -238,7 +238,7 @@ class PublicationFaultTest {
         }
     }
 
-    private static List<String> leftovers(Path origin) throws IOException {
+    static List<String> leftovers(Path origin) throws IOException {
         return OriginSnapshot.of(origin).keySet().stream()
                 .filter(k -> k.contains(".staging-") || k.startsWith(".current-")).toList();
     }

@@ -29,10 +29,15 @@ final class S3ProxyServer implements AutoCloseable {
     final URI endpoint;
 
     S3ProxyServer() throws Exception {
+        this(new TransientNio2BlobStore());
+    }
+
+    /** Serves {@code store} (e.g. an in-memory store wrapped to inject faults, S3FaultTest). */
+    S3ProxyServer(org.gaul.s3proxy.blobstore.BlobStore store) throws Exception {
         System.setProperty("aws.accessKeyId", ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", SECRET_KEY);
         proxy = S3Proxy.builder()
-                .blobStore(new TransientNio2BlobStore())
+                .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .build();

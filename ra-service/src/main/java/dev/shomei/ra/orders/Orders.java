@@ -238,6 +238,7 @@ public class Orders {
         // A new issuing generation (renewal) the bundle carries, certified by the pinned root, is trusted from now on;
         // recorded before the results it issued are checked, and rolled back with them if one does not fit.
         generations.adopt(verified.newGenerations(), bundleId, verified.signer(), ca, now);
+        CrashPoints.reach(CrashPoints.INGEST_AFTER_VERIFY, bundleId);
         for (JsonNode r : root.path("results")) {
             String orderId = r.path("orderId").asText("");
             CaOrder o = CaOrder.findById(orderId);
@@ -262,6 +263,8 @@ public class Orders {
                 }
             }
         }
+        Panache.getEntityManager().flush();
+        CrashPoints.reach(CrashPoints.INGEST_BEFORE_COMMIT, bundleId);
     }
 
     private void apply(CaOrder o, JsonNode r, String bundleId, Actor ca, Instant now) {
@@ -333,7 +336,9 @@ public class Orders {
         }
         try {
             Panache.getEntityManager().flush();
+            CrashPoints.reach(CrashPoints.INGEST_AFTER_RECORD, o.id);
             audit.append(ca, "order." + status, subject, json.writeValueAsBytes(entry));
+            CrashPoints.reach(CrashPoints.INGEST_AFTER_AUDIT_APPEND, o.id);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

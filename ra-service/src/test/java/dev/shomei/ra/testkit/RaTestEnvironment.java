@@ -20,7 +20,7 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            TestDatabase.Database db = TestDatabase.create("ra");
+            TestDatabase.Database db = database();
             jlis = new SimulatedJlis();
             OfficerPki pki = OfficerPki.create(Path.of("target", "ra-test-pki-" + ProcessHandle.current().pid()));
             Map<String, String> props = new HashMap<>();
@@ -69,6 +69,11 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the RA test environment: " + e.getMessage(), e);
         }
+    }
+
+    /** The RA's database: a fresh one on the shared embedded server (RestartableRaEnvironment: one it can crash). */
+    protected TestDatabase.Database database() {
+        return TestDatabase.create("ra");
     }
 
     @Override

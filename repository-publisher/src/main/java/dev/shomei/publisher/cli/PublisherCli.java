@@ -71,6 +71,11 @@ public final class PublisherCli {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IOException || e instanceof SdkException) {
                 err.println("error: " + e.getMessage());
+                // E.g. a publisher lock that could not be released after the failure (the store went away): the
+                // operator must know, or the next run's "another publisher holds" is a mystery.
+                for (Throwable s : e.getSuppressed()) {
+                    err.println("error: also: " + s.getMessage());
+                }
                 return IO_FAILURE;
             }
             if (e instanceof IllegalArgumentException) {

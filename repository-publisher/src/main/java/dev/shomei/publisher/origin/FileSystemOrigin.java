@@ -1,5 +1,7 @@
 package dev.shomei.publisher.origin;
 
+import dev.shomei.publisher.fault.CrashPoints;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -147,7 +149,9 @@ public class FileSystemOrigin implements Origin {
         try {
             Files.move(staging, released, StandardCopyOption.ATOMIC_MOVE);
             Files.createSymbolicLink(link, root.relativize(released));
+            CrashPoints.reach(CrashPoints.PUBLISH_BEFORE_SWITCH, released.getFileName().toString());
             switchCurrent(link);
+            CrashPoints.reach(CrashPoints.PUBLISH_AFTER_SWITCH, released.getFileName().toString());
             syncDirectory(root);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(link);
@@ -197,7 +201,14 @@ public class FileSystemOrigin implements Origin {
         Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            var buf = java.nio.ByteBuffer.wrap(content);
+            // In two halves so that the fault suite can kill the publisher with half a file on disk.
+            int half = content.length / 2;
+            var buf = java.nio.ByteBuffer.wrap(content, 0, half);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            CrashPoints.reach(CrashPoints.PUBLISH_DURING_WRITE, target.getFileName().toString());
+            buf = java.nio.ByteBuffer.wrap(content, half, content.length - half);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
