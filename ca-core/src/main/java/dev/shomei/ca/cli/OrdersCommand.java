@@ -73,7 +73,7 @@ final class OrdersCommand {
                         ca.orderProcessor(), ca.database().dataSource(), cfg.maxOrderBundleBytes(), System.out::println);
                 if (once) {
                     dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
-                    crlIfDue(ca);
+                    crlIfDue(cfg, ca);
                     StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
                             + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
@@ -90,7 +90,7 @@ final class OrdersCommand {
                         if (p.problem() != null) {
                             System.out.println("pull: " + p.problem());
                         }
-                        crlIfDue(ca);
+                        crlIfDue(cfg, ca);
                         StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     } catch (RuntimeException e) {
                         System.out.println("pull: this pass failed (" + e.getMessage() + "); the next pass tries again");
@@ -104,11 +104,13 @@ final class OrdersCommand {
 
     /**
      * After revocations (or at half the CRL's validity) the pull loop issues the next CRL itself; CrlIssuer signs
-     * an audit checkpoint with it, which the next publication bundle carries.
+     * an audit checkpoint with it, which the next publication bundle carries. Like {@code ca crl}, it signs none for
+     * a generation the root revoked (docs/crl.md, "A revoked generation"): the pass fails by name and is recorded.
      */
-    static void crlIfDue(CertificateAuthority ca) {
+    static void crlIfDue(CaConfig cfg, CertificateAuthority ca) {
         String why = ca.crlIssuer().dueReason();
         if (why != null) {
+            CaCli.refuseRevokedGeneration(cfg, ca, cfg.issuingKeyLabel(), "orders pull");
             var crl = ca.crlIssuer().issue();
             System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries,"
                     + " audit checkpoint of " + crl.checkpoint().treeSize() + " entries signed with it");
