@@ -18,7 +18,6 @@ import dev.shomei.ra.testkit.JpkiPerson;
 import dev.shomei.ra.testkit.JpkiTestCa;
 import dev.shomei.ra.testkit.RaInstance;
 import dev.shomei.ra.testkit.SimulatedCard;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,7 +39,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -97,6 +95,8 @@ class TwoRaInstancesIT {
         environment = new CaCoreEnvironment();
         config = new HashMap<>(environment.start());
         config.put("ra.orders.max-orders-per-bundle", String.valueOf(MAX_ORDERS_PER_BUNDLE));
+        // Both instances sign audit checkpoints of the one log, on their own schedules.
+        config.put("ra.audit.checkpoint-every", "2s");
         // Both start at once (their Flyway migrations race on one database: Flyway's lock orders them).
         ExecutorService boot = Executors.newFixedThreadPool(2);
         try {
@@ -330,11 +330,18 @@ class TwoRaInstancesIT {
             assertThat(longOf(c, "SELECT count(*) FROM audit_entry WHERE action = 'order.issued'"))
                     .isEqualTo(approved.size());
             assertThat(longOf(c, "SELECT count(*) FROM audit_entry WHERE action = 'order.revoked'")).isEqualTo(1);
-            X509Certificate raSigning = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-                    new ByteArrayInputStream(Base64.getDecoder().decode(config.get("test.orders.ra-signing-certificate"))));
-            // No checkpoint is signed in this test (ra.audit.checkpoint-every is off): the chain and the head are
-            // what is verified; the key only satisfies the verifier's constructor.
-            VerificationReport report = new AuditVerifier(List.of(raSigning.getPublicKey())).verify(c);
+            X509Certificate checkpointKey;
+            try (InputStream in = Files.newInputStream(Path.of(config.get("test.audit.checkpoint-certificate")))) {
+                checkpointKey = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            // The instances' schedules sign a checkpoint of the whole log within seconds of the last append.
+            long entries = longOf(c, "SELECT count(*) FROM audit_entry");
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (longOf(c, "SELECT coalesce(max(tree_size), 0) FROM audit_checkpoint") < entries) {
+                assertThat(Instant.now()).as("a checkpoint covers all " + entries + " entries").isBefore(deadline);
+                Thread.sleep(200);
+            }
+            VerificationReport report = new AuditVerifier(List.of(checkpointKey.getPublicKey())).verify(c);
             assertThat(report.ok()).as(report.render()).isTrue();
             assertThat(report.entriesChecked()).isEqualTo(longOf(c, "SELECT count(*) FROM audit_entry"));
         }

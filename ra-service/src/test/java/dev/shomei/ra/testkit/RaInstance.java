@@ -45,6 +45,27 @@ public final class RaInstance implements AutoCloseable {
      * @param config the RA test environment's properties (RaTestEnvironment, CaCoreEnvironment) and any overrides
      */
     public static RaInstance start(String name, Map<String, String> config, Duration startTimeout) throws Exception {
+        // A free port found now may be taken by another process on a shared machine before the RA binds it: then
+        // the RA exits saying so, and it is started again on other ports.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(name, config, startTimeout);
+            } catch (PortTaken e) {
+                if (attempt == 3) {
+                    throw new IllegalStateException(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static final class PortTaken extends Exception {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private static RaInstance startOnce(String name, Map<String, String> config, Duration startTimeout)
+            throws Exception {
         if (!Files.isRegularFile(APP)) {
             throw new IllegalStateException(APP.toAbsolutePath() + " is missing: the RA instances run the packaged"
                     + " application; run this test in the integration-test phase (./mvnw verify -pl ra-service)");
@@ -90,6 +111,9 @@ public final class RaInstance implements AutoCloseable {
             String out = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
             if (out.contains("Listening on:")) {
                 return;
+            }
+            if (!process.isAlive() && out.contains("seems to be in use by another process")) {
+                throw new PortTaken("RA instance " + name + ": a port was taken before it could bind it");
             }
             if (!process.isAlive() || Instant.now().isAfter(deadline)) {
                 close();
