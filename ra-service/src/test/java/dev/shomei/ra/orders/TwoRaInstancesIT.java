@@ -58,6 +58,8 @@ import org.bouncycastle.cms.CMSSignedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
@@ -73,8 +75,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <p>Zone: tests only (ca-core is a test-scope dependency). Runs in the integration-test phase (failsafe), after
  * the RA is packaged.
  */
+@Tag("integration")
 @EnabledIfSystemProperty(named = "shomei.integration-test", matches = "true",
         disabledReason = "runs in failsafe's integration-test phase, against the packaged RA")
+@DisabledIfSystemProperty(named = "shomei.test-groups", matches = "bench", disabledReason = "a test, not a benchmark")
 class TwoRaInstancesIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
