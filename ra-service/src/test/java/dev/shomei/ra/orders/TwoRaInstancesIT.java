@@ -106,7 +106,17 @@ class TwoRaInstancesIT {
         try {
             Future<RaInstance> fa = boot.submit(() -> RaInstance.start("a", config, Duration.ofSeconds(120)));
             Future<RaInstance> fb = boot.submit(() -> RaInstance.start("b", config, Duration.ofSeconds(120)));
-            a = fa.get(150, TimeUnit.SECONDS);
+            try {
+                a = fa.get(150, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // The other instance may have started: stop it too (@AfterAll sees only what was assigned).
+                try {
+                    fb.get(150, TimeUnit.SECONDS).close();
+                } catch (Exception ignored) {
+                    // it did not start either
+                }
+                throw e;
+            }
             b = fb.get(150, TimeUnit.SECONDS);
         } finally {
             boot.shutdownNow();

@@ -100,7 +100,10 @@ public final class RaInstance implements AutoCloseable {
         Files.writeString(conf, "directories.tokendir = " + module.resolveSibling("tokens") + "\n"
                 + "objectstore.backend = file\nlog.level = ERROR\n", StandardCharsets.UTF_8);
         pb.environment().put("SOFTHSM2_CONF", conf.toString());
-        RaInstance instance = new RaInstance(name, pb.start(), log, ports[0], ports[1]);
+        Process process = pb.start();
+        // Never outlive the test JVM, whatever ends it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        RaInstance instance = new RaInstance(name, process, log, ports[0], ports[1]);
         instance.awaitListening(startTimeout);
         return instance;
     }
