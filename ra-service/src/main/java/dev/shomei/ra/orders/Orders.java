@@ -228,7 +228,10 @@ public class Orders {
         VerifiedResult verified = verifiedResult(cms);
         JsonNode root = verified.content();
         String bundleId = root.path("orderBundleId").asText("");
-        OrderBundleRecord b = OrderBundleRecord.findById(bundleId);
+        // The bundle's row lock serialises ingests of one result bundle: RA replicas share the database, and the CA
+        // may post the same result to two of them at once (a retry through the load balancer). The orders are read
+        // after the lock, so the second ingest sees them DONE and applies nothing twice.
+        OrderBundleRecord b = OrderBundleRecord.findById(bundleId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (b == null) {
             throw RaProblem.unprocessable("order-bundle-unknown", "Unknown order bundle",
                     "orderBundleId " + bundleId + " is not a bundle this RA sent; post the result of a bundle"

@@ -40,6 +40,8 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
 
     public static final String KEY_LABEL = "ra-order-signing";
     public static final String CHECKPOINT_LABEL = "ra-audit-checkpoint";
+    /** The checkpoint key's certificate, as PEM, in the directory given to {@link #create}. */
+    public static final String CHECKPOINT_CERTIFICATE_FILE = "audit-checkpoint.pem";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public static OrdersPki create(Path dir, String password) {
@@ -60,8 +62,10 @@ public record OrdersPki(SoftHsmToken token, Path pinFile, X509Certificate raSign
             // The RA's audit checkpoint key: a key of its own in the same token (one key, one purpose).
             KeyPair audit = g.generateKeyPair();
             X500Name auditName = new X500Name("CN=Shomei RA Audit Checkpoints,O=Shomei Test");
-            ks.setKeyEntry(CHECKPOINT_LABEL, audit.getPrivate(), null,
-                    new Certificate[] {cert(auditName, audit, auditName, audit.getPrivate(), p, false)});
+            X509Certificate auditCert = cert(auditName, audit, auditName, audit.getPrivate(), p, false);
+            ks.setKeyEntry(CHECKPOINT_LABEL, audit.getPrivate(), null, new Certificate[] {auditCert});
+            // For verifiers outside the RA's JVM (the audit log of RA instances in their own JVMs).
+            pem(dir.resolve(CHECKPOINT_CERTIFICATE_FILE), auditCert);
 
             KeyPair clientKey = OfficerPki.ec();
             X500Name clientName = new X500Name("CN=Shomei CA Puller,O=Shomei Test");

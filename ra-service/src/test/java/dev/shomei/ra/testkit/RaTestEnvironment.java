@@ -40,8 +40,10 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
             props.put("test.tls.both-roles-keystore", pki.bothRolesKeyStore().toString());
             props.put("quarkus.tls.key-store.p12.path", pki.serverKeyStore().toString());
             props.put("quarkus.tls.key-store.p12.password", pki.password());
-            OrdersPki orders = OrdersPki.create(Path.of("target", "ra-test-orders-" + ProcessHandle.current().pid()),
-                    pki.password());
+            Path ordersDir = Path.of("target", "ra-test-orders-" + ProcessHandle.current().pid());
+            OrdersPki orders = OrdersPki.create(ordersDir, pki.password());
+            props.put("test.audit.checkpoint-certificate",
+                    ordersDir.resolve(OrdersPki.CHECKPOINT_CERTIFICATE_FILE).toAbsolutePath().toString());
             // TLS must accept the CA's (self-signed, pinned) client certificate as well as officers'.
             props.put("quarkus.tls.trust-store.pem.certs", pki.officerCaPem() + "," + orders.caClientPem());
             props.put("ra.orders.signing.module", orders.token().module().toString());
