@@ -24,7 +24,6 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -40,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import org.bouncycastle.cms.CMSSignedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * with the CA's certificate, one book entry, notice and audit entry each, and the audit log verifies against the
  * checkpoints the RA signed after the restart.
  */
+@Tag("fault")
 class IngestKillIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -60,22 +61,20 @@ class IngestKillIT {
     static RestartableRaEnvironment env;
     static Map<String, String> props;
     static SimulatedCard card;
+    /** The RA's ports: 0 until the first RA bound free ones (the kernel's choice), then the same for every restart. */
     static int http;
     static int https;
-    static int management;
+    static final java.util.regex.Pattern LISTENING =
+            java.util.regex.Pattern.compile("Listening on: http://[^\\s:]+:(\\d+) and https://[^\\s:]+:(\\d+)");
 
     @BeforeAll
     static void environment() throws Exception {
         env = new RestartableRaEnvironment();
         props = env.start();
-        http = freePort();
-        https = freePort();
-        management = freePort();
-        // The test's own clients (Ra, StandInCa) read their settings as a @QuarkusTest would, from the configuration.
+        // The test's own clients (Ra, StandInCa) read their settings as a @QuarkusTest would, from the configuration;
+        // the RA's ports are known once the first RA has bound them (startRa).
         props.forEach(System::setProperty);
-        System.setProperty("quarkus.http.test-ssl-port", Integer.toString(https));
         RestAssured.baseURI = "http://localhost";
-        RestAssured.port = http;
         JpkiPerson p = JpkiPerson.hanako();
         card = SimulatedCard.inSoftHsm("hanako-ingest-kill", p, kp -> JpkiTestCa.signing(JpkiTestCa.GEN_2024, kp.getPublic(), p));
     }
@@ -218,8 +217,10 @@ class IngestKillIT {
                 "-D%test.ra.policy.path=" + testClasses.resolve("policy/approval-policy-test.json"),
                 "-D%test.quarkus.log.file.path=" + MODULE.resolve("target/ra-kill-it.log"),
                 "-D%test.ra.audit.checkpoint-every=1s",
+                // The first RA binds port 0 (free ports, never found by binding and releasing one); a restart takes
+                // the same ports again, and PostgreSQL-style, one taken meanwhile fails with the server's own error.
                 "-Dquarkus.http.port=" + http, "-Dquarkus.http.ssl-port=" + https,
-                "-Dquarkus.management.port=" + management));
+                "-Dquarkus.management.port=0"));
         if (crashAt != null) {
             cmd.add("-Dshomei.crash.at=" + crashAt);
         }
@@ -240,6 +241,21 @@ class IngestKillIT {
         while (true) {
             if (!p.isAlive()) {
                 throw new AssertionError("the RA exited with " + p.exitValue() + " while starting: " + tail(Files.readString(log)));
+            }
+            if (http == 0) {
+                java.util.regex.Matcher m = LISTENING.matcher(Files.readString(log));
+                if (!m.find()) {
+                    p.waitFor(200, TimeUnit.MILLISECONDS); // the first start: its ports are not printed yet
+                    if (System.nanoTime() > deadline) {
+                        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                        throw new AssertionError("the RA did not start within 180 s: " + tail(Files.readString(log)));
+                    }
+                    continue;
+                }
+                http = Integer.parseInt(m.group(1));
+                https = Integer.parseInt(m.group(2));
+                RestAssured.port = http;
+                System.setProperty("quarkus.http.test-ssl-port", Integer.toString(https));
             }
             try {
                 int status = ca().get("/q/health").statusCode(); // not on this port: 404 means the server is up
@@ -294,9 +310,4 @@ class IngestKillIT {
                 props.get("quarkus.datasource.password"));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

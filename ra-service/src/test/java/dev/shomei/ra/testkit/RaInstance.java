@@ -1,7 +1,6 @@
 package dev.shomei.ra.testkit;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One RA instance as its own JVM: the built Quarkus application ({@code target/quarkus-app/quarkus-run.jar}, what
@@ -25,18 +26,20 @@ public final class RaInstance implements AutoCloseable {
 
     private static final Path APP = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
+    /** What Quarkus prints once it listens: the ports it bound (port 0 asks the kernel for free ones). */
+    private static final Pattern LISTENING =
+            Pattern.compile("Listening on: http://[^\\s:]+:(\\d+) and https://[^\\s:]+:(\\d+)");
+
     private final String name;
     private final Process process;
     private final Path log;
-    public final int httpPort;
-    public final int httpsPort;
+    public int httpPort;
+    public int httpsPort;
 
-    private RaInstance(String name, Process process, Path log, int httpPort, int httpsPort) {
+    private RaInstance(String name, Process process, Path log) {
         this.name = name;
         this.process = process;
         this.log = log;
-        this.httpPort = httpPort;
-        this.httpsPort = httpsPort;
     }
 
     /**
@@ -45,23 +48,7 @@ public final class RaInstance implements AutoCloseable {
      * @param config the RA test environment's properties (RaTestEnvironment, CaCoreEnvironment) and any overrides
      */
     public static RaInstance start(String name, Map<String, String> config, Duration startTimeout) throws Exception {
-        // A free port found now may be taken by another process on a shared machine before the RA binds it: then
-        // the RA exits saying so, and it is started again on other ports.
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return startOnce(name, config, startTimeout);
-            } catch (PortTaken e) {
-                if (attempt == 3) {
-                    throw new IllegalStateException(e.getMessage());
-                }
-            }
-        }
-    }
-
-    private static final class PortTaken extends Exception {
-        PortTaken(String message) {
-            super(message);
-        }
+        return startOnce(name, config, startTimeout);
     }
 
     private static RaInstance startOnce(String name, Map<String, String> config, Duration startTimeout)
@@ -70,7 +57,6 @@ public final class RaInstance implements AutoCloseable {
             throw new IllegalStateException(APP.toAbsolutePath() + " is missing: the RA instances run the packaged"
                     + " application; run this test in the integration-test phase (./mvnw verify -pl ra-service)");
         }
-        int[] ports = freePorts(3);
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -78,8 +64,10 @@ public final class RaInstance implements AutoCloseable {
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "--add-opens=jdk.crypto.cryptoki/sun.security.pkcs11=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "-Dquarkus.profile=test", "-Dquarkus.log.file.enabled=false",
-                "-Dquarkus.http.port=" + ports[0], "-Dquarkus.http.ssl-port=" + ports[1],
-                "-Dquarkus.management.port=" + ports[2], "-Dquarkus.http.host=localhost",
+                // Port 0: the kernel gives each server a free port as it binds (never a port found by binding and
+                // releasing one, which another process may take in between); the ports are read from the RA's log.
+                "-Dquarkus.http.port=0", "-Dquarkus.http.ssl-port=0",
+                "-Dquarkus.management.port=0", "-Dquarkus.http.host=localhost",
                 "-Dquarkus.management.host=localhost"));
         // The test resources the %test profile names as classpath: resources, as files.
         Path res = Path.of("src", "test", "resources").toAbsolutePath();
@@ -103,7 +91,7 @@ public final class RaInstance implements AutoCloseable {
         Process process = pb.start();
         // Never outlive the test JVM, whatever ends it.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        RaInstance instance = new RaInstance(name, process, log, ports[0], ports[1]);
+        RaInstance instance = new RaInstance(name, process, log);
         instance.awaitListening(startTimeout);
         return instance;
     }
@@ -112,11 +100,11 @@ public final class RaInstance implements AutoCloseable {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
             String out = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (out.contains("Listening on:")) {
+            Matcher m = LISTENING.matcher(out);
+            if (m.find()) {
+                httpPort = Integer.parseInt(m.group(1));
+                httpsPort = Integer.parseInt(m.group(2));
                 return;
-            }
-            if (!process.isAlive() && out.contains("seems to be in use by another process")) {
-                throw new PortTaken("RA instance " + name + ": a port was taken before it could bind it");
             }
             if (!process.isAlive() || Instant.now().isAfter(deadline)) {
                 close();
@@ -142,23 +130,6 @@ public final class RaInstance implements AutoCloseable {
 
     private static String tail(String s) {
         return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
     }
 
     /** Stops the instance (SIGTERM, then SIGKILL after 20 s) and waits for it. */
