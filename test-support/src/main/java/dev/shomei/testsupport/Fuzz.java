@@ -316,6 +316,8 @@ public final class Fuzz {
     public static final class Target {
         /** A parser that needs more than this for a bounded input (at most a few hundred KiB) is hanging. */
         public static final long HANG_MILLIS = 10_000;
+        /** How often a running target prints a {@code fuzz-progress} line. */
+        static final long PROGRESS_SECONDS = 60;
 
         /** An input being checked, by the thread checking it. */
         private record Running(byte[] input, long start) { }
@@ -338,11 +340,17 @@ public final class Fuzz {
             this.refusal = refusal;
             this.watchdog = Thread.ofPlatform().daemon().name("fuzz-watchdog-" + name).start(() -> {
                 Set<Running> reported = new HashSet<>();
+                long ticks = 0;
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         Thread.sleep(1000); // a watchdog's period, not a wait for a result
                     } catch (InterruptedException e) {
                         return;
+                    }
+                    if (++ticks % PROGRESS_SECONDS == 0 && inputs() > 0) {
+                        // A long run shows how far it got, so one stopped early still has figures to report.
+                        System.out.printf(java.util.Locale.ROOT, "fuzz-progress %s: %d inputs (%d accepted) at %s%n",
+                                name, inputs(), accepted.get(), java.time.Instant.now());
                     }
                     reported.retainAll(running.values());
                     running.forEach((thread, in) -> {
