@@ -385,6 +385,14 @@ public class Orders {
 
     /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
     private JsonNode verifiedResult(byte[] cms) {
+        return verifiedResult(cms, signing, json);
+    }
+
+    /**
+     * What {@link #ingest} reads from the CA before it touches the database: the CMS, its signature (a result signer
+     * of a configured CA) and the signed JSON. No database: the fuzz target calls it directly (docs/fuzzing.md).
+     */
+    static JsonNode verifiedResult(byte[] cms, OrderSigning signing, ObjectMapper json) {
         List<X509Certificate> cas = signing.caCertificates();
         if (cas.isEmpty()) {
             throw new RaProblem(503, "ca-certificates-not-configured", "CA certificates not configured",
