@@ -76,6 +76,8 @@ import org.junit.jupiter.api.Test;
  * Every input ends in 204 or a 4xx problem+json, never a 5xx. Every {@value #SEGMENT} inputs the bundle is answered
  * properly and checked: the application is issued with a certificate from the CA for its CSR's key (or refused),
  * whatever the fuzzer posted before; then a new application, and a revocation of the one before, make the next bundle.
+ * The same two kinds of input also run in process ({@link #inProcessOnlyWhatTheCaSignedIsReadAndNothingElseFails}),
+ * fast enough for a million each.
  *
  * <p>Zone: tests only (the RA's code, on loopback, with its test database).
  */
