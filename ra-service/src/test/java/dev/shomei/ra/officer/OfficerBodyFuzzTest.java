@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * {@link OfficerResource#applicationId}), without HTTP or the database: thousands of inputs per second, where
  * {@link OfficerApiFuzzTest} (which proves no 5xx over the HTTP path) runs tens.
  *
- * <p>Refused means what the RA answers with a 4xx problem+json: a Jackson exception of the reading itself
- * ({@code ProblemResponses} answers 400 {@code body-malformed}) or a {@link RaProblem} with a 4xx status. Accepted
+ * <p>Refused means what the RA answers with a 4xx problem+json: a Jackson exception of the reading itself or a
+ * {@code CharConversionException} of its text decoding ({@code ProblemResponses} answers both 400
+ * {@code body-malformed}; {@link OfficerBodyTest} shows it over HTTP), or a {@link RaProblem} with a 4xx status. Accepted
  * means the body is one JSON object without a key twice, with a known outcome (or a UUID application id) and a
  * non-blank reason, and what the RA read is what an independent strict reader reads.
  *
@@ -66,6 +67,9 @@ class OfficerBodyFuzzTest {
     static boolean refusal(Throwable t) {
         if (t instanceof RaProblem p) {
             return p.status() >= 400 && p.status() < 500;
+        }
+        if (t instanceof java.io.CharConversionException) {
+            return true; // a body in no Unicode encoding: ProblemResponses.UndecodableBodyMapper answers 400
         }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (!(c instanceof JacksonException)) {
