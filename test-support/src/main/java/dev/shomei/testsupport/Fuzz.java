@@ -1,5 +1,7 @@
 package dev.shomei.testsupport;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -309,18 +311,30 @@ public final class Fuzz {
     }
 
     /**
-     * Counts one fuzz target's inputs and times each. An input that takes longer than {@link #HANG_MILLIS} is a
-     * hang: a watchdog prints it (base64) with the stack while it runs, and the input fails when it returns.
-     * Several threads may check inputs of one target at once ({@link #parallel}).
+     * Counts one fuzz target's inputs and times each. An input whose checking thread spends more than
+     * {@link #HANG_MILLIS} of CPU time on it, or that takes more than {@link #HANG_WALL_MILLIS} of wall time, is a
+     * hang: a watchdog prints it (base64) with the stack while it runs, and the input fails when it returns. (CPU
+     * time, so that a machine busy with other work, where a thread may wait seconds for a core, shows no hangs that
+     * are not the parser's; wall time too, for a parser that waits rather than loops, or work done by other threads
+     * such as a server's.) Several threads may check inputs of one target at once ({@link #parallel}).
      */
     public static final class Target {
-        /** A parser that needs more than this for a bounded input (at most a few hundred KiB) is hanging. */
+        /** A parser that needs more than this CPU time for a bounded input (at most a few hundred KiB) is hanging. */
         public static final long HANG_MILLIS = 10_000;
+        /** An input not done after this wall time is hanging, whatever the CPU time of the checking thread. */
+        public static final long HANG_WALL_MILLIS = 60_000;
+        private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
         /** How often a running target prints a {@code fuzz-progress} line. */
         static final long PROGRESS_SECONDS = 60;
 
         /** An input being checked, by the thread checking it. */
-        private record Running(byte[] input, long start) { }
+        private record Running(byte[] input, long start, long cpuStart) {
+            boolean hanging(Thread thread, long now) {
+                long cpu = CPU.getThreadCpuTime(thread.threadId());
+                return now - start > HANG_WALL_MILLIS * 1_000_000
+                        || (cpu >= 0 && cpu - cpuStart > HANG_MILLIS * 1_000_000);
+            }
+        }
 
         private final String name;
         private final Refusal refusal;
@@ -354,7 +368,7 @@ public final class Fuzz {
                     }
                     reported.retainAll(running.values());
                     running.forEach((thread, in) -> {
-                        if (!reported.contains(in) && System.nanoTime() - in.start() > HANG_MILLIS * 1_000_000) {
+                        if (!reported.contains(in) && in.hanging(thread, System.nanoTime())) {
                             reported.add(in);
                             StringBuilder sb = new StringBuilder("fuzz " + name + ": HANG on input (base64) "
                                     + Base64.getEncoder().encodeToString(in.input()) + "\n");
@@ -370,9 +384,10 @@ public final class Fuzz {
 
         /** Runs one input: true if accepted, false if refused as documented; a crash or hang is an AssertionError. */
         public boolean check(byte[] input, Body body) {
+            long cpuStart = CPU.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             firstStart.compareAndSet(0, start);
-            running.put(Thread.currentThread(), new Running(input, start));
+            running.put(Thread.currentThread(), new Running(input, start, cpuStart));
             boolean ok;
             try {
                 body.run(input);
@@ -388,12 +403,14 @@ public final class Fuzz {
                 running.remove(Thread.currentThread());
             }
             long took = System.nanoTime() - start;
+            long tookCpu = CPU.getCurrentThreadCpuTime() - cpuStart;
             busyNanos.addAndGet(took);
             lastEnd.accumulateAndGet(start + took, Math::max);
             slowestNanos.accumulateAndGet(took, Math::max);
-            if (took > HANG_MILLIS * 1_000_000) {
+            if (tookCpu > HANG_MILLIS * 1_000_000 || took > HANG_WALL_MILLIS * 1_000_000) {
                 hangs.incrementAndGet();
-                throw new AssertionError("fuzz " + name + ": HANG (" + took / 1_000_000 + " ms) on input (base64) "
+                throw new AssertionError("fuzz " + name + ": HANG (" + took / 1_000_000 + " ms, "
+                        + tookCpu / 1_000_000 + " ms of CPU) on input (base64) "
                         + Base64.getEncoder().encodeToString(input));
             }
             (ok ? accepted : refused).incrementAndGet();
