@@ -305,6 +305,35 @@ public final class Fuzz {
         }
     }
 
+    /**
+     * Runs the oracle of an accepted input: an assertion that fails is rethrown with the input (base64), so that an
+     * input accepted when it should not have been can be replayed like a crash.
+     */
+    public static void oracle(byte[] input, Body assertions) {
+        try {
+            assertions.run(input);
+        } catch (Throwable t) {
+            throw new AssertionError("fuzz: ACCEPTED what the oracle refuses (" + t + ") on input (base64) "
+                    + Base64.getEncoder().encodeToString(input), t);
+        }
+    }
+
+    /**
+     * Whether {@code text} is well-formed UTF-8, by the JDK's decoder (RFC 3629): what an oracle asks of accepted JSON
+     * (RFC 8259 section 8.1) without trusting the parser under test, whose own check may be skipped (Jackson does
+     * not re-check the bytes of a key it has read before).
+     */
+    public static boolean isUtf8(byte[] text) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(text));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
     /** One try of {@link #parallel}: makes input {@code n} and checks it with a {@link Target}. */
     public interface TryBody {
         void run(int n) throws Exception;

@@ -424,8 +424,13 @@ public class Orders {
                     + " (ca delegate --profile result-bundle-signer, orders.resultSigningKey), then pin it with"
                     + " ra.orders.result-signer-certificates", v.signer().getSubjectX500Principal());
         }
+        byte[] content = (byte[]) signed.getSignedContent().getContent();
+        if (!dev.shomei.ra.problem.StrictJson.isUtf8(content)) {
+            throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
+                    "the signed content is not UTF-8 JSON (RFC 8259 section 8.1)");
+        }
         try {
-            JsonNode root = json.readTree((byte[]) signed.getSignedContent().getContent());
+            JsonNode root = json.readTree(content);
             if (!RESULT_FORMAT.equals(root.path("format").asText())) {
                 throw RaProblem.unprocessable("result-format-unknown", "Unknown result format",
                         "format must be " + RESULT_FORMAT).with("field", "format");

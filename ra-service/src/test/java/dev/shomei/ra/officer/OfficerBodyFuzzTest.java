@@ -9,6 +9,7 @@ import dev.shomei.ra.decision.Outcome;
 import dev.shomei.ra.officer.OfficerResource.OfficerDecision;
 import dev.shomei.ra.officer.OfficerResource.OfficerRevocation;
 import dev.shomei.ra.problem.RaProblem;
+import dev.shomei.ra.problem.StrictJson;
 import dev.shomei.ra.testkit.ApplicantClient;
 import dev.shomei.ra.testkit.RaTestEnvironment;
 import dev.shomei.testsupport.Fuzz;
@@ -26,13 +27,14 @@ import org.junit.jupiter.api.Test;
  * Fuzzes the officers' JSON bodies in process (docs/fuzzing.md): the bytes an officer POSTs are read by the RA's own
  * ObjectMapper (the one its REST layer reads bodies with, made strict by {@code StrictJson}) into the body types of
  * {@link OfficerResource}, then checked by the resource's own validation ({@link OfficerResource#outcome},
- * {@link OfficerResource#applicationId}), without HTTP or the database: thousands of inputs per second, where
+ * {@link OfficerResource#applicationId}), after the UTF-8 check every JSON body gets ({@code StrictJson.Utf8Bodies}),
+ * without HTTP or the database: thousands of inputs per second, where
  * {@link OfficerApiFuzzTest} (which proves no 5xx over the HTTP path) runs tens.
  *
  * <p>Refused means what the RA answers with a 4xx problem+json: a Jackson exception of the reading itself or a
  * {@code CharConversionException} of its text decoding ({@code ProblemResponses} answers both 400
  * {@code body-malformed}; {@link OfficerBodyTest} shows it over HTTP), or a {@link RaProblem} with a 4xx status. Accepted
- * means the body is one JSON object without a key twice, with a known outcome (or a UUID application id) and a
+ * means the body is one JSON object in UTF-8 (checked by the JDK's decoder) without a key twice, with a known outcome (or a UUID application id) and a
  * non-blank reason, and what the RA read is what an independent strict reader reads.
  *
  * <p>Zone: tests only (the RA's mapper and resource code, in a started RA's process).
@@ -94,16 +96,20 @@ class OfficerBodyFuzzTest {
             OfficerDecision[] read = new OfficerDecision[1];
             Outcome[] outcome = new Outcome[1];
             if (decision.check(in, b -> {
+                StrictJson.requireUtf8(b); // what StrictJson.Utf8Bodies does before the mapper reads a body
                 read[0] = raJson.readValue(b, OfficerDecision.class);
                 outcome[0] = OfficerResource.outcome(read[0]);
                 read[0].reason().strip();
             })) {
-                OfficerApiFuzzTest.assertDecision(in);
-                JsonNode body = OfficerApiFuzzTest.STRICT.readTree(in);
-                assertThat(outcome[0].name()).as("the outcome the RA read").isEqualTo(body.path("outcome").asText());
-                if (body.path("reason").isTextual()) {
-                    assertThat(read[0].reason()).isEqualTo(body.path("reason").asText());
-                }
+                Fuzz.oracle(in, x -> {
+                    OfficerApiFuzzTest.assertDecision(x);
+                    JsonNode body = OfficerApiFuzzTest.STRICT.readTree(x);
+                    assertThat(outcome[0].name()).as("the outcome the RA read")
+                            .isEqualTo(body.path("outcome").asText());
+                    if (body.path("reason").isTextual()) {
+                        assertThat(read[0].reason()).isEqualTo(body.path("reason").asText());
+                    }
+                });
             }
         });
         Fuzz.parallel(2, Fuzz.tries(), n -> {
@@ -111,15 +117,19 @@ class OfficerBodyFuzzTest {
             OfficerRevocation[] read = new OfficerRevocation[1];
             UUID[] id = new UUID[1];
             if (revocation.check(in, b -> {
+                StrictJson.requireUtf8(b); // what StrictJson.Utf8Bodies does before the mapper reads a body
                 read[0] = raJson.readValue(b, OfficerRevocation.class);
                 id[0] = OfficerResource.applicationId(read[0]);
                 read[0].reason().strip();
             })) {
-                JsonNode body = OfficerApiFuzzTest.STRICT.readTree(in);
-                assertThat(body.isObject()).isTrue();
-                assertThat(id[0]).as("the application the RA read")
-                        .isEqualTo(UUID.fromString(body.path("applicationId").asText()));
-                assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                Fuzz.oracle(in, x -> {
+                    assertThat(Fuzz.isUtf8(x)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
+                    JsonNode body = OfficerApiFuzzTest.STRICT.readTree(x);
+                    assertThat(body.isObject()).isTrue();
+                    assertThat(id[0]).as("the application the RA read")
+                            .isEqualTo(UUID.fromString(body.path("applicationId").asText()));
+                    assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                });
             }
         });
     }

@@ -7,8 +7,10 @@ import dev.shomei.ra.testkit.RaTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,6 +70,30 @@ class OfficerBodyTest {
             r.then().statusCode(400).contentType("application/problem+json");
             assertThat(r.jsonPath().getString("code")).isEqualTo("body-malformed");
             assertThat(r.jsonPath().getString("detail")).contains("send one JSON object");
+        }
+    }
+
+    /**
+     * Found by {@link OfficerBodyFuzzTest}: Jackson matches a key's bytes against the keys it has read before without
+     * checking their UTF-8, so {@code "reas\xff\xffon"} was read as {@code "reason"} (the padding of the key's last
+     * four bytes is 0xff) once the RA had read one body with a reason; another reader refuses those bytes or reads
+     * another key. A body that is not UTF-8 (RFC 8259 section 8.1) is a 400 problem+json.
+     */
+    @Test
+    void aBodyThatIsNotUtf8IsAProblemEvenWhereItsKeyWasReadBefore() {
+        String path = "/officer/applications/" + UUID.randomUUID() + "/decision";
+        // A well-formed body first, so that the RA's mapper has read the key "reason" (refused: no such application).
+        Ra.officer().contentType("application/json").body("{\"outcome\":\"REJECTED\",\"reason\":\"x\"}").post(path)
+                .then().statusCode(404);
+        byte[] body = "{\"outcome\":\"REJECTED\",\"reas__on\":\"x\"}".getBytes(StandardCharsets.US_ASCII);
+        body[27] = (byte) 0xff;
+        body[28] = (byte) 0xff;
+
+        for (String p : new String[] {path, "/officer/revocations"}) {
+            Response r = Ra.officer().contentType("application/json").body(body).post(p);
+
+            r.then().statusCode(400).contentType("application/problem+json");
+            assertThat(r.jsonPath().getString("code")).isEqualTo("body-malformed");
         }
     }
 }

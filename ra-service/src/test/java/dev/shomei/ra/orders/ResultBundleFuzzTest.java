@@ -169,9 +169,11 @@ class ResultBundleFuzzTest {
         Fuzz.parallel(2, Fuzz.tries(), n -> {
             byte[] input = Fuzz.input(f.signed(), n);
             if (verifyUnsigned.check(input, in -> Orders.verifiedResult(in, signing, raJson))) {
-                byte[] content = (byte[]) new CMSSignedData(input).getSignedContent().getContent();
-                assertThat(signedContents).as("an accepted result bundle carries content the CA signed")
-                        .contains(ConfiguredFile.sha256Hex(content));
+                Fuzz.oracle(input, x -> {
+                    byte[] content = (byte[]) new CMSSignedData(x).getSignedContent().getContent();
+                    assertThat(signedContents).as("an accepted result bundle carries content the CA signed")
+                            .contains(ConfiguredFile.sha256Hex(content));
+                });
             }
         });
         Fuzz.parallel(2, Fuzz.tries(), n -> {
@@ -179,9 +181,12 @@ class ResultBundleFuzzTest {
             JsonNode[] read = new JsonNode[1];
             if (verifySigned.check(content, in -> read[0] = Orders.verifiedResult(sign(in), signing, raJson))) {
                 // What the RA read is the one JSON object the CA signed: read again by a strict reader of its own.
-                assertThat(STRICT.readTree(content)).isEqualTo(read[0]);
-                assertThat(read[0].isObject()).isTrue();
-                assertThat(read[0].path("format").asText()).isEqualTo(Orders.RESULT_FORMAT);
+                Fuzz.oracle(content, x -> {
+                    assertThat(Fuzz.isUtf8(x)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
+                    assertThat(STRICT.readTree(x)).isEqualTo(read[0]);
+                    assertThat(read[0].isObject()).isTrue();
+                    assertThat(read[0].path("format").asText()).isEqualTo(Orders.RESULT_FORMAT);
+                });
             }
         });
         finish(f);
