@@ -1,12 +1,19 @@
 package dev.shomei.testsupport;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -261,12 +268,102 @@ public final class Fuzz {
     }
 
     /**
-     * Counts one fuzz target's inputs and times each. An input that takes longer than {@link #HANG_MILLIS} is a
-     * hang: a watchdog prints it (base64) with the stack while it runs, and the input fails when it returns.
+     * Runs {@code body} for every try {@code 0 <= n < tries} on {@code threads} threads (thread {@code t} takes the
+     * tries {@code n} with {@code n % threads == t}); each input depends on its try number alone ({@link #input}), so
+     * the inputs are those of a one-thread run, in another order. The first failure (a crash or hang) stops every
+     * thread and is thrown here.
+     */
+    public static void parallel(int threads, int tries, TryBody body) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            running.add(Thread.ofPlatform().name("fuzz-" + t).start(() -> {
+                try {
+                    for (int n = first; n < tries && failure.get() == null; n += threads) {
+                        body.run(n);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Thread t : running) {
+            try {
+                t.join(); // each thread ends after its tries, or at once after a failure; a hang is reported meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while fuzzing", e);
+            }
+        }
+        Throwable f = failure.get();
+        if (f instanceof Error e) {
+            throw e;
+        }
+        if (f != null) {
+            throw new AssertionError(f);
+        }
+    }
+
+    /**
+     * Runs the oracle of an accepted input: an assertion that fails is rethrown with the input (base64), so that an
+     * input accepted when it should not have been can be replayed like a crash.
+     */
+    public static void oracle(byte[] input, Body assertions) {
+        try {
+            assertions.run(input);
+        } catch (Throwable t) {
+            throw new AssertionError("fuzz: ACCEPTED what the oracle refuses (" + t + ") on input (base64) "
+                    + Base64.getEncoder().encodeToString(input), t);
+        }
+    }
+
+    /**
+     * Whether {@code text} is well-formed UTF-8, by the JDK's decoder (RFC 3629): what an oracle asks of accepted JSON
+     * (RFC 8259 section 8.1) without trusting the parser under test, whose own check may be skipped (Jackson does
+     * not re-check the bytes of a key it has read before).
+     */
+    public static boolean isUtf8(byte[] text) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(text));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** One try of {@link #parallel}: makes input {@code n} and checks it with a {@link Target}. */
+    public interface TryBody {
+        void run(int n) throws Exception;
+    }
+
+    /**
+     * Counts one fuzz target's inputs and times each. An input whose checking thread spends more than
+     * {@link #HANG_MILLIS} of CPU time on it, or that takes more than {@link #HANG_WALL_MILLIS} of wall time, is a
+     * hang: a watchdog prints it (base64) with the stack while it runs, and the input fails when it returns. (CPU
+     * time, so that a machine busy with other work, where a thread may wait seconds for a core, shows no hangs that
+     * are not the parser's; wall time too, for a parser that waits rather than loops, or work done by other threads
+     * such as a server's.) Several threads may check inputs of one target at once ({@link #parallel}).
      */
     public static final class Target {
-        /** A parser that needs more than this for a bounded input (at most a few hundred KiB) is hanging. */
+        /** A parser that needs more than this CPU time for a bounded input (at most a few hundred KiB) is hanging. */
         public static final long HANG_MILLIS = 10_000;
+        /** An input not done after this wall time is hanging, whatever the CPU time of the checking thread. */
+        public static final long HANG_WALL_MILLIS = 60_000;
+        private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+        /** How often a running target prints a {@code fuzz-progress} line. */
+        static final long PROGRESS_SECONDS = 60;
+
+        /** An input being checked, by the thread checking it. */
+        private record Running(byte[] input, long start, long cpuStart) {
+            boolean hanging(Thread thread, long now) {
+                long cpu = CPU.getThreadCpuTime(thread.threadId());
+                return now - start > HANG_WALL_MILLIS * 1_000_000
+                        || (cpu >= 0 && cpu - cpuStart > HANG_MILLIS * 1_000_000);
+            }
+        }
 
         private final String name;
         private final Refusal refusal;
@@ -275,46 +372,51 @@ public final class Fuzz {
         private final AtomicLong slowestNanos = new AtomicLong();
         private final AtomicLong crashes = new AtomicLong();
         private final AtomicLong hangs = new AtomicLong();
-        private volatile long busyNanos;
-        private volatile long firstStart;
-        private volatile long lastEnd;
-        private volatile long currentStart;
-        private volatile byte[] current;
+        private final AtomicLong busyNanos = new AtomicLong();
+        private final AtomicLong firstStart = new AtomicLong();
+        private final AtomicLong lastEnd = new AtomicLong();
+        private final Map<Thread, Running> running = new ConcurrentHashMap<>();
         private final Thread watchdog;
 
         public Target(String name, Refusal refusal) {
             this.name = name;
             this.refusal = refusal;
-            Thread runner = Thread.currentThread();
             this.watchdog = Thread.ofPlatform().daemon().name("fuzz-watchdog-" + name).start(() -> {
-                byte[] reported = null;
+                Set<Running> reported = new HashSet<>();
+                long ticks = 0;
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         Thread.sleep(1000); // a watchdog's period, not a wait for a result
                     } catch (InterruptedException e) {
                         return;
                     }
-                    byte[] in = current;
-                    if (in != null && in != reported && System.nanoTime() - currentStart > HANG_MILLIS * 1_000_000) {
-                        reported = in;
-                        StringBuilder sb = new StringBuilder("fuzz " + name + ": HANG on input (base64) "
-                                + Base64.getEncoder().encodeToString(in) + "\n");
-                        for (StackTraceElement e : runner.getStackTrace()) {
-                            sb.append("    at ").append(e).append('\n');
-                        }
-                        System.err.print(sb);
+                    if (++ticks % PROGRESS_SECONDS == 0 && inputs() > 0) {
+                        // A long run shows how far it got, so one stopped early still has figures to report.
+                        System.out.printf(java.util.Locale.ROOT, "fuzz-progress %s: %d inputs (%d accepted) at %s%n",
+                                name, inputs(), accepted.get(), java.time.Instant.now());
                     }
+                    reported.retainAll(running.values());
+                    running.forEach((thread, in) -> {
+                        if (!reported.contains(in) && in.hanging(thread, System.nanoTime())) {
+                            reported.add(in);
+                            StringBuilder sb = new StringBuilder("fuzz " + name + ": HANG on input (base64) "
+                                    + Base64.getEncoder().encodeToString(in.input()) + "\n");
+                            for (StackTraceElement e : thread.getStackTrace()) {
+                                sb.append("    at ").append(e).append('\n');
+                            }
+                            System.err.print(sb);
+                        }
+                    });
                 }
             });
         }
 
         /** Runs one input: true if accepted, false if refused as documented; a crash or hang is an AssertionError. */
         public boolean check(byte[] input, Body body) {
-            current = input;
-            currentStart = System.nanoTime();
-            if (firstStart == 0) {
-                firstStart = currentStart;
-            }
+            long cpuStart = CPU.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            firstStart.compareAndSet(0, start);
+            running.put(Thread.currentThread(), new Running(input, start, cpuStart));
             boolean ok;
             try {
                 body.run(input);
@@ -327,15 +429,17 @@ public final class Fuzz {
                 }
                 ok = false;
             } finally {
-                current = null;
+                running.remove(Thread.currentThread());
             }
-            long took = System.nanoTime() - currentStart;
-            busyNanos += took;
-            lastEnd = currentStart + took;
+            long took = System.nanoTime() - start;
+            long tookCpu = CPU.getCurrentThreadCpuTime() - cpuStart;
+            busyNanos.addAndGet(took);
+            lastEnd.accumulateAndGet(start + took, Math::max);
             slowestNanos.accumulateAndGet(took, Math::max);
-            if (took > HANG_MILLIS * 1_000_000) {
+            if (tookCpu > HANG_MILLIS * 1_000_000 || took > HANG_WALL_MILLIS * 1_000_000) {
                 hangs.incrementAndGet();
-                throw new AssertionError("fuzz " + name + ": HANG (" + took / 1_000_000 + " ms) on input (base64) "
+                throw new AssertionError("fuzz " + name + ": HANG (" + took / 1_000_000 + " ms, "
+                        + tookCpu / 1_000_000 + " ms of CPU) on input (base64) "
                         + Base64.getEncoder().encodeToString(input));
             }
             (ok ? accepted : refused).incrementAndGet();
@@ -355,12 +459,12 @@ public final class Fuzz {
             watchdog.interrupt();
             // From this target's first input to its last (a class's properties run one after another), generating
             // and mutating included; the share spent inside the parser is printed too.
-            double seconds = (lastEnd - firstStart) / 1e9;
+            double seconds = (lastEnd.get() - firstStart.get()) / 1e9;
             String line = String.format(java.util.Locale.ROOT,
                     "fuzz-result %s: %d inputs (%d accepted, %d refused), %d crashes, %d hangs, %.1f s, %.0f inputs/s,"
                             + " %.0f%% of it in the parser, slowest input %.1f ms, seed %d",
                     name, inputs(), accepted.get(), refused.get(), crashes.get(), hangs.get(), seconds, inputs() / seconds,
-                    seconds > 0 ? 100 * busyNanos / 1e9 / seconds : 0, slowestNanos.get() / 1e6, seed());
+                    seconds > 0 ? 100 * busyNanos.get() / 1e9 / seconds : 0, slowestNanos.get() / 1e6, seed());
             System.out.println(line);
             return line;
         }

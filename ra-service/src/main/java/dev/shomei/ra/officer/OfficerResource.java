@@ -117,16 +117,22 @@ public class OfficerResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public jakarta.ws.rs.core.Response revoke(OfficerRevocation body, @Context HttpServerRequest request) {
         Actor officer = authentication.authenticate(request, OfficerAuthentication.Role.OFFICER);
-        if (body == null || body.applicationId() == null || body.reason() == null || body.reason().isBlank()) {
-            throw RaProblem.badRequest("revocation-fields-missing", "Fields missing",
-                    "send {\"applicationId\": \"<uuid>\", \"reason\": \"<why>\"} (certificateSerial optional)");
-        }
-        UUID requestId = revocations.revokeByOfficer(uuid(body.applicationId()), body.certificateSerial(),
+        UUID requestId = revocations.revokeByOfficer(applicationId(body), body.certificateSerial(),
                 body.reason().strip(), officer);
         return jakarta.ws.rs.core.Response.status(201).entity(revocations.view(requestId).orElseThrow()).build();
     }
 
-    private static Outcome outcome(OfficerDecision body) {
+    /** The application an officer's revocation names, once its fields are there (package-private: fuzzed). */
+    static UUID applicationId(OfficerRevocation body) {
+        if (body == null || body.applicationId() == null || body.reason() == null || body.reason().isBlank()) {
+            throw RaProblem.badRequest("revocation-fields-missing", "Fields missing",
+                    "send {\"applicationId\": \"<uuid>\", \"reason\": \"<why>\"} (certificateSerial optional)");
+        }
+        return uuid(body.applicationId());
+    }
+
+    /** The outcome of an officer's decision, once its fields are there (package-private: fuzzed). */
+    static Outcome outcome(OfficerDecision body) {
         if (body == null || body.outcome() == null || body.reason() == null || body.reason().isBlank()) {
             throw RaProblem.badRequest("officer-decision-fields-missing", "Fields missing",
                     "send {\"outcome\": \"APPROVED\" or \"REJECTED\", \"reason\": \"<why>\"}; the reason is kept in"
@@ -141,7 +147,7 @@ public class OfficerResource {
         };
     }
 
-    private static UUID uuid(String id) {
+    static UUID uuid(String id) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {

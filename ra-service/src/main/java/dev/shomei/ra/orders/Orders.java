@@ -392,10 +392,20 @@ public class Orders {
     }
 
     /** A result bundle whose signature was accepted: its content, its signer, and the new generations it carries. */
-    private record VerifiedResult(JsonNode content, X509Certificate signer, List<X509Certificate> newGenerations) {}
+    record VerifiedResult(JsonNode content, X509Certificate signer, List<X509Certificate> newGenerations) {}
 
     /** The CMS must be signed by a result signer (ResultBundleSignature); embedded certificates are only candidates. */
     private VerifiedResult verifiedResult(byte[] cms) {
+        return verifiedResult(cms, signing, json, generations);
+    }
+
+    /**
+     * What {@link #ingest} reads from the CA before it writes anything: the CMS, its signature (a result signer of a
+     * trusted CA generation, or of a new generation the bundle carries, certified by a pinned root) and the signed
+     * JSON. Writes nothing: the fuzz target calls it directly (docs/fuzzing.md).
+     */
+    static VerifiedResult verifiedResult(byte[] cms, OrderSigning signing, ObjectMapper json,
+                                         CaGenerations generations) {
         List<X509Certificate> cas = generations.all();
         if (signing.caCertificates().isEmpty()) {
             throw new RaProblem(503, "ca-certificates-not-configured", "CA certificates not configured",
@@ -431,8 +441,13 @@ public class Orders {
                     + " (ca delegate --profile result-bundle-signer, orders.resultSigningKey), then pin it with"
                     + " ra.orders.result-signer-certificates", v.signer().getSubjectX500Principal());
         }
+        byte[] content = (byte[]) signed.getSignedContent().getContent();
+        if (!dev.shomei.ra.problem.StrictJson.isUtf8(content)) {
+            throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
+                    "the signed content is not UTF-8 JSON (RFC 8259 section 8.1)");
+        }
         try {
-            JsonNode root = json.readTree((byte[]) signed.getSignedContent().getContent());
+            JsonNode root = json.readTree(content);
             if (!RESULT_FORMAT.equals(root.path("format").asText())) {
                 throw RaProblem.unprocessable("result-format-unknown", "Unknown result format",
                         "format must be " + RESULT_FORMAT).with("field", "format");

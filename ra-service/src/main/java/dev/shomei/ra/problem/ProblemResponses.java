@@ -57,6 +57,20 @@ public final class ProblemResponses {
         }
     }
 
+    /**
+     * A body in no Unicode encoding: Jackson detects UTF-8, -16 or -32 from the first bytes (RFC 4627 section 3) and
+     * its UTF-32 reader fails on a code point above U+10FFFF with this IOException, which is not a Jackson exception.
+     */
+    @Provider
+    public static final class UndecodableBodyMapper implements ExceptionMapper<java.io.CharConversionException> {
+        @Override
+        public Response toResponse(java.io.CharConversionException e) {
+            return of(RaProblem.badRequest("body-malformed", "Malformed JSON body", "the request body could not be"
+                    + " read: it is not text in UTF-8, UTF-16 or UTF-32 (" + e.getMessage() + "); send one JSON object"
+                    + " with the documented fields, each once, in UTF-8"));
+        }
+    }
+
     /** The problem for a body Jackson could not read: the JSON location and, where known, the field. */
     static RaProblem malformedJson(JacksonException e) {
         StringBuilder where = new StringBuilder();

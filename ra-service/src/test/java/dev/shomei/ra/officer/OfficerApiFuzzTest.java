@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * /officer/revocations}), from mutations of valid bodies, against subjects that await exactly those calls (a referred
  * application, a referred revocation request, an approved application; new ones every {@value #SEGMENT} inputs, since
  * an accepted decision settles its subject). Every body ends in a 2xx or a 4xx problem+json, never a 5xx; a body
- * accepted must be one JSON object, without a key given twice, that names the outcome (or application) and a reason.
+ * accepted must be one JSON object in UTF-8, without a key given twice, that names the outcome (or application) and a
+ * reason.
  *
  * <p>Zone: tests only (the RA's code, on loopback, with its test database and the simulated J-LIS).
  */
@@ -121,6 +122,7 @@ class OfficerApiFuzzTest {
                 default -> {
                     byte[] in = Fuzz.input(x.revocations(), n);
                     if (revocation.check(in, b -> post(officer, "/officer/revocations", b))) {
+                        assertThat(Fuzz.isUtf8(in)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
                         JsonNode body = STRICT.readTree(in);
                         assertThat(body.isObject()).isTrue();
                         assertThat(body.path("applicationId").asText()).isEqualTo(x.approvedApplication());
@@ -133,6 +135,7 @@ class OfficerApiFuzzTest {
 
     /** An accepted decision body: one object, no key twice, a known outcome and a reason. */
     static void assertDecision(byte[] in) throws Exception {
+        assertThat(Fuzz.isUtf8(in)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
         JsonNode body = STRICT.readTree(in);
         assertThat(body.isObject()).isTrue();
         assertThat(body.path("outcome").asText()).isIn("APPROVED", "REJECTED");

@@ -2,12 +2,15 @@ package dev.shomei.ra.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shomei.ra.ConfiguredFile;
 import dev.shomei.ra.Ra;
+import dev.shomei.ra.problem.RaProblem;
 import dev.shomei.ra.testkit.ApplicantClient;
 import dev.shomei.ra.testkit.ApplicantClient.Claim;
 import dev.shomei.ra.testkit.JpkiPerson;
@@ -19,6 +22,7 @@ import dev.shomei.testsupport.Fuzz;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -36,10 +40,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
@@ -72,6 +76,8 @@ import org.junit.jupiter.api.Test;
  * Every input ends in 204 or a 4xx problem+json, never a 5xx. Every {@value #SEGMENT} inputs the bundle is answered
  * properly and checked: the application is issued with a certificate from the CA for its CSR's key (or refused),
  * whatever the fuzzer posted before; then a new application, and a revocation of the one before, make the next bundle.
+ * The same two kinds of input also run in process ({@link #inProcessOnlyWhatTheCaSignedIsReadAndNothingElseFails}),
+ * fast enough for a million each.
  *
  * <p>Zone: tests only (the RA's code, on loopback, with its test database).
  */
@@ -90,6 +96,13 @@ class ResultBundleFuzzTest {
             + " (POST /ca/result-bundles)", ResultBundleFuzzTest::refusal);
     static Fuzz.Target signedTarget = new Fuzz.Target("ra-service Orders.ingest, CA-signed mutated content"
             + " (POST /ca/result-bundles)", ResultBundleFuzzTest::refusal);
+    static Fuzz.Target verifyUnsigned = new Fuzz.Target("ra-service Orders.verifiedResult, unsigned mutations"
+            + " (in process)", ResultBundleFuzzTest::inProcessRefusal);
+    static Fuzz.Target verifySigned = new Fuzz.Target("ra-service Orders.verifiedResult, CA-signed mutated content"
+            + " (in process)", ResultBundleFuzzTest::inProcessRefusal);
+    /** An independent reader of the signed content: one JSON value, no key twice (RFC 8259 section 4), nothing after. */
+    static final ObjectMapper STRICT = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** A 4xx problem+json from the RA: the documented refusal. */
     static final class Refused extends Exception {
@@ -104,7 +117,8 @@ class ResultBundleFuzzTest {
 
     @AfterAll
     static void report() {
-        List<Fuzz.Target> run = List.of(unsignedTarget, signedTarget).stream().filter(t -> t.inputs() > 0).toList();
+        List<Fuzz.Target> run = List.of(unsignedTarget, signedTarget, verifyUnsigned, verifySigned).stream()
+                .filter(t -> t.inputs() > 0).toList();
         run.forEach(Fuzz.Target::report);
         run.forEach(t -> assertThat(t.accepted()).as("the unchanged samples are accepted").isPositive());
     }
@@ -113,14 +127,21 @@ class ResultBundleFuzzTest {
     record Fixture(String application, JsonNode orderBundle, byte[] answer, List<byte[]> signed,
                    List<byte[]> contents) {}
 
-    final Set<String> signedContents = new HashSet<>();
+    /** The SHA-256 (hex) of every content signed with the CA's key in this run; several threads add to it. */
+    final Set<String> signedContents = ConcurrentHashMap.newKeySet();
     MutualTlsClient ca;
     SimulatedCard card;
     PrivateKey caKey;
     X509Certificate caCertificate;
+    /** The RA's own: its result-signature check and its ObjectMapper (StrictJson), as Orders.ingest uses them. */
+    @Inject
+    OrderSigning signing;
+    @Inject
+    CaGenerations generations;
+    @Inject
+    ObjectMapper raJson;
 
-    @Test
-    void onlyWhatTheCaSignedIsAppliedAndNothingFailsTheRa() throws Exception {
+    void setUp() throws Exception {
         ca = new MutualTlsClient("test.orders.ca-client-keystore");
         java.security.KeyPair cardKey = SimulatedCard.rsaKey();
         card = SimulatedCard.inSoftware(cardKey, PERSON, JpkiTestCa.signing(JpkiTestCa.GEN_2024, cardKey.getPublic(),
@@ -131,7 +152,56 @@ class ResultBundleFuzzTest {
         }
         caCertificate = (X509Certificate) ks.getCertificate("ca");
         caKey = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
+    }
 
+    /**
+     * The same two kinds of input, given in process to what {@link Orders#ingest} does before it touches the database
+     * ({@link Orders#verifiedResult}: the CMS, the result signer, the signed JSON read by the RA's strict
+     * ObjectMapper), on two threads: thousands of inputs per second where the HTTP path above runs tens. Refused
+     * means a {@link RaProblem} with a 4xx status (what the HTTP path answers as problem+json); accepted means the
+     * content is byte for byte one the CA signed (unsigned inputs), or one JSON object without a key twice and of
+     * the result format (signed inputs). The samples answer a real order bundle of the running RA, which is then
+     * answered properly, so nothing is left waiting.
+     */
+    @Test
+    void inProcessOnlyWhatTheCaSignedIsReadAndNothingElseFails() throws Exception {
+        setUp();
+        Fixture f = fixture(null);
+        // Each target its own fuzz.tries inputs (the HTTP test above splits its tries between the two).
+        Fuzz.parallel(2, Fuzz.tries(), n -> {
+            byte[] input = Fuzz.input(f.signed(), n);
+            if (verifyUnsigned.check(input, in -> Orders.verifiedResult(in, signing, raJson, generations))) {
+                Fuzz.oracle(input, x -> {
+                    byte[] content = (byte[]) new CMSSignedData(x).getSignedContent().getContent();
+                    assertThat(signedContents).as("an accepted result bundle carries content the CA signed")
+                            .contains(ConfiguredFile.sha256Hex(content));
+                });
+            }
+        });
+        Fuzz.parallel(2, Fuzz.tries(), n -> {
+            byte[] content = Fuzz.input(f.contents(), n);
+            JsonNode[] read = new JsonNode[1];
+            if (verifySigned.check(content, in -> read[0] = Orders.verifiedResult(sign(in), signing, raJson, generations).content())) {
+                // What the RA read is the one JSON object the CA signed: read again by a strict reader of its own.
+                Fuzz.oracle(content, x -> {
+                    assertThat(Fuzz.isUtf8(x)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
+                    assertThat(STRICT.readTree(x)).isEqualTo(read[0]);
+                    assertThat(read[0].isObject()).isTrue();
+                    assertThat(read[0].path("format").asText()).isEqualTo(Orders.RESULT_FORMAT);
+                });
+            }
+        });
+        finish(f);
+    }
+
+    /** A refusal of Orders.verifiedResult: what the RA answers with a 4xx problem+json. */
+    static boolean inProcessRefusal(Throwable t) {
+        return t instanceof RaProblem p && p.status() >= 400 && p.status() < 500;
+    }
+
+    @Test
+    void onlyWhatTheCaSignedIsAppliedAndNothingFailsTheRa() throws Exception {
+        setUp();
         Fixture f = null;
         String issued = null;
         for (int n = 0; n < Fuzz.tries(); n++) {
