@@ -29,15 +29,26 @@ public record RenewalContent(String format, String csr, ApplicationContent.Conse
     public static final String FORMAT = "shomei-ra-renewal/1";
 
     private static final ObjectReader READER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readerFor(RenewalContent.class);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // A key given twice would let another reader see another request (RFC 8259 section 4), as in applications.
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .readerFor(RenewalContent.class);
 
     public static RenewalContent parse(byte[] content) {
         RenewalContent c;
+        // Jackson matches a key's bytes against the keys it has read before without checking their UTF-8, so a key
+        // that is not UTF-8 could be read as a known one where any other reader refuses it (RFC 8259 section 8.1).
+        if (!dev.shomei.ra.problem.StrictJson.isUtf8(content)) {
+            throw malformed("(content)", "is not well-formed UTF-8 (RFC 8259 section 8.1)");
+        }
         try {
             c = READER.readValue(content);
         } catch (JsonMappingException e) {
             throw malformed(e.getPathReference().replace("dev.shomei.ra.renewal.", ""),
                     e.getOriginalMessage().split("\n")[0]);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            throw dev.shomei.ra.application.ApplicationContent.duplicateKey(e)
+                    .orElseGet(() -> malformed("(content)", "is not UTF-8 JSON"));
         } catch (IOException e) {
             throw malformed("(content)", "is not UTF-8 JSON");
         }

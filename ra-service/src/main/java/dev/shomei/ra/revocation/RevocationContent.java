@@ -30,6 +30,11 @@ public record RevocationContent(String format, String applicationId, String cert
 
     public static RevocationContent parse(byte[] content) {
         RevocationContent c;
+        // Jackson matches a key's bytes against the keys it has read before without checking their UTF-8, so a key
+        // that is not UTF-8 could be read as a known one where any other reader refuses it (RFC 8259 section 8.1).
+        if (!dev.shomei.ra.problem.StrictJson.isUtf8(content)) {
+            throw malformed("(content)", "is not well-formed UTF-8 (RFC 8259 section 8.1)");
+        }
         try {
             c = READER.readValue(content);
         } catch (JsonMappingException e) {

@@ -119,6 +119,8 @@ class SignedRequestFuzzTest {
             // What the RA goes on to read from an accepted document (the CSR's DER) must not fail either.
             if (applicationTarget.check(input, in -> (c[0] = ApplicationContent.parse(in)).csrDer())) {
                 assertThat(ApplicationContent.GENDER_CODES).containsKey(c[0].claimedIdentity().gender());
+                // What another reader of the signed bytes reads too: UTF-8 (RFC 8259 section 8.1; SignedContentUtf8Test).
+                assertThat(Fuzz.isUtf8(input)).as("accepted content is UTF-8").isTrue();
             }
         }
     }
@@ -130,6 +132,7 @@ class SignedRequestFuzzTest {
             RevocationContent[] c = new RevocationContent[1];
             if (revocationTarget.check(input, in -> c[0] = RevocationContent.parse(in))) {
                 assertThat(RevocationContent.REASONS).contains(c[0].reason());
+                assertThat(Fuzz.isUtf8(input)).as("accepted content is UTF-8").isTrue();
             }
         }
     }
