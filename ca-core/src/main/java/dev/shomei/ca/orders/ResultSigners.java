@@ -3,9 +3,7 @@ package dev.shomei.ca.orders;
 import dev.shomei.ca.config.ConfigException;
 import dev.shomei.ca.profile.ProfileExtensions;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.List;
 
 /**
  * What makes a certificate fit to sign result bundles (docs/order-bundles.md, "The result signer"): issued by the
@@ -36,26 +34,8 @@ public final class ResultSigners {
         }
     }
 
-    /** Null when fit; else what is wrong, in words. */
+    /** Null when {@code cert} is fit (ProfileExtensions.unfitForPurpose); else what is wrong, in words. */
     static String unfit(X509Certificate cert, X509Certificate issuing) {
-        boolean[] ku = cert.getKeyUsage();
-        if (cert.getBasicConstraints() >= 0) {
-            return "is certified as a CA";
-        }
-        if (ku == null || !ku[0] || ku[5] || ku[6]) {
-            return "must allow digitalSignature and neither keyCertSign nor cRLSign";
-        }
-        if (cert.getPublicKey().equals(issuing.getPublicKey())) {
-            return "is the issuing key itself";
-        }
-        try {
-            List<String> eku = cert.getExtendedKeyUsage();
-            if (eku == null || !eku.contains(ProfileExtensions.RESULT_BUNDLE_SIGNING_OID)) {
-                return "lacks the resultBundleSigning extended key usage (" + ProfileExtensions.RESULT_BUNDLE_SIGNING_OID + ")";
-            }
-        } catch (CertificateParsingException e) {
-            return "has an unreadable extendedKeyUsage: " + e.getMessage();
-        }
-        return null;
+        return ProfileExtensions.unfitForPurpose(cert, issuing, ProfileExtensions.RESULT_BUNDLE_SIGNING_OID, "resultBundleSigning");
     }
 }

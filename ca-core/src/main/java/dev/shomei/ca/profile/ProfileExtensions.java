@@ -198,4 +198,32 @@ public final class ProfileExtensions {
             throw new IllegalArgumentException("the profile asks for " + flag + " but " + setting + " is not configured");
         }
     }
+
+    /**
+     * Null when {@code cert} is fit to be a delegated signing key of {@code issuing} for one purpose (one key, one
+     * purpose): an end-entity certificate for digitalSignature only, not the issuing key, with the purpose's extended
+     * key usage; else what is wrong, in words.
+     */
+    public static String unfitForPurpose(java.security.cert.X509Certificate cert,
+                                         java.security.cert.X509Certificate issuing, String ekuOid, String ekuName) {
+        boolean[] ku = cert.getKeyUsage();
+        if (cert.getBasicConstraints() >= 0) {
+            return "is certified as a CA";
+        }
+        if (ku == null || !ku[0] || ku[5] || ku[6]) {
+            return "must allow digitalSignature and neither keyCertSign nor cRLSign";
+        }
+        if (cert.getPublicKey().equals(issuing.getPublicKey())) {
+            return "is the issuing key itself";
+        }
+        try {
+            java.util.List<String> eku = cert.getExtendedKeyUsage();
+            if (eku == null || !eku.contains(ekuOid)) {
+                return "lacks the " + ekuName + " extended key usage (" + ekuOid + ")";
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            return "has an unreadable extendedKeyUsage: " + e.getMessage();
+        }
+        return null;
+    }
 }

@@ -10,7 +10,6 @@ import dev.shomei.pkcs11.SignerContentSigner;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -92,27 +91,9 @@ public final class StatusDocument {
         return s;
     }
 
-    /** Null when {@code cert} is fit to sign status documents for this issuing CA; else what is wrong, in words. */
+    /** Null when {@code cert} is fit (ProfileExtensions.unfitForPurpose); else what is wrong, in words. */
     public static String unfit(X509Certificate cert, X509Certificate issuing) {
-        boolean[] ku = cert.getKeyUsage();
-        if (cert.getBasicConstraints() >= 0) {
-            return "is certified as a CA";
-        }
-        if (ku == null || !ku[0] || ku[5] || ku[6]) {
-            return "must allow digitalSignature and neither keyCertSign nor cRLSign";
-        }
-        if (cert.getPublicKey().equals(issuing.getPublicKey())) {
-            return "is the issuing key itself";
-        }
-        try {
-            List<String> eku = cert.getExtendedKeyUsage();
-            if (eku == null || !eku.contains(ProfileExtensions.STATUS_SIGNING_OID)) {
-                return "lacks the statusSigning extended key usage (" + ProfileExtensions.STATUS_SIGNING_OID + ")";
-            }
-        } catch (CertificateParsingException e) {
-            return "has an unreadable extendedKeyUsage: " + e.getMessage();
-        }
-        return null;
+        return ProfileExtensions.unfitForPurpose(cert, issuing, ProfileExtensions.STATUS_SIGNING_OID, "statusSigning");
     }
 
     /** The document as DER CMS SignedData, content encapsulated, signer certificate included. */
