@@ -84,6 +84,13 @@ class CaPullEndToEndTest {
 
     /** The end-to-end CA's ca.yaml with an orders.pull section for the RA's HTTPS port. */
     static Path pullConfig(Path caYaml, String name, String trustedServerCertificates) throws Exception {
+        return pullConfig(caYaml, name, Ra.sslPort(), Path.of(Ra.config("test.orders.ca-client-keystore")),
+                trustedServerCertificates);
+    }
+
+    /** The same for an RA listening on {@code httpsPort}, the CA's client key in {@code clientKeystore}. */
+    static Path pullConfig(Path caYaml, String name, int httpsPort, Path clientKeystore,
+                           String trustedServerCertificates) throws Exception {
         String yaml = Files.readString(caYaml, StandardCharsets.UTF_8);
         String orders = "orders:\n  trustedRaCertificates: [ra-orders.pem]\n";
         assertThat(yaml).contains(orders);
@@ -94,8 +101,7 @@ class CaPullEndToEndTest {
                     clientKeystore: %s
                     clientKeystorePasswordFile: ca-client.pw
                     trustedServerCertificates: %s
-                """.formatted(Ra.sslPort(), Path.of(Ra.config("test.orders.ca-client-keystore")).toAbsolutePath(),
-                trustedServerCertificates);
+                """.formatted(httpsPort, clientKeystore.toAbsolutePath(), trustedServerCertificates);
         Path out = caYaml.resolveSibling(name);
         Files.writeString(out, yaml.replace(orders, pull), StandardCharsets.UTF_8);
         return out;

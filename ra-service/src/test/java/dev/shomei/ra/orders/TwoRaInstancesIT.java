@@ -353,7 +353,7 @@ class TwoRaInstancesIT {
             Instant deadline = Instant.now().plusSeconds(30);
             while (longOf(c, "SELECT coalesce(max(tree_size), 0) FROM audit_checkpoint") < entries) {
                 assertThat(Instant.now()).as("a checkpoint covers all " + entries + " entries").isBefore(deadline);
-                Thread.sleep(200);
+                Thread.sleep(200); // polling another JVM's scheduled checkpoint, with the deadline above
             }
             VerificationReport report = new AuditVerifier(List.of(checkpointKey.getPublicKey())).verify(c);
             assertThat(report.ok()).as(report.render()).isTrue();
@@ -517,21 +517,8 @@ class TwoRaInstancesIT {
 
     /** The end-to-end CA's ca.yaml with an orders.pull section for one instance's HTTPS port. */
     static Path pullConfig(Path caYaml, String name, RaInstance at, Path serverPin) throws Exception {
-        String yaml = Files.readString(caYaml, StandardCharsets.UTF_8);
-        String orders = "orders:\n  trustedRaCertificates: [ra-orders.pem]\n";
-        assertThat(yaml).contains(orders);
-        String pull = orders + """
-                  pull:
-                    url: https://localhost:%d
-                    intervalSeconds: 1
-                    clientKeystore: %s
-                    clientKeystorePasswordFile: ca-client.pw
-                    trustedServerCertificates: %s
-                """.formatted(at.httpsPort, Path.of(config.get("test.orders.ca-client-keystore")).toAbsolutePath(),
-                serverPin);
-        Path out = caYaml.resolveSibling(name);
-        Files.writeString(out, yaml.replace(orders, pull), StandardCharsets.UTF_8);
-        return out;
+        return CaPullEndToEndTest.pullConfig(caYaml, name, at.httpsPort,
+                Path.of(config.get("test.orders.ca-client-keystore")), serverPin.toString());
     }
 
     // ---- SQL ----
