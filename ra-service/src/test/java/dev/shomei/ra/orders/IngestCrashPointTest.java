@@ -141,13 +141,13 @@ class IngestCrashPointTest {
 
     private void crashAndRedeliver(String point, int nth, Mode mode) throws Exception {
         // Step 1: an issued certificate whose revocation is ordered, and two more applications approved.
-        String issued = approved();
+        String issued = approved(card);
         StandInCa.execute("app-" + issued);
         String rev = Ra.officer().contentType("application/json")
                 .body(Map.of("applicationId", issued, "reason", "the holder reported the key lost"))
                 .post("/officer/revocations").then().statusCode(201).extract().jsonPath().getString("revocationRequestId");
-        String a1 = approved();
-        String a2 = approved();
+        String a1 = approved(card);
+        String a2 = approved(card);
         // Step 2: the CA pulls the bundle and answers it (the bytes it will deliver again after the crash).
         Response pulled = ca().get("/ca/order-bundles/next");
         pulled.then().statusCode(200);
@@ -335,7 +335,8 @@ class IngestCrashPointTest {
         return StandInCa.sign(JSON.writeValueAsBytes(r), caCert, key);
     }
 
-    private static String approved() {
+    /** A new application by {@code card}'s holder, approved automatically; its id. */
+    static String approved(SimulatedCard card) {
         Response r = Ra.submit(ApplicantClient.application(card, Claim.of(card.person()),
                 ApplicantClient.csr(ApplicantClient.ecKey())));
         r.then().statusCode(201);
@@ -343,11 +344,11 @@ class IngestCrashPointTest {
         return r.jsonPath().getString("applicationId");
     }
 
-    private static RequestSpecification ca() {
+    static RequestSpecification ca() {
         return Ra.tls().keyStore(new File(Ra.config("test.orders.ca-client-keystore")), Ra.config("test.tls.password"));
     }
 
-    private static long count(String sql, String... args) throws SQLException {
+    static long count(String sql, String... args) throws SQLException {
         try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 st.setString(i + 1, args[i]);
@@ -359,7 +360,7 @@ class IngestCrashPointTest {
         }
     }
 
-    private static Connection connect() throws SQLException {
+    static Connection connect() throws SQLException {
         var config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("test.database.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),

@@ -1,5 +1,9 @@
 package dev.shomei.ra.orders;
 
+import static dev.shomei.ra.orders.IngestCrashPointTest.approved;
+import static dev.shomei.ra.orders.IngestCrashPointTest.ca;
+import static dev.shomei.ra.orders.IngestCrashPointTest.connect;
+import static dev.shomei.ra.orders.IngestCrashPointTest.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,16 +25,10 @@ import dev.shomei.ra.testkit.SimulatedCard;
 import dev.shomei.ra.testkit.StandInCa;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,13 +103,13 @@ class IngestKillIT {
     /** Prepares a bundle with the running RA, kills an RA at {@code point} in its ingest; returns the restarted RA. */
     private Process killedAt(String point, Process running) throws Exception {
         // Step 1: the orders of an issued, a revoked and two new certificates, pulled from the running RA.
-        String issued = approved();
+        String issued = approved(card);
         StandInCa.execute("app-" + issued);
         String rev = Ra.officer().contentType("application/json")
                 .body(Map.of("applicationId", issued, "reason", "the holder reported the key lost"))
                 .post("/officer/revocations").then().statusCode(201).extract().jsonPath().getString("revocationRequestId");
-        String a1 = approved();
-        String a2 = approved();
+        String a1 = approved(card);
+        String a2 = approved(card);
         Response pulled = ca().get("/ca/order-bundles/next");
         pulled.then().statusCode(200);
         JsonNode bundle = JSON.readTree((byte[]) new CMSSignedData(pulled.asByteArray()).getSignedContent().getContent());
@@ -280,34 +278,4 @@ class IngestKillIT {
     private static String tail(String log) {
         return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
     }
-
-    private static String approved() {
-        Response r = Ra.submit(ApplicantClient.application(card, Claim.of(card.person()),
-                ApplicantClient.csr(ApplicantClient.ecKey())));
-        r.then().statusCode(201);
-        assertThat(r.jsonPath().getString("status")).isEqualTo("APPROVED");
-        return r.jsonPath().getString("applicationId");
-    }
-
-    private static RequestSpecification ca() {
-        return Ra.tls().keyStore(new File(Ra.config("test.orders.ca-client-keystore")), Ra.config("test.tls.password"));
-    }
-
-    private static long count(String sql, String... args) throws SQLException {
-        try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                st.setString(i + 1, args[i]);
-            }
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(props.get("test.database.url"), props.get("quarkus.datasource.username"),
-                props.get("quarkus.datasource.password"));
-    }
-
 }
