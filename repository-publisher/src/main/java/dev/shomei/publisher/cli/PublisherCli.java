@@ -249,7 +249,7 @@ public final class PublisherCli {
         @Override
         public Integer call() throws Exception {
             CaCertificates cas = ca.cas();
-            // Before the server starts: the JDK HTTP server reads its limits once per process.
+            // Before the edge starts: it takes its request time limit from here.
             RepositoryEdge.limitRequestTime(requestTimeout);
             RepositoryEdge edge = RepositoryEdge.start(new FileSystemOrigin(originDir), cas, new InetSocketAddress(bind, port),
                     clock, ca.maxAgeCap);

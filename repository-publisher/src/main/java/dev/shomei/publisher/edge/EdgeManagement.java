@@ -10,10 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,12 +25,45 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class EdgeManagement implements AutoCloseable {
 
-    /** Requests served by the edge, by kind (ocsp, static) and HTTP status. */
+    /**
+     * Requests served by the edge, by kind (ocsp, static) and HTTP status. Counted on the edge's event loops at
+     * every request, so without a map lookup or an allocation: one adder per kind and status, made on first use.
+     */
     public static final class Counters {
-        private final Map<String, LongAdder> served = new ConcurrentHashMap<>();
+        private static final String[] KINDS = {"ocsp", "static"};
+        private static final int STATUSES = 600;
+        private final AtomicReferenceArray<LongAdder> served = new AtomicReferenceArray<>(KINDS.length * STATUSES);
 
-        void served(String kind, int status) {
-            served.computeIfAbsent(kind + "\u0000" + status, k -> new LongAdder()).increment();
+        void served(boolean ocsp, int status) {
+            int i = (ocsp ? 0 : STATUSES) + Math.floorMod(status, STATUSES);
+            LongAdder a = served.get(i);
+            if (a == null) {
+                served.compareAndSet(i, null, new LongAdder());
+                a = served.get(i);
+            }
+            a.increment();
+        }
+
+        private void appendTo(StringBuilder m) {
+            for (int i = 0; i < served.length(); i++) {
+                LongAdder a = served.get(i);
+                if (a != null) {
+                    m.append("shomei_edge_requests_total{kind=\"").append(KINDS[i / STATUSES]).append("\",status=\"")
+                            .append(i % STATUSES).append("\"} ").append(a.sum()).append('\n');
+                }
+            }
+        }
+    }
+
+    static {
+        // This interface stays on the JDK's HTTP server (a scrape every few seconds is no load): bound the time a
+        // client may take to send a request there too (slowloris), unless the operator set it with -D.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+            System.setProperty("sun.net.httpserver.timerMillis", "1000");
+        }
+        if (System.getProperty("sun.net.httpserver.maxReqHeaderSize") == null) {
+            System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(32 * 1024));
         }
     }
 
@@ -97,11 +129,7 @@ public final class EdgeManagement implements AutoCloseable {
             StringBuilder m = new StringBuilder();
             m.append("# HELP shomei_edge_requests_total requests answered by the edge, by kind and HTTP status\n");
             m.append("# TYPE shomei_edge_requests_total counter\n");
-            counters.served.forEach((k, v) -> {
-                String[] kind = k.split("\u0000");
-                m.append("shomei_edge_requests_total{kind=\"").append(kind[0]).append("\",status=\"").append(kind[1])
-                        .append("\"} ").append(v.sum()).append('\n');
-            });
+            counters.appendTo(m);
             m.append(live());
             send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", m.toString());
         }

@@ -1,31 +1,33 @@
 package dev.shomei.publisher.edge;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.bouncycastle.cert.ocsp.OCSPReq;
 import org.bouncycastle.cert.ocsp.Req;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
 import dev.shomei.publisher.bundle.CaCertificates;
 import dev.shomei.publisher.edge.ReleaseFiles.Served;
 import dev.shomei.publisher.origin.FileSystemOrigin;
-import dev.shomei.publisher.origin.ObjectHeaders;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The keyless OCSP edge and static origin: answers RFC 6960 OCSP requests (POST, and GET per RFC 6960
@@ -35,12 +37,20 @@ import dev.shomei.publisher.origin.ObjectHeaders;
  *
  * <p>Online zone. Holds no private key and so can never sign: every answer is either bytes the secure zone
  * signed, or one of the unsigned error statuses RFC 6960 §2.3 allows (malformedRequest, unauthorized,
- * tryLater). Reads the live release of a filesystem origin; writes nothing.
+ * tryLater, internalError). Reads the live release of a filesystem origin; writes nothing.
+ *
+ * <p>HTTP/1.1 (RFC 9112) with keep-alive, served by Netty with one event loop per core ({@link EdgeConnection}
+ * reads the requests and writes the answers); what to answer is decided here, by {@link #answer}, the same for
+ * every request whatever the transport. The answers are small and mostly bytes encoded once per file
+ * ({@link Served}), so they are computed on the event loop itself: the only blocking work is a readlink of
+ * {@code current} per request and reading a file the first time it is asked for (local disk, as nginx does).
  *
  * <p>Hostile clients: what the edge echoes (a requested path) goes out JSON-escaped, with every character that
  * could start markup escaped too and {@code X-Content-Type-Options: nosniff}, truncated; no exception text or
  * filesystem path is echoed. A client that takes longer than the request timeout to send its request (slowloris:
- * headers a byte at a time) is disconnected; see {@link #limitRequestTime}.
+ * headers a byte at a time) is disconnected, while the event loops go on serving the others; see
+ * {@link EdgeConnection}. Requests are bounded in size (request line and headers 32 KB, an OCSP request body
+ * 16 KB).
  */
 public final class RepositoryEdge implements AutoCloseable {
 
@@ -51,14 +61,8 @@ public final class RepositoryEdge implements AutoCloseable {
     /** Echoed paths are cut to this many characters. */
     static final int MAX_ECHO = 200;
 
-    /** Request-time settings the operator gave with -D: kept as given. */
-    private static final java.util.Set<String> SET_BY_COMMAND_LINE = java.util.Set.copyOf(
-            java.util.stream.Stream.of("sun.net.httpserver.maxReqTime", "sun.net.httpserver.timerMillis")
-                    .filter(k -> System.getProperty(k) != null).toList());
-
-    static {
-        configureServer(DEFAULT_REQUEST_TIMEOUT, false);
-    }
+    /** The request timeout of edges started from now on without one (set by {@link #limitRequestTime}). */
+    private static volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
     /** RFC 6960 §4.2.1 OCSPResponse { responseStatus ENUMERATED } with no responseBytes: unsigned by design. */
     static final byte[] MALFORMED_REQUEST = {0x30, 0x03, 0x0a, 0x01, 0x01};
@@ -68,20 +72,25 @@ public final class RepositoryEdge implements AutoCloseable {
 
     static final String OCSP_RESPONSE = "application/ocsp-response";
     /** An OCSP request is ~100 bytes; anything far larger is not one (and must not be buffered). */
-    private static final int MAX_REQUEST_BYTES = 16 * 1024;
+    static final int MAX_REQUEST_BYTES = 16 * 1024;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    // Header lines that never change, encoded once.
+    /** An OCSP error status is about this moment (a response may be published a minute later): not for caches. */
+    private static final byte[] OCSP_ERROR_HEADERS = ascii("Content-Type: " + OCSP_RESPONSE + "\r\nCache-Control: no-store\r\n");
+    private static final byte[] PROBLEM_HEADERS = ascii("Content-Type: application/problem+json\r\nCache-Control: no-store\r\n");
+
+    private final EventLoopGroup loops;
+    private final Channel listener;
     private final ReleaseFiles files;
     private final IssuerIndex issuers;
     private final Clock clock;
     private final Duration maxAgeCap;
     private final EdgeManagement.Counters counters = new EdgeManagement.Counters();
 
-    private RepositoryEdge(HttpServer server, ExecutorService executor, ReleaseFiles files, IssuerIndex issuers, Clock clock,
+    private RepositoryEdge(EventLoopGroup loops, Channel listener, ReleaseFiles files, IssuerIndex issuers, Clock clock,
                            Duration maxAgeCap) {
-        this.server = server;
-        this.executor = executor;
+        this.loops = loops;
+        this.listener = listener;
         this.files = files;
         this.issuers = issuers;
         this.clock = clock;
@@ -89,52 +98,71 @@ public final class RepositoryEdge implements AutoCloseable {
     }
 
     /**
-     * Bounds the time a client may take to send a request, from its first byte to the end of its headers (and
-     * body), so that clients sending a byte at a time cannot hold connections open. The JDK HTTP server reads this
-     * setting ({@code sun.net.httpserver.maxReqTime}, whole seconds, checked every quarter of it) once, when the
-     * first server of the process starts: call this before {@link #start}. {@code publisher edge} does, from
-     * {@code --request-timeout}. A value already given with {@code -D} on the java command line is kept.
+     * Sets the time a client may take to send a request, from its first byte to the end of its headers and body,
+     * for edges started from now on without an explicit one, so that clients sending a byte at a time cannot hold
+     * connections open. {@code publisher edge} calls it from {@code --request-timeout}.
      */
     public static void limitRequestTime(Duration timeout) {
+        requestTimeout = checkTimeout(timeout);
+    }
+
+    /** The request time limit of edges started from now on without an explicit one. */
+    public static Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    private static Duration checkTimeout(Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("--request-timeout must be positive, was " + timeout);
         }
-        configureServer(timeout, true);
+        return timeout;
     }
 
-    /** The request time limit in force for servers started from now on in this process. */
-    public static Duration requestTimeout() {
-        return Duration.ofSeconds(Long.getLong("sun.net.httpserver.maxReqTime", -1));
-    }
-
-    private static synchronized void configureServer(Duration timeout, boolean override) {
-        long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
-        set("sun.net.httpserver.maxReqTime", Long.toString(seconds), override);
-        // The JDK checks at this interval: a quarter of the limit (100 ms .. 1 s) cuts a client within 1.25x of it.
-        set("sun.net.httpserver.timerMillis", Long.toString(Math.min(1000, Math.max(100, seconds * 1000 / 4))), override);
-        // An OCSP GET is under 300 bytes of URL; 32 KB of headers is plenty (the JDK default is 380 KB).
-        if (System.getProperty("sun.net.httpserver.maxReqHeaderSize") == null) {
-            System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(32 * 1024));
-        }
-    }
-
-    private static void set(String key, String value, boolean override) {
-        if (System.getProperty(key) == null || (override && !SET_BY_COMMAND_LINE.contains(key))) {
-            System.setProperty(key, value);
-        }
-    }
-
-    /** Starts serving; port 0 picks a free port (see {@link #uri()}). */
+    /** Starts serving with the request timeout of {@link #requestTimeout()}; port 0 picks a free port (see {@link #uri()}). */
     public static RepositoryEdge start(FileSystemOrigin origin, CaCertificates cas, InetSocketAddress bind, Clock clock,
                                        Duration maxAgeCap) throws IOException {
-        HttpServer server = HttpServer.create(bind, 1024);
-        // One virtual thread per exchange: file reads and slow clients block nobody else.
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        RepositoryEdge edge = new RepositoryEdge(server, executor, new ReleaseFiles(origin), new IssuerIndex(cas), clock, maxAgeCap);
-        server.createContext("/", edge::handle);
-        server.setExecutor(executor);
-        server.start();
-        return edge;
+        return start(origin, cas, bind, clock, maxAgeCap, requestTimeout());
+    }
+
+    /** Starts serving; a client that takes longer than {@code requestTimeout} to send one request is disconnected. */
+    public static RepositoryEdge start(FileSystemOrigin origin, CaCertificates cas, InetSocketAddress bind, Clock clock,
+                                       Duration maxAgeCap, Duration requestTimeout) throws IOException {
+        checkTimeout(requestTimeout);
+        // One event loop per core, the listening socket on one of them: each connection stays on its loop.
+        EventLoopGroup loops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("shomei-edge", true));
+        ReleaseFiles files = new ReleaseFiles(origin);
+        IssuerIndex issuers = new IssuerIndex(cas);
+        RepositoryEdge[] edge = new RepositoryEdge[1];
+        try {
+            Channel listener = new ServerBootstrap()
+                    .group(loops)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    // A whole answer is written and flushed at once: nothing to gain from Nagle's delay.
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            EdgeConnection.install(ch.pipeline(), edge[0], requestTimeout);
+                        }
+                    })
+                    .bind(bind).sync().channel();
+            edge[0] = new RepositoryEdge(loops, listener, files, issuers, clock, maxAgeCap);
+            return edge[0];
+        } catch (InterruptedException e) {
+            loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + bind, e);
+        } catch (RuntimeException e) {
+            loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            throw e;
+        } catch (Exception e) {
+            // The bind failed (the port is taken, the address is not ours): Netty throws it undeclared.
+            loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            throw e instanceof IOException io ? io : new IOException("cannot listen on " + bind + ": " + e.getMessage(), e);
+        }
     }
 
     /** Requests served, for the management interface's metrics (EdgeManagement). */
@@ -143,66 +171,130 @@ public final class RepositoryEdge implements AutoCloseable {
     }
 
     public URI uri() {
-        InetSocketAddress a = server.getAddress();
+        InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/");
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.close();
+        listener.close().syncUninterruptibly();
+        // Open connections are closed with their loops; no quiet period: nothing is in flight that matters.
+        loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            // Nothing this server sends is meant to be sniffed into another type (an echoed path above all).
-            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            String path = ex.getRequestURI().getRawPath();
-            String method = ex.getRequestMethod();
-            boolean ocsp = path.equals("/ocsp") || path.startsWith("/ocsp/");
-            if (ocsp) {
-                handleOcsp(ex, method, path);
+    // ---- what to answer ----
+
+    /**
+     * What the edge sends for one request: a status, header lines (each "Name: value\r\n"; the connection adds
+     * Date, Content-Length, X-Content-Type-Options and Connection) and a body, left out for HEAD (RFC 9110 §9.3.2)
+     * while its Content-Length is still sent.
+     */
+    record Answer(int status, byte[] body, boolean head, byte[]... headers) { }
+
+    /**
+     * The answer to one complete request. {@code target} is the request-target as received; {@code ifNoneMatch}
+     * the If-None-Match field lines (empty when none); {@code body} at most {@link #MAX_REQUEST_BYTES} bytes, and
+     * {@code bodyTooLarge} when the client sent more.
+     */
+    Answer answer(String method, String target, List<String> ifNoneMatch, byte[] body, boolean bodyTooLarge) {
+        boolean ocsp = false;
+        Answer a;
+        try {
+            String path = rawPath(target);
+            if (path == null) {
+                a = problem(400, "Bad Request", "the request-target is not a valid URI path (RFC 9112 §3.2)", method.equals("HEAD"));
             } else {
-                handleStatic(ex, method, path);
+                ocsp = path.equals("/ocsp") || path.startsWith("/ocsp/");
+                a = ocsp ? ocsp(method, path, body, bodyTooLarge, ifNoneMatch) : artifact(method, path, ifNoneMatch);
             }
-            counters.served(ocsp ? "ocsp" : "static", ex.getResponseCode());
-        } catch (IOException | RuntimeException e) {
-            // The client went away or the origin disk failed; a broken exchange is all we can report.
-            throw e instanceof IOException io ? io : new IOException(e);
+        } catch (RuntimeException e) {
+            // A defect, not the client's fault: the operator's log gets it, the client a bare 500.
+            LOG.log(System.Logger.Level.WARNING, "request failed: " + e, e);
+            a = ocsp ? ocspError(INTERNAL_ERROR, method.equals("HEAD"))
+                    : problem(500, "Internal Server Error", "the request could not be answered; try again later", method.equals("HEAD"));
         }
+        counters.served(ocsp, a.status());
+        return a;
+    }
+
+    /** An answer for a request the HTTP parser refused (counted as static: it named no OCSP path we know of). */
+    Answer refused(int status, String title, String detail) {
+        counters.served(false, status);
+        return problem(status, title, detail, false);
+    }
+
+    /**
+     * The raw path of a request-target (origin-form or absolute-form, RFC 9112 §3.2), or null if it is not a
+     * valid URI reference with a path. The usual origin-form of plain characters is taken as it is.
+     */
+    static String rawPath(String target) {
+        if (isPlainOriginForm(target)) {
+            return target;
+        }
+        try {
+            String path = new URI(target).getRawPath();
+            if (path == null) {
+                return null;
+            }
+            return path.isEmpty() ? "/" : path;
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** "/" then only RFC 3986 pchar and "/", percent signs followed by two hex digits, no query, not "//". */
+    private static boolean isPlainOriginForm(String t) {
+        int n = t.length();
+        if (n == 0 || t.charAt(0) != '/' || n > 1 && t.charAt(1) == '/') {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            char c = t.charAt(i);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+                continue;
+            }
+            switch (c) {
+                case '-', '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', ':', '@', '/' -> { }
+                case '%' -> {
+                    if (i + 2 >= n || Character.digit(t.charAt(i + 1), 16) < 0 || Character.digit(t.charAt(i + 2), 16) < 0) {
+                        return false;
+                    }
+                    i += 2;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     // ---- OCSP ----
 
-    private void handleOcsp(HttpExchange ex, String method, String rawPath) throws IOException {
+    private Answer ocsp(String method, String rawPath, byte[] body, boolean bodyTooLarge, List<String> ifNoneMatch) {
+        boolean head = method.equals("HEAD");
         byte[] der;
         switch (method) {
             case "POST" -> {
                 // RFC 6960 Appendix A.1: POST carries the DER OCSPRequest as application/ocsp-request.
-                try (InputStream in = ex.getRequestBody()) {
-                    der = in.readNBytes(MAX_REQUEST_BYTES + 1);
+                if (bodyTooLarge) {
+                    return ocspError(MALFORMED_REQUEST, false);
                 }
-                if (der.length > MAX_REQUEST_BYTES) {
-                    ocspError(ex, MALFORMED_REQUEST, false);
-                    return;
-                }
+                der = body;
             }
             case "GET", "HEAD" -> {
                 // RFC 6960 Appendix A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
                 if (rawPath.length() <= "/ocsp/".length()) {
-                    ocspError(ex, MALFORMED_REQUEST, method.equals("HEAD"));
-                    return;
+                    return ocspError(MALFORMED_REQUEST, head);
                 }
                 der = decodeGetRequest(rawPath.substring("/ocsp/".length()));
                 if (der == null) {
-                    ocspError(ex, MALFORMED_REQUEST, method.equals("HEAD"));
-                    return;
+                    return ocspError(MALFORMED_REQUEST, head);
                 }
             }
             default -> {
-                methodNotAllowed(ex, "GET, HEAD, POST");
-                return;
+                return methodNotAllowed("GET, HEAD, POST");
             }
         }
         Optional<String> responsePath;
@@ -212,36 +304,33 @@ public final class RepositoryEdge implements AutoCloseable {
             if (list.length != 1) {
                 // RFC 5019 §2.1.1: a request MUST carry exactly one Request. A pre-signed response answers one
                 // certificate, and a keyless edge cannot sign a combined one, so anything else is malformed.
-                ocspError(ex, MALFORMED_REQUEST, method.equals("HEAD"));
-                return;
+                return ocspError(MALFORMED_REQUEST, head);
             }
             // Nonces (RFC 6960 §4.4.1) are ignored: pre-produced responses cannot echo one (RFC 5019 §4).
             responsePath = issuers.responsePath(list[0].getCertID());
         } catch (IOException | RuntimeException e) {
-            ocspError(ex, MALFORMED_REQUEST, method.equals("HEAD"));
-            return;
+            return ocspError(MALFORMED_REQUEST, head);
         }
         Optional<Served> served;
         try {
             served = responsePath.isEmpty() ? Optional.empty() : files.get(responsePath.get());
         } catch (IOException e) {
             // The origin disk failed (or a sidecar is corrupt): RFC 6960 §2.3 internalError, unsigned.
-            ocspError(ex, INTERNAL_ERROR, method.equals("HEAD"));
-            return;
+            LOG.log(System.Logger.Level.WARNING, "cannot read the origin for an OCSP request: " + e);
+            return ocspError(INTERNAL_ERROR, head);
         }
         if (served.isEmpty()) {
             // RFC 5019 §2.2.3 / RFC 6960 §2.3: not an issuer we serve, or no pre-signed response for this serial.
-            ocspError(ex, UNAUTHORIZED, method.equals("HEAD"));
-            return;
+            return ocspError(UNAUTHORIZED, head);
         }
-        Instant expires = served.get().headers().expiresInstant();
-        if (expires != null && !expires.isAfter(clock.instant())) {
+        Instant expires = served.get().expires();
+        Instant now = clock.instant();
+        if (expires != null && !expires.isAfter(now)) {
             // The CA has not refreshed this response in time. An expired response is useless to a client
             // (RFC 5019 §4), and this edge cannot sign a fresh one: ask the client to try later.
-            ocspError(ex, TRY_LATER, method.equals("HEAD"));
-            return;
+            return ocspError(TRY_LATER, head);
         }
-        serve(ex, served.get(), method.equals("HEAD"));
+        return serve(served.get(), now, ifNoneMatch, head);
     }
 
     /** URL-decodes (without turning '+' into a space: '+' is a base64 digit) and base64-decodes; null if invalid. */
@@ -259,27 +348,22 @@ public final class RepositoryEdge implements AutoCloseable {
         }
     }
 
-    private void ocspError(HttpExchange ex, byte[] status, boolean head) throws IOException {
-        Headers h = ex.getResponseHeaders();
-        h.set("Content-Type", OCSP_RESPONSE);
-        // An error is about this moment (a response may be published a minute later): not for caches.
-        h.set("Cache-Control", "no-store");
-        send(ex, 200, status, head);
+    private static Answer ocspError(byte[] status, boolean head) {
+        return new Answer(200, status, head, OCSP_ERROR_HEADERS);
     }
 
     // ---- static artifacts ----
 
-    private void handleStatic(HttpExchange ex, String method, String rawPath) throws IOException {
-        if (!method.equals("GET") && !method.equals("HEAD")) {
-            methodNotAllowed(ex, "GET, HEAD");
-            return;
+    private Answer artifact(String method, String rawPath, List<String> ifNoneMatch) {
+        boolean head = method.equals("HEAD");
+        if (!method.equals("GET") && !head) {
+            return methodNotAllowed("GET, HEAD");
         }
         String path;
         try {
             path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            problem(ex, 400, "Bad Request", "the path is not valid percent-encoding (RFC 3986 §2.1)", method.equals("HEAD"));
-            return;
+            return problem(400, "Bad Request", "the path is not valid percent-encoding (RFC 3986 §2.1)", head);
         }
         Optional<Served> served;
         try {
@@ -287,35 +371,25 @@ public final class RepositoryEdge implements AutoCloseable {
         } catch (IOException e) {
             // The operator's log gets the cause; the client gets no filesystem detail.
             LOG.log(System.Logger.Level.WARNING, "cannot read the origin for a request: " + e);
-            problem(ex, 500, "Internal Server Error", "the origin could not be read; try again later", method.equals("HEAD"));
-            return;
+            return problem(500, "Internal Server Error", "the origin could not be read; try again later", head);
         }
         if (served.isEmpty()) {
-            problem(ex, 404, "Not Found", "no published artifact at " + echo(path), method.equals("HEAD"));
-            return;
+            return problem(404, "Not Found", "no published artifact at " + echo(path), head);
         }
-        serve(ex, served.get(), method.equals("HEAD"));
+        return serve(served.get(), clock.instant(), ifNoneMatch, head);
     }
 
     // ---- common ----
 
     /** 200 with the stored bytes, or 304 when If-None-Match names the current ETag (RFC 9110 §13.1.2). */
-    private void serve(HttpExchange ex, Served served, boolean head) throws IOException {
-        ObjectHeaders stored = served.headers();
-        Headers h = ex.getResponseHeaders();
-        h.set("ETag", stored.etag());
-        h.set("Last-Modified", ObjectHeaders.httpDate(Instant.parse(stored.lastModified())));
-        if (stored.expires() != null) {
-            h.set("Expires", ObjectHeaders.httpDate(stored.expiresInstant()));
-        }
+    private Answer serve(Served served, Instant now, List<String> ifNoneMatch, boolean head) {
         // Recomputed now: max-age counts down to nextUpdate (RFC 5019 §6.2).
-        h.set("Cache-Control", stored.cacheControl(clock.instant(), maxAgeCap));
-        if (matches(ex.getRequestHeaders().get("If-None-Match"), stored.etag())) {
-            ex.sendResponseHeaders(304, -1);
-            return;
+        byte[] cacheControl = served.cacheControl(now, maxAgeCap);
+        if (!ifNoneMatch.isEmpty() && matches(ifNoneMatch, served.headers().etag())) {
+            // RFC 9110 §15.4.5: the validators and Cache-Control a 200 would carry, no content.
+            return new Answer(304, EMPTY, true, served.validators(), cacheControl);
         }
-        h.set("Content-Type", stored.contentType());
-        send(ex, 200, served.content(), head);
+        return new Answer(200, served.content(), head, served.validators(), served.contentType(), cacheControl);
     }
 
     static boolean matches(java.util.List<String> ifNoneMatch, String etag) {
@@ -337,9 +411,9 @@ public final class RepositoryEdge implements AutoCloseable {
         return false;
     }
 
-    private static void methodNotAllowed(HttpExchange ex, String allow) throws IOException {
-        ex.getResponseHeaders().set("Allow", allow);
-        problem(ex, 405, "Method Not Allowed", "use " + allow, false);
+    private static Answer methodNotAllowed(String allow) {
+        Answer p = problem(405, "Method Not Allowed", "use " + allow, false);
+        return new Answer(p.status(), p.body(), false, ascii("Allow: " + allow + "\r\n"), PROBLEM_HEADERS);
     }
 
     /** A client-supplied value as it may be echoed: at most {@value #MAX_ECHO} characters, marked when cut. */
@@ -375,24 +449,15 @@ public final class RepositoryEdge implements AutoCloseable {
     }
 
     /** RFC 9457 problem details for HTTP-level errors. */
-    private static void problem(HttpExchange ex, int status, String title, String detail, boolean head) throws IOException {
+    private static Answer problem(int status, String title, String detail, boolean head) {
         String json = "{\"type\":\"about:blank\",\"title\":" + jsonString(title) + ",\"status\":" + status
                 + ",\"detail\":" + jsonString(detail) + "}";
-        ex.getResponseHeaders().set("Content-Type", "application/problem+json");
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        send(ex, status, json.getBytes(StandardCharsets.UTF_8), head);
+        return new Answer(status, json.getBytes(StandardCharsets.UTF_8), head, PROBLEM_HEADERS);
     }
 
-    private static void send(HttpExchange ex, int status, byte[] body, boolean head) throws IOException {
-        if (head) {
-            // HEAD: the headers a GET would get, including its Content-Length, and no body (RFC 9110 §9.3.2).
-            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static final byte[] EMPTY = new byte[0];
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }
