@@ -61,6 +61,15 @@ public final class RepositoryEdge implements AutoCloseable {
     /** Echoed paths are cut to this many characters. */
     static final int MAX_ECHO = 200;
 
+    static {
+        // Netty 4.1 reaches for sun.misc.Unsafe, which JDK 24+ reports on stderr at first use (JEP 498) in the
+        // operator's console; its safe code paths are what the edge is measured with. -Dio.netty.noUnsafe=false
+        // (with --sun-misc-unsafe-memory-access=allow) turns it back on.
+        if (System.getProperty("io.netty.noUnsafe") == null) {
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
+    }
+
     /** The request timeout of edges started from now on without one (set by {@link #limitRequestTime}). */
     private static volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
