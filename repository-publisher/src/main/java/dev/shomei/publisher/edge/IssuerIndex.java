@@ -1,8 +1,8 @@
 package dev.shomei.publisher.edge;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,14 +24,15 @@ import dev.shomei.publisher.bundle.CaCertificates.CaCertificate;
  */
 final class IssuerIndex {
 
-    private final Map<String, Entry> byAlgorithmAndKeyHash = new HashMap<>();
+    private final Map<Key, Entry> byAlgorithmAndKeyHash = new HashMap<>();
 
-    private record Entry(CaCertificate ca, byte[] nameHash) { }
+    /** keyHashHex: the CA's SHA-1 key hash in hex, as the bundle's directory is named. */
+    private record Entry(CaCertificate ca, byte[] nameHash, String keyHashHex) { }
 
     IssuerIndex(CaCertificates cas) {
         for (CaCertificate ca : cas.all()) {
-            byAlgorithmAndKeyHash.put(key(OIWObjectIdentifiers.idSHA1, ca.keyHashSha1()), new Entry(ca, ca.nameHashSha1()));
-            byAlgorithmAndKeyHash.put(key(NISTObjectIdentifiers.id_sha256, ca.keyHashSha256()), new Entry(ca, ca.nameHashSha256()));
+            byAlgorithmAndKeyHash.put(key(OIWObjectIdentifiers.idSHA1, ca.keyHashSha1()), new Entry(ca, ca.nameHashSha1(), ca.keyHashSha1Hex()));
+            byAlgorithmAndKeyHash.put(key(NISTObjectIdentifiers.id_sha256, ca.keyHashSha256()), new Entry(ca, ca.nameHashSha256(), ca.keyHashSha1Hex()));
         }
     }
 
@@ -42,10 +43,13 @@ final class IssuerIndex {
             return Optional.empty();
         }
         // Bundle layout: ocsp/<SHA-1 issuerKeyHash>/<lowercase hex serial, no leading zeros>.der
-        return Optional.of("ocsp/" + e.ca().keyHashSha1Hex() + "/" + id.getSerialNumber().toString(16) + ".der");
+        return Optional.of("ocsp/" + e.keyHashHex() + "/" + id.getSerialNumber().toString(16) + ".der");
     }
 
-    private static String key(ASN1ObjectIdentifier algorithm, byte[] keyHash) {
-        return algorithm.getId() + ":" + HexFormat.of().formatHex(keyHash);
+    private static Key key(ASN1ObjectIdentifier algorithm, byte[] keyHash) {
+        return new Key(algorithm, ByteBuffer.wrap(keyHash));
     }
+
+    /** The hash algorithm and the key hash (ByteBuffer: equal by content). */
+    private record Key(ASN1ObjectIdentifier algorithm, ByteBuffer keyHash) { }
 }

@@ -138,9 +138,6 @@ final class ReleaseFiles {
 
     /** The live file at this repository path, or empty if there is none (or the path is not a plain one). */
     Optional<Served> get(String path) throws IOException {
-        if (!RepositoryPath.isPlain(path)) {
-            return Optional.empty();
-        }
         Optional<Path> release = origin.liveRelease();
         if (release.isEmpty()) {
             return Optional.empty();
@@ -152,7 +149,11 @@ final class ReleaseFiles {
         }
         Served cached = s.files().get(path);
         if (cached != null) {
+            // Only plain paths are ever cached (below): the check was made when it was read.
             return Optional.of(cached);
+        }
+        if (!RepositoryPath.isPlain(path)) {
+            return Optional.empty();
         }
         Optional<Served> read = read(release.get(), path);
         if (read.isPresent() && s.files().size() < MAX_CACHED) {
