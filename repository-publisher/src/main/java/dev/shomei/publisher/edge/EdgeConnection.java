@@ -17,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -196,7 +197,7 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
         List<String> ifNoneMatch = r.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
         byte[] content = bodyLength == 0 ? EMPTY : Arrays.copyOf(body, bodyLength);
         RepositoryEdge.Answer a = edge.answer(r.method().name(), r.uri(), ifNoneMatch, content, bodyTooLarge);
-        write(ctx, a, keepAlive, r.protocolVersion() == HttpVersion.HTTP_1_0);
+        write(ctx, a, keepAlive, r.protocolVersion() == HttpVersion.HTTP_1_0, false);
         state = State.IDLE;
         since = System.nanoTime();
     }
@@ -216,10 +217,15 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
             a = edge.refused(400, "Bad Request", "the request is not valid HTTP/1.1 (RFC 9112)");
         }
         request = null;
-        write(ctx, a, false, false);
+        write(ctx, a, false, false, true);
     }
 
-    private void write(ChannelHandlerContext ctx, RepositoryEdge.Answer a, boolean keepAlive, boolean http10) {
+    /**
+     * {@code linger}: the client may still be sending what the parser refused. Closing at once could reset the
+     * connection and lose the answer in the client's receive buffer (RFC 9112 §9.6), so the edge only stops
+     * sending, reads and drops what comes until the client closes, and closes by itself after the request timeout.
+     */
+    private void write(ChannelHandlerContext ctx, RepositoryEdge.Answer a, boolean keepAlive, boolean http10, boolean linger) {
         byte[] body = a.body();
         boolean withBody = !a.head() && a.status() != 304;
         ByteBuf out = ctx.alloc().ioBuffer(256 + (withBody ? body.length : 0));
@@ -252,6 +258,12 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
                 flush(ctx);
                 ctx.channel().config().setAutoRead(false);
             }
+        } else if (linger && ctx.channel() instanceof DuplexChannel duplex) {
+            closing = true;
+            toFlush = false;
+            state = State.RECEIVING;
+            since = System.nanoTime();
+            ctx.writeAndFlush(out).addListener(f -> duplex.shutdownOutput());
         } else {
             closing = true;
             toFlush = false;
