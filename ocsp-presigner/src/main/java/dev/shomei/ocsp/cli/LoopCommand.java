@@ -63,6 +63,9 @@ final class LoopCommand implements Callable<Integer> {
     String responderLabel;
     @Option(names = "--ra-audit", paramLabel = "DIR", description = "the RA's audit publish directory, carried as audit/ra/")
     Path raAudit;
+    @Option(names = "--once", description = "one cycle (after making ready or deleting what a stopped cycle left), then"
+            + " exit: the same bundle and marker from a timer")
+    boolean once;
     @Option(names = "--push-status", description = "after each cycle, post the presigner's signed status to the RA, as"
             + " 'presigner status --push' (an unreachable RA fails nothing)")
     boolean pushStatus;
@@ -76,6 +79,11 @@ final class LoopCommand implements Callable<Integer> {
         Files.createDirectories(outbox);
         try (CertificateAuthority ca = PresignerCli.open(cfg.caConfig())) {
             recoverPartial(ca);
+            if (once) {
+                // A failed cycle fails the command (exit code by the error's kind, as 'presign' and 'bundle').
+                cycle(ca, cfg, "--once");
+                return 0;
+            }
             System.out.println("presigner loop: bundles into " + outbox.toAbsolutePath() + "; a cycle on the CA's signal"
                     + " (" + PublicationTrigger.CHANNEL + ") and at least every " + interval);
             Connection listener = null;
