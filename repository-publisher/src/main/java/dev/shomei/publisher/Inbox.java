@@ -87,6 +87,11 @@ public final class Inbox {
             Path tar = dir.resolve(name + ".tar");
             bundle = Files.exists(tar, LinkOption.NOFOLLOW_LINKS) ? tar : null;
         }
+        if (bundle != null && (sameFile(bundle, publishedDir) || sameFile(bundle, refusedDir))) {
+            // A marker naming the inbox's own published/ or refused/ directory: never read or moved as a bundle.
+            return refuse(name, null, marker, List.of("the marker " + marker.getFileName() + " names the inbox's own "
+                    + bundle.getFileName() + " directory, not a bundle"));
+        }
         if (bundle == null) {
             return refuse(name, null, marker, List.of("the marker " + marker.getFileName() + " is there but no bundle "
                     + name + " (nor " + name + ".tar): the transfer must create the marker after the bundle"));
@@ -131,6 +136,14 @@ public final class Inbox {
             move(bundle, refusedDir);
         }
         return new Outcome(name, false, reasons);
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Within one filesystem: a rename; a name taken by an earlier bundle of the same name is replaced. */

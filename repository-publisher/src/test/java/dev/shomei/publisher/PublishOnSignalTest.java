@@ -120,6 +120,8 @@ class PublishOnSignalTest {
             crl[crl.length - 1] ^= 1;
             Files.write(crlFile, crl);
             Files.createFile(inbox.resolve(forged.getFileName() + ".ready"));
+            // A marker naming the inbox's own published/ directory: refused, nothing of published/ moved.
+            Files.createFile(inbox.resolve("published.ready"));
 
             // The CA revokes and issues the CRL (what a pull pass executing a revoke order does), then signals as
             // the pull loop does after such a pass.
@@ -143,6 +145,8 @@ class PublishOnSignalTest {
                     .contains("refused").contains(".crl");
             assertThat(Files.readString(watchLog)).contains("REFUSED " + forged.getFileName());
             assertThat(inbox.resolve("bundle-00000000T000000.000Z-arriving")).as("no marker: left alone").isDirectory();
+            assertThat(Files.readString(inbox.resolve("refused/published.refusal.txt"))).contains("not a bundle");
+            assertThat(inbox.resolve("published").resolve(firstBundle)).isDirectory();
             try (var left = Files.list(inbox)) {
                 assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("bundle-2")))
                         .as("every bundle of the loop published").isEmpty();
