@@ -132,8 +132,17 @@ final class OrdersCommand {
         if (!dev.shomei.ca.orders.PublicationTrigger.due(p, crl, first)) {
             return;
         }
-        String why = (p.revoked() > 0 ? p.revoked() + " revoked" : "") + (crl ? (p.revoked() > 0 ? ", " : "") + "CRL issued" : "")
-                + (first && p.revoked() == 0 && !crl ? "the pull loop started" : "");
+        java.util.List<String> reasons = new java.util.ArrayList<>();
+        if (p.revoked() > 0) {
+            reasons.add(p.revoked() + " revoked");
+        }
+        if (crl) {
+            reasons.add("CRL issued");
+        }
+        if (reasons.isEmpty()) {
+            reasons.add("the pull loop started");
+        }
+        String why = String.join(", ", reasons);
         try {
             dev.shomei.ca.orders.PublicationTrigger.signal(ca.database().dataSource(), why);
             System.out.println("publication cycle signalled (" + why + ")");

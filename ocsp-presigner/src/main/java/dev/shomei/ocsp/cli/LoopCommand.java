@@ -22,6 +22,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ final class LoopCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'bundle-'yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
+
+    /** The connection LISTENing on the CA's channel (held for the loop's life: LISTEN lasts as long as the session). */
+    private Connection listener;
 
     @ParentCommand PresignerCli parent;
     @Option(names = "--outbox", required = true, paramLabel = "DIR",
@@ -86,7 +90,6 @@ final class LoopCommand implements Callable<Integer> {
             }
             System.out.println("presigner loop: bundles into " + outbox.toAbsolutePath() + "; a cycle on the CA's signal"
                     + " (" + PublicationTrigger.CHANNEL + ") and at least every " + interval);
-            Connection listener = null;
             String reason = "the loop started";
             try {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -102,19 +105,13 @@ final class LoopCommand implements Callable<Integer> {
                                 + " signal or the interval tries again");
                     }
                     // Step 3: wait for the signal or the interval.
-                    try {
-                        reason = await(listener, interval);
-                    } catch (SQLException e) {
-                        System.out.println("presigner loop: the database connection was lost (" + e.getMessage()
-                                + "); listening again after a cycle");
-                        close(listener);
-                        listener = null;
-                        Thread.sleep(Math.min(5_000, interval.toMillis()));
-                        reason = "the database connection came back";
-                    }
+                    reason = await(ca);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 close(listener);
+                listener = null;
             }
         }
         return 0;
@@ -206,14 +203,13 @@ final class LoopCommand implements Callable<Integer> {
         }
     }
 
-    /** Waits for a signal (its payloads joined, all pending ones taken at once) or the interval. */
-    private static String await(Connection listener, Duration interval) throws SQLException, InterruptedException {
+    /**
+     * Waits for a signal (its payloads joined, all pending ones taken at once) or the interval. Without a listening
+     * connection (the database went away) it tries to listen again every few seconds, and once it does, answers at
+     * once: a signal may have been sent meanwhile, so a cycle runs.
+     */
+    private String await(CertificateAuthority ca) throws InterruptedException {
         long deadline = System.nanoTime() + interval.toNanos();
-        if (listener == null) {
-            Thread.sleep(interval.toMillis());
-            return "the interval (" + interval + ") passed";
-        }
-        PGConnection pg = listener.unwrap(PGConnection.class);
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -222,14 +218,30 @@ final class LoopCommand implements Callable<Integer> {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
-            // At most 5 s per wait: an interrupt (shutdown) is seen promptly; 0 would mean "forever" in pgjdbc.
-            PGNotification[] heard = pg.getNotifications((int) Math.max(1, Math.min(left / 1_000_000, 5_000)));
-            if (heard != null && heard.length > 0) {
-                List<String> why = new ArrayList<>();
-                for (PGNotification n : heard) {
-                    why.add(n.getParameter().isEmpty() ? "signalled" : n.getParameter());
+            if (listener == null) {
+                TimeUnit.MILLISECONDS.sleep(Math.min(left / 1_000_000 + 1, 5_000));
+                listener = listen(ca);
+                if (listener != null) {
+                    return "listening to the CA's signal again (one may have been missed)";
                 }
-                return "signalled by the CA: " + String.join("; ", why);
+                continue;
+            }
+            try {
+                // At most 5 s per wait: an interrupt (shutdown) is seen promptly; 0 would mean "forever" in pgjdbc.
+                PGNotification[] heard = listener.unwrap(PGConnection.class)
+                        .getNotifications((int) Math.max(1, Math.min(left / 1_000_000, 5_000)));
+                if (heard != null && heard.length > 0) {
+                    List<String> why = new ArrayList<>();
+                    for (PGNotification n : heard) {
+                        why.add(n.getParameter().isEmpty() ? "signalled" : n.getParameter());
+                    }
+                    return "signalled by the CA: " + String.join("; ", why);
+                }
+            } catch (SQLException e) {
+                System.out.println("presigner loop: the database connection was lost (" + e.getMessage() + "); listening"
+                        + " again when it answers");
+                close(listener);
+                listener = null;
             }
         }
     }
