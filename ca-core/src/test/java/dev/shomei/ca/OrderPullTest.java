@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.shomei.ca.config.CaConfig;
 import dev.shomei.ca.orders.OrderPuller;
+import dev.shomei.ca.orders.PublicationTrigger;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -177,6 +178,30 @@ class OrderPullTest {
                 assertThat(received.get(2)).isEqualTo(ca.orderProcessor().storedResult("pull-1"));
                 assertThat(f.count("certificate")).isEqualTo(2);
                 assertThat(f.events()).contains("bundle refused pull-1");
+                assertThat(List.of(p1, p2, p3)).allMatch(p -> p.revoked() == 0);
+                assertThat(PublicationTrigger.due(p3, false, false)).as("a pass that only issued").isFalse();
+
+                // A pass that revokes starts the publication cycle: the presigner's loop, listening on the CA
+                // database, is woken with the reason (PostgreSQL NOTIFY, delivered at commit).
+                String serial = OrderBundleTest.results(received.get(0), ca.issuingSigner().certificate()).get(0)
+                        .get("serial").asText();
+                outbox.add(OrderBundleTest.bundle(f.raKeys, f.raCert, "pull-3", OrderBundleTest.revoke("pull-rev-1", serial)));
+                try (java.sql.Connection listener = f.db.connect()) {
+                    listener.setAutoCommit(true);
+                    try (var st = listener.createStatement()) {
+                        st.execute("LISTEN " + PublicationTrigger.CHANNEL);
+                    }
+                    OrderPuller.Pass p4 = puller.pass();
+                    assertThat(p4.problem()).isNull();
+                    assertThat(p4.revoked()).isEqualTo(1);
+                    assertThat(PublicationTrigger.due(p4, false, false)).isTrue();
+                    PublicationTrigger.signal(ca.database().dataSource(), "1 revoked");
+                    org.postgresql.PGNotification[] heard = listener.unwrap(org.postgresql.PGConnection.class)
+                            .getNotifications(10_000);
+                    assertThat(heard).isNotNull().hasSize(1);
+                    assertThat(heard[0].getName()).isEqualTo(PublicationTrigger.CHANNEL);
+                    assertThat(heard[0].getParameter()).isEqualTo("1 revoked");
+                }
             } finally {
                 server.stop(0);
             }

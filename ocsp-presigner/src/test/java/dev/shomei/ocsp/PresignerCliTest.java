@@ -33,6 +33,40 @@ class PresignerCliTest {
     }
 
     @Test
+    void loopOnceMakesAWholeLeftoverReadyDeletesAnUnfinishedOneAndMarksItsOwnBundleLast() throws Exception {
+        try (PresignerFixture f = PresignerFixture.create("loop")) {
+            f.issue(1);
+            f.crlAndCheckpoint();
+            String cfg = f.presignerYaml.toString();
+            Path outbox = Files.createDirectories(f.dir.resolve("outbox"));
+            // What a cycle stopped after writing its bundle (whole) and one stopped while writing (a manifest only).
+            Path whole = outbox.resolve(".bundle-20260101T000000.000Z.partial");
+            assertThat(presigner("--config", cfg, "bundle", "--out", whole.toString(), "--full").exit()).isZero();
+            Path unfinished = Files.createDirectories(outbox.resolve(".bundle-20260101T000000.001Z.partial"));
+            Files.writeString(unfinished.resolve("manifest.json"), "{\"format\":");
+
+            Result loop = presigner("--config", cfg, "loop", "--once", "--outbox", outbox.toString());
+            assertThat(loop.exit()).as(loop.out() + loop.err()).isZero();
+            assertThat(loop.out()).contains("a whole bundle left by a stopped cycle is now ready: bundle-20260101T000000.000Z",
+                    "deleted an unfinished bundle left by a stopped cycle (bundle-20260101T000000.001Z", "cycle done: ");
+            List<String> names;
+            try (var list = Files.list(outbox)) {
+                names = list.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            assertThat(names).noneMatch(n -> n.startsWith(".")).hasSize(4);
+            assertThat(names.get(0)).isEqualTo("bundle-20260101T000000.000Z");
+            assertThat(names.get(1)).isEqualTo("bundle-20260101T000000.000Z.ready");
+            assertThat(names.get(3)).isEqualTo(names.get(2) + ".ready");
+            assertThat(outbox.resolve(names.get(3))).isEmptyFile();
+            Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
+            for (String bundle : List.of(names.get(0), names.get(2))) {
+                Result verify = presigner("verify", "--dir", outbox.resolve(bundle).toString(), "--ca", issuing.toString());
+                assertThat(verify.exit()).as(bundle + ": " + verify.out() + verify.err()).isZero();
+            }
+        }
+    }
+
+    @Test
     void presignStatusBundleVerifyWithExitCodes() throws Exception {
         try (PresignerFixture f = PresignerFixture.create("cli")) {
             List<X509Certificate> certs = f.issue(2);

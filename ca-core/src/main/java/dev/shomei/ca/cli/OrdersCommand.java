@@ -73,7 +73,8 @@ final class OrdersCommand {
                         ca.orderProcessor(), ca.database().dataSource(), cfg.maxOrderBundleBytes(), System.out::println);
                 if (once) {
                     dev.shomei.ca.orders.OrderPuller.Pass p = puller.pass();
-                    crlIfDue(cfg, ca);
+                    boolean crl = crlIfDue(cfg, ca);
+                    publicationDue(ca, p, crl, false);
                     StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     System.out.println("pull: executed " + p.executed() + " bundle(s), delivered " + p.delivered()
                             + " result(s)" + (p.problem() == null ? "" : "; " + p.problem()));
@@ -82,6 +83,7 @@ final class OrdersCommand {
                 Integer seconds = cfg.orders().pull().intervalSeconds();
                 System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");
                 java.time.Duration interval = java.time.Duration.ofSeconds(seconds == null ? 60 : seconds);
+                boolean first = true;
                 while (!Thread.currentThread().isInterrupted()) {
                     // Nothing one pass meets (a database or HSM outage, a bad answer from the RA) ends the loop:
                     // it is reported, and the next pass tries again (docs/order-bundles.md).
@@ -90,7 +92,9 @@ final class OrdersCommand {
                         if (p.problem() != null) {
                             System.out.println("pull: " + p.problem());
                         }
-                        crlIfDue(cfg, ca);
+                        boolean crl = crlIfDue(cfg, ca);
+                        publicationDue(ca, p, crl, first);
+                        first = false;
                         StatusCommand.pushAfterPass(ca, http, p, statusWarned);
                     } catch (RuntimeException e) {
                         System.out.println("pull: this pass failed (" + e.getMessage() + "); the next pass tries again");
@@ -107,13 +111,44 @@ final class OrdersCommand {
      * an audit checkpoint with it, which the next publication bundle carries. Like {@code ca crl}, it signs none for
      * a generation the root revoked (docs/crl.md, "A revoked generation"): the pass fails by name and is recorded.
      */
-    static void crlIfDue(CaConfig cfg, CertificateAuthority ca) {
+    static boolean crlIfDue(CaConfig cfg, CertificateAuthority ca) {
         String why = ca.crlIssuer().dueReason();
         if (why != null) {
             CaCli.refuseRevokedGeneration(cfg, ca, cfg.issuingKeyLabel(), "orders pull");
             var crl = ca.crlIssuer().issue();
             System.out.println("CRL " + crl.record().number() + " issued (" + why + "), " + crl.record().entries() + " entries,"
                     + " audit checkpoint of " + crl.checkpoint().treeSize() + " entries signed with it");
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A pass that revoked, or after which a CRL was issued, starts the publication cycle now (the presigner's loop
+     * listens, docs/operations.md "Revocation to the edge"), instead of leaving it to the next scheduled cycle. A
+     * signal that cannot be sent fails nothing: the presigner's own interval still publishes.
+     */
+    static void publicationDue(CertificateAuthority ca, dev.shomei.ca.orders.OrderPuller.Pass p, boolean crl, boolean first) {
+        if (!dev.shomei.ca.orders.PublicationTrigger.due(p, crl, first)) {
+            return;
+        }
+        java.util.List<String> reasons = new java.util.ArrayList<>();
+        if (p.revoked() > 0) {
+            reasons.add(p.revoked() + " revoked");
+        }
+        if (crl) {
+            reasons.add("CRL issued");
+        }
+        if (reasons.isEmpty()) {
+            reasons.add("the pull loop started");
+        }
+        String why = String.join(", ", reasons);
+        try {
+            dev.shomei.ca.orders.PublicationTrigger.signal(ca.database().dataSource(), why);
+            System.out.println("publication cycle signalled (" + why + ")");
+        } catch (java.sql.SQLException e) {
+            System.out.println("pull: the publication cycle could not be signalled (" + e.getMessage() + "); the"
+                    + " presigner's interval publishes instead");
         }
     }
 

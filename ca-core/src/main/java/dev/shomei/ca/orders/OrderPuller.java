@@ -51,8 +51,11 @@ import javax.sql.DataSource;
  */
 public final class OrderPuller {
 
-    /** What one pass did. */
-    public record Pass(int executed, int delivered, String problem) {}
+    /**
+     * What one pass did: bundles executed, results delivered, certificates revoked by the executed bundles (what makes
+     * the pass start the publication cycle, {@link PublicationTrigger}), and the problem that ended it, if any.
+     */
+    public record Pass(int executed, int delivered, int revoked, String problem) {}
 
     private final URI base;
     private final HttpClient http;
@@ -123,6 +126,7 @@ public final class OrderPuller {
     public Pass pass() {
         int delivered = 0;
         int executed = 0;
+        int revoked = 0;
         try {
             // Step 1: results not yet acknowledged.
             for (String bundleId : undelivered()) {
@@ -137,15 +141,15 @@ public final class OrderPuller {
                         .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (next.statusCode() == 204) {
                     next.body().close();
-                    return new Pass(executed, delivered, null);
+                    return new Pass(executed, delivered, revoked, null);
                 }
                 if (next.statusCode() != 200) {
-                    return new Pass(executed, delivered, "the RA answered " + next.statusCode() + " to GET ca/order-bundles/next: "
+                    return new Pass(executed, delivered, revoked, "the RA answered " + next.statusCode() + " to GET ca/order-bundles/next: "
                             + new String(readAtMost(next.body(), MAX_ANSWER_BYTES), StandardCharsets.UTF_8));
                 }
                 byte[] body = readAtMost(next.body(), maxBundleBytes);
                 if (body.length > maxBundleBytes) {
-                    return new Pass(executed, delivered, "the RA's order bundle is larger than orders.maxBundleBytes ("
+                    return new Pass(executed, delivered, revoked, "the RA's order bundle is larger than orders.maxBundleBytes ("
                             + maxBundleBytes + " bytes): not read; the RA must send smaller bundles");
                 }
                 CrashPoints.reach(CrashPoints.PULL_AFTER_FETCH, body.length + " bytes");
@@ -158,12 +162,13 @@ public final class OrderPuller {
                     progress.accept("order bundle " + bundleId + ": " + r.issued() + " issued, " + r.revoked() + " revoked, "
                             + r.refused() + " refused");
                     executed++;
+                    revoked += r.revoked();
                 } catch (OrderBundleException e) {
                     // Refused whole (and audited). A replay of a completed bundle gets its stored result again, so the
                     // RA can move on; any other refusal is reported and the loop stops until an operator looks.
                     String id = completedBundleId(body);
                     if (id == null) {
-                        return new Pass(executed, delivered, "order bundle refused: " + e.getMessage());
+                        return new Pass(executed, delivered, revoked, "order bundle refused: " + e.getMessage());
                     }
                     progress.accept("refused a replay of " + id + "; sending its stored result again");
                     bundleId = id;
@@ -171,11 +176,11 @@ public final class OrderPuller {
                 } catch (RuntimeException e) {
                     // Not one order's fault (those are refused in the result): the HSM or the database. Nothing was
                     // completed; the next pass executes the bundle again, each order once.
-                    return new Pass(executed, delivered, "an order bundle could not be executed (" + e.getMessage()
+                    return new Pass(executed, delivered, revoked, "an order bundle could not be executed (" + e.getMessage()
                             + "); nothing of it was completed, the next pass tries again");
                 }
                 if (!seen.add(bundleId)) {
-                    return new Pass(executed, delivered, "the RA served order bundle " + bundleId + " again in the same"
+                    return new Pass(executed, delivered, revoked, "the RA served order bundle " + bundleId + " again in the same"
                             + " pass after its result was sent: the RA does not accept that result (ca orders undelivered)");
                 }
                 CrashPoints.reach(CrashPoints.PULL_BEFORE_DELIVERY, bundleId);
@@ -184,11 +189,11 @@ public final class OrderPuller {
                 }
             }
         } catch (IOException e) {
-            return new Pass(executed, delivered, "the RA at " + base + " is unreachable (" + e.getClass().getSimpleName()
+            return new Pass(executed, delivered, revoked, "the RA at " + base + " is unreachable (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); nothing is lost, the next pass tries again");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Pass(executed, delivered, "interrupted");
+            return new Pass(executed, delivered, revoked, "interrupted");
         } catch (SQLException e) {
             throw new IllegalStateException("the CA database failed during a pull pass: " + e.getMessage(), e);
         }

@@ -31,7 +31,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * The {@code presigner} command (ocsp-presigner/README.md): pre-sign OCSP responses, write publication
- * bundles, show status, verify a bundle. One-shot commands, no inbound port; run from a scheduler.
+ * bundles, show status, verify a bundle. One-shot commands, no inbound port, run from a scheduler; and
+ * {@code presigner loop} ({@link LoopCommand}), which runs the cycle when the CA's pull loop signals it.
  *
  * <p>Zone: secure, beside the CA, on the same HSM token and CA database. Uses only the delegated responder
  * and publication signer keys, never the CA keys. Exit codes as the {@code ca} command: 0 done; 1 refused
@@ -41,7 +42,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "presigner", mixinStandardHelpOptions = true, version = "shomei presigner 0.1.0",
         description = "Pre-sign OCSP responses and write signed publication bundles (secure zone).",
         subcommands = {PresignerCli.PresignCommand.class, PresignerCli.BundleCommand.class,
-                PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class, CpsCommand.class})
+                PresignerCli.StatusCommand.class, PresignerCli.VerifyCommand.class, CpsCommand.class, LoopCommand.class})
 public final class PresignerCli {
 
     @Option(names = {"-c", "--config"}, description = "presigner configuration (default: $SHOMEI_PRESIGNER_CONFIG or ./presigner.yaml)")
@@ -99,16 +100,25 @@ public final class PresignerCli {
         public Integer call() {
             PresignerConfig cfg = parent.loadConfig();
             try (CertificateAuthority ca = open(cfg.caConfig())) {
-                report(ca, cfg, ca.config().issuingKeyLabel(), presigner(ca, cfg, responderLabel, System.err).run());
-                // Older issuing generations after a renewal, each with the responder it certified.
-                for (var g : cfg.generationResponders().entrySet()) {
-                    OcspPresigner.Result r = OcspPresigner.forGeneration(ca, g.getKey(), g.getValue(),
-                            new OcspPresigner.Settings(cfg.validity(), cfg.chunkSizeOrDefault(),
-                                    cfg.progressPercentOrDefault(), System.err), audit(ca.config()), Clock.systemUTC()).run();
-                    report(ca, cfg, g.getKey(), r);
-                }
+                presignAll(ca, cfg, responderLabel);
             }
             return 0;
+        }
+
+        /** Every generation's due responses (also one step of {@code presigner loop}'s cycle); how many were signed. */
+        static long presignAll(CertificateAuthority ca, PresignerConfig cfg, String responderLabel) {
+            OcspPresigner.Result current = presigner(ca, cfg, responderLabel, System.err).run();
+            report(ca, cfg, ca.config().issuingKeyLabel(), current);
+            long signed = current.signed();
+            // Older issuing generations after a renewal, each with the responder it certified.
+            for (var g : cfg.generationResponders().entrySet()) {
+                OcspPresigner.Result r = OcspPresigner.forGeneration(ca, g.getKey(), g.getValue(),
+                        new OcspPresigner.Settings(cfg.validity(), cfg.chunkSizeOrDefault(),
+                                cfg.progressPercentOrDefault(), System.err), audit(ca.config()), Clock.systemUTC()).run();
+                report(ca, cfg, g.getKey(), r);
+                signed += r.signed();
+            }
+            return signed;
         }
 
         private static void report(CertificateAuthority ca, PresignerConfig cfg, String generation, OcspPresigner.Result r) {
@@ -147,19 +157,26 @@ public final class PresignerCli {
                 pdfs.add(generated);
             }
             try (CertificateAuthority ca = open(cfg.caConfig())) {
-                PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
-                        AuditedPresignerEvents.caLog(ca.config()), audit(ca.config()), Clock.systemUTC());
-                if (raAudit != null) {
-                    bundle.carryingRaAudit(raAudit);
-                }
-                PublicationBundle.Written w = bundle.write(out, pdfs, full);
-                System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
-                        + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));
-                System.out.println("manifest.json SHA-256: " + w.manifestSha256());
+                write(ca, cfg, out, pdfs, full, raAudit);
             } finally {
                 CpsCommand.deleteGenerated(generated);
             }
             return 0;
+        }
+
+        /** Writes one bundle into {@code out} (also one step of {@code presigner loop}'s cycle). */
+        static PublicationBundle.Written write(CertificateAuthority ca, PresignerConfig cfg, Path out, List<Path> pdfs,
+                                               boolean full, Path raAudit) {
+            PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
+                    AuditedPresignerEvents.caLog(ca.config()), audit(ca.config()), Clock.systemUTC());
+            if (raAudit != null) {
+                bundle.carryingRaAudit(raAudit);
+            }
+            PublicationBundle.Written w = bundle.write(out, pdfs, full);
+            System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
+                    + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));
+            System.out.println("manifest.json SHA-256: " + w.manifestSha256());
+            return w;
         }
     }
 

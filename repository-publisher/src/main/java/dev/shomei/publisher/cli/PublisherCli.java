@@ -30,7 +30,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The {@code publisher} command: {@code verify}, {@code publish} and {@code edge}.
+ * The {@code publisher} command: {@code verify}, {@code publish}, {@code watch} (publish on arrival,
+ * {@link WatchCommand}) and {@code edge}.
  *
  * <p>Online zone. Holds no private key. Reads the bundle and the configured CA certificates; writes only to the
  * origin given on the command line; {@code edge} listens on the given address.
@@ -40,7 +41,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Command(name = "publisher", mixinStandardHelpOptions = true,
         description = "Verifies publication bundles, pushes them to the CDN origin, and serves the repository with a keyless OCSP edge.",
-        subcommands = {PublisherCli.Verify.class, PublisherCli.Publish.class, PublisherCli.Edge.class})
+        subcommands = {PublisherCli.Verify.class, PublisherCli.Publish.class, WatchCommand.class, PublisherCli.Edge.class})
 public final class PublisherCli {
 
     public static final int OK = 0;
