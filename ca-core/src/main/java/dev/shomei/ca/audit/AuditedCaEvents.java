@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes the CA's events to the tamper-evident audit log, in the same transaction as the act: an issued
@@ -60,9 +62,26 @@ public final class AuditedCaEvents implements CaEventLog {
 
     @Override
     public void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile) {
-        append(tx, AuditEvent.of(actor, "certificate.issued",
+        append(tx, issued(requestId, certificate, profile));
+    }
+
+    /** The batch's entries in one round trip ({@link AuditLog#appendAll}): one head lock, one INSERT. */
+    @Override
+    public void certificatesIssued(Connection tx, List<IssuedCertificate> certificates) {
+        List<AuditEvent> batch = new ArrayList<>(certificates.size());
+        for (IssuedCertificate c : certificates) {
+            batch.add(issued(c.requestId(), c.certificate(), c.profile()));
+        }
+        log.appendAll(tx, batch);
+        for (AuditEvent e : batch) {
+            CrashPoints.reach(CrashPoints.DURING_AUDIT_APPEND, e.action() + " " + e.subject());
+        }
+    }
+
+    private AuditEvent issued(String requestId, X509Certificate certificate, String profile) {
+        return AuditEvent.of(actor, "certificate.issued",
                 "serial:" + certificate.getSerialNumber().toString(16) + " request:" + requestId + " profile:" + profile,
-                der(certificate)));
+                der(certificate));
     }
 
     @Override

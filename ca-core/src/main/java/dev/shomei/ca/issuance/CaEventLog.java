@@ -15,6 +15,19 @@ public interface CaEventLog {
 
     void certificateIssued(Connection tx, String requestId, X509Certificate certificate, String profile);
 
+    /** One certificate of a batch, as {@link #certificatesIssued} records it. */
+    record IssuedCertificate(String requestId, X509Certificate certificate, String profile) {}
+
+    /**
+     * The certificates of one issuing transaction, in order: as many {@link #certificateIssued} calls, which an event
+     * log may write in one round trip.
+     */
+    default void certificatesIssued(Connection tx, java.util.List<IssuedCertificate> certificates) {
+        for (IssuedCertificate c : certificates) {
+            certificateIssued(tx, c.requestId(), c.certificate(), c.profile());
+        }
+    }
+
     void certificateRevoked(Connection tx, String serialHex, RevocationReason reason, String requestedBy);
 
     /** An RA order was executed (status issued, revoked or refused), with the RA decision behind it. */

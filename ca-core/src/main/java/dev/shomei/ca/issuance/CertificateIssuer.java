@@ -78,6 +78,11 @@ public final class CertificateIssuer {
     private final CertificateStore store = new CertificateStore();
     private final SigningIntents intents = new SigningIntents();
     private final CaEventLog events;
+    private final IssuanceTimings timings = new IssuanceTimings();
+    /** The post-signature check with the issuing key and its precomputed table (built on first use). */
+    private volatile IssuerCheck issuerCheck;
+
+    private record IssuerCheck(PublicKey key, SignatureCheck check) {}
 
     public CertificateIssuer(DataSource dataSource, Signer signer, String issuerLabel, CaConfig config, Clock clock,
                              CaEventLog events) {
@@ -89,11 +94,27 @@ public final class CertificateIssuer {
         this.events = events;
     }
 
-    /** The request id a CSR gets when the caller has none (command-line issuance): its SHA-256. */
     /** The certificate of the issuing key this issuer signs with. */
     public X509Certificate issuingCertificate() {
         return signer.certificate();
     }
+
+    /** Where this issuer's time went, per phase (the issuance benchmark prints it; docs/benchmarks.md). */
+    public IssuanceTimings timings() {
+        return timings;
+    }
+
+    /** The post-signature check for the current issuing key, kept while the key stays the same. */
+    private SignatureCheck issuerCheck(PublicKey key) {
+        IssuerCheck c = issuerCheck;
+        if (c == null || !c.key().equals(key)) {
+            c = new IssuerCheck(key, SignatureCheck.forKey(key));
+            issuerCheck = c;
+        }
+        return c.check();
+    }
+
+    /** The request id a CSR gets when the caller has none (command-line issuance): its SHA-256. */
 
     public static String requestIdFor(byte[] csrDer) {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
@@ -146,6 +167,7 @@ public final class CertificateIssuer {
         // The CSRs' checks (key quality, proof of possession: a signature verification each) on every core: they
         // are independent of each other and, one after another, took longer than the HSM's signing of the batch.
         Object[] parsed = new Object[requests.size()];
+        long t0 = System.nanoTime();
         java.util.stream.IntStream.range(0, requests.size()).parallel().forEach(i -> {
             IssueRequest r = requests.get(i);
             try {
@@ -156,6 +178,7 @@ public final class CertificateIssuer {
                 parsed[i] = e;
             }
         });
+        timings.add(IssuanceTimings.Phase.CSR_CHECKS, System.nanoTime() - t0);
         for (int i = 0; i < requests.size(); i++) {
             IssueRequest r = requests.get(i);
             try {
@@ -242,8 +265,10 @@ public final class CertificateIssuer {
     private List<Outcome> issueCheckedOnce(List<Checked> checked) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             List<Long> held = List.of();
+            long recordStart = 0;
             try {
                 // Step 2: idempotent by request id.
+                long t0 = System.nanoTime();
                 Map<String, CertificateRecord> existing = store.byRequestIds(c,
                         checked.stream().map(Checked::id).toList());
                 List<Outcome> outcomes = new ArrayList<>(checked.size());
@@ -269,8 +294,12 @@ public final class CertificateIssuer {
                         outcomes.add(new Outcome(k.id(), null, e));
                     }
                 }
+                long t1 = System.nanoTime();
+                timings.add(IssuanceTimings.Phase.LOOKUPS, t1 - t0);
                 // Step 3: build and lint (in parallel), then commit the intents before the HSM signs anything.
                 List<Object> prepared = parallel(fresh, this::prepareOne);
+                long t2 = System.nanoTime();
+                timings.add(IssuanceTimings.Phase.PREPARE, t2 - t1);
                 List<SigningIntents.CertificateIntent> toSign = new ArrayList<>();
                 List<Checked> signing = new ArrayList<>();
                 for (int i = 0; i < fresh.size(); i++) {
@@ -292,15 +321,20 @@ public final class CertificateIssuer {
                 held = recorded.stream().map(SigningIntents.CertificateIntent::id).toList();
                 intents.lock(c, held);
                 c.commit();
+                long t3 = System.nanoTime();
+                timings.add(IssuanceTimings.Phase.INTENTS, t3 - t2);
                 String serials = String.join(",", toSign.stream().map(SigningIntents.CertificateIntent::serial).toList());
                 CrashPoints.reach(CrashPoints.AFTER_INTENT, serials);
                 // Step 3, continued: sign the recorded bytes in the HSM (in parallel), verify each.
-                X509Certificate issuerCert = signer.certificate();
+                PublicKey issuerKey = signer.certificate().getPublicKey();
+                SignatureCheck check = issuerCheck(issuerKey);
                 List<Object> signed = parallel(toSign, i -> {
                     CrashPoints.reach(CrashPoints.DURING_HSM_SIGN, i.serial());
-                    return TbsSigning.signPrepared(i.tbs(), signer, issuerCert.getPublicKey());
+                    return TbsSigning.signPrepared(i.tbs(), signer, issuerKey, check, timings);
                 });
                 CrashPoints.reach(CrashPoints.AFTER_HSM_SIGN, serials);
+                long t4 = System.nanoTime();
+                timings.add(IssuanceTimings.Phase.SIGN_AND_CHECK, t4 - t3);
                 // Step 4: record every certificate with its audit entry and its intent's resolution, and commit once.
                 List<CertificateStore.NewCertificate> rows = new ArrayList<>();
                 for (int i = 0; i < signing.size(); i++) {
@@ -311,13 +345,18 @@ public final class CertificateIssuer {
                             keySha256(k.publicKey())));
                 }
                 store.insertCertificates(c, rows);
+                // One round trip each for the batch's audit entries and its intents' resolutions.
+                List<CaEventLog.IssuedCertificate> issued = new ArrayList<>(signing.size());
                 for (int i = 0; i < signing.size(); i++) {
-                    events.certificateIssued(c, signing.get(i).id(), (X509Certificate) signed.get(i),
-                            signing.get(i).profileName());
-                    intents.resolve(c, recorded.get(i).id(), "recorded", null);
+                    issued.add(new CaEventLog.IssuedCertificate(signing.get(i).id(), (X509Certificate) signed.get(i),
+                            signing.get(i).profileName()));
                 }
+                events.certificatesIssued(c, issued);
+                intents.resolveAll(c, held, "recorded");
                 CrashPoints.reach(CrashPoints.BEFORE_COMMIT, serials);
                 c.commit();
+                timings.issued(signing.size());
+                recordStart = t4;
                 return outcomes;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -328,6 +367,9 @@ public final class CertificateIssuer {
             } finally {
                 if (!held.isEmpty()) {
                     intents.unlock(c, held);
+                }
+                if (recordStart != 0) {
+                    timings.add(IssuanceTimings.Phase.RECORD, System.nanoTime() - recordStart);
                 }
             }
         }
@@ -512,6 +554,7 @@ public final class CertificateIssuer {
     }
 
     private Prepared build(X500Name subject, PublicKey publicKey, CertificateProfile profile) {
+        long t0 = IssuanceTimings.cpuNow();
         X509Certificate issuer = signer.certificate();
         Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = notBefore.plus(Duration.ofDays(profile.validityDays())).minusSeconds(1);
@@ -528,8 +571,9 @@ public final class CertificateIssuer {
         ProfileExtensions.addTo(b, profile, publicKey, issuer, config.repositoryOrEmpty().forGeneration(issuerLabel),
                 shard);
         PreIssuanceLint.Expectation exp = ProfileExtensions.expectation(profile);
+        timings.add(IssuanceTimings.Work.BUILD, IssuanceTimings.cpuNow() - t0);
         return new Prepared(CertificateStore.hex(serial),
-                TbsSigning.prepare(b, signer, tbs -> PreIssuanceLint.check(tbs, issuer, exp)));
+                TbsSigning.prepare(b, signer, tbs -> PreIssuanceLint.check(tbs, issuer, exp), timings));
     }
 
     /**

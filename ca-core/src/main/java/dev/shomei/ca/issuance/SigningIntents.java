@@ -128,6 +128,16 @@ public final class SigningIntents {
         }
     }
 
+    /** {@link #resolve} for many intents with the same outcome and no reason, in one statement. */
+    public void resolveAll(Connection c, List<Long> intentIds, String outcome) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO signing_intent_resolution (intent_id, outcome)"
+                + " SELECT x, ? FROM unnest(?::bigint[]) x")) {
+            ps.setString(1, outcome);
+            ps.setArray(2, c.createArrayOf("int8", intentIds.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
     /** Unresolved certificate intents of an issuer, oldest first. */
     public List<CertificateIntent> pendingCertificates(Connection c, String issuerLabel) throws SQLException {
         List<CertificateIntent> out = new ArrayList<>();

@@ -64,6 +64,13 @@ public final class TbsSigning {
      * in a signing intent before the HSM signs them (docs/faults.md).
      */
     public static byte[] prepare(X509v3CertificateBuilder builder, Signer signer, Consumer<TBSCertificate> lint) {
+        return prepare(builder, signer, lint, null);
+    }
+
+    /** As {@link #prepare(X509v3CertificateBuilder, Signer, Consumer)}, counting its steps in {@code timings}. */
+    static byte[] prepare(X509v3CertificateBuilder builder, Signer signer, Consumer<TBSCertificate> lint,
+                          IssuanceTimings timings) {
+        long t0 = IssuanceTimings.cpuNow();
         // Step 1: capture the TBSCertificate the builder would sign.
         AlgorithmIdentifier algId = signer.algorithm().algorithmIdentifier();
         ByteArrayOutputStream captured = new ByteArrayOutputStream(1024);
@@ -87,18 +94,37 @@ public final class TbsSigning {
         TBSCertificate tbs = TBSCertificate.getInstance(tbsBytes);
 
         // Step 2: lint before the CA key is used, and parse it as a relying party's JDK would.
+        long t1 = IssuanceTimings.cpuNow();
         lint.accept(tbs);
+        long t2 = IssuanceTimings.cpuNow();
         parseBack(tbs, algId);
+        if (timings != null) {
+            timings.add(IssuanceTimings.Work.BUILD, t1 - t0);
+            timings.add(IssuanceTimings.Work.LINT, t2 - t1);
+            timings.add(IssuanceTimings.Work.PARSE_BACK, IssuanceTimings.cpuNow() - t2);
+        }
 
         return tbsBytes;
     }
 
     /** Steps 3 and 4 for bytes {@link #prepare} produced (or a signing intent kept): sign, then verify. */
     public static X509Certificate signPrepared(byte[] tbsBytes, Signer signer, PublicKey issuerKey) {
+        return signPrepared(tbsBytes, signer, issuerKey, SignatureCheck.forKey(issuerKey), null);
+    }
+
+    /**
+     * As {@link #signPrepared(byte[], Signer, PublicKey)}, with a {@link SignatureCheck} of the issuer key kept by the
+     * caller (its precomputed table serves every certificate; null: the JDK verifies) and the time of each step
+     * counted in {@code timings} (may be null).
+     */
+    static X509Certificate signPrepared(byte[] tbsBytes, Signer signer, PublicKey issuerKey, SignatureCheck issuerCheck,
+                                        IssuanceTimings timings) {
         TBSCertificate tbs = TBSCertificate.getInstance(tbsBytes);
         AlgorithmIdentifier algId = tbs.getSignature(); // the outer algorithm must equal the inner (RFC 5280 §4.1.1.2)
         // Step 3: the CA key signs the linted bytes.
+        long t0 = IssuanceTimings.cpuNow();
         byte[] signature = signer.sign(tbsBytes);
+        long t1 = IssuanceTimings.cpuNow();
         ASN1EncodableVector v = new ASN1EncodableVector(3);
         v.add(tbs);
         v.add(algId);
@@ -107,13 +133,25 @@ public final class TbsSigning {
             byte[] der = new DERSequence(v).getEncoded("DER");
             X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));
-            // Step 4: the signature must verify under the issuer's key.
-            cert.verify(issuerKey);
+            // Step 4: the signature must verify under the issuer's key, over the to-be-signed bytes of the
+            // certificate as the JDK read it.
+            if (issuerCheck != null && issuerCheck.handles(algId)) {
+                if (!issuerCheck.verify(algId, cert.getTBSCertificate(), cert.getSignature())) {
+                    throw new java.security.SignatureException("the signature does not verify");
+                }
+            } else {
+                cert.verify(issuerKey);
+            }
             return cert;
         } catch (IOException | GeneralSecurityException e) {
             // The bytes were parsed back before signing: only the signature can be at fault here.
             throw new dev.shomei.pkcs11.HsmException("the HSM produced a certificate that does not verify under the"
                     + " issuer key: " + e.getMessage(), e);
+        } finally {
+            if (timings != null) {
+                timings.add(IssuanceTimings.Work.HSM_SIGN, t1 - t0);
+                timings.add(IssuanceTimings.Work.POST_SIGNATURE_CHECK, IssuanceTimings.cpuNow() - t1);
+            }
         }
     }
 }

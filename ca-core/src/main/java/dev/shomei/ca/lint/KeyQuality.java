@@ -13,6 +13,7 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X962Parameters;
 import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.math.ec.ECCurve;
 import org.bouncycastle.math.ec.ECPoint;
 
@@ -177,7 +178,12 @@ public final class KeyQuality {
             return f;
         }
         ASN1ObjectIdentifier oid = (ASN1ObjectIdentifier) params.getParameters();
-        X9ECParameters curve = ECNamedCurveTable.getByOID(oid);
+        // Bouncy Castle's custom arithmetic for the curve where it has one (P-256, P-384, P-521: about 20 times
+        // faster than the generic curve of the same parameters); the same curve either way.
+        X9ECParameters curve = CustomNamedCurves.getByOID(oid);
+        if (curve == null) {
+            curve = ECNamedCurveTable.getByOID(oid);
+        }
         if (curve == null) {
             f.add("EC key on unknown curve " + oid.getId());
             return f;
@@ -222,7 +228,11 @@ public final class KeyQuality {
         }
         if (q.isInfinity()) {
             f.add("EC public key is the point at infinity");
-        } else if (!q.multiply(curve.getN()).isInfinity()) {
+        } else if (!BigInteger.ONE.equals(curve.getH()) && !q.multiply(curve.getN()).isInfinity()) {
+            // On a curve of prime order (cofactor 1: P-256, P-384, P-521) the group of points has n elements, so
+            // n·Q = O holds for every point on the curve (Lagrange's theorem): the on-curve check above has proved
+            // it, and the multiplication (a full scalar multiplication per key, the costliest step of issuing a
+            // certificate before) can only fail on a curve with a cofactor, where it is computed.
             f.add("EC public key is not of the curve's prime order (n·Q ≠ O)");
         }
         return f;
