@@ -2,6 +2,7 @@ package dev.shomei.ra.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shomei.ra.testkit.CpuAccount;
 import dev.shomei.ra.testkit.RaTestEnvironment;
 import dev.shomei.ra.testkit.SignedApplications;
 import dev.shomei.ra.testkit.WrkApplications;
@@ -32,6 +33,7 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * Applications decided per second, end to end (HTTP in, CMS and chain verification, the J-LIS status, CSR and identity
@@ -45,6 +47,8 @@ import org.junit.jupiter.api.Test;
  * OCSP, see {@link JlisSource}).
  */
 @Tag("bench")
+@DisabledIfSystemProperty(named = "shomei.integration-test", matches = "true",
+        disabledReason = "runs in surefire; failsafe's bench run is TwoInstancesThroughputBenchIT")
 @QuarkusTest
 @TestProfile(ApplicationThroughputBenchTest.JlisSource.class)
 @WithTestResource(RaTestEnvironment.class)
@@ -102,7 +106,13 @@ class ApplicationThroughputBenchTest {
         WrkApplications.Rate warmUp = run(base, dir.resolve("warm-up"), WARM_UP, db);
         System.out.printf("BENCH warm-up: %,d decisions at %,.0f /s%n", warmUp.decisions(), warmUp.perSecond());
         Instant from = Instant.now();
-        WrkApplications.Rate rate = run(base, dir.resolve("timed"), APPLICATIONS, db);
+        long before = WrkApplications.count(db);
+        long start = System.nanoTime();
+        Process wrk = WrkApplications.start(base, dir.resolve("timed"), APPLICATIONS, 2, CONNECTIONS, CAP);
+        int postgres = postgresPort();
+        Map<String, Long> cpuBefore = CpuAccount.snapshot(postgres, List.of(wrk));
+        WrkApplications.Rate rate = WrkApplications.measure(List.of(wrk), start, db, before, APPLICATIONS, CAP,
+                () -> CpuAccount.snapshot(postgres, List.of(wrk)));
         Instant to = Instant.now();
         WrkApplications.Answers answers = rate.answers().get(0);
 
@@ -114,6 +124,8 @@ class ApplicationThroughputBenchTest {
                 + " target 1,000/s; %,d decisions in %.1f s, by the database; answer latency p50 %.0f ms, p99 %.0f"
                 + " ms)%n%n", rate.perSecond(), 100 * rate.perSecond() / baseline, rate.decisions(), rate.seconds(),
                 answers.p50Millis(), answers.p99Millis());
+        CpuAccount.print(CpuAccount.perApplication(cpuBefore, rate.cpuAtEnd(), rate.decisions()));
+        System.out.println();
         assertThat(answers.other()).as("wrk's unexpected answers: %s", answers.output()).isZero();
         assertThat(answers.created()).as(answers.output()).isEqualTo(APPLICATIONS);
         assertThat(rate.decisions()).isEqualTo(APPLICATIONS);
@@ -125,6 +137,14 @@ class ApplicationThroughputBenchTest {
         long start = System.nanoTime();
         Process wrk = WrkApplications.start(base, dir, count, 2, CONNECTIONS, CAP);
         return WrkApplications.measure(List.of(wrk), start, db, before, count, CAP);
+    }
+
+    /** The port of the RA's PostgreSQL (the test database), to account its CPU. */
+    static int postgresPort() {
+        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.datasource.jdbc.url", String.class);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^:/]+:(\\d+)/").matcher(url);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     static String loadAverage() {

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -34,7 +35,8 @@ public final class WrkApplications {
     public record Answers(int created, int other, double p50Millis, double p99Millis, String output) {}
 
     /** A run's rate by the database: decisions committed per second between the start and the last decision. */
-    public record Rate(int decisions, double seconds, double perSecond, List<Answers> answers) {}
+    public record Rate(int decisions, double seconds, double perSecond, List<Answers> answers,
+                       Map<String, Long> cpuAtEnd) {}
 
     private WrkApplications() {}
 
@@ -70,6 +72,15 @@ public final class WrkApplications {
      */
     public static Rate measure(List<Process> runs, long startNanos, Supplier<Connection> database, long decisionsBefore,
                                int expected, Duration cap) throws Exception {
+        return measure(runs, startNanos, database, decisionsBefore, expected, cap, () -> Map.of());
+    }
+
+    /**
+     * {@link #measure}, taking {@code account} (a {@link CpuAccount#snapshot}) as the last decision commits, while wrk
+     * still runs.
+     */
+    public static Rate measure(List<Process> runs, long startNanos, Supplier<Connection> database, long decisionsBefore,
+                               int expected, Duration cap, Supplier<Map<String, Long>> account) throws Exception {
         List<StringBuilder> outputs = new ArrayList<>();
         List<Thread> readers = new ArrayList<>();
         for (Process p : runs) {
@@ -105,6 +116,17 @@ public final class WrkApplications {
                 Thread.sleep(50);
             }
         }
+        Map<String, Long> cpu = account.get();
+        // Every decision has committed: the answers are on their way. wrk ends on SIGINT as when its duration is up
+        // (it prints its summary and the script's counts); a thread whose answers are all in has stopped already.
+        if (done >= expected) {
+            Thread.sleep(1000);
+        }
+        for (Process p : runs) {
+            if (p.isAlive()) {
+                new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
         List<Answers> answers = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             Process p = runs.get(i);
@@ -119,7 +141,7 @@ public final class WrkApplications {
                     : new Answers(0, -1, 0, 0, out));
         }
         double seconds = (last - startNanos) / 1e9;
-        return new Rate((int) done, seconds, done / seconds, answers);
+        return new Rate((int) done, seconds, done / seconds, answers, cpu);
     }
 
     /** Decisions recorded so far (applications' and others'; the benchmarks make only applications). */
