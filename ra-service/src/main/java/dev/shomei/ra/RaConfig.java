@@ -116,7 +116,20 @@ public interface RaConfig {
         /** Largest J-LIS CRL accepted, in bytes; a larger answer is refused before it is parsed. */
         @WithDefault("134217728")
         long crlMaxBytes();
+
+        /**
+         * Which J-LIS source answers first (CP/CPS 4.2.1): {@code OCSP} (the default; J-LIS refreshes OCSP about
+         * every 15 minutes, the CRL daily) or {@code CRL} (the verified CRL cached until its nextUpdate, OCSP only
+         * when no current CRL can be had). {@code CRL} costs one signature check a day instead of an outbound round
+         * trip and a response signature per application, and accepts a revocation J-LIS recorded since the CRL's
+         * thisUpdate (at most a day) as not yet known.
+         */
+        @WithDefault("OCSP")
+        JlisSource prefer();
     }
+
+    /** The J-LIS revocation source tried first. */
+    enum JlisSource { OCSP, CRL }
 
     interface Policy {
         /** The approval policy file (JSON); its SHA-256 is recorded with every system decision (CP/CPS 4.2.1, 6.1.5). */

@@ -102,8 +102,11 @@ public class ApplicationIntake {
         VerifiedSignature signature = verifier.verify(cms, "application", now);
         // Step 1b: replays. The same signature in another encoding (an unsigned attribute added, another certificate
         // order) is the same application; the signing time must be recent; a key is in one live application only.
-        String signatureSha256 = signatureSha256(cms);
-        String keySha256 = csrKeySha256(ApplicationContent.parse(signature.content()).csrDer());
+        // The content and its CSR are parsed once here, for these checks and the assessment.
+        String signatureSha256 = signature.signatureSha256();
+        ApplicationContent content = ApplicationContent.parse(signature.content());
+        PKCS10CertificationRequest csr = csr(content.csrDer());
+        String keySha256 = keySha256(csr);
         ApplicationService.Replay replay = service.replay(signatureSha256, keySha256);
         if (replay.sameSignature().isPresent()) {
             return new Submission(replay.sameSignature().get(), true);
@@ -112,7 +115,8 @@ public class ApplicationIntake {
         if (replay.keyInLiveApplication()) {
             throw keyAlreadyApplied();
         }
-        Assessment assessment = assess(signature, now, now, sha256, dev.shomei.ra.safeguard.Arrival.current());
+        Assessment assessment = assess(signature, content, csr, keySha256, now, now, sha256,
+                dev.shomei.ra.safeguard.Arrival.current());
         try {
             ApplicationService.Recorded recorded = groupCommit.record(sha256, cms, assessment, now);
             UUID id = recorded.id();
@@ -174,11 +178,18 @@ public class ApplicationIntake {
         }
     }
 
-    /** SHA-256 of the SubjectPublicKeyInfo the CSR certifies: the subscriber key, however the CSR is encoded. */
-    static String csrKeySha256(byte[] csrDer) {
+    private static PKCS10CertificationRequest csr(byte[] csrDer) {
         try {
-            return ConfiguredFile.sha256Hex(new PKCS10CertificationRequest(csrDer).getSubjectPublicKeyInfo()
-                    .getEncoded(ASN1Encoding.DER));
+            return new PKCS10CertificationRequest(csrDer);
+        } catch (Exception e) {
+            throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
+        }
+    }
+
+    /** SHA-256 of the SubjectPublicKeyInfo the CSR certifies: the subscriber key, however the CSR is encoded. */
+    private static String keySha256(PKCS10CertificationRequest csr) {
+        try {
+            return ConfiguredFile.sha256Hex(csr.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER));
         } catch (Exception e) {
             throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
         }
@@ -208,21 +219,18 @@ public class ApplicationIntake {
 
     Assessment assess(byte[] cms, Instant now, Instant receivedAt, dev.shomei.ra.safeguard.Channel channel) {
         // Step 2: signature, certificate kind, chain to a pinned generation, validity.
-        return assess(verifier.verify(cms, "application", now), now, receivedAt, ConfiguredFile.sha256Hex(cms),
+        VerifiedSignature signature = verifier.verify(cms, "application", now);
+        ApplicationContent content = ApplicationContent.parse(signature.content());
+        PKCS10CertificationRequest csr = csr(content.csrDer());
+        return assess(signature, content, csr, keySha256(csr), now, receivedAt, ConfiguredFile.sha256Hex(cms),
                 channel);
     }
 
-    private Assessment assess(VerifiedSignature signature, Instant now, Instant receivedAt, String cmsSha256,
+    private Assessment assess(VerifiedSignature signature, ApplicationContent content, PKCS10CertificationRequest csr,
+                              String keySha256, Instant now, Instant receivedAt, String cmsSha256,
                               dev.shomei.ra.safeguard.Channel channel) {
         // Step 3: content checks, each a finding for the policy.
-        ApplicationContent content = ApplicationContent.parse(signature.content());
         byte[] csrDer = content.csrDer();
-        PKCS10CertificationRequest csr;
-        try {
-            csr = new PKCS10CertificationRequest(csrDer);
-        } catch (Exception e) {
-            throw ApplicationContent.malformed("csr", "is not a DER PKCS#10 certification request (RFC 2986)");
-        }
         List<Finding> findings = new ArrayList<>(signature.findings());
         findings.addAll(checks.identity(content.claimedIdentity(), signature.identity()));
         findings.addAll(checks.csr(csr, signature.signer().getPublicKey(), policy.csrKeys()));
@@ -231,7 +239,7 @@ public class ApplicationIntake {
         findings.addAll(rules.application(new dev.shomei.ra.safeguard.SafeguardRules.ApplicationFacts(cmsSha256,
                 signature.signer().getSerialNumber().toString(16), signature.signer().getIssuerX500Principal().getName(),
                 signature.identity().name(), signature.identity().birthDate(), signature.identity().gender(),
-                csrKeySha256(csrDer), content.keyDevice(), channel.remoteAddress(), receivedAt)));
+                keySha256, content.keyDevice(), channel.remoteAddress(), receivedAt)));
         // Step 4: J-LIS revocation status, with the raw answer kept as evidence.
         RevocationEvidence rev = revocation.check(signature.signer(), signature.issuer().certificate(), now);
         switch (rev.status()) {
@@ -256,7 +264,7 @@ public class ApplicationIntake {
         }
         if (!rev.reachedJlis() && decision.outcome() != Outcome.REJECTED) {
             if (Duration.between(receivedAt, now).compareTo(policy.referAfterJlisUnavailable()) < 0) {
-                return new Assessment(signature, content, csrDer, rev, findings, null, channel);
+                return new Assessment(signature, content, csrDer, keySha256, rev, findings, null, channel);
             }
             findings.add(new Finding("jlis-unavailable", "J-LIS could not be reached for "
                     + policy.referAfterJlisUnavailable() + "; an RA officer decides"));
@@ -266,7 +274,7 @@ public class ApplicationIntake {
                 decision = new Decision(Outcome.REFERRED, List.of(findings.get(findings.size() - 1)));
             }
         }
-        return new Assessment(signature, content, csrDer, rev, findings, decision, channel);
+        return new Assessment(signature, content, csrDer, keySha256, rev, findings, decision, channel);
     }
 
     private static List<String> codes(Assessment a) {

@@ -187,8 +187,8 @@ public class ApplicationService {
         a.claimedAddress = claimed.address();
         a.csr = as.csrDer();
         a.csrSha256 = ConfiguredFile.sha256Hex(as.csrDer());
-        a.signatureSha256 = ApplicationIntake.signatureSha256(cms);
-        a.csrKeySha256 = ApplicationIntake.csrKeySha256(as.csrDer());
+        a.signatureSha256 = as.signature().signatureSha256();
+        a.csrKeySha256 = as.csrKeySha256();
         a.consentDocumentId = as.content().consent().documentId();
         a.consentDocumentSha256 = as.content().consent().sha256();
         a.retainUntil = books.retainUntil(now);
@@ -216,7 +216,7 @@ public class ApplicationService {
         entry.put("keyDevice", dev.shomei.ra.safeguard.Safeguards.read(a.keyDevice));
         entry.put("channel", as.channel().record());
         books.append(BookEntry.Book.APPLICATION, SUBJECT_KIND, a.id, entry, now);
-        DecisionRecord decided = apply(a, as, now);
+        DecisionRecord decided = apply(a, as, now, true);
         // The answer from the rows written here (a new application has no other decision): no query per decision,
         // and the same view a later GET reads back once this transaction has committed.
         return new Recorded(a.id, view(a, decided == null ? List.of() : List.of(decided)));
@@ -309,7 +309,7 @@ public class ApplicationService {
         if (a == null || a.status != Application.Status.WAITING_FOR_JLIS) {
             return;
         }
-        apply(a, as, now);
+        apply(a, as, now, false);
     }
 
     /** An application that verified on receipt but no longer does on retry is an officer's to decide. */
@@ -326,8 +326,12 @@ public class ApplicationService {
                 "application.decided", now);
     }
 
-    /** Stores J-LIS's answer, and either schedules another attempt or records the decision and acts on it. */
-    private DecisionRecord apply(Application a, Assessment as, Instant now) {
+    /**
+     * Stores J-LIS's answer, and either schedules another attempt or records the decision and acts on it.
+     *
+     * @param newApplication the application is first recorded in this transaction (it has no order yet)
+     */
+    private DecisionRecord apply(Application a, Assessment as, Instant now, boolean newApplication) {
         RevocationEvidence rev = as.revocation();
         a.revocationStatus = rev.status().name();
         a.revocationSource = rev.source().name();
@@ -363,7 +367,7 @@ public class ApplicationService {
         }
         a.decisionId = UUID.randomUUID();
         return decisions.record(a.decisionId, DecisionRecord.SubjectKind.APPLICATION, a.id, as.decision(),
-                system.actor(), evidence(a), "application.decided", now);
+                system.actor(), evidence(a), "application.decided", now, newApplication);
     }
 
     /**

@@ -37,6 +37,17 @@ public class Books {
     @Transactional(Transactional.TxType.MANDATORY)
     public BookEntry append(BookEntry.Book book, String subjectKind, UUID subjectId, Map<String, ?> entry,
                             Instant at) {
+        try {
+            return appendJson(book, subjectKind, subjectId, json.writeValueAsString(entry), at);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("book entry not serialisable", ex);
+        }
+    }
+
+    /** {@link #append} of an entry the caller has serialised with the same ObjectMapper (and digests as it is). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public BookEntry appendJson(BookEntry.Book book, String subjectKind, UUID subjectId, String entryJson,
+                                Instant at) {
         BookEntry e = new BookEntry();
         e.id = UUID.randomUUID();
         e.book = book;
@@ -44,11 +55,7 @@ public class Books {
         e.subjectId = subjectId;
         e.recordedAt = at;
         e.retainUntil = retainUntil(at);
-        try {
-            e.entry = json.writeValueAsString(entry);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("book entry not serialisable", ex);
-        }
+        e.entry = entryJson;
         e.persist();
         return e;
     }

@@ -54,6 +54,16 @@ public class DecisionRecorder {
     @Transactional(Transactional.TxType.MANDATORY)
     public DecisionRecord record(UUID decisionId, DecisionRecord.SubjectKind kind, UUID subjectId, Decision decision,
                                  Actor actor, Map<String, ?> evidence, String action, Instant at) {
+        return record(decisionId, kind, subjectId, decision, actor, evidence, action, at, false);
+    }
+
+    /**
+     * {@link #record}; {@code newSubject} for a subject first recorded in this same transaction, which cannot have an
+     * order yet (the order is then made without looking for one).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public DecisionRecord record(UUID decisionId, DecisionRecord.SubjectKind kind, UUID subjectId, Decision decision,
+                                 Actor actor, Map<String, ?> evidence, String action, Instant at, boolean newSubject) {
         DecisionRecord r = new DecisionRecord();
         r.id = decisionId;
         r.subjectKind = kind;
@@ -71,13 +81,14 @@ public class DecisionRecorder {
         r.retainUntil = books.retainUntil(at);
         r.persist();
 
-        Map<String, Object> entry = view(r);
-        books.append(BookEntry.Book.DECISION, kind.name(), subjectId, entry, at);
+        // One serialisation: the DECISION book entry and the audit event's detail are the same JSON.
+        String entry = write(view(r));
+        books.appendJson(BookEntry.Book.DECISION, kind.name(), subjectId, entry, at);
         String subject = kind.name().toLowerCase().replace('_', '-') + ":" + subjectId;
-        byte[] detail = write(entry).getBytes(StandardCharsets.UTF_8);
+        byte[] detail = entry.getBytes(StandardCharsets.UTF_8);
         if (decision.outcome() == Outcome.APPROVED) {
             // The order names the decision by the digest of the JSON the DECISION book holds (same serialisation).
-            orders.approved(kind, subjectId, decisionId, ConfiguredFile.sha256Hex(detail), at);
+            orders.approved(kind, subjectId, decisionId, ConfiguredFile.sha256Hex(detail), at, !newSubject);
         }
         List<AuditTrail.Event> later = deferred.get();
         if (later != null) {

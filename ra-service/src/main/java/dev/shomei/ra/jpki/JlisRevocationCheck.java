@@ -78,6 +78,7 @@ public class JlisRevocationCheck {
     private final Duration timeout;
     private final Duration ocspMaxAge;
     private final long crlMaxBytes;
+    private final RaConfig.JlisSource prefer;
     private final HttpClient http;
     private final DigestCalculatorProvider digests;
     private final JlisCrlStore store;
@@ -96,6 +97,7 @@ public class JlisRevocationCheck {
         this.timeout = config.jlis().timeout();
         this.ocspMaxAge = config.jlis().ocspMaxAge();
         this.crlMaxBytes = config.jlis().crlMaxBytes();
+        this.prefer = config.jlis().prefer();
         this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
         try {
             this.digests = new JcaDigestCalculatorProviderBuilder().build();
@@ -105,6 +107,31 @@ public class JlisRevocationCheck {
     }
 
     public RevocationEvidence check(X509Certificate cert, X509Certificate issuer, Instant now) {
+        if (prefer == RaConfig.JlisSource.CRL && crlUrl.isPresent()) {
+            // The CRL first (ra.jlis.prefer=CRL): verified once and cached until its nextUpdate; OCSP if no current
+            // CRL can be had.
+            String crlFailure;
+            try {
+                return crl(cert, issuer, now);
+            } catch (Exception e) {
+                crlFailure = "CRL " + crlUrl.get() + ": " + e.getMessage();
+                LOG.warnf("J-LIS CRL unusable, falling back to OCSP: %s", crlFailure);
+            }
+            if (ocspUrl.isPresent()) {
+                try {
+                    RevocationEvidence ocsp = ocsp(cert, issuer, now);
+                    return new RevocationEvidence(ocsp.status(), ocsp.source(), ocsp.raw(), ocsp.responseSha256(),
+                            ocsp.checkedAt(), ocsp.revokedAt(), crlFailure + "; " + ocsp.note());
+                } catch (Exception e) {
+                    String failure = crlFailure + "; OCSP " + ocspUrl.get() + ": " + e.getMessage();
+                    LOG.warnf("J-LIS unreachable: %s", failure);
+                    return new RevocationEvidence(RevocationEvidence.Status.UNAVAILABLE,
+                            RevocationEvidence.Source.NONE, null, now, null, failure);
+                }
+            }
+            return new RevocationEvidence(RevocationEvidence.Status.UNAVAILABLE, RevocationEvidence.Source.NONE, null,
+                    now, null, crlFailure + "; no OCSP responder configured (ra.jlis.ocsp-url)");
+        }
         String ocspFailure = "no OCSP responder configured (ra.jlis.ocsp-url)";
         if (ocspUrl.isPresent()) {
             try {

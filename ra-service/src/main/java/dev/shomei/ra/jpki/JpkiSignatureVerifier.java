@@ -212,7 +212,8 @@ public class JpkiSignatureVerifier {
                     + ca.getNotAfter().toInstant()));
         }
         return new VerifiedSignature(signed.getSignedContent().getContent() instanceof byte[] b ? b : new byte[0],
-                cert, issuer, identity, signingTime(signer), List.copyOf(findings));
+                cert, issuer, identity, signingTime(signer), List.copyOf(findings),
+                dev.shomei.ra.ConfiguredFile.sha256Hex(signer.getSignature()));
     }
 
     private static RaProblem malformed(byte[] cms, String what) {

@@ -10,7 +10,11 @@ import java.util.List;
  * generation. Validity-period problems are findings for the policy, not refusals, so that the application is
  * still recorded in the books with its rejection.
  *
+ * {@code signatureSha256} is the SHA-256 (hex) of the signerInfo's signature value: the same signature however the
+ * SignedData around it is encoded (the replay check's key).
+ *
  * <p>Zone: online (ra-service). Value type; {@code content} and {@code identity} hold personal data.
  */
 public record VerifiedSignature(byte[] content, X509Certificate signer, JpkiTrustAnchors.Generation issuer,
-                                JpkiIdentity identity, Instant signingTime, List<Finding> findings) {}
+                                JpkiIdentity identity, Instant signingTime, List<Finding> findings,
+                                String signatureSha256) {}

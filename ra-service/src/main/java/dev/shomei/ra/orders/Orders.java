@@ -83,10 +83,20 @@ public class Orders {
     @Transactional(Transactional.TxType.MANDATORY)
     public void approved(DecisionRecord.SubjectKind kind, UUID subjectId, UUID decisionId, String decisionSha256,
                          Instant at) {
+        approved(kind, subjectId, decisionId, decisionSha256, at, true);
+    }
+
+    /**
+     * {@link #approved}; {@code lookUp} false for a subject first recorded in this same transaction (a new id has no
+     * order yet, so no query; the order's primary key would still refuse a second one).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void approved(DecisionRecord.SubjectKind kind, UUID subjectId, UUID decisionId, String decisionSha256,
+                         Instant at, boolean lookUp) {
         CaOrder o = new CaOrder();
         o.type = kind == DecisionRecord.SubjectKind.APPLICATION ? CaOrder.Type.ISSUE : CaOrder.Type.REVOKE;
         o.id = o.type == CaOrder.Type.ISSUE ? CaOrder.issueId(subjectId) : CaOrder.revokeId(subjectId);
-        if (CaOrder.findById(o.id) != null) {
+        if (lookUp && CaOrder.findById(o.id) != null) {
             return; // one order per subject: a subject is approved once
         }
         o.subjectId = subjectId;

@@ -2,99 +2,157 @@ package dev.shomei.ra.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ra.testkit.ApplicantClient;
-import dev.shomei.ra.testkit.ApplicantClient.Claim;
-import dev.shomei.ra.testkit.JpkiPerson;
-import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.CpuAccount;
 import dev.shomei.ra.testkit.RaTestEnvironment;
-import dev.shomei.ra.testkit.SimulatedCard;
+import dev.shomei.ra.testkit.SignedApplications;
+import dev.shomei.ra.testkit.WrkApplications;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.security.KeyPair;
-import java.time.LocalDate;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
+import java.util.function.Supplier;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
- * Applications decided per second, end to end (HTTP in, CMS and chain verification, OCSP round trip to the
- * simulated J-LIS, CSR and identity checks, policy, one transaction with books and audit-log, HTTP out), next to
- * the raw rate of CMS signature verification measured in the same run on the same applications. Run with
- * {@code ./mvnw -B -o -pl ra-service -Pbench verify}; not part of the normal test run.
+ * Applications decided per second, end to end (HTTP in, CMS and chain verification, the J-LIS status, CSR and identity
+ * checks, policy, one transaction with books and audit-log, HTTP out), next to the raw rate of CMS signature
+ * verification measured in the same run on the same applications. The load generator is wrk, a process of its own
+ * ({@link WrkApplications}), posting applications made before the timing starts; the rate is counted from the
+ * decisions committed to the database. A warm-up pass of its own applications comes first (the JIT compiles the
+ * request path during it). Run with {@code bin/bench -pl ra-service -am -Dtest=ApplicationThroughputBenchTest};
+ * not part of the normal test run. Options: {@code -Dbench.applications} (timed, default 6,000),
+ * {@code -Dbench.warm-up} (default 3,000), {@code -Dbench.connections} (default 64), {@code -Dbench.jlis} (CRL or
+ * OCSP, see {@link JlisSource}).
  */
 @Tag("bench")
+@DisabledIfSystemProperty(named = "shomei.integration-test", matches = "true",
+        disabledReason = "runs in surefire; failsafe's bench run is TwoInstancesThroughputBenchIT")
 @QuarkusTest
+@TestProfile(ApplicationThroughputBenchTest.JlisSource.class)
 @WithTestResource(RaTestEnvironment.class)
 class ApplicationThroughputBenchTest {
 
-    static final int APPLICATIONS = Integer.getInteger("bench.applications", 3000);
-    static final int WARM_UP = 300;
-    static final int CLIENTS = Integer.getInteger("bench.clients", 128);
+    /**
+     * The J-LIS source the RA asks first ({@code ra.jlis.prefer}): {@code -Dbench.jlis=CRL} (the default here: the
+     * verified CRL, cached until its nextUpdate) or {@code OCSP} (a round trip to the simulated J-LIS per application).
+     */
+    public static class JlisSource implements QuarkusTestProfile {
+        static String prefer() {
+            return System.getProperty("bench.jlis", "CRL");
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("ra.jlis.prefer", prefer());
+        }
+    }
+
+    static final int APPLICATIONS = Integer.getInteger("bench.applications", 6000);
+    static final int WARM_UP = Integer.getInteger("bench.warm-up", 3000);
+    static final int CONNECTIONS = Integer.getInteger("bench.connections", 64);
+    static final Duration CAP = Duration.ofSeconds(Long.getLong("bench.max-seconds", 300));
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Test
     void applicationsDecidedPerSecond() throws Exception {
+        Assumptions.assumeTrue(WrkApplications.wrk() != null, "wrk is not installed (bin/bench installs it as root:"
+                + " apt-get install wrk)");
         int threads = Runtime.getRuntime().availableProcessors();
-        List<byte[]> apps = generate(APPLICATIONS + WARM_UP, threads);
+        Path dir = Path.of("target", "bench-applications-" + ProcessHandle.current().pid());
+        long made = System.nanoTime();
+        List<byte[]> warm = SignedApplications.write(dir.resolve("warm-up"), 0, WARM_UP, threads);
+        List<byte[]> timed = SignedApplications.write(dir.resolve("timed"), WARM_UP, APPLICATIONS, threads);
+        System.out.printf("BENCH made %,d signed applications in %.1f s%n", WARM_UP + APPLICATIONS,
+                (System.nanoTime() - made) / 1e9);
 
         // Baseline: verify each CMS signature (messageDigest + RSA-2048), nothing else.
-        verifyAll(apps.subList(0, WARM_UP), threads);
+        verifyAll(warm.subList(0, Math.min(warm.size(), 500)), threads);
         long t0 = System.nanoTime();
-        verifyAll(apps.subList(WARM_UP, apps.size()), threads);
+        verifyAll(timed, threads);
         double baseline = APPLICATIONS / ((System.nanoTime() - t0) / 1e9);
 
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        URI uri = URI.create("http://localhost:" + RestAssured.port + "/applications");
-        submitAll(http, uri, apps.subList(0, WARM_UP));
-        long t1 = System.nanoTime();
-        int approved = submitAll(http, uri, apps.subList(WARM_UP, apps.size()));
-        double endToEnd = APPLICATIONS / ((System.nanoTime() - t1) / 1e9);
+        URI base = URI.create("http://localhost:" + RestAssured.port);
+        Supplier<Connection> db = () -> {
+            try {
+                return dataSource.getConnection();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        WrkApplications.Rate warmUp = run(base, dir.resolve("warm-up"), WARM_UP, db);
+        System.out.printf("BENCH warm-up: %,d decisions at %,.0f /s%n", warmUp.decisions(), warmUp.perSecond());
+        Instant from = Instant.now();
+        long before = WrkApplications.count(db);
+        long start = System.nanoTime();
+        Process wrk = WrkApplications.start(base, dir.resolve("timed"), APPLICATIONS, 2, CONNECTIONS, CAP);
+        int postgres = postgresPort();
+        Map<String, Long> cpuBefore = CpuAccount.snapshot(postgres, List.of(wrk));
+        WrkApplications.Rate rate = WrkApplications.measure(List.of(wrk), start, db, before, APPLICATIONS, CAP,
+                () -> CpuAccount.snapshot(postgres, List.of(wrk)));
+        Instant to = Instant.now();
+        WrkApplications.Answers answers = rate.answers().get(0);
 
-        System.out.printf("%nBENCH ra-service (%d cores, %d HTTP clients, %d applications):%n", threads, CLIENTS,
-                APPLICATIONS);
+        System.out.printf("%nBENCH ra-service (%d cores, wrk: %d connections, %d warm-up + %d timed applications,"
+                + " J-LIS %s first; load average %s; timed window %s .. %s):%n", threads, CONNECTIONS, WARM_UP,
+                APPLICATIONS, JlisSource.prefer(), loadAverage(), from, to);
         System.out.printf("BENCH   baseline  raw CMS verify (BC, %d threads):       %,10.0f /s%n", threads, baseline);
         System.out.printf("BENCH   end to end applications decided (APPROVED):   %,10.0f /s  (%.1f%% of baseline;"
-                + " target 1,000/s)%n%n", endToEnd, 100 * endToEnd / baseline);
-        assertThat(approved).isEqualTo(APPLICATIONS);
+                + " target 1,000/s; %,d decisions in %.1f s, by the database; answer latency p50 %.0f ms, p99 %.0f"
+                + " ms)%n%n", rate.perSecond(), 100 * rate.perSecond() / baseline, rate.decisions(), rate.seconds(),
+                answers.p50Millis(), answers.p99Millis());
+        CpuAccount.print(CpuAccount.perApplication(cpuBefore, rate.cpuAtEnd(), rate.decisions()));
+        System.out.println();
+        assertThat(answers.other()).as("wrk's unexpected answers: %s", answers.output()).isZero();
+        assertThat(answers.created()).as(answers.output()).isEqualTo(APPLICATIONS);
+        assertThat(rate.decisions()).isEqualTo(APPLICATIONS);
+        assertThat(WrkApplications.approved(db)).isEqualTo(WARM_UP + APPLICATIONS);
     }
 
-    /** Distinct applicants (each a JPKI certificate of its own), sharing a few card keys to keep set-up short. */
-    static List<byte[]> generate(int n, int threads) throws Exception {
-        KeyPair[] keys = IntStream.range(0, 4).mapToObj(i -> SimulatedCard.rsaKey()).toArray(KeyPair[]::new);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+    private WrkApplications.Rate run(URI base, Path dir, int count, Supplier<Connection> db) throws Exception {
+        long before = WrkApplications.count(db);
+        long start = System.nanoTime();
+        Process wrk = WrkApplications.start(base, dir, count, 2, CONNECTIONS, CAP);
+        return WrkApplications.measure(List.of(wrk), start, db, before, count, CAP);
+    }
+
+    /** The port of the RA's PostgreSQL (the test database), to account its CPU. */
+    static int postgresPort() {
+        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.datasource.jdbc.url", String.class);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^:/]+:(\\d+)/").matcher(url);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    static String loadAverage() {
         try {
-            List<Future<byte[]>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                futures.add(pool.submit(() -> {
-                    JpkiPerson p = JpkiPerson.of("試験", "利用者" + k, String.valueOf(1 + k % 3),
-                            LocalDate.of(1950, 1, 1).plusDays(k * 7L), "東京都千代田区霞が関" + (k % 900 + 1) + "番地");
-                    KeyPair key = keys[k % keys.length];
-                    SimulatedCard card = SimulatedCard.inSoftware(key, p,
-                            JpkiTestCa.signing(JpkiTestCa.GEN_2024, key.getPublic(), p));
-                    return ApplicantClient.application(card, Claim.of(p), ApplicantClient.csr(ApplicantClient.ecKey()));
-                }));
-            }
-            List<byte[]> out = new ArrayList<>();
-            for (Future<byte[]> f : futures) {
-                out.add(f.get());
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ", 4);
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "unknown";
         }
     }
 
@@ -124,37 +182,6 @@ class ApplicationThroughputBenchTest {
                 ok += f.get();
             }
             assertThat(ok).isEqualTo(apps.size());
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    static int submitAll(HttpClient http, URI uri, List<byte[]> apps) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-        try {
-            AtomicInteger next = new AtomicInteger();
-            AtomicInteger approved = new AtomicInteger();
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < CLIENTS; t++) {
-                fs.add(pool.submit(() -> {
-                    for (int i; (i = next.getAndIncrement()) < apps.size(); ) {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
-                                .header("Content-Type", "application/cms")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(apps.get(i))).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 201 && r.body().contains("\"status\":\"APPROVED\"")) {
-                            approved.incrementAndGet();
-                        } else {
-                            System.out.println("BENCH unexpected " + r.statusCode() + " " + r.body());
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                f.get();
-            }
-            return approved.get();
         } finally {
             pool.shutdownNow();
         }

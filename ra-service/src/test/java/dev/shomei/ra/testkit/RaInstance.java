@@ -48,10 +48,17 @@ public final class RaInstance implements AutoCloseable {
      * @param config the RA test environment's properties (RaTestEnvironment, CaCoreEnvironment) and any overrides
      */
     public static RaInstance start(String name, Map<String, String> config, Duration startTimeout) throws Exception {
-        return startOnce(name, config, startTimeout);
+        return start(name, config, startTimeout, TEST_JVM);
     }
 
-    private static RaInstance startOnce(String name, Map<String, String> config, Duration startTimeout)
+    /** The tests' JVM options: small and quick to start (C1 only), several instances beside the build. */
+    public static final List<String> TEST_JVM = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    /** A benchmark's JVM options: the JVM's defaults (G1, both JIT compilers), as {@code bin/ra} runs it. */
+    public static final List<String> BENCH_JVM = List.of("-Xmx1g");
+
+    /** {@link #start(String, Map, Duration)} with these JVM options (heap, GC, JIT) instead of {@link #TEST_JVM}. */
+    public static RaInstance start(String name, Map<String, String> config, Duration startTimeout, List<String> jvm)
             throws Exception {
         if (!Files.isRegularFile(APP)) {
             throw new IllegalStateException(APP.toAbsolutePath() + " is missing: the RA instances run the packaged"
@@ -59,8 +66,8 @@ public final class RaInstance implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "--add-opens=jdk.crypto.cryptoki/sun.security.pkcs11=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "-Dquarkus.profile=test", "-Dquarkus.log.file.enabled=false",
