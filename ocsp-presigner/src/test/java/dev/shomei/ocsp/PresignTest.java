@@ -210,6 +210,35 @@ class PresignTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("holds no key labelled 'no-such-key'");
     }
 
+    /**
+     * First responses go by COPY straight into ocsp_response (OcspResponseStore#record); a chunk read as first whose
+     * serial got a response in the meantime must not fail nor replace a newer response: it falls back to the upsert,
+     * whose rules keep the newer one.
+     */
+    @Test
+    void firstResponsesAreCopiedAndAChunkThatIsNoLongerFirstFallsBackToTheUpsertRules() throws Exception {
+        List<X509Certificate> certs = f.issue(2);
+        OcspPresigner p = f.presigner();
+        assertThat(p.run().signed()).isEqualTo(f.count("SELECT count(*) FROM certificate WHERE issuer_label = 'issuing-test'"));
+        String serial = certs.get(0).getSerialNumber().toString(16);
+        long seq = f.count("SELECT signed_seq FROM ocsp_response WHERE serial = '" + serial + "'");
+        assertThat(seq).isPositive();
+        byte[] stored = f.storedResponse(certs.get(0).getSerialNumber());
+        assertThat(basic(stored).getResponses()[0].getCertID().getSerialNumber()).isEqualTo(certs.get(0).getSerialNumber());
+
+        // An older chunk that still believes the serial has no response: not recorded over the newer one.
+        java.time.Instant older = f.clock.instant().minus(Duration.ofHours(1));
+        dev.shomei.ocsp.presign.SignedChunk stale = new dev.shomei.ocsp.presign.SignedChunk(new String[] {serial},
+                new String[] {"good"}, new byte[][] {new byte[] {1, 2, 3}}, new String[] {"00"}, older,
+                older.plus(Duration.ofHours(96)), older.plus(Duration.ofHours(48)), true);
+        try (Connection c = f.ca.database().dataSource().getConnection()) {
+            assertThat(p.store().record(c, stale)).isZero();
+            c.commit();
+        }
+        assertThat(f.storedResponse(certs.get(0).getSerialNumber())).isEqualTo(stored);
+        assertThat(f.count("SELECT signed_seq FROM ocsp_response WHERE serial = '" + serial + "'")).isEqualTo(seq);
+    }
+
     static BasicOCSPResp basic(byte[] der) throws Exception {
         assertThat(der).as("a stored response").isNotNull();
         OCSPResp resp = new OCSPResp(der);

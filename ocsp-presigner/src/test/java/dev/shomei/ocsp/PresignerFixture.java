@@ -45,6 +45,8 @@ final class PresignerFixture implements AutoCloseable {
     static final String RESPONDER = "ocsp-test";
     static final String PUBLISHER = "publication-test";
     static final String ISSUING = "issuing-test";
+    /** hsm.parallelism: signing sessions (and presigner signer threads); 2 unless a benchmark sets -Dbench.parallelism. */
+    static final int PARALLELISM = Integer.getInteger("bench.parallelism", 2);
 
     /** A clock the test moves by hand. */
     static final class MovableClock extends Clock {
@@ -107,7 +109,7 @@ final class PresignerFixture implements AutoCloseable {
                   module: %s
                   token: %s
                   pin: file:%s
-                  parallelism: 2
+                  parallelism: %d
                 database:
                   url: %s
                   user: %s
@@ -141,7 +143,7 @@ final class PresignerFixture implements AutoCloseable {
                     keyUsage: [digitalSignature]
                     extendedKeyUsage: [publicationSigning, emailProtection]
                     allowedKeys: [EC-P256]
-                """.formatted(token.module(), token.label(), pin, db.jdbcUrl(), db.serviceUser(), db.user(),
+                """.formatted(token.module(), token.label(), pin, PARALLELISM, db.jdbcUrl(), db.serviceUser(), db.user(),
                 token.label(), ISSUING, ISSUING), StandardCharsets.UTF_8);
         Path presignerYaml = writePresignerYaml(dir, 96);
         PresignerFixture f = new PresignerFixture(token, db, dir, caYaml, presignerYaml);

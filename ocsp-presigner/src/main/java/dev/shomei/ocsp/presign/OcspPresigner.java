@@ -344,14 +344,16 @@ public final class OcspPresigner {
         String[] digests = new String[n];
         MessageDigest sha256 = sha256();
         HexFormat hex = HexFormat.of();
+        boolean first = true;
         for (int i = 0; i < n; i++) {
             OcspResponseStore.Due d = chunk.get(i);
+            first &= d.first();
             serials[i] = d.serial().toString(16);
             statuses[i] = d.revokedAt() == null ? "good" : "revoked";
             ders[i] = responses.sign(d.serial(), d.revokedAt(), d.reason(), thisUpdate, nextUpdate);
             digests[i] = hex.formatHex(sha256.digest(ders[i]));
         }
-        return new SignedChunk(serials, statuses, ders, digests, thisUpdate, nextUpdate, refreshAfter);
+        return new SignedChunk(serials, statuses, ders, digests, thisUpdate, nextUpdate, refreshAfter, first);
     }
 
     private void write(SignedChunk sc) throws SQLException {

@@ -10,7 +10,13 @@ import java.time.Instant;
  * <p>Zone: secure. A value: signed responses on their way from the signer threads to the writer.
  */
 public record SignedChunk(String[] serials, String[] statuses, byte[][] ders, String[] sha256s,
-                          Instant thisUpdate, Instant nextUpdate, Instant refreshAfter) {
+                          Instant thisUpdate, Instant nextUpdate, Instant refreshAfter, boolean first) {
+
+    /** {@code first}: every serial had no response when read (recorded by COPY, see OcspResponseStore#record). */
+    public SignedChunk(String[] serials, String[] statuses, byte[][] ders, String[] sha256s, Instant thisUpdate,
+                       Instant nextUpdate, Instant refreshAfter) {
+        this(serials, statuses, ders, sha256s, thisUpdate, nextUpdate, refreshAfter, false);
+    }
 
     public int size() {
         return serials.length;

@@ -126,17 +126,8 @@ public class FileSystemOrigin implements Origin {
                 writeFile(target, o.content());
                 writeFile(sidecar(target), o.headers().toJson());
             }
-            // Step 3: read each back and compare; a disk that lies is caught before anything is live.
-            for (OriginObject o : release.inUploadOrder()) {
-                Path target = staging.resolve(o.path());
-                byte[] back = Files.readAllBytes(target);
-                if (!Arrays.equals(back, o.content()) || !sha256(back).equals(o.headers().sha256())) {
-                    throw new IOException("read-back of " + target + " differs from what was written");
-                }
-                if (!Arrays.equals(Files.readAllBytes(sidecar(target)), o.headers().toJson())) {
-                    throw new IOException("read-back of " + sidecar(target) + " differs from what was written");
-                }
-            }
+            // Step 3: read each back, compare and make it durable; a disk that lies is caught before anything is live.
+            durable(staging, release.inUploadOrder());
         } catch (IOException | RuntimeException e) {
             deleteTree(staging);
             throw new PublicationFailedException("publication of bundle " + release.bundleId() + " to " + root
@@ -212,9 +203,82 @@ public class FileSystemOrigin implements Origin {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Reads every staged object and its sidecar back, compares them with what was written, and fsyncs each, then
+     * the staging directories (POSIX: a rename is durable once its directory is), all before the switch. The
+     * fsyncs run on {@value #SYNC_THREADS} threads at once: the filesystem journal commits concurrent fsyncs
+     * together, where one fsync per file in turn costs a journal commit each (two per OCSP response: at 8 ms under
+     * load, 20,000 responses took 266 s).
+     */
+    private static void durable(Path staging, List<OriginObject> objects) throws IOException {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(SYNC_THREADS, r -> {
+            Thread t = new Thread(r, "origin-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+            java.util.Set<Path> dirs = new java.util.TreeSet<>();
+            for (OriginObject o : objects) {
+                Path target = staging.resolve(o.path());
+                for (Path d = target.getParent(); d.startsWith(staging) && dirs.add(d); d = d.getParent()) {
+                    // every directory from the object's up to the staging root, once
+                }
+                pending.add(pool.submit(() -> {
+                    readBackAndSync(target, o.content(), o.headers().sha256());
+                    readBackAndSync(sidecar(target), o.headers().toJson(), null);
+                    return null;
+                }));
+                if (pending.size() >= 4 * SYNC_THREADS) {
+                    await(pending.removeFirst());
+                }
+            }
+            for (java.util.concurrent.Future<?> f : pending) {
+                await(f);
+            }
+            for (Path d : dirs) {
+                syncDirectory(d);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static final int SYNC_THREADS = 16;
+
+    private static void readBackAndSync(Path file, byte[] expected, String sha256) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            byte[] back = new byte[(int) Math.min(ch.size(), Integer.MAX_VALUE - 16)];
+            var buf = java.nio.ByteBuffer.wrap(back);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read to the end
+            }
+            if (ch.size() != expected.length || !Arrays.equals(back, expected) || (sha256 != null && !sha256(back).equals(sha256))) {
+                throw new IOException("read-back of " + file + " differs from what was written");
+            }
+            ch.force(true);
+        }
+    }
+
+    private static void await(java.util.concurrent.Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making the staged release durable", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     static Path sidecar(Path file) {
