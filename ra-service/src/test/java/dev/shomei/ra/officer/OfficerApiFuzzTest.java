@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,10 +33,10 @@ import org.junit.jupiter.api.Test;
  * officer's decision on an application ({@code POST /officer/applications/{id}/decision}) and on a revocation request
  * ({@code POST /officer/revocation-requests/{id}/decision}), and an officer's revocation ({@code POST
  * /officer/revocations}), from mutations of valid bodies, against subjects that await exactly those calls (a referred
- * application, a referred revocation request, an approved application; new ones every {@value #SEGMENT} inputs, since
- * an accepted decision settles its subject). Every body ends in a 2xx or a 4xx problem+json, never a 5xx; a body
- * accepted must be one JSON object in UTF-8, without a key given twice, that names the outcome (or application) and a
- * reason.
+ * application, a referred revocation request, an approved application; new ones every {@value #SEGMENT} inputs, whose
+ * {@value #THREADS} client threads share them). Every body ends in a 2xx or a 4xx problem+json, never a 5xx; a body
+ * accepted, or refused with 409 because an earlier body settled its subject (the state is checked after the body), must
+ * be one JSON object in UTF-8, without a key given twice, that names the outcome (or application) and a reason.
  *
  * <p>Zone: tests only (the RA's code, on loopback, with its test database and the simulated J-LIS).
  */
@@ -48,7 +49,11 @@ class OfficerApiFuzzTest {
             "福岡県福岡市博多区東公園7番7号");
     static final JpkiPerson MOVED = PERSON.withAddress("沖縄県那覇市泉崎一丁目2番2号");
     /** Inputs per set of subjects. */
-    static final int SEGMENT = 150;
+    static final int SEGMENT = 3_000;
+    /** Client threads posting a segment's inputs. */
+    static final int THREADS = 4;
+    /** Bodies that passed the resource's checks and were refused by the subject's state (409). */
+    static final java.util.concurrent.atomic.AtomicLong stateRefusals = new java.util.concurrent.atomic.AtomicLong();
     /** What an accepted body must be: one JSON object, no key twice (RFC 8259 section 4), nothing after it. */
     static final ObjectMapper STRICT = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -84,6 +89,8 @@ class OfficerApiFuzzTest {
         List<Fuzz.Target> run = List.of(applicationDecision, revocationDecision, revocation).stream()
                 .filter(t -> t.inputs() > 0).toList();
         run.forEach(Fuzz.Target::report);
+        System.out.printf("fuzz: officer bodies that passed the checks and were refused by the subject's state (409,"
+                + " oracle checked): %d%n", stateRefusals.get());
         run.forEach(t -> assertThat(t.accepted()).as("some valid bodies are accepted").isPositive());
     }
 
@@ -98,36 +105,47 @@ class OfficerApiFuzzTest {
         MutualTlsClient officer = new MutualTlsClient("test.tls.officer-keystore");
         cardKey = SimulatedCard.rsaKey();
         movedCardKey = SimulatedCard.rsaKey();
-        Subjects s = null;
-        for (int n = 0; n < Fuzz.tries(); n++) {
-            if (n % SEGMENT == 0) {
-                s = subjects();
+        for (int start = 0; start < Fuzz.tries(); start += SEGMENT) {
+            Subjects x = subjects();
+            int first = start;
+            // The segment's inputs on several client threads, over the one keep-alive client: the RA serves requests
+            // concurrently, so the cores are not idle while one request waits for the database or the network.
+            Fuzz.parallel(THREADS, Math.min(SEGMENT, Fuzz.tries() - start), i -> fuzz(officer, x, first + i));
+        }
+    }
+
+    /** Input {@code n}: a body for one of the three calls, against the segment's subjects. */
+    void fuzz(MutualTlsClient officer, Subjects x, int n) {
+        switch (n % 3) {
+            case 0 -> {
+                byte[] in = Fuzz.input(DECISIONS, n);
+                if (applicationDecision.check(in, b -> post(officer,
+                        "/officer/applications/" + x.referredApplication() + "/decision", b,
+                        OfficerApiFuzzTest::assertDecision))) {
+                    Fuzz.oracle(in, OfficerApiFuzzTest::assertDecision);
+                }
             }
-            Subjects x = s;
-            switch (n % 3) {
-                case 0 -> {
-                    byte[] in = Fuzz.input(DECISIONS, n);
-                    if (applicationDecision.check(in, b -> post(officer,
-                            "/officer/applications/" + x.referredApplication() + "/decision", b))) {
-                        assertDecision(in);
-                    }
+            case 1 -> {
+                byte[] in = Fuzz.input(DECISIONS, n);
+                if (revocationDecision.check(in, b -> post(officer,
+                        "/officer/revocation-requests/" + x.referredRevocation() + "/decision", b,
+                        OfficerApiFuzzTest::assertDecision))) {
+                    Fuzz.oracle(in, OfficerApiFuzzTest::assertDecision);
                 }
-                case 1 -> {
-                    byte[] in = Fuzz.input(DECISIONS, n);
-                    if (revocationDecision.check(in, b -> post(officer,
-                            "/officer/revocation-requests/" + x.referredRevocation() + "/decision", b))) {
-                        assertDecision(in);
-                    }
-                }
-                default -> {
-                    byte[] in = Fuzz.input(x.revocations(), n);
-                    if (revocation.check(in, b -> post(officer, "/officer/revocations", b))) {
-                        assertThat(Fuzz.isUtf8(in)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
-                        JsonNode body = STRICT.readTree(in);
-                        assertThat(body.isObject()).isTrue();
-                        assertThat(body.path("applicationId").asText()).isEqualTo(x.approvedApplication());
-                        assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
-                    }
+            }
+            default -> {
+                byte[] in = Fuzz.input(x.revocations(), n);
+                Fuzz.Body assertRevocation = b -> {
+                    assertThat(Fuzz.isUtf8(b)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
+                    JsonNode body = STRICT.readTree(b);
+                    assertThat(body.isObject()).isTrue();
+                    // The RA reads the id as a UUID (OfficerResource.uuid): the same one, however it is written.
+                    assertThat(UUID.fromString(body.path("applicationId").asText()))
+                            .isEqualTo(UUID.fromString(x.approvedApplication()));
+                    assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                };
+                if (revocation.check(in, b -> post(officer, "/officer/revocations", b, assertRevocation))) {
+                    Fuzz.oracle(in, assertRevocation);
                 }
             }
         }
@@ -142,13 +160,23 @@ class OfficerApiFuzzTest {
         assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
     }
 
-    static void post(MutualTlsClient client, String path, byte[] body) throws Exception {
+    /**
+     * POSTs a body: a 2xx is acceptance, a 4xx problem+json a refusal, anything else a finding. A 409 comes only after
+     * the body passed every check of the resource (OfficerResource: the body is read and checked before the subject's
+     * state is), so a 409 body must pass the same oracle as an accepted one: subjects settled by an earlier input of
+     * the segment still have every body checked.
+     */
+    static void post(MutualTlsClient client, String path, byte[] body, Fuzz.Body oracle) throws Exception {
         HttpResponse<String> r = client.post(path, "application/json", body);
         if (r.statusCode() >= 200 && r.statusCode() < 300) {
             return;
         }
         String type = r.headers().firstValue("Content-Type").orElse("");
         if (r.statusCode() >= 400 && r.statusCode() < 500 && type.startsWith("application/problem+json")) {
+            if (r.statusCode() == 409) {
+                stateRefusals.incrementAndGet();
+                Fuzz.oracle(body, oracle);
+            }
             throw new Refused(r.body());
         }
         throw new AssertionError("HTTP " + r.statusCode() + " (" + type + "): " + r.body());

@@ -70,14 +70,14 @@ import org.junit.jupiter.api.Test;
  * <li><b>unsigned</b>: mutations of result bundles the CA signed (the CMS bytes changed, so the signature no longer
  * covers them unless the change missed what is signed): accepted only if the content is byte for byte one the CA
  * signed;</li>
- * <li><b>signed</b>: mutations of the result JSON, then signed with the CA's key, as a CA with a bug (or a stolen
- * key) would: they pass the signature check and reach the parser and the order bookkeeping.</li>
+ * <li><b>signed</b>: mutations of the result JSON, then signed with the CA's result signer key, as a CA with a bug (or
+ * a stolen key) would: they pass the signature check and reach the parser and the order bookkeeping.</li>
  * </ul>
  * Every input ends in 204 or a 4xx problem+json, never a 5xx. Every {@value #SEGMENT} inputs the bundle is answered
  * properly and checked: the application is issued with a certificate from the CA for its CSR's key (or refused),
  * whatever the fuzzer posted before; then a new application, and a revocation of the one before, make the next bundle.
- * The same two kinds of input also run in process ({@link #inProcessOnlyWhatTheCaSignedIsReadAndNothingElseFails}),
- * fast enough for a million each.
+ * The same two kinds of input also run in process ({@link #inProcessUnsignedOnlyWhatTheCaSignedIsRead},
+ * {@link #inProcessSignedNothingButOneStrictJsonObjectIsRead}), fast enough for a million each.
  *
  * <p>Zone: tests only (the RA's code, on loopback, with its test database).
  */
@@ -90,7 +90,9 @@ class ResultBundleFuzzTest {
     static final JpkiPerson PERSON = JpkiPerson.of("結果", "試験", "1", java.time.LocalDate.of(1980, 1, 2),
             "大阪府大阪市中央区大手前二丁目1番22号");
     /** Inputs per order bundle: then the bundle is answered properly and a new one made. */
-    static final int SEGMENT = 250;
+    static final int SEGMENT = 2_000;
+    /** Client threads posting a segment's inputs over HTTP. */
+    static final int THREADS = 4;
 
     static Fuzz.Target unsignedTarget = new Fuzz.Target("ra-service Orders.ingest, unsigned mutations"
             + " (POST /ca/result-bundles)", ResultBundleFuzzTest::refusal);
@@ -127,12 +129,19 @@ class ResultBundleFuzzTest {
     record Fixture(String application, JsonNode orderBundle, byte[] answer, List<byte[]> signed,
                    List<byte[]> contents) {}
 
-    /** The SHA-256 (hex) of every content signed with the CA's key in this run; several threads add to it. */
+    /** The SHA-256 (hex) of every content signed by the CA's result signer in this run; several threads add to it. */
     final Set<String> signedContents = ConcurrentHashMap.newKeySet();
     MutualTlsClient ca;
     SimulatedCard card;
     PrivateKey caKey;
     X509Certificate caCertificate;
+    /**
+     * The CA's result signer, as production signs results (docs/order-bundles.md, "The result signer"): a key of its
+     * own, certified by the issuing CA for digitalSignature and resultBundleSigning only, its certificate carried in
+     * the bundle with the issuing CA's; in memory, so that signing each input costs a software signature.
+     */
+    PrivateKey resultKey;
+    X509Certificate resultSigner;
     /** The RA's own: its result-signature check and its ObjectMapper (StrictJson), as Orders.ingest uses them. */
     @Inject
     OrderSigning signing;
@@ -152,22 +161,37 @@ class ResultBundleFuzzTest {
         }
         caCertificate = (X509Certificate) ks.getCertificate("ca");
         caKey = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair results = g.generateKeyPair();
+        resultKey = results.getPrivate();
+        Instant now = Instant.now();
+        resultSigner = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+                caCertificate, BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minus(Duration.ofMinutes(5))),
+                Date.from(now.plus(Duration.ofDays(2))), new javax.security.auth.x500.X500Principal(
+                        "CN=Shomei Fuzz Result Signer,O=Shomei Test,C=JP"), results.getPublic())
+                .addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
+                        new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature))
+                .addExtension(org.bouncycastle.asn1.x509.Extension.extendedKeyUsage, false,
+                        new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId
+                                .getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(
+                                        ResultBundleSignature.RESULT_BUNDLE_SIGNING_OID))))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
     }
 
     /**
      * The same two kinds of input, given in process to what {@link Orders#ingest} does before it touches the database
      * ({@link Orders#verifiedResult}: the CMS, the result signer, the signed JSON read by the RA's strict
      * ObjectMapper), on two threads: thousands of inputs per second where the HTTP path above runs tens. Refused
-     * means a {@link RaProblem} with a 4xx status (what the HTTP path answers as problem+json); accepted means the
-     * content is byte for byte one the CA signed (unsigned inputs), or one JSON object without a key twice and of
-     * the result format (signed inputs). The samples answer a real order bundle of the running RA, which is then
-     * answered properly, so nothing is left waiting.
+     * means a {@link RaProblem} with a 4xx status (what the HTTP path answers as problem+json). The samples answer a
+     * real order bundle of the running RA, which is then answered properly, so nothing is left waiting.
+     *
+     * <p>Unsigned inputs: accepted only if the content is byte for byte one the CA signed.
      */
     @Test
-    void inProcessOnlyWhatTheCaSignedIsReadAndNothingElseFails() throws Exception {
+    void inProcessUnsignedOnlyWhatTheCaSignedIsRead() throws Exception {
         setUp();
         Fixture f = fixture(null);
-        // Each target its own fuzz.tries inputs (the HTTP test above splits its tries between the two).
         Fuzz.parallel(2, Fuzz.tries(), n -> {
             byte[] input = Fuzz.input(f.signed(), n);
             if (verifyUnsigned.check(input, in -> Orders.verifiedResult(in, signing, raJson, generations))) {
@@ -178,10 +202,24 @@ class ResultBundleFuzzTest {
                 });
             }
         });
+        finish(f);
+    }
+
+    /**
+     * Signed inputs: mutated result JSON signed by the result signer (each input costs the test one ECDSA signature
+     * and the RA two ECDSA verifications, docs/fuzzing.md), accepted only if the content is UTF-8, one JSON object
+     * without a key twice, of the result format, and read by the RA as an independent strict reader reads it.
+     */
+    @Test
+    void inProcessSignedNothingButOneStrictJsonObjectIsRead() throws Exception {
+        setUp();
+        Fixture f = fixture(null);
+        // Each target its own fuzz.tries inputs (the HTTP test splits its tries between the two).
         Fuzz.parallel(2, Fuzz.tries(), n -> {
             byte[] content = Fuzz.input(f.contents(), n);
             JsonNode[] read = new JsonNode[1];
-            if (verifySigned.check(content, in -> read[0] = Orders.verifiedResult(sign(in), signing, raJson, generations).content())) {
+            if (verifySigned.check(content, in -> read[0] = Orders.verifiedResult(sign(in), signing, raJson,
+                    generations).content())) {
                 // What the RA read is the one JSON object the CA signed: read again by a strict reader of its own.
                 Fuzz.oracle(content, x -> {
                     assertThat(Fuzz.isUtf8(x)).as("UTF-8 (RFC 8259 section 8.1)").isTrue();
@@ -202,31 +240,33 @@ class ResultBundleFuzzTest {
     @Test
     void onlyWhatTheCaSignedIsAppliedAndNothingFailsTheRa() throws Exception {
         setUp();
-        Fixture f = null;
         String issued = null;
-        for (int n = 0; n < Fuzz.tries(); n++) {
-            if (n % SEGMENT == 0) {
-                if (f != null) {
-                    issued = finish(f);
-                }
-                f = fixture(issued);
-            }
-            Fixture fx = f;
-            if (n % 2 == 0) {
-                byte[] input = Fuzz.input(fx.signed(), n);
-                if (unsignedTarget.check(input, this::post)) {
-                    // Accepted without being signed as it stands: only if what it carries is exactly what was signed.
-                    byte[] content = (byte[]) new CMSSignedData(input).getSignedContent().getContent();
+        for (int start = 0; start < Fuzz.tries(); start += SEGMENT) {
+            Fixture f = fixture(issued);
+            int first = start;
+            // The segment's inputs on several client threads, over the one keep-alive client: the RA serves requests
+            // concurrently (the bundle's row lock orders the ingests of one bundle), so the cores are not idle while
+            // one request waits for the database or the network.
+            Fuzz.parallel(THREADS, Math.min(SEGMENT, Fuzz.tries() - start), i -> fuzzHttp(f, first + i));
+            issued = finish(f);
+        }
+    }
+
+    /** Input {@code n} over HTTP: even, an unsigned mutation of a result bundle; odd, mutated content then signed. */
+    void fuzzHttp(Fixture f, int n) throws Exception {
+        if (n % 2 == 0) {
+            byte[] input = Fuzz.input(f.signed(), n);
+            if (unsignedTarget.check(input, this::post)) {
+                // Accepted without being signed as it stands: only if what it carries is exactly what was signed.
+                Fuzz.oracle(input, x -> {
+                    byte[] content = (byte[]) new CMSSignedData(x).getSignedContent().getContent();
                     assertThat(signedContents).as("an accepted result bundle carries content the CA signed")
                             .contains(ConfiguredFile.sha256Hex(content));
-                }
-            } else {
-                byte[] content = Fuzz.input(fx.contents(), n);
-                signedTarget.check(content, in -> post(sign(in)));
+                });
             }
-        }
-        if (f != null) {
-            finish(f);
+        } else {
+            byte[] content = Fuzz.input(f.contents(), n);
+            signedTarget.check(content, in -> post(sign(in)));
         }
     }
 
@@ -342,9 +382,16 @@ class ResultBundleFuzzTest {
         return r;
     }
 
-    /** Signs {@code content} as the CA signs result bundles (CMS SignedData, encapsulated, one signer). */
+    /**
+     * Signs {@code content} as the CA signs result bundles (ca-core's OrderBundleProcessor: CMS SignedData,
+     * encapsulated, one signer, the result signer's key, carrying its certificate and the issuing CA's).
+     */
     byte[] sign(byte[] content) throws Exception {
         signedContents.add(ConfiguredFile.sha256Hex(content));
-        return dev.shomei.ra.testkit.StandInCa.sign(content, caCertificate, caKey);
+        CMSSignedDataGenerator g = new CMSSignedDataGenerator();
+        g.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(resultKey), resultSigner));
+        g.addCertificates(new JcaCertStore(List.of(resultSigner, caCertificate)));
+        return g.generate(new CMSProcessableByteArray(content), true).getEncoded();
     }
 }
