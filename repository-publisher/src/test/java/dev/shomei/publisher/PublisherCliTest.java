@@ -65,6 +65,34 @@ class PublisherCliTest {
     }
 
     @Test
+    void watchOnceTakesMarkedBundlesInOrderSetsAsideRefusedOnesAndLeavesUnmarkedOnes() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        bundle("inbox/b-1", 1);
+        bundle("inbox/b-2", 1); // the same CRL number again: refused, not greater than the live one
+        bundle("inbox/b-3", 2);
+        bundle("inbox/b-4", 3); // still arriving: no marker
+        for (String ready : List.of("b-1", "b-2", "b-3", "b-5")) { // b-5: a marker without its bundle
+            Files.createFile(inbox.resolve(ready + ".ready"));
+        }
+        int exit = run(args("watch", "--once", "--inbox", inbox.toString(), "--origin-dir", tmp.resolve("origin").toString()));
+        assertThat(exit).as(out + "\n" + err).isEqualTo(PublisherCli.REFUSED);
+        assertThat(out.toString()).contains("published b-1 ").contains("published b-3 ").doesNotContain("b-4");
+        assertThat(err.toString()).contains("REFUSED b-2: 1 reason(s)").contains("REFUSED b-5: 1 reason(s)");
+        assertThat(inbox.resolve("published/b-1")).isDirectory();
+        assertThat(inbox.resolve("published/b-3.ready")).isRegularFile();
+        assertThat(inbox.resolve("refused/b-2")).isDirectory();
+        assertThat(Files.readString(inbox.resolve("refused/b-2.refusal.txt"))).contains("crl/issuing-2026.crl")
+                .contains("not greater");
+        assertThat(Files.readString(inbox.resolve("refused/b-5.refusal.txt"))).contains("no bundle b-5");
+        assertThat(inbox.resolve("b-4")).isDirectory();
+        assertThat(inbox.resolve("b-4.ready")).doesNotExist();
+        // What is live is b-3's CRL: b-1's is older now.
+        assertThat(run(args("verify", "--bundle", tmp.resolve("inbox/published/b-1").toString(), "--origin-dir",
+                tmp.resolve("origin").toString()))).isEqualTo(PublisherCli.REFUSED);
+        assertThat(err.toString()).contains("not greater than the live CRL number 2");
+    }
+
+    @Test
     void verifyAcceptsAGoodBundle() throws Exception {
         assertThat(run(args("verify", "--bundle", bundle("b", 1).toString()))).isEqualTo(0);
         assertThat(out.toString()).contains("9 artifacts verified (1 OCSP responses)").contains("crl/issuing-2026.crl: CRL number 1");
