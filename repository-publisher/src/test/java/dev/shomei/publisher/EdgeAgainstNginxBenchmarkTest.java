@@ -56,7 +56,8 @@ class EdgeAgainstNginxBenchmarkTest {
 
     @TempDir Path tmp;
 
-    record Rate(double perSecond, long non2xx, long errors, String raw) {}
+    /** One wrk run: its rate, failures, latency (average / max) and the load average when it ended. */
+    record Rate(double perSecond, long non2xx, long errors, String latency, String load, String raw) {}
 
     @Test
     void edgeAgainstNginx() throws Exception {
@@ -162,13 +163,19 @@ class EdgeAgainstNginxBenchmarkTest {
                     + " after a %d s warm-up, edge on Netty %s, %d CPUs, load average %s)%n", RESPONSES, CONNECTIONS, SECONDS,
                     WARMUP_SECONDS, edge.transport(),
                     Runtime.getRuntime().availableProcessors(), loadAverage());
+            List<Double> ratios = new ArrayList<>();
             for (int i = 0; i < nginxRates.size(); i++) {
-                System.out.printf("BENCH   round %d: nginx static file GET %,10.0f /s   edge OCSP GET %,10.0f /s   ratio %.2f%n",
-                        i + 1, nginxRates.get(i).perSecond(), edgeRates.get(i).perSecond(),
-                        edgeRates.get(i).perSecond() / nginxRates.get(i).perSecond());
+                ratios.add(edgeRates.get(i).perSecond() / nginxRates.get(i).perSecond());
+                System.out.printf("BENCH   round %d: nginx static file GET %,10.0f /s   edge OCSP GET %,10.0f /s   ratio %.2f"
+                        + "   (latency nginx %s, edge %s; load average %s)%n", i + 1, nginxRates.get(i).perSecond(),
+                        edgeRates.get(i).perSecond(), ratios.get(i), nginxRates.get(i).latency(), edgeRates.get(i).latency(),
+                        edgeRates.get(i).load());
             }
-            System.out.printf("BENCH   best: nginx %,.0f /s, edge %,.0f /s, ratio %.2f (target >= 0.90)%n%n", nginxBest,
-                    edgeBest, edgeBest / nginxBest);
+            ratios.sort(null);
+            double median = ratios.size() % 2 == 1 ? ratios.get(ratios.size() / 2)
+                    : (ratios.get(ratios.size() / 2 - 1) + ratios.get(ratios.size() / 2)) / 2;
+            System.out.printf("BENCH   best: nginx %,.0f /s, edge %,.0f /s, ratio %.2f; median of the rounds' ratios %.2f"
+                    + " (target >= 0.90)%n%n", nginxBest, edgeBest, edgeBest / nginxBest, median);
             for (Rate r : nginxRates) {
                 assertThat(r.non2xx() + r.errors()).as(r.raw()).isZero();
             }
@@ -205,7 +212,10 @@ class EdgeAgainstNginxBenchmarkTest {
                 errs += Long.parseLong(errors.group(g));
             }
         }
-        return new Rate(Double.parseDouble(rate.group(1)), non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0, errs, out);
+        Matcher latency = Pattern.compile("Latency\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)").matcher(out);
+        String lat = latency.find() ? latency.group(1) + " avg / " + latency.group(3) + " max" : "?";
+        return new Rate(Double.parseDouble(rate.group(1)), non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0, errs, lat,
+                loadAverage(), out);
     }
 
     private static byte[] get(HttpClient client, URI uri) throws Exception {

@@ -16,6 +16,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
@@ -43,7 +44,8 @@ import io.netty.util.concurrent.ScheduledFuture;
  * (slowloris: a client that sends its headers a byte at a time never completes a request). <em>Idle</em> after an
  * answer until the next byte: closed after {@link #IDLE_TIMEOUT}. A check every quarter of the request timeout
  * (100 ms .. 1 s) enforces both, so a client is cut within 1.25 × the limit; nothing is scheduled per request.
- * A client that does not read its answers stops being read from (Netty's write-buffer watermarks) and so goes idle.
+ * A client that does not read its answers stops being read from (Netty's write-buffer watermarks); it is closed
+ * once it has taken nothing of them for the idle timeout.
  *
  * <p>Online zone (edge). Runs on the edge's event loops; touches only its connection.
  */
@@ -84,6 +86,8 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
     private int bodyLength;
     private boolean bodyTooLarge;
     private boolean toFlush;
+    /** Answer bytes not yet taken by the client at the last check. */
+    private long pendingBytes;
     private boolean closing;
 
     private EdgeConnection(RepositoryEdge edge, Duration requestTimeout) {
@@ -128,6 +132,16 @@ final class EdgeConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void checkTime(ChannelHandlerContext ctx) {
+        if (state == State.IDLE) {
+            // A large answer (a CRL) still going out to a slow reader is not idleness while it moves: the idle
+            // clock restarts whenever the client has taken some of it, and runs out only if it takes nothing.
+            ChannelOutboundBuffer pending = ctx.channel().unsafe().outboundBuffer();
+            long left = pending == null ? 0 : pending.totalPendingWriteBytes();
+            if (left != pendingBytes) {
+                pendingBytes = left;
+                since = System.nanoTime();
+            }
+        }
         long waited = System.nanoTime() - since;
         if (state == State.RECEIVING && waited > requestTimeoutNanos
                 || state == State.IDLE && waited > IDLE_TIMEOUT.toNanos()) {
