@@ -67,6 +67,87 @@ class RecordingBenchmarkTest {
         }
     }
 
+    /**
+     * Whether the order of the serials matters once ocsp_response's primary key outgrows PostgreSQL's shared buffers
+     * (as at 10M certificates): {@code bench.scaleResponses} (default 3,000,000) responses of 100 bytes recorded by
+     * the upsert, once in random serial order (as the presign cursor delivers them: the certificate table's order,
+     * serials random) and once, into a fresh database, in ascending order; the database's CPU per response over the
+     * last third of each (when the index is largest).
+     */
+    @Test
+    void serialOrderOnceThePrimaryKeyOutgrowsSharedBuffers() throws Exception {
+        int n = Integer.getInteger("bench.scaleResponses", 3_000_000);
+        byte[] der = new byte[100];
+        double[] random = scale(n, der, false);
+        double[] ascending = scale(n, der, true);
+        System.out.printf("recording %,d responses of %d bytes by the upsert, database CPU per response (last third):"
+                + " random serial order %.1f µs (WAL %,d bytes, %,d full-page images), ascending %.1f µs (WAL %,d bytes, %,d"
+                + " full-page images); load average %.1f%n", n, der.length, random[0], (long) random[1], (long) random[2],
+                ascending[0], (long) ascending[1], (long) ascending[2],
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("SUMMARY randomDbUs=%.1f ascendingDbUs=%.1f%n", random[0], ascending[0]);
+    }
+
+    private static double[] scale(int n, byte[] der, boolean ascending) throws Exception {
+        try (PresignerFixture f = PresignerFixture.create(ascending ? "ascending" : "random")) {
+            f.presigner();
+            OcspResponseStore store = new OcspResponseStore(PresignerFixture.ISSUING, "1234");
+            Random rnd = new Random(11);
+            HexFormat hex = HexFormat.of();
+            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            try (Connection c = f.ca.database().dataSource().getConnection()) {
+                long pid;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getLong(1);
+                }
+                c.commit();
+                long db0 = 0;
+                long[] wal0 = null;
+                int from3 = n - n / 3;
+                for (int from = 0; from < n; from += CHUNK) {
+                    if (from >= from3 && wal0 == null) {
+                        db0 = backendCpuMicros(pid);
+                        wal0 = wal(c);
+                    }
+                    int size = Math.min(CHUNK, n - from);
+                    String[] serials = new String[size];
+                    String[] statuses = new String[size];
+                    byte[][] ders = new byte[size][];
+                    String[] sha = new String[size];
+                    for (int i = 0; i < size; i++) {
+                        byte[] b = new byte[16];
+                        rnd.nextBytes(b);
+                        // 32 hex digits either way; ascending: the row number in front of random digits.
+                        serials[i] = ascending ? String.format("1%07x", from + i) + hex.formatHex(b).substring(0, 24)
+                                : "1" + hex.formatHex(b).substring(0, 31);
+                        statuses[i] = "good";
+                        ders[i] = der;
+                        sha[i] = "00";
+                    }
+                    store.record(c, new SignedChunk(serials, statuses, ders, sha, now, now.plus(Duration.ofHours(96)),
+                            now.plus(Duration.ofHours(48)), false));
+                    c.commit();
+                    if (from % 500_000 == 0) {
+                        System.out.printf("scale (%s): %,d / %,d%n", ascending ? "ascending" : "random", from, n);
+                    }
+                }
+                long[] wal1 = wal(c);
+                double perResponse = (backendCpuMicros(pid) - db0) / (double) (n - from3);
+                return new double[] {perResponse, wal1[0] - wal0[0], wal1[1] - wal0[1]};
+            }
+        }
+    }
+
+    private static long[] wal(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")) {
+            rs.next();
+            long[] r = {rs.getLong(1), rs.getLong(2)};
+            c.commit();
+            return r;
+        }
+    }
+
     /** Records {@code n} responses for fresh serials; returns backend CPU µs and writer-thread CPU µs per response. */
     private static double[] record(PresignerFixture f, OcspResponseStore store, byte[] der, boolean first, int series, int n)
             throws Exception {

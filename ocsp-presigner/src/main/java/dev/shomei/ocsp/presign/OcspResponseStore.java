@@ -100,11 +100,16 @@ public final class OcspResponseStore {
 
     /**
      * Streams the due certificates through a server-side cursor (autocommit must be off), so that a million
-     * rows never sit in memory at once.
+     * rows never sit in memory at once. In serial order: serials are random, so in the certificate table's order
+     * every recorded response would land on a random page of ocsp_response's primary key, and once that index
+     * outgrows PostgreSQL's shared buffers (~2M responses with 128 MB) each insert reads a page, evicts a dirty one
+     * and writes a full-page image to the WAL; in serial order the key grows at its right edge
+     * ({@code RecordingBenchmarkTest}: 21.4 against 10.0 µs of database CPU per response at 3M). The sort is one
+     * pass over the due rows (serial and status only) before the first row comes.
      */
     public void streamDue(Connection c, Instant now, Consumer<Due> sink) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT c.serial, r.revoked_at, r.reason, o.serial IS NULL" + DUE_FROM
-                + " AND " + DUE_WHEN)) {
+                + " AND " + DUE_WHEN + " ORDER BY c.serial")) {
             ps.setFetchSize(5_000);
             bindDue(ps, now);
             try (ResultSet rs = ps.executeQuery()) {
