@@ -108,7 +108,7 @@ public final class CertificateIssuer {
     private SignatureCheck issuerCheck(PublicKey key) {
         IssuerCheck c = issuerCheck;
         if (c == null || !c.key().equals(key)) {
-            c = new IssuerCheck(key, SignatureCheck.forKey(key));
+            c = new IssuerCheck(key, SignatureCheck.forFixedKey(key));
             issuerCheck = c;
         }
         return c.check();
