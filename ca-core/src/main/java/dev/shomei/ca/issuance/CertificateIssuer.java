@@ -115,7 +115,6 @@ public final class CertificateIssuer {
     }
 
     /** The request id a CSR gets when the caller has none (command-line issuance): its SHA-256. */
-
     public static String requestIdFor(byte[] csrDer) {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
     }
