@@ -33,7 +33,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The two signature checks of issuance, on the fast path they now take ({@link SignatureCheck}: Bouncy Castle's
- * lightweight ECDSA, the issuing key's table kept): a signature the issuing key did not make over exactly the linted
+ * lightweight ECDSA for a CSR's key, fixed-base comb tables for the issuing key): a signature the issuing key did not make over exactly the linted
  * bytes never leaves the CA as a certificate, and a CSR without a valid proof of possession is refused. Each case is
  * checked against the JDK's own verifier too, so the faster check refuses what the JDK refuses and accepts what it
  * accepts.
@@ -70,7 +70,7 @@ class IssuanceChecksTest {
 
     @Test
     void theIssuingKeyIsCheckedOnTheFastPath() {
-        SignatureCheck check = SignatureCheck.forKey(ca.issuingSigner().certificate().getPublicKey());
+        SignatureCheck check = SignatureCheck.forFixedKey(ca.issuingSigner().certificate().getPublicKey());
         assertThat(check).as("the P-256 issuing key has a kept-table check").isNotNull();
         assertThat(check.handles(ca.issuingSigner().algorithm().algorithmIdentifier())).isTrue();
     }
@@ -183,8 +183,7 @@ class IssuanceChecksTest {
         byte[] data = "to be signed".getBytes();
         for (String curve : List.of("secp256r1", "secp384r1", "secp521r1")) {
             KeyPair k = CaFixture.ecKey(curve);
-            SignatureCheck check = SignatureCheck.forKey(k.getPublic());
-            assertThat(check).as(curve).isNotNull();
+            for (SignatureCheck check : List.of(SignatureCheck.forKey(k.getPublic()), SignatureCheck.forFixedKey(k.getPublic())))
             for (String digest : List.of("SHA256", "SHA384", "SHA512")) {
                 AlgorithmIdentifier alg = new AlgorithmIdentifier(switch (digest) {
                     case "SHA256" -> X9ObjectIdentifiers.ecdsa_with_SHA256;
@@ -203,6 +202,16 @@ class IssuanceChecksTest {
                 AlgorithmIdentifier wrong = new AlgorithmIdentifier(digest.equals("SHA256")
                         ? X9ObjectIdentifiers.ecdsa_with_SHA384 : X9ObjectIdentifiers.ecdsa_with_SHA256);
                 assertThat(check.verify(wrong, data, sig)).as(curve + " " + digest + ", wrong digest").isFalse();
+                // Many signatures of the one key (the issuing key's case: the fixed-key tables serve each of them),
+                // each also refused with one bit of s flipped.
+                for (int i = 0; i < 20; i++) {
+                    byte[] d = (i + " to be signed").getBytes();
+                    s.update(d);
+                    byte[] si = s.sign();
+                    assertThat(check.verify(alg, d, si)).as(curve + " " + digest + " #" + i).isTrue();
+                    assertThat(check.verify(alg, d, withRs(si, (r, x) -> new BigInteger[] {r, x.flipBit(0)})))
+                            .as(curve + " " + digest + " #" + i + ", s altered").isFalse();
+                }
             }
         }
         // An RSA key has no fast check: the JDK verifies it.

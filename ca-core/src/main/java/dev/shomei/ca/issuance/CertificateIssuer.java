@@ -108,14 +108,13 @@ public final class CertificateIssuer {
     private SignatureCheck issuerCheck(PublicKey key) {
         IssuerCheck c = issuerCheck;
         if (c == null || !c.key().equals(key)) {
-            c = new IssuerCheck(key, SignatureCheck.forKey(key));
+            c = new IssuerCheck(key, SignatureCheck.forFixedKey(key));
             issuerCheck = c;
         }
         return c.check();
     }
 
     /** The request id a CSR gets when the caller has none (command-line issuance): its SHA-256. */
-
     public static String requestIdFor(byte[] csrDer) {
         return "csr:" + HexFormat.of().formatHex(sha256(csrDer));
     }

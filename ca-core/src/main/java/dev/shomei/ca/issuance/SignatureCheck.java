@@ -21,16 +21,17 @@ import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.StandardDSAEncoding;
 import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.util.BigIntegers;
 
 /**
  * Verifies a signature with one public key: the proof of possession of a CSR (a fresh key each time) and the
  * post-signature check of every certificate the HSM signed (the CA's own key, always the same).
  *
- * <p>Why not the JDK's {@code java.security.Signature}: on this project's machines (JDK 25) an ECDSA P-256 verification costs
- * SunEC about 0.37 ms and Bouncy Castle's JCA provider 0.18 ms, where Bouncy Castle's lightweight ECDSA on its custom
- * P-256 arithmetic costs about 0.2 ms for a fresh key and 0.07 ms for a key it has seen, because the window table
- * of the key's point (the wNAF precomputation) is kept on the point and reused: the CA's key is verified against
- * with a table built once (docs/benchmarks.md, "ca-core"). The check itself is the same: ECDSA verification (FIPS
+ * <p>Why not the JDK's {@code java.security.Signature}: on this project's machines (JDK 25, docs/benchmarks.md,
+ * "ca-core") an ECDSA P-256 verification through SunEC is the slowest of the verifiers measured, a fraction of the
+ * rate of Bouncy Castle's lightweight ECDSA on its custom P-256 arithmetic; and for the issuing key, which verifies
+ * every certificate, {@link #forFixedKey} keeps comb tables for the generator and the key, built once. The check
+ * itself is the same: ECDSA verification (FIPS
  * 186-5 §6.4.2) of a DER signature that must be canonical (re-encoding gives the same bytes, r and s in [1, n−1]),
  * under exactly the algorithm the signed object names (ecdsa-with-SHA256/384/512, no parameters: RFC 5758 §3.2).
  * Other keys (RSA, curves without custom arithmetic) have no such check: their callers use the JDK's
@@ -47,9 +48,22 @@ public final class SignatureCheck {
             X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA-512");
 
     private final ECPublicKeyParameters ec;
+    private final FixedBaseComb comb; // null: a key verified against once (a CSR's)
 
-    private SignatureCheck(ECPublicKeyParameters ec) {
+    private SignatureCheck(ECPublicKeyParameters ec, FixedBaseComb comb) {
         this.ec = ec;
+        this.comb = comb;
+    }
+
+    /**
+     * A check with a key that verifies many signatures (the issuing key): as {@link #forKey(PublicKey)}, plus
+     * fixed-base comb tables for the curve's generator and the key (built once, about a millisecond), so that each
+     * verification costs 32 doublings and at most 64 additions on P-256 instead of 256 doublings.
+     */
+    public static SignatureCheck forFixedKey(PublicKey key) {
+        ECPublicKeyParameters ec = ecParameters(SubjectPublicKeyInfo.getInstance(key.getEncoded()));
+        return ec == null ? null : new SignatureCheck(ec, new FixedBaseComb(ec.getParameters().getG(), ec.getQ(),
+                ec.getParameters().getN().bitLength()));
     }
 
     /**
@@ -63,7 +77,7 @@ public final class SignatureCheck {
     /** As {@link #forKey(PublicKey)}, from the encoded key. */
     public static SignatureCheck forKey(SubjectPublicKeyInfo spki) {
         ECPublicKeyParameters ec = ecParameters(spki);
-        return ec == null ? null : new SignatureCheck(ec);
+        return ec == null ? null : new SignatureCheck(ec, null);
     }
 
     /** Whether this check verifies signatures of {@code alg} (ecdsa-with-SHA256/384/512). */
@@ -100,9 +114,93 @@ public final class SignatureCheck {
         d.update(data, 0, data.length);
         byte[] h = new byte[d.getDigestSize()];
         d.doFinal(h, 0);
-        ECDSASigner verifier = new ECDSASigner();
-        verifier.init(false, ec);
-        return verifier.verifySignature(h, rs[0], rs[1]); // r, s in [1, n−1] checked here
+        if (comb == null) {
+            ECDSASigner verifier = new ECDSASigner();
+            verifier.init(false, ec);
+            return verifier.verifySignature(h, rs[0], rs[1]); // r, s in [1, n−1] checked here
+        }
+        return combVerify(h, rs[0], rs[1]);
+    }
+
+    /** FIPS 186-5 §6.4.2 with R = u1·G + u2·Q from the comb tables (the steps of Bouncy Castle's ECDSASigner). */
+    private boolean combVerify(byte[] hash, BigInteger r, BigInteger s) {
+        BigInteger n = ec.getParameters().getN();
+        if (r.signum() <= 0 || r.compareTo(n) >= 0 || s.signum() <= 0 || s.compareTo(n) >= 0) {
+            return false;
+        }
+        // e: the hash's leftmost bits, as many as n has (FIPS 186-5 §6.4.2 step 3, §6.4.1 step 4).
+        BigInteger e = new BigInteger(1, hash);
+        int excess = hash.length * 8 - n.bitLength();
+        if (excess > 0) {
+            e = e.shiftRight(excess);
+        }
+        BigInteger c = BigIntegers.modOddInverseVar(n, s);
+        BigInteger u1 = e.multiply(c).mod(n);
+        BigInteger u2 = r.multiply(c).mod(n);
+        ECPoint point = comb.sum(u1, u2).normalize();
+        if (point.isInfinity()) {
+            return false;
+        }
+        return point.getAffineXCoord().toBigInteger().mod(n).equals(r);
+    }
+
+    /**
+     * u1·G + u2·Q for fixed G and Q by a comb of width {@value #WIDTH} (Lim–Lee) with the doublings shared: the
+     * scalars are split in {@value #WIDTH} rows of d = ⌈bits / {@value #WIDTH}⌉ bits; table entry j holds the sum of
+     * 2^(i·d)·P for the bits i set in j. Variable time: only public values (a signature, a digest, public keys) go
+     * through it, never a private scalar.
+     */
+    private static final class FixedBaseComb {
+        private static final int WIDTH = 8;
+        private final int d;
+        private final ECPoint[] g;
+        private final ECPoint[] q;
+        private final ECPoint infinity;
+
+        FixedBaseComb(ECPoint base1, ECPoint base2, int bits) {
+            this.d = (bits + WIDTH - 1) / WIDTH;
+            this.infinity = base1.getCurve().getInfinity();
+            this.g = table(base1);
+            this.q = table(base2);
+        }
+
+        private ECPoint[] table(ECPoint p) {
+            ECPoint[] rows = new ECPoint[WIDTH];
+            rows[0] = p.normalize();
+            for (int i = 1; i < WIDTH; i++) {
+                rows[i] = rows[i - 1].timesPow2(d).normalize();
+            }
+            ECPoint[] t = new ECPoint[1 << WIDTH];
+            t[0] = infinity;
+            for (int j = 1; j < t.length; j++) {
+                int low = Integer.lowestOneBit(j);
+                ECPoint row = rows[Integer.numberOfTrailingZeros(j)];
+                t[j] = j == low ? row : t[j ^ low].add(row);
+            }
+            p.getCurve().normalizeAll(t, 1, t.length - 1, null);
+            return t;
+        }
+
+        ECPoint sum(BigInteger u1, BigInteger u2) {
+            ECPoint acc = infinity;
+            for (int col = d - 1; col >= 0; col--) {
+                acc = acc.twice();
+                int a = 0;
+                int b = 0;
+                for (int i = WIDTH - 1; i >= 0; i--) {
+                    int bit = col + i * d;
+                    a = (a << 1) | (u1.testBit(bit) ? 1 : 0);
+                    b = (b << 1) | (u2.testBit(bit) ? 1 : 0);
+                }
+                if (a != 0) {
+                    acc = acc.add(g[a]);
+                }
+                if (b != 0) {
+                    acc = acc.add(q[b]);
+                }
+            }
+            return acc;
+        }
     }
 
     /** The key as Bouncy Castle parameters on the curve's custom arithmetic, or null. */
