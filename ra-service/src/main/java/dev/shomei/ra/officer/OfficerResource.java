@@ -128,6 +128,8 @@ public class OfficerResource {
             throw RaProblem.badRequest("revocation-fields-missing", "Fields missing",
                     "send {\"applicationId\": \"<uuid>\", \"reason\": \"<why>\"} (certificateSerial optional)");
         }
+        noNul("reason", body.reason());
+        noNul("certificateSerial", body.certificateSerial());
         return uuid(body.applicationId());
     }
 
@@ -138,6 +140,8 @@ public class OfficerResource {
                     "send {\"outcome\": \"APPROVED\" or \"REJECTED\", \"reason\": \"<why>\"}; the reason is kept in"
                             + " the books");
         }
+        noNul("reason", body.reason());
+        noNul("certifiedName", body.certifiedName());
         return switch (body.outcome()) {
             case "APPROVED" -> Outcome.APPROVED;
             case "REJECTED" -> Outcome.REJECTED;
@@ -145,6 +149,14 @@ public class OfficerResource {
                     "outcome '" + body.outcome() + "' is not a decision an officer makes; use APPROVED or REJECTED")
                     .with("field", "outcome");
         };
+    }
+
+    /** Text kept in the books cannot hold U+0000 (PostgreSQL text refuses it: the write would fail, an HTTP 500). */
+    private static void noNul(String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw RaProblem.badRequest("text-holds-nul", "Text holds U+0000",
+                    field + " holds U+0000 (\\u0000), which no text kept in the books may hold").with("field", field);
+        }
     }
 
     static UUID uuid(String id) {

@@ -143,6 +143,7 @@ class OfficerApiFuzzTest {
                     assertThat(UUID.fromString(body.path("applicationId").asText()))
                             .isEqualTo(UUID.fromString(x.approvedApplication()));
                     assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                    assertStorable(body, "reason", "certificateSerial");
                 };
                 if (revocation.check(in, b -> post(officer, "/officer/revocations", b, assertRevocation))) {
                     Fuzz.oracle(in, assertRevocation);
@@ -158,6 +159,14 @@ class OfficerApiFuzzTest {
         assertThat(body.isObject()).isTrue();
         assertThat(body.path("outcome").asText()).isIn("APPROVED", "REJECTED");
         assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+        assertStorable(body, "reason", "certifiedName");
+    }
+
+    /** Text the books keep holds no U+0000: PostgreSQL text cannot (the write would fail, an HTTP 500). */
+    static void assertStorable(JsonNode body, String... fields) {
+        for (String f : fields) {
+            assertThat(body.path(f).asText("")).as(f + " without U+0000").doesNotContain("\0");
+        }
     }
 
     /**
