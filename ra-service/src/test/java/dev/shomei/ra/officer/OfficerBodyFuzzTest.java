@@ -130,6 +130,7 @@ class OfficerBodyFuzzTest {
                             .isEqualTo(UUID.fromString(body.path("applicationId").asText()));
                     assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
                     OfficerApiFuzzTest.assertStorable(body, "reason", "certificateSerial");
+                    OfficerApiFuzzTest.assertRevocationFits(body);
                 });
             }
         });

@@ -16,7 +16,10 @@ import java.security.KeyPair;
 import org.junit.jupiter.api.Test;
 
 /**
- * An officer's body whose text holds U+0000 ({@code "\u0000"} in the JSON): PostgreSQL text cannot hold NUL, so a
+ * Officers' bodies whose text the database cannot keep, found by the fuzzer (docs/fuzzing.md): a reason longer than
+ * its column (revocation_request.reason, 256 characters) failed the insert, an HTTP 500.
+ *
+ * <p>An officer's body whose text holds U+0000 ({@code "\u0000"} in the JSON): PostgreSQL text cannot hold NUL, so a
  * reason kept in the books must be refused with a problem naming the field, not fail the write (HTTP 500). The same
  * held for the CA's signed result content (ResultBundleFindingsTest), found by the fuzzer (docs/fuzzing.md).
  *
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(RaTestEnvironment.class)
-class OfficerBodyNulTest {
+class OfficerBodyTextTest {
 
     static final JpkiPerson PERSON = JpkiPerson.of("零", "試験", "1", java.time.LocalDate.of(1970, 3, 4),
             "北海道札幌市中央区北3条西6丁目1番地");
@@ -52,6 +55,22 @@ class OfficerBodyNulTest {
 
         r.then().statusCode(400).contentType("application/problem+json");
         assertThat(r.jsonPath().getString("field")).isEqualTo("reason");
+    }
+
+    @Test
+    void aRevocationReasonLongerThanItsColumnIsRefusedNotAServerError() {
+        String id = application(Claim.of(PERSON), "APPROVED");
+
+        Response r = Ra.officer().contentType("application/json")
+                .body("{\"applicationId\":\"" + id + "\",\"reason\":\"" + "理".repeat(257) + "\"}")
+                .post("/officer/revocations");
+
+        r.then().statusCode(400).contentType("application/problem+json");
+        assertThat(r.jsonPath().getString("field")).isEqualTo("reason");
+        assertThat(r.jsonPath().getString("code")).isEqualTo("text-too-long");
+        Ra.officer().contentType("application/json")
+                .body("{\"applicationId\":\"" + id + "\",\"reason\":\"" + "理".repeat(256) + "\"}")
+                .post("/officer/revocations").then().statusCode(201);
     }
 
     static String application(Claim claim, String status) {
