@@ -128,6 +128,9 @@ public class OfficerResource {
             throw RaProblem.badRequest("revocation-fields-missing", "Fields missing",
                     "send {\"applicationId\": \"<uuid>\", \"reason\": \"<why>\"} (certificateSerial optional)");
         }
+        // The columns of revocation_request: a longer value would fail the insert (an HTTP 500).
+        text("reason", body.reason(), 256);
+        text("certificateSerial", body.certificateSerial(), 64);
         return uuid(body.applicationId());
     }
 
@@ -138,6 +141,8 @@ public class OfficerResource {
                     "send {\"outcome\": \"APPROVED\" or \"REJECTED\", \"reason\": \"<why>\"}; the reason is kept in"
                             + " the books");
         }
+        text("reason", body.reason(), Integer.MAX_VALUE);
+        text("certifiedName", body.certifiedName(), Integer.MAX_VALUE);
         return switch (body.outcome()) {
             case "APPROVED" -> Outcome.APPROVED;
             case "REJECTED" -> Outcome.REJECTED;
@@ -145,6 +150,21 @@ public class OfficerResource {
                     "outcome '" + body.outcome() + "' is not a decision an officer makes; use APPROVED or REJECTED")
                     .with("field", "outcome");
         };
+    }
+
+    /**
+     * Text kept in the books: no U+0000 (PostgreSQL text refuses it) and at most {@code max} characters (the column's
+     * length); either would fail the write, an HTTP 500.
+     */
+    private static void text(String field, String value, int max) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw RaProblem.badRequest("text-holds-nul", "Text holds U+0000",
+                    field + " holds U+0000 (\\u0000), which no text kept in the books may hold").with("field", field);
+        }
+        if (value != null && value.codePointCount(0, value.length()) > max) {
+            throw RaProblem.badRequest("text-too-long", "Text too long",
+                    field + " is longer than " + max + " characters").with("field", field);
+        }
     }
 
     static UUID uuid(String id) {

@@ -458,6 +458,11 @@ public class Orders {
         }
         try {
             JsonNode root = json.readTree(content);
+            if (holdsNul(root)) {
+                // PostgreSQL text cannot hold U+0000: an id or reason with it would fail the lookup or the write (500).
+                throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
+                        "the signed content holds U+0000 (\\u0000) in a key or string, which no field allows");
+            }
             if (!RESULT_FORMAT.equals(root.path("format").asText())) {
                 throw RaProblem.unprocessable("result-format-unknown", "Unknown result format",
                         "format must be " + RESULT_FORMAT).with("field", "format");
@@ -467,6 +472,27 @@ public class Orders {
             throw RaProblem.unprocessable("result-content-malformed", "Result content malformed",
                     "the signed content is not JSON: " + e.getMessage());
         }
+    }
+
+    /** Whether a key or string anywhere in {@code node} holds U+0000. */
+    private static boolean holdsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\0') >= 0;
+        }
+        for (var it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().indexOf('\0') >= 0 || holdsNul(e.getValue())) {
+                return true;
+            }
+        }
+        if (node.isArray()) {
+            for (JsonNode n : node) {
+                if (holdsNul(n)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static X509Certificate certificate(String base64, String orderId) {

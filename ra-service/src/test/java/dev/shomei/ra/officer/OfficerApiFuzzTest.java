@@ -143,6 +143,8 @@ class OfficerApiFuzzTest {
                     assertThat(UUID.fromString(body.path("applicationId").asText()))
                             .isEqualTo(UUID.fromString(x.approvedApplication()));
                     assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                    assertStorable(body, "reason", "certificateSerial");
+                    assertRevocationFits(body);
                 };
                 if (revocation.check(in, b -> post(officer, "/officer/revocations", b, assertRevocation))) {
                     Fuzz.oracle(in, assertRevocation);
@@ -158,6 +160,22 @@ class OfficerApiFuzzTest {
         assertThat(body.isObject()).isTrue();
         assertThat(body.path("outcome").asText()).isIn("APPROVED", "REJECTED");
         assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+        assertStorable(body, "reason", "certifiedName");
+    }
+
+    /** An officer's revocation fits its row: reason and serial no longer than revocation_request's columns. */
+    static void assertRevocationFits(JsonNode body) {
+        String reason = body.path("reason").asText("");
+        String serial = body.path("certificateSerial").asText("");
+        assertThat(reason.codePointCount(0, reason.length())).as("reason length").isLessThanOrEqualTo(256);
+        assertThat(serial.codePointCount(0, serial.length())).as("certificateSerial length").isLessThanOrEqualTo(64);
+    }
+
+    /** Text the books keep holds no U+0000: PostgreSQL text cannot (the write would fail, an HTTP 500). */
+    static void assertStorable(JsonNode body, String... fields) {
+        for (String f : fields) {
+            assertThat(body.path(f).asText("")).as(f + " without U+0000").doesNotContain("\0");
+        }
     }
 
     /**

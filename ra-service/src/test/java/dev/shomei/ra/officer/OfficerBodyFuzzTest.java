@@ -129,6 +129,8 @@ class OfficerBodyFuzzTest {
                     assertThat(id[0]).as("the application the RA read")
                             .isEqualTo(UUID.fromString(body.path("applicationId").asText()));
                     assertThat(body.path("reason").asText()).as("the reason kept in the books").isNotBlank();
+                    OfficerApiFuzzTest.assertStorable(body, "reason", "certificateSerial");
+                    OfficerApiFuzzTest.assertRevocationFits(body);
                 });
             }
         });

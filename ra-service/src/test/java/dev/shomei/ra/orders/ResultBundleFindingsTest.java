@@ -75,6 +75,28 @@ class ResultBundleFindingsTest {
         assertThat(r.jsonPath().getString("code")).isEqualTo("result-content-malformed");
     }
 
+    /**
+     * Found over HTTP ({@link ResultBundleFuzzTest}, CA-signed content): an id holding U+0000 ({@code "\u0000"} in
+     * the JSON) reached the database in a lookup, and PostgreSQL refuses NUL in text ("invalid byte sequence for
+     * encoding UTF8: 0x00"): an HTTP 500 to the CA. The signed content may hold no U+0000 anywhere: 422.
+     */
+    @Test
+    void signedResultContentHoldingNulIsRefusedNotAServerError() throws Exception {
+        KeyStore ks = StandInCa.caKeyStore();
+        X509Certificate ca = (X509Certificate) ks.getCertificate("ca");
+        PrivateKey key = (PrivateKey) ks.getKey("ca", Ra.config("test.tls.password").toCharArray());
+        for (String json : new String[] {
+                "{\"format\":\"" + Orders.RESULT_FORMAT + "\",\"orderBundleId\":\"\\u0000\",\"results\":[]}",
+                "{\"format\":\"" + Orders.RESULT_FORMAT + "\",\"orderBundleId\":\"x\",\"results\":[{\"orderId\":"
+                        + "\"app-\\u0000\",\"status\":\"refused\"}]}",
+                "{\"format\":\"" + Orders.RESULT_FORMAT + "\",\"orderBundleId\":\"x\",\"results\":[],\"\\u0000\":1}"}) {
+            Response r = postResult(StandInCa.sign(json.getBytes(StandardCharsets.UTF_8), ca, key));
+
+            r.then().statusCode(422).contentType("application/problem+json");
+            assertThat(r.jsonPath().getString("code")).as(json).isEqualTo("result-content-malformed");
+        }
+    }
+
     static Response postResult(byte[] cms) {
         return Ra.tls().keyStore(new File(Ra.config("test.orders.ca-client-keystore")), Ra.config("test.tls.password"))
                 .contentType("application/pkcs7-mime").body(cms).post("/ca/result-bundles");

@@ -226,10 +226,28 @@ class ResultBundleFuzzTest {
                     assertThat(STRICT.readTree(x)).isEqualTo(read[0]);
                     assertThat(read[0].isObject()).isTrue();
                     assertThat(read[0].path("format").asText()).isEqualTo(Orders.RESULT_FORMAT);
+                    assertThat(strings(read[0])).as("no U+0000 (PostgreSQL text cannot hold it)")
+                            .noneMatch(t -> t.indexOf('\0') >= 0);
                 });
             }
         });
         finish(f);
+    }
+
+    /** Every key and string value in {@code node}. */
+    static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node.isTextual()) {
+            out.add(node.textValue());
+        }
+        node.fields().forEachRemaining(e -> {
+            out.add(e.getKey());
+            out.addAll(strings(e.getValue()));
+        });
+        if (node.isArray()) {
+            node.forEach(n -> out.addAll(strings(n)));
+        }
+        return out;
     }
 
     /** A refusal of Orders.verifiedResult: what the RA answers with a 4xx problem+json. */
