@@ -201,7 +201,9 @@ public class RevocationService {
 
     @Transactional
     public void decideByOfficer(UUID id, Outcome outcome, String reason, Actor officer) {
-        RevocationRequest r = RevocationRequest.findById(id);
+        // Locked (SELECT ... FOR UPDATE) until the decision commits: a second officer deciding at the same moment
+        // waits, then finds it decided (409) instead of both reading REFERRED.
+        RevocationRequest r = RevocationRequest.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (r == null) {
             throw RaProblem.notFound("revocation-request-not-found", "no revocation request " + id
                     + "; take ids from GET /officer/queue");

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(RaTestEnvironment.class)
-class DecisionRaceTest {
+public class DecisionRaceTest {
 
     static final JpkiPerson PERSON = JpkiPerson.of("競合", "試験", "2", java.time.LocalDate.of(1999, 9, 9),
             "愛知県名古屋市中区三の丸三丁目1番2号");
@@ -172,7 +172,7 @@ class DecisionRaceTest {
         }
     }
 
-    static Connection connect() throws Exception {
+    public static Connection connect() throws Exception {
         var config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
                 config.getValue("quarkus.datasource.username", String.class),
