@@ -35,6 +35,15 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
 
     public static final String FORMAT = "shomei-ra-application/1";
 
+    /**
+     * The longest claimed name or address kept, in characters: well above any name or address a JPKI card holds
+     * (J-LIS prints addresses of up to about 200 characters), far below a signed megabyte of text in the books.
+     */
+    public static final int MAX_TEXT = 512;
+    /** The columns of {@code application} the consent is kept in. */
+    static final int MAX_CONSENT_ID = 128;
+    static final int MAX_CONSENT_SHA256 = 64;
+
     /** @param gender male, female or not-known */
     public record ClaimedIdentity(String name, LocalDate birthDate, String gender, String address) {
         @Override
@@ -92,6 +101,11 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
         require(c.consent(), "consent");
         require(c.consent().documentId(), "consent.documentId");
         require(c.consent().sha256(), "consent.sha256");
+        // Checked before anything is written: PostgreSQL keeps no U+0000 in text, and a value longer than its column
+        // would fail the insert (an HTTP 500) instead of telling the applicant which field is wrong.
+        text(c.claimedIdentity().name(), "claimedIdentity.name", MAX_TEXT, ApplicationContent::malformed);
+        text(c.claimedIdentity().address(), "claimedIdentity.address", MAX_TEXT, ApplicationContent::malformed);
+        consentText(c.consent(), ApplicationContent::malformed);
         if (c.contact() != null) {
             dev.shomei.ra.notice.Notices.checkEmail(c.contact().email(), "contact.email");
         }
@@ -110,6 +124,22 @@ public record ApplicationContent(String format, String csr, ClaimedIdentity clai
             return Base64.getDecoder().decode(csr);
         } catch (IllegalArgumentException e) {
             throw malformed("csr", "is not base64 (" + e.getMessage() + "); put the DER PKCS#10 request in base64");
+        }
+    }
+
+    /** The consent's document id and digest fit their columns and hold no U+0000 (applications and renewals). */
+    public static void consentText(Consent consent, java.util.function.BiFunction<String, String, RaProblem> malformed) {
+        text(consent.documentId(), "consent.documentId", MAX_CONSENT_ID, malformed);
+        text(consent.sha256(), "consent.sha256", MAX_CONSENT_SHA256, malformed);
+    }
+
+    private static void text(String value, String field, int max,
+                             java.util.function.BiFunction<String, String, RaProblem> malformed) {
+        if (value.indexOf('\0') >= 0) {
+            throw malformed.apply(field, "holds U+0000 (\\u0000), which no text kept in the books may hold");
+        }
+        if (value.length() > max) {
+            throw malformed.apply(field, "is " + value.length() + " characters long; at most " + max + " are kept");
         }
     }
 

@@ -61,6 +61,7 @@ public record RenewalContent(String format, String csr, ApplicationContent.Conse
         if (c.consent() == null || c.consent().documentId() == null || c.consent().sha256() == null) {
             throw malformed("consent", "is missing or incomplete (documentId and sha256)");
         }
+        ApplicationContent.consentText(c.consent(), RenewalContent::malformed);
         if (c.keyDevice() != null) {
             c.keyDevice().check("keyDevice", RenewalContent::malformed);
         }
