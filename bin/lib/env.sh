@@ -60,5 +60,18 @@ ensure_tools() {
   fi
 }
 
+# The edge's JVM flags for the JDK found (after find_jdk): Netty's faster buffers and I/O go through sun.misc.Unsafe,
+# which JDK 24+ warns about on the console at first use unless allowed. The flag that allows it exists from JDK 23 on
+# (a JDK 21 or 22 refuses to start with it, and uses Unsafe without a warning anyway).
+netty_jvm_args() {
+  local major
+  major=$(java_major "$JAVA_HOME")
+  if [ -n "$major" ] && [ "$major" -ge 23 ]; then
+    echo "-Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
+  else
+    echo "-Dio.netty.noUnsafe=false"
+  fi
+}
+
 # The JVM flags every launcher needs: SunPKCS11's wrapper finds tokens by label (RFC 7512 URIs).
 SHOMEI_JVM_ARGS="--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED --add-opens=jdk.crypto.cryptoki/sun.security.pkcs11=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"

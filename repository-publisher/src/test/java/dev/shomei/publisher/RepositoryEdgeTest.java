@@ -213,14 +213,64 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
     }
 
     @Test
-    void aCorruptSidecarIsAnInternalErrorNotAWrongAnswer() throws Exception {
-        // A copy of the repository whose response sidecar was damaged on disk.
-        Path copy = tmp.resolve("damaged-origin");
-        Path release = repo.origin.resolve("current").toRealPath();
-        Path copyRelease = copy.resolve("releases/r1");
-        try (var walk = Files.walk(release)) {
+    void aRequestSeenBeforeIsStillAnsweredFromTheLiveReleaseAndItsExpiry() throws Exception {
+        // The edge remembers where a request's exact bytes led (DecodedRequests); what it serves must still be read
+        // per request: a newer release, a response removed from it, and the response's own expiry.
+        Path copy = copyOrigin("remembered-origin");
+        BigInteger serial = repo.good.certificate().getSerialNumber();
+        String path = getPath(request(serial));
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+        Clock clock = new Clock() {
+            @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return now.get(); }
+        };
+        try (var edge = dev.shomei.publisher.edge.RepositoryEdge.start(new dev.shomei.publisher.origin.FileSystemOrigin(copy),
+                repo.cas, new java.net.InetSocketAddress("127.0.0.1", 0), clock, Duration.ofHours(1))) {
+            HttpRequest same = HttpRequest.newBuilder(edge.uri().resolve(path)).GET().build();
+            HttpResponse<byte[]> first = HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(first.body()).isEqualTo(presigned(serial));
+
+            // A newer release with another response for the serial: the same request gets the new bytes.
+            Path r2 = copy.resolve("releases/r2");
+            copyTree(copy.resolve("releases/r1"), r2);
+            byte[] newer = presigned(repo.revoked.certificate().getSerialNumber());
+            Files.write(r2.resolve(repo.ocspPath(serial)), newer);
+            Files.writeString(r2.resolve(repo.ocspPath(serial) + ".headers"),
+                    Files.readString(copy.resolve("releases/r1").resolve(repo.ocspPath(repo.revoked.certificate().getSerialNumber()) + ".headers")));
+            repoint(copy, "releases/r2");
+            assertThat(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(newer);
+
+            // A release without it: no longer answered.
+            Path r3 = copy.resolve("releases/r3");
+            copyTree(copy.resolve("releases/r1"), r3);
+            Files.delete(r3.resolve(repo.ocspPath(serial)));
+            Files.delete(r3.resolve(repo.ocspPath(serial) + ".headers"));
+            repoint(copy, "releases/r3");
+            assertThat(new OCSPResp(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).getStatus())
+                    .isEqualTo(OCSPResp.UNAUTHORIZED);
+
+            // Back to the first release, then past the response's nextUpdate: try later, not the stale bytes.
+            repoint(copy, "releases/r1");
+            assertThat(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(presigned(serial));
+            now.set(now.get().plus(Duration.ofDays(5)));
+            assertThat(new OCSPResp(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).getStatus())
+                    .isEqualTo(OCSPResp.TRY_LATER);
+        }
+    }
+
+    /** A copy of the published repository (its current release as releases/r1) under tmp. */
+    private Path copyOrigin(String name) throws Exception {
+        Path copy = tmp.resolve(name);
+        copyTree(repo.origin.resolve("current").toRealPath(), copy.resolve("releases/r1"));
+        Files.createSymbolicLink(copy.resolve("current"), Path.of("releases/r1"));
+        return copy;
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
-                Path target = copyRelease.resolve(release.relativize(p).toString());
+                Path target = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
                 } else {
@@ -228,7 +278,22 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
                 }
             }
         }
-        Files.createSymbolicLink(copy.resolve("current"), Path.of("releases/r1"));
+    }
+
+    /** Points current at another release the way a publication does: a new link renamed over the old one. */
+    private static void repoint(Path origin, String release) throws Exception {
+        Path next = origin.resolve("current.next");
+        Files.deleteIfExists(next);
+        Files.createSymbolicLink(next, Path.of(release));
+        Files.move(next, origin.resolve("current"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aCorruptSidecarIsAnInternalErrorNotAWrongAnswer() throws Exception {
+        // A copy of the repository whose response sidecar was damaged on disk.
+        Path copy = copyOrigin("damaged-origin");
+        Path copyRelease = copy.resolve("releases/r1");
         BigInteger serial = repo.good.certificate().getSerialNumber();
         Files.writeString(copyRelease.resolve(repo.ocspPath(serial) + ".headers"), "{not json");
         Files.writeString(copyRelease.resolve("crl/issuing-2026.crl.headers"), "{not json");

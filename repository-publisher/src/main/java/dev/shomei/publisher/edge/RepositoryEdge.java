@@ -65,8 +65,9 @@ public final class RepositoryEdge implements AutoCloseable {
 
     static {
         // Netty 4.1 reaches for sun.misc.Unsafe, which JDK 24+ reports on stderr at first use (JEP 498) in the
-        // operator's console; its safe code paths are what the edge is measured with. -Dio.netty.noUnsafe=false
-        // (with --sun-misc-unsafe-memory-access=allow) turns it back on.
+        // operator's console unless the JVM allows it. Started in-process (tests, the quickstart's tools) the edge
+        // takes Netty's safe code paths; bin/publisher and bin/bench start it with -Dio.netty.noUnsafe=false and, on
+        // JDK 23+, --sun-misc-unsafe-memory-access=allow (bin/lib/env.sh), which is faster (docs/benchmarks.md).
         if (System.getProperty("io.netty.noUnsafe") == null) {
             System.setProperty("io.netty.noUnsafe", "true");
         }
@@ -97,6 +98,7 @@ public final class RepositoryEdge implements AutoCloseable {
     private final Clock clock;
     private final Duration maxAgeCap;
     private final EdgeManagement.Counters counters = new EdgeManagement.Counters();
+    private final DecodedRequests decoded = new DecodedRequests();
 
     private RepositoryEdge(EventLoopGroup loops, Channel listener, ReleaseFiles files, IssuerIndex issuers, Clock clock,
                            Duration maxAgeCap) {
@@ -317,6 +319,8 @@ public final class RepositoryEdge implements AutoCloseable {
     private Answer ocsp(String method, String rawPath, byte[] body, boolean bodyTooLarge, List<String> ifNoneMatch) {
         boolean head = method.equals("HEAD");
         byte[] der;
+        String encoded = null;
+        String known;
         switch (method) {
             case "POST" -> {
                 // RFC 6960 Appendix A.1: POST carries the DER OCSPRequest as application/ocsp-request.
@@ -324,15 +328,21 @@ public final class RepositoryEdge implements AutoCloseable {
                     return ocspError(MALFORMED_REQUEST, false);
                 }
                 der = body;
+                known = decoded.get(der);
             }
             case "GET", "HEAD" -> {
                 // RFC 6960 Appendix A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
                 if (rawPath.length() <= "/ocsp/".length()) {
                     return ocspError(MALFORMED_REQUEST, head);
                 }
-                der = decodeGetRequest(rawPath.substring("/ocsp/".length()));
-                if (der == null) {
-                    return ocspError(MALFORMED_REQUEST, head);
+                encoded = rawPath.substring("/ocsp/".length());
+                known = decoded.get(encoded);
+                der = null;
+                if (known == null) {
+                    der = decodeGetRequest(encoded);
+                    if (der == null) {
+                        return ocspError(MALFORMED_REQUEST, head);
+                    }
                 }
             }
             default -> {
@@ -340,18 +350,30 @@ public final class RepositoryEdge implements AutoCloseable {
             }
         }
         Optional<String> responsePath;
-        try {
-            OCSPReq request = new OCSPReq(der);
-            Req[] list = request.getRequestList();
-            if (list.length != 1) {
-                // RFC 5019 §2.1.1: a request MUST carry exactly one Request. A pre-signed response answers one
-                // certificate, and a keyless edge cannot sign a combined one, so anything else is malformed.
+        if (known != null) {
+            // These exact request bytes were decoded and checked before, and led here (DecodedRequests).
+            responsePath = Optional.of(known);
+        } else {
+            try {
+                OCSPReq request = new OCSPReq(der);
+                Req[] list = request.getRequestList();
+                if (list.length != 1) {
+                    // RFC 5019 §2.1.1: a request MUST carry exactly one Request. A pre-signed response answers one
+                    // certificate, and a keyless edge cannot sign a combined one, so anything else is malformed.
+                    return ocspError(MALFORMED_REQUEST, head);
+                }
+                // Nonces (RFC 6960 §4.4.1) are ignored: pre-produced responses cannot echo one (RFC 5019 §4).
+                responsePath = issuers.responsePath(list[0].getCertID());
+            } catch (IOException | RuntimeException e) {
                 return ocspError(MALFORMED_REQUEST, head);
             }
-            // Nonces (RFC 6960 §4.4.1) are ignored: pre-produced responses cannot echo one (RFC 5019 §4).
-            responsePath = issuers.responsePath(list[0].getCertID());
-        } catch (IOException | RuntimeException e) {
-            return ocspError(MALFORMED_REQUEST, head);
+            if (responsePath.isPresent()) {
+                if (encoded != null) {
+                    decoded.put(encoded, responsePath.get());
+                } else {
+                    decoded.put(der, responsePath.get());
+                }
+            }
         }
         Optional<Served> served;
         try {
