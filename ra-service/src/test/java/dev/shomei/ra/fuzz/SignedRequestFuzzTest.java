@@ -121,6 +121,13 @@ class SignedRequestFuzzTest {
                 assertThat(ApplicationContent.GENDER_CODES).containsKey(c[0].claimedIdentity().gender());
                 // What another reader of the signed bytes reads too: UTF-8 (RFC 8259 section 8.1; SignedContentUtf8Test).
                 assertThat(Fuzz.isUtf8(input)).as("accepted content is UTF-8").isTrue();
+                // What the books can keep (SignedTextTest): no U+0000, nothing longer than its column.
+                ApplicationContent.ClaimedIdentity id = c[0].claimedIdentity();
+                for (String text : List.of(id.name(), id.address(), c[0].consent().documentId(), c[0].consent().sha256())) {
+                    assertThat(text).as("accepted text").doesNotContain("\u0000").hasSizeLessThanOrEqualTo(ApplicationContent.MAX_TEXT);
+                }
+                assertThat(c[0].consent().documentId()).hasSizeLessThanOrEqualTo(128);
+                assertThat(c[0].consent().sha256()).hasSizeLessThanOrEqualTo(64);
             }
         }
     }
