@@ -306,7 +306,17 @@ class ResultBundleFuzzTest {
      * of the CA for its CSR's key, or is refused; returns the application if issued.
      */
     String finish(Fixture f) throws Exception {
-        post(f.answer());
+        try {
+            post(f.answer());
+        } catch (Refused e) {
+            // A CA-signed input of the segment answered the bundle without this application's order (accepted: the
+            // CA signed it). The RA then put the order back in its queue, as it does with every order a CA's first
+            // answer to a bundle leaves out, and this bundle no longer holds it: answer the bundle it is in now.
+            if (!e.getMessage().contains("\"code\":\"order-unknown\"")) {
+                throw e;
+            }
+            post(sign(JSON.writeValueAsBytes(answer(bundleWith("app-" + f.application())))));
+        }
         String status = Ra.status(f.application()).getString("status");
         assertThat(status).as("the application after its bundle was answered").isIn("ISSUED", "CA_REFUSED");
         if (!status.equals("ISSUED")) {
