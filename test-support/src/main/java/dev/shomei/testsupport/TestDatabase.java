@@ -82,6 +82,12 @@ public final class TestDatabase {
     private record Server(String adminUrl, String baseUrl, String user, String password, String kind,
                           String rolePassword) {}
 
+    /**
+     * System property: when {@code true}, the embedded server loads {@code pg_stat_statements} (for benchmarks that
+     * say which statement costs what; never in the test run).
+     */
+    public static final String STATEMENT_STATISTICS = "shomei.test.pg-statement-statistics";
+
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static Server server;
 
@@ -160,7 +166,15 @@ public final class TestDatabase {
         writePrivate(pwfile, superuserPassword + "\n");
         EmbeddedPostgres pg;
         try {
-            pg = ServerPort.listenOn(durable(EmbeddedPostgres.builder()), port, log)
+            EmbeddedPostgres.Builder builder = durable(EmbeddedPostgres.builder());
+            if (Boolean.getBoolean(STATEMENT_STATISTICS)) {
+                // Benchmarks only: what each SQL statement costs the server (docs/benchmarks.md, the RA section).
+                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                        .setServerConfig("pg_stat_statements.track", "all")
+                        .setServerConfig("track_io_timing", "on")
+                        .setServerConfig("track_wal_io_timing", "on");
+            }
+            pg = ServerPort.listenOn(builder, port, log)
                     .setOverrideWorkingDirectory(dir.toFile())
                     .setDataDirectory(data)
                     .setServerConfig("max_connections", "300")

@@ -229,6 +229,33 @@ public class Orders {
         return n;
     }
 
+    private static final java.util.regex.Pattern HEX_SERIAL = java.util.regex.Pattern.compile("[0-9a-fA-F]{1,64}");
+
+    /**
+     * The serial a "revoked" result names, if it is the one its revoke order asked the CA to revoke (as
+     * {@link #revoke} put it in the order: the request's serial, else the application's certificate); in the
+     * lowercase hex of the RA's records. A CA-signed result naming another certificate, or no serial, is refused
+     * whole: the RA records and tells the holder only what it ordered (found by fuzzing: a serial that is not one
+     * failed the write, HTTP 500).
+     */
+    private static String revokedSerial(CaOrder o, RevocationRequest q, String resultSerial) {
+        String ordered = q.certificateSerial;
+        if (ordered == null) {
+            Application a = Application.findById(q.applicationId);
+            ordered = a == null ? null : a.certificateSerial;
+        }
+        if (ordered != null && resultSerial != null && HEX_SERIAL.matcher(resultSerial).matches()
+                && HEX_SERIAL.matcher(ordered).matches()
+                && new java.math.BigInteger(resultSerial, 16).equals(new java.math.BigInteger(ordered, 16))) {
+            return new java.math.BigInteger(resultSerial, 16).toString(16);
+        }
+        String shown = resultSerial == null ? "no serial"
+                : "serial '" + (resultSerial.length() > 80 ? resultSerial.substring(0, 80) + "…" : resultSerial) + "'";
+        throw RaProblem.unprocessable("result-serial-mismatch", "Revoked certificate is not the ordered one",
+                "order " + o.id + " asked the CA to revoke serial " + ordered + "; its result names " + shown
+                        + "; nothing of this result bundle was applied").with("field", "results.serial");
+    }
+
     /**
      * Applies a CA-signed result bundle. Idempotent: results already applied are skipped, so the CA may post the
      * same bundle again (e.g. after a lost response).
@@ -315,9 +342,9 @@ public class Orders {
             case "revoked" -> {
                 if (o.type != CaOrder.Type.REVOKE) throw mismatch(o, status);
                 RevocationRequest q = RevocationRequest.findById(o.subjectId);
+                o.resultSerial = revokedSerial(o, q, r.path("serial").asText(null));
                 q.status = RevocationRequest.Status.REVOKED;
                 q.revokedAt = parseInstant(r.path("revokedAt").asText(null), now);
-                o.resultSerial = r.path("serial").asText(null);
                 o.resultReason = r.path("reason").asText(null);
                 entry.put("serial", o.resultSerial);
                 entry.put("revokedAt", q.revokedAt.toString());

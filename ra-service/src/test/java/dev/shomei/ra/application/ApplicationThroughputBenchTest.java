@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shomei.ra.testkit.CpuAccount;
 import dev.shomei.ra.testkit.RaTestEnvironment;
 import dev.shomei.ra.testkit.SignedApplications;
+import dev.shomei.ra.testkit.StatementAccount;
 import dev.shomei.ra.testkit.WrkApplications;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
@@ -44,7 +45,8 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * request path during it). Run with {@code bin/bench -pl ra-service -am -Dtest=ApplicationThroughputBenchTest};
  * not part of the normal test run. Options: {@code -Dbench.applications} (timed, default 6,000),
  * {@code -Dbench.warm-up} (default 3,000), {@code -Dbench.connections} (default 64), {@code -Dbench.jlis} (CRL or
- * OCSP, see {@link JlisSource}).
+ * OCSP, see {@link JlisSource}), {@code -Dshomei.test.pg-statement-statistics=true} (the server's time per SQL statement,
+ * {@link StatementAccount}).
  */
 @Tag("bench")
 @DisabledIfSystemProperty(named = "shomei.integration-test", matches = "true",
@@ -105,6 +107,8 @@ class ApplicationThroughputBenchTest {
         };
         WrkApplications.Rate warmUp = run(base, dir.resolve("warm-up"), WARM_UP, db);
         System.out.printf("BENCH warm-up: %,d decisions at %,.0f /s%n", warmUp.decisions(), warmUp.perSecond());
+        StatementAccount statements = StatementAccount.enabled()
+                ? StatementAccount.start(RaTestEnvironment.lastDatabase()) : null;
         Instant from = Instant.now();
         long before = WrkApplications.count(db);
         long start = System.nanoTime();
@@ -125,6 +129,9 @@ class ApplicationThroughputBenchTest {
                 + " ms)%n%n", rate.perSecond(), 100 * rate.perSecond() / baseline, rate.decisions(), rate.seconds(),
                 answers.p50Millis(), answers.p99Millis());
         CpuAccount.print(CpuAccount.perApplication(cpuBefore, rate.cpuAtEnd(), rate.decisions()));
+        if (statements != null) {
+            statements.print(rate.decisions(), 25);
+        }
         System.out.println();
         assertThat(answers.other()).as("wrk's unexpected answers: %s", answers.output()).isZero();
         assertThat(answers.created()).as(answers.output()).isEqualTo(APPLICATIONS);

@@ -158,6 +158,54 @@ class OrderBundleFlowTest {
         });
     }
 
+    /**
+     * Found by fuzzing (ResultBundleFuzzTest, CA-signed content): a "revoked" result whose serial was not one (a long
+     * non-hex string) failed the write of the holder's notice, HTTP 500. The CA may only confirm what the RA ordered.
+     */
+    @Test
+    void aRevokedResultNamingAnotherCertificateIsRefusedAndChangesNothing() throws Exception {
+        String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));
+        ca().contentType("application/pkcs7-mime").body(answer(verifiedByRaCertificate(bundleWith("app-" + app))))
+                .post("/ca/result-bundles").then().statusCode(204);
+        String serial = Ra.status(app).getString("certificate.serial");
+        String rev = Ra.officer().contentType("application/json")
+                .body(Map.of("applicationId", app, "reason", "subscriber reported the key lost at the counter"))
+                .post("/officer/revocations").then().statusCode(201).extract().jsonPath()
+                .getString("revocationRequestId");
+        JsonNode content = verifiedByRaCertificate(bundleWith("rev-" + rev));
+        String other = new BigInteger(serial, 16).add(BigInteger.ONE).toString(16);
+        for (String named : List.of("dLN0e2y5ZXDhcPBRqPgjEgA{g+VtM85STNlKauPXTAKBggqhkjOPQQDAgNJQDBGAiEAs0/SdaEeriOjGU8D71eRwqnbP",
+                other, "")) {
+            ObjectNode result = resultBundle(content);
+            ObjectNode n = result.putArray("results").addObject().put("orderId", "rev-" + rev).put("status", "revoked")
+                    .put("revokedAt", Instant.now().toString()).put("reason", "unspecified");
+            if (!named.isEmpty()) {
+                n.put("serial", named);
+            }
+            Response r = ca().contentType("application/pkcs7-mime").body(signAsCa(result)).post("/ca/result-bundles");
+            r.then().statusCode(422).contentType("application/problem+json");
+            assertThat(r.jsonPath().getString("code")).as(named).isEqualTo("result-serial-mismatch");
+            assertThat(r.jsonPath().getString("detail")).contains("rev-" + rev, serial);
+            assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
+                    .isNotEqualTo("REVOKED");
+        }
+        // The result naming the ordered serial (in capitals and with a leading zero: the same number) is applied.
+        ObjectNode result = resultBundle(content);
+        result.putArray("results").addObject().put("orderId", "rev-" + rev).put("status", "revoked")
+                .put("serial", "0" + serial.toUpperCase()).put("revokedAt", Instant.now().toString())
+                .put("reason", "unspecified");
+        ca().contentType("application/pkcs7-mime").body(signAsCa(result)).post("/ca/result-bundles")
+                .then().statusCode(204);
+        assertThat(RestAssured.given().get("/revocation-requests/" + rev).jsonPath().getString("status"))
+                .isEqualTo("REVOKED");
+        List<Map<String, Object>> revocations = Ra.auditor().get("/books/export?format=json&book=REVOCATION&limit=1000")
+                .jsonPath().getList("$");
+        assertThat(revocations).anySatisfy(e -> {
+            assertThat(e.get("subjectId")).isEqualTo(rev);
+            assertThat(((Map<?, ?>) e.get("entry")).get("serial")).isEqualTo(serial);
+        });
+    }
+
     @Test
     void aRefusalIsVisibleInTheApplicationStatus() throws Exception {
         String app = approved(ApplicantClient.csr(ApplicantClient.ecKey()));

@@ -17,10 +17,18 @@ public class RaTestEnvironment implements QuarkusTestResourceLifecycleManager {
 
     private SimulatedJlis jlis;
 
+    /** The database of the RA started last in this JVM (benchmarks read the server's statistics of it). */
+    private static volatile TestDatabase.Database lastDatabase;
+
+    public static TestDatabase.Database lastDatabase() {
+        return lastDatabase;
+    }
+
     @Override
     public Map<String, String> start() {
         try {
             TestDatabase.Database db = database();
+            lastDatabase = db;
             jlis = new SimulatedJlis();
             OfficerPki pki = OfficerPki.create(Path.of("target", "ra-test-pki-" + ProcessHandle.current().pid()));
             Map<String, String> props = new HashMap<>();
