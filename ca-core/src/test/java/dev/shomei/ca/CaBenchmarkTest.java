@@ -7,7 +7,7 @@ import dev.shomei.ca.crl.CrlIssuer;
 import dev.shomei.ca.crl.StreamingCrlEncoder;
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.issuance.IssuanceTimings;
-import dev.shomei.ca.issuance.SignatureCheck;
+import dev.shomei.pkcs11.SignatureCheck;
 import dev.shomei.pkcs11.HsmToken;
 import dev.shomei.pkcs11.Pkcs11Signer;
 import java.io.BufferedOutputStream;

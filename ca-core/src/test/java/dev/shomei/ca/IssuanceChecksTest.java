@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shomei.ca.issuance.CertificateIssuer;
 import dev.shomei.ca.issuance.CsrException;
-import dev.shomei.ca.issuance.SignatureCheck;
+import dev.shomei.pkcs11.SignatureCheck;
 import dev.shomei.pkcs11.HsmException;
 import dev.shomei.pkcs11.Signer;
 import java.math.BigInteger;

@@ -11,6 +11,7 @@ import dev.shomei.ca.store.CertificateStore;
 import dev.shomei.ca.store.CertificateStore.CertificateRecord;
 import dev.shomei.ca.store.CertificateStore.Revocation;
 import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.SignatureCheck;
 import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;

@@ -2,17 +2,16 @@ package dev.shomei.ca.issuance;
 
 import dev.shomei.ca.lint.KeyQuality;
 import dev.shomei.pkcs11.KeyAlgorithm;
+import dev.shomei.pkcs11.SignatureCheck;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
@@ -90,13 +89,7 @@ public record Csr(byte[] der, X500Name subject, PublicKey publicKey, KeyAlgorith
      */
     private static boolean proofOfPossession(PKCS10CertificationRequest req)
             throws OperatorCreationException, PKCSException, IOException, GeneralSecurityException {
-        SignatureCheck check = SignatureCheck.forKey(req.getSubjectPublicKeyInfo());
-        if (check != null && check.handles(req.getSignatureAlgorithm())) {
-            return check.verify(req.getSignatureAlgorithm(),
-                    req.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER),
-                    req.getSignature());
-        }
-        return req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()));
+        return SignatureCheck.proofOfPossession(req);
     }
 
     private static String rootMessage(Throwable t) {

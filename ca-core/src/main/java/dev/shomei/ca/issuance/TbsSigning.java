@@ -1,6 +1,7 @@
 package dev.shomei.ca.issuance;
 
 import dev.shomei.ca.lint.LintException;
+import dev.shomei.pkcs11.SignatureCheck;
 import dev.shomei.pkcs11.Signer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

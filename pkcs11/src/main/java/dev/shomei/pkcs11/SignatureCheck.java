@@ -1,10 +1,11 @@
-package dev.shomei.ca.issuance;
+package dev.shomei.pkcs11;
 
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.PublicKey;
 import java.security.SignatureException;
 import java.util.Map;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -21,11 +22,16 @@ import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.StandardDSAEncoding;
 import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.util.BigIntegers;
 
 /**
- * Verifies a signature with one public key: the proof of possession of a CSR (a fresh key each time) and the
- * post-signature check of every certificate the HSM signed (the CA's own key, always the same).
+ * Verifies a signature with one public key: the proof of possession of a CSR (a fresh key each time; the RA when it
+ * decides, the CA before it issues) and the post-signature check of every certificate the HSM signed (the CA's own
+ * key, always the same).
  *
  * <p>Why not the JDK's {@code java.security.Signature}: on this project's machines (JDK 25, docs/benchmarks.md,
  * "ca-core") an ECDSA P-256 verification through SunEC is the slowest of the verifiers measured, a fraction of the
@@ -37,7 +43,7 @@ import org.bouncycastle.util.BigIntegers;
  * Other keys (RSA, curves without custom arithmetic) have no such check: their callers use the JDK's
  * {@code Signature} (an RSA verification costs little).
  *
- * <p>Zone: secure. Pure; touches nothing.
+ * <p>Zone: every zone (ra-service's CSR check, ca-core's issuance checks). Pure; touches nothing.
  */
 public final class SignatureCheck {
 
@@ -78,6 +84,28 @@ public final class SignatureCheck {
     public static SignatureCheck forKey(SubjectPublicKeyInfo spki) {
         ECPublicKeyParameters ec = ecParameters(spki);
         return ec == null ? null : new SignatureCheck(ec, null);
+    }
+
+    /**
+     * The CSR's self-signature over its DER-encoded certificationRequestInfo (RFC 2986 §4.2), verified with the key
+     * it carries: ECDSA keys on a curve with custom arithmetic through this class; other keys and algorithms through
+     * the JCA, as Bouncy Castle's {@code isSignatureValid} does it.
+     *
+     * @return whether the CSR proves possession of its key
+     * @throws OperatorCreationException when the JCA cannot verify with this key (callers refuse the CSR)
+     * @throws PKCSException              likewise, from Bouncy Castle's check
+     * @throws IOException                when the certificationRequestInfo cannot be encoded
+     * @throws SignatureException         when the CSR names an ECDSA algorithm with parameters
+     */
+    public static boolean proofOfPossession(PKCS10CertificationRequest req)
+            throws OperatorCreationException, PKCSException, IOException, SignatureException {
+        SignatureCheck check = forKey(req.getSubjectPublicKeyInfo());
+        if (check != null && check.handles(req.getSignatureAlgorithm())) {
+            return check.verify(req.getSignatureAlgorithm(),
+                    req.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER),
+                    req.getSignature());
+        }
+        return req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()));
     }
 
     /** Whether this check verifies signatures of {@code alg} (ecdsa-with-SHA256/384/512). */
