@@ -204,13 +204,9 @@ public class Orders {
      */
     private ObjectNode revoke(CaOrder o, Instant now) {
         RevocationRequest r = RevocationRequest.findById(o.subjectId);
-        String serial = r.certificateSerial;
-        Application a = null;
+        String serial = orderedSerial(r);
         if (serial == null) {
-            a = Application.findById(r.applicationId);
-            serial = a == null ? null : a.certificateSerial;
-        }
-        if (serial == null) {
+            Application a = Application.findById(r.applicationId);
             if (a == null || a.status == Application.Status.CA_REFUSED || a.status == Application.Status.REJECTED) {
                 String why = a == null ? "application " + r.applicationId + " does not exist"
                         : a.status == Application.Status.CA_REFUSED ? "the CA refused issue order "
@@ -229,25 +225,30 @@ public class Orders {
         return n;
     }
 
+    /** The serial a revoke order names: the request's (checked to be the application's), else the application's. */
+    private static String orderedSerial(RevocationRequest r) {
+        if (r.certificateSerial != null) {
+            return r.certificateSerial;
+        }
+        Application a = Application.findById(r.applicationId);
+        return a == null ? null : a.certificateSerial;
+    }
+
     private static final java.util.regex.Pattern HEX_SERIAL = java.util.regex.Pattern.compile("[0-9a-fA-F]{1,64}");
 
     /**
-     * The serial a "revoked" result names, if it is the one its revoke order asked the CA to revoke (as
-     * {@link #revoke} put it in the order: the request's serial, else the application's certificate); in the
+     * The serial a "revoked" result names, if it is the one its revoke order named ({@link #orderedSerial}), in the
      * lowercase hex of the RA's records. A CA-signed result naming another certificate, or no serial, is refused
      * whole: the RA records and tells the holder only what it ordered (found by fuzzing: a serial that is not one
      * failed the write, HTTP 500).
      */
     private static String revokedSerial(CaOrder o, RevocationRequest q, String resultSerial) {
-        String ordered = q.certificateSerial;
-        if (ordered == null) {
-            Application a = Application.findById(q.applicationId);
-            ordered = a == null ? null : a.certificateSerial;
-        }
-        if (ordered != null && resultSerial != null && HEX_SERIAL.matcher(resultSerial).matches()
-                && HEX_SERIAL.matcher(ordered).matches()
-                && new java.math.BigInteger(resultSerial, 16).equals(new java.math.BigInteger(ordered, 16))) {
-            return new java.math.BigInteger(resultSerial, 16).toString(16);
+        String ordered = orderedSerial(q);
+        if (ordered != null && resultSerial != null && HEX_SERIAL.matcher(resultSerial).matches()) {
+            java.math.BigInteger named = new java.math.BigInteger(resultSerial, 16);
+            if (named.equals(new java.math.BigInteger(ordered, 16))) {
+                return named.toString(16);
+            }
         }
         String shown = resultSerial == null ? "no serial"
                 : "serial '" + (resultSerial.length() > 80 ? resultSerial.substring(0, 80) + "…" : resultSerial) + "'";

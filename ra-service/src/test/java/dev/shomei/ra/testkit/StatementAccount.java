@@ -54,12 +54,12 @@ public final class StatementAccount {
             try (ResultSet wal = st.executeQuery("SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync,"
                     + " wal_sync_time FROM pg_stat_wal")) {
                 wal.next();
+                double flushes = wal.getDouble(5);
                 System.out.printf("BENCH   WAL (pg_stat_wal): %.1f records, %.2f full-page images, %.0f bytes per"
                                 + " application; %.3f writes, %.3f flushes per application (%.2f applications per flush),"
                                 + " flushes %.3f ms each%n", wal.getDouble(1) / n, wal.getDouble(2) / n,
-                        wal.getDouble(3) / n, wal.getDouble(4) / n, wal.getDouble(5) / n,
-                        wal.getDouble(5) == 0 ? 0 : n / wal.getDouble(5),
-                        wal.getDouble(5) == 0 ? 0 : wal.getDouble(6) / wal.getDouble(5));
+                        wal.getDouble(3) / n, wal.getDouble(4) / n, flushes / n, flushes == 0 ? 0 : n / flushes,
+                        flushes == 0 ? 0 : wal.getDouble(6) / flushes);
             }
             System.out.printf("BENCH   %8s %9s %7s %8s %8s %8s %6s  %s%n", "calls/app", "ms/app", "rows", "hit/app",
                     "dirt/app", "WAL B/app", "FPI", "statement");
