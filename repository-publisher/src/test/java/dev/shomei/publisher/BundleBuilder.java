@@ -198,6 +198,8 @@ public final class BundleBuilder {
                 (cpsSigner == null ? pdf : TestPdfs.padesSign(pdf, cpsSigner, pki.issuing.certificate()))));
         artifacts.add(put(dir, "audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", "shomei-audit-log/v1\n42\nabc\n".getBytes(StandardCharsets.UTF_8)));
 
+        // docs/publication-bundle.md: the artifacts are listed in path order (edits below may break it on purpose).
+        artifacts.sort(java.util.Comparator.comparing(Manifest.Artifact::path));
         Manifest manifest = new Manifest(Manifest.FORMAT, bundleId, now.toString(),
                 issuingCert.getSubjectX500Principal().getName(), manifestEdit.apply(artifacts));
         byte[] json = manifest.toJson();

@@ -24,6 +24,7 @@ import dev.shomei.publisher.bundle.Refusal;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.origin.FileSystemOrigin;
 import dev.shomei.publisher.origin.LiveManifest;
+import dev.shomei.publisher.origin.LiveOcspIndex;
 import dev.shomei.publisher.origin.ObjectHeaders;
 import dev.shomei.publisher.origin.PublicationFailedException;
 
@@ -79,7 +80,8 @@ class FileSystemPublicationTest {
         assertThat(crl.lastModified()).isEqualTo(b.now().minusSeconds(60).toString());
         assertThat(crl.cacheControl()).isEqualTo("public, max-age=3600, no-transform, must-revalidate");
 
-        assertThat(header(current, ocspPath).contentType()).isEqualTo("application/ocsp-response");
+        // A response has no sidecar: its headers come from the response itself (the edge derives them).
+        assertThat(current.resolve(ocspPath + ObjectHeaders.SIDECAR_SUFFIX)).doesNotExist();
         assertThat(header(current, "certs/root.cer").contentType()).isEqualTo("application/pkix-cert");
         assertThat(header(current, "cps/cps-v1.pdf").contentType()).isEqualTo("application/pdf");
         assertThat(header(current, "ca-hash-values/ca-hash-values.txt").contentType()).isEqualTo("text/plain; charset=utf-8");
@@ -90,7 +92,9 @@ class FileSystemPublicationTest {
         LiveManifest live = new FileSystemOrigin(origin).liveManifest();
         assertThat(live.bundleId()).isEqualTo(b.bundleId());
         assertThat(live.crlNumber(PKI.issuing.certificate().getSubjectX500Principal().getName())).hasValue(5);
-        assertThat(live.ocspThisUpdate(ocspPath)).hasValue(b.now().minusSeconds(60));
+        assertThat(LiveOcspIndex.lookup(new FileSystemOrigin(origin), BundleBuilder.keyHashHex(PKI.issuing.certificate()),
+                ocspPath.substring(ocspPath.lastIndexOf('/') + 1, ocspPath.length() - ".der".length())))
+                .map(LiveOcspIndex.Times::thisUpdate).hasValue(b.now().minusSeconds(60));
     }
 
     @Test
@@ -115,11 +119,12 @@ class FileSystemPublicationTest {
         Path current = origin.resolve("current");
         String dir = "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/";
         assertThat(current.resolve(dir + "1001.der")).exists();
-        assertThat(current.resolve(dir + "1001.der.headers")).exists();
+        assertThat(current.resolve(dir + "1001.der.headers")).doesNotExist();
         assertThat(current.resolve(dir + "1003.der")).exists();
         LiveManifest live = new FileSystemOrigin(origin).liveManifest();
-        assertThat(live.entry(dir + "1001.der")).isPresent();
-        assertThat(live.entry(dir + "1003.der")).isPresent();
+        String ikh = BundleBuilder.keyHashHex(PKI.issuing.certificate());
+        assertThat(LiveOcspIndex.lookup(new FileSystemOrigin(origin), ikh, "1001")).isPresent();
+        assertThat(LiveOcspIndex.lookup(new FileSystemOrigin(origin), ikh, "1003")).isPresent();
         assertThat(live.crlNumber(PKI.issuing.certificate().getSubjectX500Principal().getName())).hasValue(6);
         // The previous release stays on disk, untouched, so an operator can switch back.
         assertThat(new FileSystemOrigin(origin).liveRelease()).hasValue(origin.resolve("releases/" + second.bundleId()));

@@ -329,10 +329,33 @@ class HostileBundleTest {
     void aManifestListingOneFileTwiceIsRefused() throws Exception {
         BundleBuilder b = next().editArtifacts(list -> {
             List<Manifest.Artifact> twice = new ArrayList<>(list);
-            twice.add(list.stream().filter(a -> a.path().equals("audit/checkpoint.txt")).findFirst().orElseThrow());
+            int at = list.indexOf(list.stream().filter(a -> a.path().equals("audit/checkpoint.txt")).findFirst().orElseThrow());
+            twice.add(at, list.get(at));
             return twice;
         });
         assertRefusedAndUnchanged(b, "audit/checkpoint.txt", "is listed more than once");
+    }
+
+    @Test
+    void aManifestListingAFileAgainLaterIsRefused() throws Exception {
+        // The listing is in path order, so a second listing further down is out of order: refused either way.
+        BundleBuilder b = next().editArtifacts(list -> {
+            List<Manifest.Artifact> twice = new ArrayList<>(list);
+            twice.add(list.stream().filter(a -> a.path().equals("audit/checkpoint.txt")).findFirst().orElseThrow());
+            return twice;
+        });
+        assertRefusedAndUnchanged(b, "audit/checkpoint.txt", "is listed out of path order in manifest.json");
+    }
+
+    @Test
+    void aManifestNotInPathOrderIsRefused() throws Exception {
+        // Streaming needs the listing and the files side by side in one order; a shuffled listing is not published.
+        BundleBuilder b = next().editArtifacts(list -> {
+            List<Manifest.Artifact> swapped = new ArrayList<>(list);
+            java.util.Collections.swap(swapped, 0, swapped.size() - 1);
+            return swapped;
+        });
+        assertRefusedAndUnchanged(b, "audit/checkpoint.txt", "is listed out of path order in manifest.json");
     }
 
     @Test

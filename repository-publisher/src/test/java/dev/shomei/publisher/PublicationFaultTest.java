@@ -222,6 +222,18 @@ class PublicationFaultTest {
             assertThat(OriginSnapshot.sha256(content)).as("served " + e.path() + " matches the live manifest").isEqualTo(e.sha256());
             ObjectHeaders h = ObjectHeaders.parse(Files.readAllBytes(release.resolve(e.path() + ObjectHeaders.SIDECAR_SUFFIX)));
             assertThat(h.sha256()).isEqualTo(e.sha256());
+            if (dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind())) {
+                // Every response the index lists is served, with the thisUpdate the index records.
+                String ikh = e.path().split("/")[1];
+                var lines = dev.shomei.publisher.origin.LiveOcspIndex.parse(e.path(), content);
+                assertThat(lines).hasSize(e.count().intValue());
+                for (var l : lines.entrySet()) {
+                    byte[] der = Files.readAllBytes(release.resolve("ocsp/" + ikh + "/" + l.getKey() + ".der"));
+                    var single = ((org.bouncycastle.cert.ocsp.BasicOCSPResp) new org.bouncycastle.cert.ocsp.OCSPResp(der)
+                            .getResponseObject()).getResponses()[0];
+                    assertThat(single.getThisUpdate().toInstant()).isEqualTo(l.getValue().thisUpdate());
+                }
+            }
         }
         try (Stream<Path> walk = Files.walk(release)) {
             assertThat(walk.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".tmp-"));

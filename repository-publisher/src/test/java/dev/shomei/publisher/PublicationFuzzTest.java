@@ -100,10 +100,14 @@ class PublicationFuzzTest {
                 t -> t instanceof Refused);
     }
 
-    static Map<String, String> digests(PublicationBundle b) {
+    static Map<String, String> digests(PublicationBundle b) throws java.io.IOException {
         Map<String, String> m = new TreeMap<>();
-        b.files().forEach((k, v) -> m.put(k, Base64.getEncoder().encodeToString(sha256(v))));
-        m.put("manifest.json", Base64.getEncoder().encodeToString(sha256(b.manifestJson())));
+        try (PublicationBundle.Entries files = b.entries()) {
+            files.forEachRemaining(e -> m.put(e.path(), e.regular() ? Base64.getEncoder().encodeToString(sha256(e.content())) : "(not a file)"));
+        }
+        try (java.io.InputStream in = b.openManifest()) {
+            m.put("manifest.json", Base64.getEncoder().encodeToString(sha256(in.readAllBytes())));
+        }
         return m;
     }
 

@@ -236,8 +236,6 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
             copyTree(copy.resolve("releases/r1"), r2);
             byte[] newer = presigned(repo.revoked.certificate().getSerialNumber());
             Files.write(r2.resolve(repo.ocspPath(serial)), newer);
-            Files.writeString(r2.resolve(repo.ocspPath(serial) + ".headers"),
-                    Files.readString(copy.resolve("releases/r1").resolve(repo.ocspPath(repo.revoked.certificate().getSerialNumber()) + ".headers")));
             repoint(copy, "releases/r2");
             assertThat(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(newer);
 
@@ -245,7 +243,6 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
             Path r3 = copy.resolve("releases/r3");
             copyTree(copy.resolve("releases/r1"), r3);
             Files.delete(r3.resolve(repo.ocspPath(serial)));
-            Files.delete(r3.resolve(repo.ocspPath(serial) + ".headers"));
             repoint(copy, "releases/r3");
             assertThat(new OCSPResp(HTTP.send(same, HttpResponse.BodyHandlers.ofByteArray()).body()).getStatus())
                     .isEqualTo(OCSPResp.UNAUTHORIZED);
@@ -291,11 +288,11 @@ class RepositoryEdgeTest extends AgainstPublishedRepository {
 
     @Test
     void aCorruptSidecarIsAnInternalErrorNotAWrongAnswer() throws Exception {
-        // A copy of the repository whose response sidecar was damaged on disk.
+        // A copy of the repository whose response (its headers come from it) and a CRL's sidecar were damaged on disk.
         Path copy = copyOrigin("damaged-origin");
         Path copyRelease = copy.resolve("releases/r1");
         BigInteger serial = repo.good.certificate().getSerialNumber();
-        Files.writeString(copyRelease.resolve(repo.ocspPath(serial) + ".headers"), "{not json");
+        Files.writeString(copyRelease.resolve(repo.ocspPath(serial)), "{not json");
         Files.writeString(copyRelease.resolve("crl/issuing-2026.crl.headers"), "{not json");
         try (var edge = dev.shomei.publisher.edge.RepositoryEdge.start(new dev.shomei.publisher.origin.FileSystemOrigin(copy),
                 repo.cas, new java.net.InetSocketAddress("127.0.0.1", 0), Clock.systemUTC(), Duration.ofHours(1))) {

@@ -228,6 +228,9 @@ class S3FaultTest {
             }
         }
         expected.add("repo/" + LiveManifest.PATH);
+        // The live OCSP index's shards, each listed in the live manifest.
+        manifest.artifacts().stream().filter(e -> dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind()))
+                .forEach(e -> expected.add("repo/" + e.path()));
         assertThat(S3ProxyServer.snapshot(s3, bucket).keySet()).as("the new set, and no staging, previous or lock key")
                 .isEqualTo(expected);
         try (Stream<Path> walk = Files.walk(second)) {

@@ -1,101 +1,135 @@
 package dev.shomei.publisher.bundle;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Reads a bundle handed over as a {@code .tar} of the bundle directory (POSIX ustar, with the GNU long-name and
- * pax path extensions GNU tar writes). Regular files are kept; directories are implied; links and devices are
- * reported so the verifier refuses them. A single top-level directory (a tar of {@code bundle/}) is stripped.
+ * pax path extensions GNU tar writes) as a stream of entries: one header at a time, its data read or skipped, so a
+ * tar of millions of responses is never held whole. Regular files are reported as such; directories are implied;
+ * links and devices are reported so the verifier refuses them.
  *
  * <p>Online zone; reads the tar file only, never extracts it to disk.
  */
-final class BundleTar {
+final class BundleTar implements AutoCloseable {
 
     private static final int BLOCK = 512;
-    /** Far above any bundle; a bigger entry is not one and must not be buffered. */
-    private static final long MAX_ENTRY = 1L << 30;
+    /** Far above any artifact; a bigger entry is not one and must not be buffered. */
+    static final long MAX_ENTRY = 1L << 30;
+    /** manifest.json is streamed, not buffered: it may be as large as the bundle's listing (~300 bytes an artifact). */
+    static final long MAX_MANIFEST = 1L << 40;
 
-    record Entries(Map<String, byte[]> files, List<String> nonRegular) { }
+    /** One entry: its name as written (before any top directory is stripped), kind, size and data offset. */
+    record Header(String name, boolean regular, boolean directory, long size, long dataOffset) { }
 
-    private BundleTar() {
+    private final Path tar;
+    private final InputStream in;
+    private long position;
+    private Header current;
+    private boolean dataConsumed = true;
+
+    BundleTar(Path tar) throws IOException {
+        this.tar = tar;
+        this.in = new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
     }
 
-    static Entries read(Path tar) throws IOException {
-        Map<String, byte[]> files = new TreeMap<>();
-        List<String> nonRegular = new ArrayList<>();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
-            byte[] header = new byte[BLOCK];
-            String pendingName = null;
-            while (true) {
-                if (in.readNBytes(header, 0, BLOCK) < BLOCK) {
-                    throw new IOException(tar + " is truncated (a tar header is cut short)");
-                }
-                if (allZero(header)) {
-                    break;   // end-of-archive marker
-                }
-                String name = text(header, 0, 100);
-                if ("ustar".equals(text(header, 257, 5)) && !text(header, 345, 155).isEmpty()) {
-                    name = text(header, 345, 155) + "/" + name;
-                }
-                long size = octal(header, 124, 12, tar);
-                if (size < 0 || size > MAX_ENTRY) {
-                    throw new IOException(tar + ": entry '" + name + "' has an impossible size " + size);
-                }
-                byte type = header[156];
-                byte[] data = in.readNBytes((int) size);
-                if (data.length < size) {
-                    throw new IOException(tar + " is truncated inside '" + name + "'");
-                }
-                in.skipNBytes((BLOCK - size % BLOCK) % BLOCK);
-                switch (type) {
-                    case 'L' -> pendingName = new String(data, StandardCharsets.UTF_8).replace("\0", "");
-                    case 'x' -> pendingName = paxPath(data, pendingName);
-                    case 'g' -> { /* global pax header: nothing a bundle needs */ }
-                    default -> {
-                        if (pendingName != null) {
-                            name = pendingName;
-                            pendingName = null;
-                        }
-                        name = name.startsWith("./") ? name.substring(2) : name;
-                        if (type == '5' || name.isEmpty() || name.equals(".") || name.endsWith("/")) {
-                            continue;   // directory
-                        }
-                        if (type == '0' || type == 0) {
-                            files.put(name, data);
-                        } else {
-                            nonRegular.add(name);
-                        }
-                    }
-                }
+    /** The next entry, or null at the end-of-archive marker. The previous entry's data is skipped if not read. */
+    Header next() throws IOException {
+        finishCurrent();
+        byte[] header = new byte[BLOCK];
+        String pendingName = null;
+        while (true) {
+            if (in.readNBytes(header, 0, BLOCK) < BLOCK) {
+                throw new IOException(tar + " is truncated (a tar header is cut short)");
             }
+            position += BLOCK;
+            if (allZero(header)) {
+                return null;   // end-of-archive marker
+            }
+            String name = text(header, 0, 100);
+            if ("ustar".equals(text(header, 257, 5)) && !text(header, 345, 155).isEmpty()) {
+                name = text(header, 345, 155) + "/" + name;
+            }
+            long size = octal(header, 124, 12);
+            byte type = header[156];
+            if (type == 'L' || type == 'x' || type == 'g') {
+                if (size < 0 || size > (1 << 20)) {
+                    throw new IOException(tar + ": extended header before '" + name + "' has an impossible size " + size);
+                }
+                byte[] data = readExactly(size, name);
+                skipPadding(size);
+                if (type == 'L') {
+                    pendingName = new String(data, StandardCharsets.UTF_8).replace("\0", "");
+                } else if (type == 'x') {
+                    pendingName = paxPath(data, pendingName);
+                }
+                continue;
+            }
+            if (pendingName != null) {
+                name = pendingName;
+            }
+            name = name.startsWith("./") ? name.substring(2) : name;
+            if (size < 0) {
+                throw new IOException(tar + ": entry '" + name + "' has an impossible size " + size);
+            }
+            boolean directory = type == '5' || name.isEmpty() || name.equals(".") || name.endsWith("/");
+            current = new Header(name, !directory && (type == '0' || type == 0), directory, size, position);
+            dataConsumed = false;
+            return current;
         }
-        return stripTopDirectory(files, nonRegular);
     }
 
-    /** A tar of "bundle/" holds "bundle/manifest.json": the bundle root is that directory. */
-    private static Entries stripTopDirectory(Map<String, byte[]> files, List<String> nonRegular) {
-        if (files.containsKey(PublicationBundle.MANIFEST)) {
-            return new Entries(files, nonRegular);
+    /** The current entry's data, whole; only for entries up to {@code limit} bytes. */
+    byte[] read(long limit) throws IOException {
+        if (current.size() > limit) {
+            throw new IOException(tar + ": entry '" + current.name() + "' has an impossible size " + current.size());
         }
-        String top = files.keySet().stream().filter(n -> n.endsWith("/" + PublicationBundle.MANIFEST)
-                && n.indexOf('/') == n.length() - PublicationBundle.MANIFEST.length() - 1).findFirst()
-                .map(n -> n.substring(0, n.indexOf('/') + 1)).orElse(null);
-        if (top == null || !files.keySet().stream().allMatch(n -> n.startsWith(top))
-                || !nonRegular.stream().allMatch(n -> n.startsWith(top))) {
-            return new Entries(files, nonRegular);
+        byte[] data = readExactly(current.size(), current.name());
+        skipPadding(current.size());
+        dataConsumed = true;
+        return data;
+    }
+
+    private void finishCurrent() throws IOException {
+        if (!dataConsumed) {
+            long skip = current.size() + (BLOCK - current.size() % BLOCK) % BLOCK;
+            try {
+                in.skipNBytes(skip);
+            } catch (EOFException e) {
+                throw new IOException(tar + " is truncated inside '" + current.name() + "'", e);
+            }
+            position += skip;
+            dataConsumed = true;
         }
-        Map<String, byte[]> stripped = new TreeMap<>();
-        files.forEach((n, d) -> stripped.put(n.substring(top.length()), d));
-        return new Entries(stripped, nonRegular.stream().map(n -> n.substring(top.length())).toList());
+    }
+
+    private byte[] readExactly(long size, String name) throws IOException {
+        byte[] data = in.readNBytes((int) size);
+        if (data.length < size) {
+            throw new IOException(tar + " is truncated inside '" + name + "'");
+        }
+        position += size;
+        return data;
+    }
+
+    private void skipPadding(long size) throws IOException {
+        long pad = (BLOCK - size % BLOCK) % BLOCK;
+        try {
+            in.skipNBytes(pad);
+        } catch (EOFException e) {
+            throw new IOException(tar + " is truncated (padding cut short)", e);
+        }
+        position += pad;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
     }
 
     /** pax extended header records: "<len> path=<value>\n". */
@@ -117,7 +151,7 @@ final class BundleTar {
         return new String(b, offset, end - offset, StandardCharsets.UTF_8);
     }
 
-    private static long octal(byte[] b, int offset, int length, Path tar) throws IOException {
+    private long octal(byte[] b, int offset, int length) throws IOException {
         String s = text(b, offset, length).trim();
         try {
             return s.isEmpty() ? 0 : Long.parseLong(s, 8);

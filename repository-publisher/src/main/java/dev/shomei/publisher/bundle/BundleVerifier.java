@@ -52,6 +52,7 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 
 import dev.shomei.publisher.bundle.CaCertificates.CaCertificate;
 import dev.shomei.publisher.origin.LiveManifest;
+import dev.shomei.publisher.origin.LiveOcspIndex;
 
 /**
  * Checks a publication bundle before anything of it is pushed (docs/publication-bundle.md, "The publisher's
@@ -87,106 +88,293 @@ public final class BundleVerifier {
         this.clock = clock;
     }
 
-    /** Checks the bundle against the configured CAs and what is live now; never throws for a bad bundle. */
+    /** Checks the bundle on its own, or against what is live by the live manifest alone; writes nothing. */
     public Verification verify(PublicationBundle bundle, LiveManifest live) {
+        try {
+            return verify(bundle, live, (manifest) -> new LiveOcspIndex(live, null, null, clock.instant(), manifest.bundleId()),
+                    a -> { });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Receives each verified artifact, in listed order, while nothing has been refused yet. */
+    public interface Sink {
+        void accept(VerifiedArtifact artifact) throws IOException;
+    }
+
+    /** How the verifier gets the live OCSP index once the manifest (and so the bundle id) is known. */
+    public interface IndexSource {
+        LiveOcspIndex open(Manifest header) throws IOException;
+    }
+
+    /** At most this many reasons are listed; the rest are counted. */
+    static final int MAX_REFUSALS = 1000;
+
+    /**
+     * Checks the bundle against the configured CAs and what is live now, as a stream: manifest.p7s over
+     * manifest.json, the manifest's header, then the manifest's artifact list and the bundle's files side by side,
+     * both in path order, each artifact checked (on every core) as it comes by and handed to {@code sink} in
+     * listed order while no refusal has been found. Memory: one window of artifacts, not the bundle. A refused
+     * bundle gets every reason (up to {@value #MAX_REFUSALS}); never throws for a bad bundle, only for a failure
+     * of the sink or of reading the live index (the origin).
+     */
+    public Verification verify(PublicationBundle bundle, LiveManifest live, IndexSource indexSource, Sink sink) throws IOException {
         Instant now = clock.instant();
-        List<Refusal> refusals = new ArrayList<>();
-        List<VerifiedArtifact> verified = new ArrayList<>();
+        Refusals refusals = new Refusals();
 
         // Step 1: manifest.p7s verifies over the exact bytes of manifest.json and chains to a configured CA.
-        if (bundle.manifestJson() == null) {
+        if (!bundle.hasManifest()) {
             refusals.add(new Refusal(PublicationBundle.MANIFEST, "missing from the bundle directory " + bundle.directory()));
         }
         if (bundle.manifestSignature() == null) {
             refusals.add(new Refusal(PublicationBundle.MANIFEST_SIGNATURE, "missing from the bundle directory " + bundle.directory()));
         }
         if (!refusals.isEmpty()) {
-            return new Verification(null, List.of(), refusals);
+            return refusals.verification(null, List.of(), 0);
         }
-        checkManifestSignature(bundle, now, refusals);
+        String manifestSha256 = checkManifestSignature(bundle, now, refusals);
         if (!refusals.isEmpty()) {
             // Nothing in an unauthenticated manifest is worth checking further.
-            return new Verification(null, List.of(), refusals);
+            return refusals.verification(null, List.of(), 0);
         }
         Manifest manifest;
         try {
-            manifest = Manifest.parse(bundle.manifestJson());
-        } catch (IOException e) {
+            manifest = ManifestReader.header(bundle);
+        } catch (IOException | RuntimeException e) {
             refusals.add(new Refusal(PublicationBundle.MANIFEST, "is not valid manifest JSON: " + e.getMessage()));
-            return new Verification(null, List.of(), refusals);
+            return refusals.verification(null, List.of(), 0);
         }
         checkManifestHeader(manifest, refusals);
         if (manifest.artifacts() == null) {
-            return new Verification(manifest, List.of(), refusals);
+            return refusals.verification(manifest, List.of(), 0);
         }
+        manifest = new Manifest(manifest.format(), manifest.bundleId(), manifest.createdAt(), manifest.issuer(), null);
+        LiveOcspIndex index = indexSource.open(manifest);
 
-        // Step 2: every listed file present with its size and SHA-256; nothing unlisted.
-        Set<String> listed = new HashSet<>();
-        for (Manifest.Artifact a : manifest.artifacts()) {
-            if (a == null || a.path() == null) {
-                refusals.add(new Refusal(PublicationBundle.MANIFEST, "an artifact entry has no path"));
-                continue;
-            }
-            if (!listed.add(a.path())) {
-                refusals.add(new Refusal(a.path(), "is listed more than once in manifest.json; list each file exactly once"));
-            }
-        }
-        for (String extra : bundle.files().keySet()) {
-            if (!listed.contains(extra)) {
-                refusals.add(new Refusal(extra, "is in the bundle but not listed in manifest.json; remove it or re-sign a manifest that lists it"));
-            }
-        }
-        for (String odd : bundle.unreadable()) {
-            refusals.add(new Refusal(odd, "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
-        }
-
+        // Step 2: the listing and the files side by side, both in path order: every listed file present, nothing
+        // unlisted, each path once. Steps 3-5 per artifact, in parallel, results taken in listed order.
         ResponderChecks responders = new ResponderChecks();
-        Map<String, LiveManifest.Entry> liveByPath = live.byPath();
-        List<X509Certificate> bundledCas = bundledCaCertificates(manifest, bundle);
-        // Artifacts are independent: checked in parallel (thousands of OCSP signatures), collected in manifest order.
-        List<Checked> checked = manifest.artifacts().parallelStream()
-                .filter(a -> a != null && a.path() != null)
-                .map(a -> checkArtifact(a, bundle, live, liveByPath, now, responders, bundledCas))
-                .toList();
-        for (Checked c : checked) {
-            refusals.addAll(c.refusals());
-            if (c.artifact() != null && c.refusals().isEmpty()) {
-                verified.add(c.artifact());
+        List<VerifiedArtifact> kept = new ArrayList<>();
+        long[] ocsp = {0};
+        List<X509Certificate> bundledCas = new ArrayList<>();
+        List<Runnable> deferred = new ArrayList<>();
+        int threads = Runtime.getRuntime().availableProcessors();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bundle-check");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.ArrayDeque<java.util.concurrent.Future<Checked>> window = new java.util.ArrayDeque<>();
+        Taker taker = new Taker(refusals, index, sink, kept, ocsp);
+        try (ManifestReader.Artifacts listed = ManifestReader.artifacts(bundle);
+             PublicationBundle.Entries files = bundle.entries()) {
+            Manifest.Artifact a = nextListed(listed, refusals);
+            PublicationBundle.Entry e = nextFile(files, refusals);
+            String lastListed = null;
+            String lastFile = null;
+            while (a != null || e != null) {
+                if (a != null && lastListed != null && a.path().compareTo(lastListed) <= 0) {
+                    refusals.add(new Refusal(a.path(), a.path().equals(lastListed)
+                            ? "is listed more than once in manifest.json; list each file exactly once"
+                            : "is listed out of path order in manifest.json (after " + lastListed + "); list each file exactly"
+                            + " once, sorted by path (docs/publication-bundle.md)"));
+                    a = nextListed(listed, refusals);
+                    continue;
+                }
+                if (e != null && lastFile != null && e.path().compareTo(lastFile) <= 0) {
+                    refusals.add(new Refusal(e.path(), e.path().equals(lastFile)
+                            ? "is in the bundle more than once"
+                            : "is out of path order in the bundle (after " + lastFile + "); a tar bundle stores the artifacts in the manifest's order"));
+                    e = nextFile(files, refusals);
+                    continue;
+                }
+                if (a != null && (!RepositoryPath.isPlain(a.path()) || !a.path().contains("/"))) {
+                    // Not a path this publisher would ever write: say so, not that it is missing.
+                    refusals.add(new Refusal(a.path(), "is not a safe relative path (letters, digits, '.', '_', '-' in '/'-separated"
+                            + " segments, none starting with '.', not ending in .headers)"));
+                    lastListed = a.path();
+                    a = nextListed(listed, refusals);
+                    continue;
+                }
+                int cmp = a == null ? 1 : e == null ? -1 : a.path().compareTo(e.path());
+                if (cmp < 0) {
+                    refusals.add(new Refusal(a.path(), "is listed in manifest.json but missing from the bundle"));
+                    lastListed = a.path();
+                    a = nextListed(listed, refusals);
+                    continue;
+                }
+                if (cmp > 0) {
+                    refusals.add(new Refusal(e.path(), e.regular()
+                            ? "is in the bundle but not listed in manifest.json; remove it or re-sign a manifest that lists it"
+                            : "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
+                    lastFile = e.path();
+                    e = nextFile(files, refusals);
+                    continue;
+                }
+                Manifest.Artifact artifact = a;
+                byte[] content = e.content();
+                lastListed = a.path();
+                lastFile = e.path();
+                a = nextListed(listed, refusals);
+                e = nextFile(files, refusals);
+                if (content == null) {
+                    refusals.add(new Refusal(artifact.path(), "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
+                    refusals.add(new Refusal(artifact.path(), "is listed in manifest.json but missing from the bundle"));
+                    continue;
+                }
+                if (ArtifactKind.CA_CERTIFICATE.label().equals(artifact.kind())) {
+                    caCertificate(content).ifPresent(bundledCas::add);
+                }
+                if (ArtifactKind.CA_HASH_VALUES.label().equals(artifact.kind())) {
+                    // The pages describe the bundle's CA certificates, which come later in path order (certs/).
+                    deferred.add(() -> window.add(java.util.concurrent.CompletableFuture.completedFuture(
+                            checkArtifact(artifact, content, live, now, responders, bundledCas))));
+                    continue;
+                }
+                window.add(pool.submit(() -> checkArtifact(artifact, content, live, now, responders, bundledCas)));
+                while (window.size() > 32 * threads) {
+                    taker.take(await(window.removeFirst()));
+                }
+            }
+            while (!window.isEmpty()) {
+                taker.take(await(window.removeFirst()));
+            }
+            deferred.forEach(Runnable::run);
+            while (!window.isEmpty()) {
+                taker.take(await(window.removeFirst()));
+            }
+            index.finish();
+            String listedSha256 = listed.drainedSha256();
+            if (!listedSha256.equals(manifestSha256)) {
+                refusals.add(new Refusal(PublicationBundle.MANIFEST, "changed while it was being read (SHA-256 " + manifestSha256
+                        + " when its signature was checked, " + listedSha256 + " when its artifacts were read)"));
+            }
+        } catch (java.io.UncheckedIOException ex) {
+            refusals.add(new Refusal(PublicationBundle.MANIFEST, "the bundle cannot be read to its end: " + ex.getMessage()));
+        } finally {
+            pool.shutdownNow();
+        }
+        return refusals.verification(manifest, kept, ocsp[0], manifestSha256, index);
+    }
+
+    /** Takes checked artifacts in listed order: the rollback check against the live index, then the sink. */
+    private final class Taker {
+        private final Refusals refusals;
+        private final LiveOcspIndex index;
+        private final Sink sink;
+        private final List<VerifiedArtifact> kept;
+        private final long[] ocsp;
+
+        Taker(Refusals refusals, LiveOcspIndex index, Sink sink, List<VerifiedArtifact> kept, long[] ocsp) {
+            this.refusals = refusals;
+            this.index = index;
+            this.sink = sink;
+            this.kept = kept;
+            this.ocsp = ocsp;
+        }
+
+        void take(Checked c) throws IOException {
+            c.refusals().forEach(refusals::add);
+            VerifiedArtifact v = c.artifact();
+            if (v == null || !c.refusals().isEmpty()) {
+                return;
+            }
+            if (v.kind() == ArtifactKind.OCSP) {
+                String ikh = v.path().substring("ocsp/".length(), v.path().lastIndexOf('/'));
+                Optional<LiveOcspIndex.Times> live = index.live(ikh, v.serial());
+                if (live.isPresent() && v.thisUpdate().isBefore(live.get().thisUpdate())) {
+                    refusals.add(new Refusal(v.path(), "thisUpdate " + v.thisUpdate() + " is older than the live response's "
+                            + live.get().thisUpdate() + " for serial " + v.serial() + "; a newer response must not be replaced by an older one"));
+                    return;
+                }
+                index.put(ikh, v.serial(), v.thisUpdate(), v.nextUpdate());
+                ocsp[0]++;
+            } else {
+                kept.add(new VerifiedArtifact(v.path(), v.kind(), v.contentType(), null, v.sha256(), v.thisUpdate(),
+                        v.nextUpdate(), v.crlNumber(), v.crlIssuer(), v.serial(), v.content().length));
+            }
+            if (refusals.isEmpty()) {
+                sink.accept(v);
             }
         }
-        return new Verification(manifest, refusals.isEmpty() ? verified : List.of(), refusals);
+    }
+
+    private static Checked await(java.util.concurrent.Future<Checked> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the bundle", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("checking an artifact failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static Manifest.Artifact nextListed(ManifestReader.Artifacts listed, Refusals refusals) {
+        while (listed.hasNext()) {
+            Manifest.Artifact a = listed.next();
+            if (a != null && a.path() != null) {
+                return a;
+            }
+            refusals.add(new Refusal(PublicationBundle.MANIFEST, "an artifact entry has no path"));
+        }
+        return null;
+    }
+
+    private static PublicationBundle.Entry nextFile(PublicationBundle.Entries files, Refusals refusals) {
+        return files.hasNext() ? files.next() : null;
+    }
+
+    /** The reasons found, the first {@value #MAX_REFUSALS} kept. */
+    private static final class Refusals {
+        private final List<Refusal> list = new ArrayList<>();
+        private long more;
+
+        synchronized void add(Refusal r) {
+            if (list.size() < MAX_REFUSALS) {
+                list.add(r);
+            } else {
+                more++;
+            }
+        }
+
+        synchronized boolean isEmpty() {
+            return list.isEmpty();
+        }
+
+        synchronized Verification verification(Manifest m, List<VerifiedArtifact> kept, long ocsp) {
+            return verification(m, kept, ocsp, null, null);
+        }
+
+        synchronized Verification verification(Manifest m, List<VerifiedArtifact> kept, long ocsp, String manifestSha256,
+                                               LiveOcspIndex index) {
+            List<Refusal> all = new ArrayList<>(list);
+            if (more > 0) {
+                all.add(new Refusal(PublicationBundle.MANIFEST, more + " more reason(s) not listed"));
+            }
+            return new Verification(m, all.isEmpty() ? kept : List.of(), all.isEmpty() ? ocsp : 0, all, manifestSha256,
+                    all.isEmpty() ? index : null);
+        }
     }
 
     private record Checked(VerifiedArtifact artifact, List<Refusal> refusals) { }
 
-    /** The CA certificates the bundle carries (certs/*.cer), which its CA hash values pages must describe. */
-    private static List<X509Certificate> bundledCaCertificates(Manifest manifest, PublicationBundle bundle) {
-        List<X509Certificate> out = new ArrayList<>();
-        for (Manifest.Artifact a : manifest.artifacts()) {
-            if (a == null || !ArtifactKind.CA_CERTIFICATE.label().equals(a.kind()) || bundle.files().get(a.path()) == null) {
-                continue;
-            }
-            try {
-                out.add((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new java.io.ByteArrayInputStream(bundle.files().get(a.path()))));
-            } catch (CertificateException | RuntimeException e) {
-                // Refused on its own as not one of the configured CA certificates.
-            }
+    private static Optional<X509Certificate> caCertificate(byte[] der) {
+        try {
+            return Optional.of((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der)));
+        } catch (CertificateException | RuntimeException e) {
+            // Refused on its own as not one of the configured CA certificates.
+            return Optional.empty();
         }
-        return out;
     }
 
-    /** Steps 2-5 for one artifact: presence, size, digest, then the checks of its kind. */
-    private Checked checkArtifact(Manifest.Artifact a, PublicationBundle bundle, LiveManifest live,
-                                  Map<String, LiveManifest.Entry> liveByPath, Instant now, ResponderChecks responders,
-                                  List<X509Certificate> bundledCas) {
+    /** Steps 2-5 for one artifact: size, digest, then the checks of its kind. */
+    private Checked checkArtifact(Manifest.Artifact a, byte[] content, LiveManifest live, Instant now,
+                                  ResponderChecks responders, List<X509Certificate> bundledCas) {
         List<Refusal> refusals = new ArrayList<>();
         Optional<ArtifactKind> kind = checkEntry(a, refusals);
-        byte[] content = bundle.files().get(a.path());
-        if (content == null) {
-            refusals.add(new Refusal(a.path(), "is listed in manifest.json but missing from the bundle"));
-            return new Checked(null, refusals);
-        }
         String sha256 = HEX.formatHex(CaCertificates.digest("SHA-256", content));
         if (a.size() == null || a.size() != content.length) {
             refusals.add(new Refusal(a.path(), "size is " + content.length + " bytes, manifest says " + a.size()));
@@ -200,7 +388,7 @@ public final class BundleVerifier {
         }
         VerifiedArtifact v = switch (kind.get()) {
             case CRL -> checkCrl(a, content, sha256, live, now, refusals);
-            case OCSP -> checkOcsp(a, content, sha256, Optional.ofNullable(liveByPath.get(a.path())), now, responders, refusals);
+            case OCSP -> checkOcsp(a, content, sha256, now, responders, refusals);
             case CA_CERTIFICATE -> checkCaCertificate(a, content, sha256, refusals);
             case CA_HASH_VALUES -> checked(a, kind.get(), content, sha256, CaHashValuesCheck.problems(a.path(), content, bundledCas), refusals);
             case CPS -> checked(a, kind.get(), content, sha256, CpsSignatureCheck.problems(content, c -> cpsSignerProblem(c, now)), refusals);
@@ -247,36 +435,84 @@ public final class BundleVerifier {
                 .map(p -> p + ", and it is not a configured CP/CPS signer (--cps-signer-cert)");
     }
 
-    private void checkManifestSignature(PublicationBundle bundle, Instant now, List<Refusal> refusals) {
+    /**
+     * manifest.json streamed as the detached content of manifest.p7s; its SHA-256 is computed in the same pass (the
+     * digest the manifest is then staged and compared by).
+     */
+    private static final class StreamedManifest implements org.bouncycastle.cms.CMSTypedData {
+        private final PublicationBundle bundle;
+        private String sha256;
+
+        StreamedManifest(PublicationBundle bundle) {
+            this.bundle = bundle;
+        }
+
+        @Override
+        public org.bouncycastle.asn1.ASN1ObjectIdentifier getContentType() {
+            return org.bouncycastle.asn1.cms.CMSObjectIdentifiers.data;
+        }
+
+        @Override
+        public void write(java.io.OutputStream out) throws IOException {
+            java.security.MessageDigest md = sha256();
+            try (java.io.InputStream in = bundle.openManifest()) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    md.update(buf, 0, n);
+                }
+            }
+            sha256 = HEX.formatHex(md.digest());
+        }
+
+        @Override
+        public Object getContent() {
+            return bundle;
+        }
+    }
+
+    static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Step 1; returns manifest.json's SHA-256 as read for the signature (null if refused). */
+    private String checkManifestSignature(PublicationBundle bundle, Instant now, Refusals refusals) {
         String p7s = PublicationBundle.MANIFEST_SIGNATURE;
         try {
-            CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(bundle.manifestJson()), bundle.manifestSignature());
+            StreamedManifest content = new StreamedManifest(bundle);
+            CMSSignedData signed = new CMSSignedData(content, bundle.manifestSignature());
             Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
             if (signers.size() != 1) {
                 refusals.add(new Refusal(p7s, "has " + signers.size() + " signers; exactly one (the publication signer) is expected"));
-                return;
+                return null;
             }
             SignerInformation signer = signers.iterator().next();
             if (!NISTObjectIdentifiers.id_sha256.getId().equals(signer.getDigestAlgOID())) {
                 refusals.add(new Refusal(p7s, "digest algorithm is " + signer.getDigestAlgOID() + "; SHA-256 is required"));
-                return;
+                return null;
             }
             @SuppressWarnings("unchecked")
             Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(signer.getSID());
             if (matches.isEmpty()) {
                 refusals.add(new Refusal(p7s, "does not carry the signer certificate in its certificates field"));
-                return;
+                return null;
             }
             X509Certificate signerCert = new JcaX509CertificateConverter().getCertificate(matches.iterator().next());
             // Not any certificate of the CA: the one pinned publication signer (a subscriber's is refused here).
             Optional<String> signerProblem = publicationSignerProblem(signerCert, now);
             if (signerProblem.isPresent()) {
                 refusals.add(new Refusal(p7s, signerProblem.get()));
-                return;
+                return null;
             }
             if (!signer.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build(signerCert))) {
                 refusals.add(new Refusal(p7s, "signature does not verify over manifest.json; the manifest was changed after signing"));
+                return null;
             }
+            return content.sha256;
         } catch (CMSException e) {
             // BC reports a digest mismatch of the detached content as a CMSException.
             refusals.add(new Refusal(p7s, "signature does not verify over manifest.json (" + e.getMessage()
@@ -284,9 +520,10 @@ public final class BundleVerifier {
         } catch (CertificateException | OperatorCreationException | RuntimeException e) {
             refusals.add(new Refusal(p7s, "cannot be verified: " + e));
         }
+        return null;
     }
 
-    private void checkManifestHeader(Manifest m, List<Refusal> refusals) {
+    private void checkManifestHeader(Manifest m, Refusals refusals) {
         String path = PublicationBundle.MANIFEST;
         if (!Manifest.FORMAT.equals(m.format())) {
             refusals.add(new Refusal(path, "format is '" + m.format() + "'; this publisher reads '" + Manifest.FORMAT + "'"));
@@ -404,7 +641,7 @@ public final class BundleVerifier {
                 number.longValueExact(), issuer, null);
     }
 
-    private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, Optional<LiveManifest.Entry> live, Instant now,
+    private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, Instant now,
                                        ResponderChecks responders, List<Refusal> refusals) {
         var m = OCSP_PATH.matcher(a.path());
         if (!m.matches()) {
@@ -463,11 +700,6 @@ public final class BundleVerifier {
                 : single.getCertStatus() instanceof RevokedStatus ? "revoked" : "unknown";
         if (!status.equals(a.status())) {
             refusals.add(new Refusal(a.path(), "certStatus is " + status + ", manifest says " + a.status()));
-        }
-        Optional<Instant> liveThisUpdate = LiveManifest.ocspThisUpdate(live);
-        if (liveThisUpdate.isPresent() && thisUpdate.isBefore(liveThisUpdate.get())) {
-            refusals.add(new Refusal(a.path(), "thisUpdate " + thisUpdate + " is older than the live response's "
-                    + liveThisUpdate.get() + " for serial " + serial + "; a newer response must not be replaced by an older one"));
         }
         return new VerifiedArtifact(a.path(), ArtifactKind.OCSP, a.contentType(), content, sha256, thisUpdate, nextUpdate,
                 null, null, serial);

@@ -178,9 +178,8 @@ public final class PublisherCli {
             }
             return;
         }
-        long ocsp = v.artifacts().stream().filter(a -> a.kind().label().equals("ocsp")).count();
-        out.println("bundle " + v.manifest().bundleId() + ": " + v.artifacts().size() + " artifacts verified ("
-                + ocsp + " OCSP responses)");
+        out.println("bundle " + v.manifest().bundleId() + ": " + v.artifactCount() + " artifacts verified ("
+                + v.ocspResponses() + " OCSP responses)");
         for (VerifiedArtifact a : v.artifacts()) {
             if (a.crlNumber() != null) {
                 out.println("  " + a.path() + ": CRL number " + a.crlNumber() + ", nextUpdate " + a.nextUpdate());

@@ -164,8 +164,9 @@ public final class EdgeManagement implements AutoCloseable {
                 l.append("shomei_edge_crl_next_update_timestamp_seconds{path=\"").append(label(e.path()))
                         .append("\",issuer=\"").append(label(e.crlIssuer())).append("\"} ")
                         .append(Instant.parse(e.nextUpdate()).getEpochSecond()).append('\n');
-            } else if ("ocsp".equals(e.kind())) {
-                ocsp++;
+            } else if ("ocsp".equals(e.kind()) || dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind())) {
+                // A shard of the live OCSP index: its count and earliest nextUpdate (a v1 manifest: one response).
+                ocsp += e.count() == null ? 1 : e.count();
                 if (e.nextUpdate() != null) {
                     Instant n = Instant.parse(e.nextUpdate());
                     earliest = earliest == null || n.isBefore(earliest) ? n : earliest;

@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,8 +18,8 @@ import dev.shomei.publisher.origin.ObjectHeaders;
 
 /**
  * Read-only view of the live release of a filesystem origin, for the edge. Only files that have a header
- * sidecar are served: those were written by the publisher after verification; anything else in the directory
- * is not part of the repository.
+ * sidecar are served, and OCSP responses at their paths, whose headers come from the response itself: those were
+ * written by the publisher after verification; anything else in the directory is not part of the repository.
  *
  * <p>Files are cached in memory per release. The live release is looked up at every request (one readlink),
  * so a publisher's switch of {@code current} is seen by the next request and the old cache is dropped.
@@ -166,12 +167,14 @@ final class ReleaseFiles {
     private static Optional<Served> read(Path release, String path) throws IOException {
         Path file = release.resolve(path);
         Path sidecar = file.resolveSibling(file.getFileName() + ObjectHeaders.SIDECAR_SUFFIX);
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+        boolean needsSidecar = FileSystemOrigin.hasSidecar(path);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                || (needsSidecar && !Files.isRegularFile(sidecar, LinkOption.NOFOLLOW_LINKS))) {
             return Optional.empty();
         }
         try {
             byte[] content = Files.readAllBytes(file);
-            ObjectHeaders headers = ObjectHeaders.parse(Files.readAllBytes(sidecar));
+            ObjectHeaders headers = needsSidecar ? ObjectHeaders.parse(Files.readAllBytes(sidecar)) : ocspHeaders(path, content);
             try {
                 return Optional.of(new Served(content, headers));
             } catch (RuntimeException e) {
@@ -181,6 +184,27 @@ final class ReleaseFiles {
         } catch (NoSuchFileException e) {
             // The release was pruned between the readlink and the read: treat as absent, the next request sees the new one.
             return Optional.empty();
+        }
+    }
+
+    /**
+     * A pre-signed OCSP response's headers, from the response itself (RFC 5019 §6.2): Last-Modified = thisUpdate,
+     * Expires = nextUpdate, the ETag its SHA-256. The publisher writes no sidecar for responses.
+     */
+    static ObjectHeaders ocspHeaders(String path, byte[] content) throws IOException {
+        try {
+            org.bouncycastle.cert.ocsp.BasicOCSPResp basic = (org.bouncycastle.cert.ocsp.BasicOCSPResp)
+                    new org.bouncycastle.cert.ocsp.OCSPResp(content).getResponseObject();
+            org.bouncycastle.cert.ocsp.SingleResp single = basic.getResponses()[0];
+            if (single.getNextUpdate() == null) {
+                throw new IOException("it has no nextUpdate");
+            }
+            return new ObjectHeaders("application/ocsp-response", HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(content)),
+                    single.getThisUpdate().toInstant().toString(), single.getNextUpdate().toInstant().toString(), null);
+        } catch (IOException | RuntimeException | org.bouncycastle.cert.ocsp.OCSPException
+                 | java.security.NoSuchAlgorithmException e) {
+            throw new IOException(path + " in the live release is not a pre-signed OCSP response: " + e.getMessage(), e);
         }
     }
 }

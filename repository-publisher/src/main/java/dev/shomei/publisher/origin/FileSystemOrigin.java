@@ -102,56 +102,169 @@ public class FileSystemOrigin implements Origin {
         };
     }
 
-    /** Callers hold {@link #lock()} (the publisher does, around reading what is live and publishing). */
     @Override
-    public void publish(Release release) throws IOException {
-        Files.createDirectories(root.resolve(RELEASES));
-        publishLocked(release);
+    public Optional<byte[]> readLive(String path) throws IOException {
+        Optional<Path> live = liveRelease();
+        if (live.isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = live.get().resolve(path);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        return Optional.of(Files.readAllBytes(file));
     }
 
-    private void publishLocked(Release release) throws IOException {
+    /**
+     * Whether an object gets a header sidecar. An OCSP response does not: its headers follow from the response
+     * itself (RFC 5019 §6.2: Last-Modified = thisUpdate, Expires = nextUpdate, the ETag its SHA-256), which is how
+     * the edge serves it, and a sidecar each would double the files (and inodes) of a repository of millions.
+     */
+    public static boolean hasSidecar(String path) {
+        return !OCSP_RESPONSE.matcher(path).matches();
+    }
+
+    private static final java.util.regex.Pattern OCSP_RESPONSE = java.util.regex.Pattern.compile("ocsp/[0-9a-f]{40}/[0-9a-f]+\\.der");
+
+    /** Callers hold {@link #lock()} (the publisher does, around reading what is live and publishing). */
+    @Override
+    public Staging stage(String bundleId) throws IOException {
+        Files.createDirectories(root.resolve(RELEASES));
         // Under the lock nothing else is staging: leftovers are from a publisher that was killed part-way.
         removeLeftovers();
         Optional<Path> previous = liveRelease();
-        Path staging = root.resolve(RELEASES).resolve(".staging-" + release.bundleId() + "-" + System.nanoTime());
+        Path staging = root.resolve(RELEASES).resolve(".staging-" + bundleId + "-" + System.nanoTime());
         try {
             // Step 1: the new release starts as the previous one (bundles may be incremental), by hard links.
             Files.createDirectories(staging);
             if (previous.isPresent()) {
                 linkTree(previous.get(), staging);
             }
-            // Step 2: every object and its header sidecar, the live manifest last.
-            for (OriginObject o : release.inUploadOrder()) {
-                Path target = staging.resolve(o.path());
-                writeFile(target, o.content());
-                writeFile(sidecar(target), o.headers().toJson());
-            }
-            // Step 3: read each back, compare and make it durable; a disk that lies is caught before anything is live.
-            durable(staging, release.inUploadOrder());
         } catch (IOException | RuntimeException e) {
             deleteTree(staging);
-            throw new PublicationFailedException("publication of bundle " + release.bundleId() + " to " + root
-                    + " failed before the switch; the live release is unchanged ("
-                    + previous.map(Path::toString).orElse("nothing published yet") + "): " + e.getMessage(), e);
+            throw failedBeforeSwitch(bundleId, previous, e);
         }
-        // Step 4: name the release and switch 'current' to it with one atomic rename.
-        Path released = uniqueReleaseDir(release.bundleId());
-        Path link = root.resolve(".current-" + System.nanoTime());
-        try {
-            Files.move(staging, released, StandardCopyOption.ATOMIC_MOVE);
-            Files.createSymbolicLink(link, root.relativize(released));
-            CrashPoints.reach(CrashPoints.PUBLISH_BEFORE_SWITCH, released.getFileName().toString());
-            switchCurrent(link);
-            CrashPoints.reach(CrashPoints.PUBLISH_AFTER_SWITCH, released.getFileName().toString());
-            syncDirectory(root);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(link);
-            deleteTree(Files.exists(released) ? released : staging);
-            throw new PublicationFailedException("switching " + root.resolve(CURRENT) + " to bundle " + release.bundleId()
-                    + " failed; the live release is unchanged: " + e.getMessage(), e);
+        return new FsStaging(bundleId, previous, staging);
+    }
+
+    private PublicationFailedException failedBeforeSwitch(String bundleId, Optional<Path> previous, Exception e) {
+        return new PublicationFailedException("publication of bundle " + bundleId + " to " + root
+                + " failed before the switch; the live release is unchanged ("
+                + previous.map(Path::toString).orElse("nothing published yet") + "): " + e.getMessage(), e);
+    }
+
+    /**
+     * Step 2 is {@link #put}: each object and its header sidecar written into the staging directory as the bundle is
+     * verified. Step 3 runs beside it: each written file is read back, compared and fsynced on
+     * {@value #SYNC_THREADS} threads (the filesystem journal commits concurrent fsyncs together, where one fsync
+     * per file in turn costs a journal commit each: at 8 ms under load, 20,000 responses took 266 s), at most a few
+     * files behind the writer, so the heap holds only those. Step 4 is {@link #commit}: the live manifest, the
+     * directories' fsyncs, the switch.
+     */
+    private final class FsStaging implements Staging {
+        private final String bundleId;
+        private final Optional<Path> previous;
+        private final Path staging;
+        private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(SYNC_THREADS, r -> {
+            Thread t = new Thread(r, "origin-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        private final java.util.ArrayDeque<java.util.concurrent.Future<?>> pending = new java.util.ArrayDeque<>();
+        private final java.util.Set<Path> dirs = new java.util.HashSet<>();
+        private boolean committed;
+
+        FsStaging(String bundleId, Optional<Path> previous, Path staging) {
+            this.bundleId = bundleId;
+            this.previous = previous;
+            this.staging = staging;
         }
-        // Step 5: keep a few previous releases (an operator can switch back by hand), delete older ones.
-        pruneReleases(released, previous.orElse(null));
+
+        @Override
+        public void put(OriginObject o) throws IOException {
+            try {
+                Path target = staging.resolve(o.path());
+                if (!target.normalize().startsWith(staging)) {
+                    throw new IOException("object path " + o.path() + " leaves the release directory");
+                }
+                for (Path d = target.getParent(); d.startsWith(staging) && dirs.add(d); d = d.getParent()) {
+                    // every directory from the object's up to the staging root, once
+                }
+                OriginObject.Body body = o.body();
+                byte[] content = body.size() <= OriginObject.IN_MEMORY ? body.bytes() : null;
+                if (content != null) {
+                    writeFile(target, content);
+                } else {
+                    writeLarge(target, body);
+                }
+                byte[] headers = hasSidecar(o.path()) ? o.headers().toJson() : null;
+                if (headers != null) {
+                    writeFile(sidecar(target), headers);
+                } else {
+                    // A release written before responses lost their sidecars: the old one would describe old bytes.
+                    Files.deleteIfExists(sidecar(target));
+                }
+                pending.add(pool.submit(() -> {
+                    readBackAndSync(target, content, body.size(), o.headers().sha256());
+                    if (headers != null) {
+                        readBackAndSync(sidecar(target), headers, headers.length, null);
+                    }
+                    return null;
+                }));
+                while (pending.size() > 4 * SYNC_THREADS) {
+                    await(pending.removeFirst());
+                }
+            } catch (IOException | RuntimeException e) {
+                throw failedBeforeSwitch(bundleId, previous, e);
+            }
+        }
+
+        @Override
+        public void commit(OriginObject liveManifest) throws IOException {
+            put(liveManifest);
+            try {
+                // Step 3's end: every file read back and durable, then the directories (a rename is durable once
+                // its directory is), all before the switch; a disk that lies is caught before anything is live.
+                while (!pending.isEmpty()) {
+                    await(pending.removeFirst());
+                }
+                for (Path d : dirs) {
+                    syncDirectory(d);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw failedBeforeSwitch(bundleId, previous, e);
+            }
+            // Step 4: name the release and switch 'current' to it with one atomic rename.
+            Path released = uniqueReleaseDir(bundleId);
+            Path link = root.resolve(".current-" + System.nanoTime());
+            try {
+                Files.move(staging, released, StandardCopyOption.ATOMIC_MOVE);
+                Files.createSymbolicLink(link, root.relativize(released));
+                CrashPoints.reach(CrashPoints.PUBLISH_BEFORE_SWITCH, released.getFileName().toString());
+                switchCurrent(link);
+                committed = true;
+                CrashPoints.reach(CrashPoints.PUBLISH_AFTER_SWITCH, released.getFileName().toString());
+                syncDirectory(root);
+            } catch (IOException | RuntimeException e) {
+                if (!committed) {
+                    Files.deleteIfExists(link);
+                    deleteTree(Files.exists(released) ? released : staging);
+                    throw new PublicationFailedException("switching " + root.resolve(CURRENT) + " to bundle " + bundleId
+                            + " failed; the live release is unchanged: " + e.getMessage(), e);
+                }
+                throw e;
+            }
+            // Step 5: keep a few previous releases (an operator can switch back by hand), delete older ones.
+            pruneReleases(released, previous.orElse(null));
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+            if (!committed) {
+                deleteTree(staging);
+            }
+        }
     }
 
     private void removeLeftovers() throws IOException {
@@ -183,6 +296,16 @@ public class FileSystemOrigin implements Origin {
         }
     }
 
+    /** {@link #writeFile} for a body too large for one array (the manifest of a bundle of millions of responses). */
+    private static void writeLarge(Path target, OriginObject.Body body) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
+        try (java.io.InputStream in = body.open()) {
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /**
      * Writes a file through a temporary sibling, fsync and rename, so a hard-linked file of the live release
      * is replaced, not modified. A seam for tests that interrupt a publication part-way.
@@ -207,57 +330,23 @@ public class FileSystemOrigin implements Origin {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /**
-     * Reads every staged object and its sidecar back, compares them with what was written, and fsyncs each, then
-     * the staging directories (POSIX: a rename is durable once its directory is), all before the switch. The
-     * fsyncs run on {@value #SYNC_THREADS} threads at once: the filesystem journal commits concurrent fsyncs
-     * together, where one fsync per file in turn costs a journal commit each (two per OCSP response: at 8 ms under
-     * load, 20,000 responses took 266 s).
-     */
-    private static void durable(Path staging, List<OriginObject> objects) throws IOException {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(SYNC_THREADS, r -> {
-            Thread t = new Thread(r, "origin-sync");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
-            java.util.Set<Path> dirs = new java.util.TreeSet<>();
-            for (OriginObject o : objects) {
-                Path target = staging.resolve(o.path());
-                for (Path d = target.getParent(); d.startsWith(staging) && dirs.add(d); d = d.getParent()) {
-                    // every directory from the object's up to the staging root, once
-                }
-                pending.add(pool.submit(() -> {
-                    readBackAndSync(target, o.content(), o.headers().sha256());
-                    readBackAndSync(sidecar(target), o.headers().toJson(), null);
-                    return null;
-                }));
-                if (pending.size() >= 4 * SYNC_THREADS) {
-                    await(pending.removeFirst());
-                }
-            }
-            for (java.util.concurrent.Future<?> f : pending) {
-                await(f);
-            }
-            for (Path d : dirs) {
-                syncDirectory(d);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     private static final int SYNC_THREADS = 16;
 
-    private static void readBackAndSync(Path file, byte[] expected, String sha256) throws IOException {
+    /** Reads a staged file back and compares it (bytes when in memory, else size and SHA-256), then fsyncs it. */
+    private static void readBackAndSync(Path file, byte[] expected, long size, String sha256) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            byte[] back = new byte[(int) Math.min(ch.size(), Integer.MAX_VALUE - 16)];
-            var buf = java.nio.ByteBuffer.wrap(back);
-            while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                // read to the end
+            boolean same;
+            if (expected != null) {
+                byte[] back = new byte[(int) Math.min(ch.size(), Integer.MAX_VALUE - 16)];
+                var buf = java.nio.ByteBuffer.wrap(back);
+                while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                    // read to the end
+                }
+                same = ch.size() == expected.length && Arrays.equals(back, expected) && (sha256 == null || sha256(back).equals(sha256));
+            } else {
+                same = ch.size() == size && sha256(java.nio.channels.Channels.newInputStream(ch)).equals(sha256);
             }
-            if (ch.size() != expected.length || !Arrays.equals(back, expected) || (sha256 != null && !sha256(back).equals(sha256))) {
+            if (!same) {
                 throw new IOException("read-back of " + file + " differs from what was written");
             }
             ch.force(true);
@@ -341,6 +430,19 @@ public class FileSystemOrigin implements Origin {
             }
         } catch (IOException | RuntimeException e) {
             // Best effort: a leftover staging directory is never served and is named as such.
+        }
+    }
+
+    static String sha256(java.io.InputStream in) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

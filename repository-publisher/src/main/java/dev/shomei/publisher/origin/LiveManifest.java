@@ -16,7 +16,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The publisher's record of what is live on the origin: every artifact relying parties can fetch, with the
- * values the next publication is checked against (CRL number per CRL issuer, OCSP thisUpdate per response).
+ * values the next publication is checked against (CRL number per CRL issuer), except the OCSP responses: those
+ * are listed in the shards of the live OCSP index ({@link LiveOcspIndex}), each of which has an entry here with
+ * its SHA-256, its count and its oldest response. So this document stays small at any number of certificates.
  *
  * <p>Written by the publisher as the last object of every publication ({@value #PATH} at the origin root), so
  * the origin itself is the source of truth: a publisher with an empty disk, or a second publisher, reads it
@@ -30,16 +32,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LiveManifest(String format, String bundleId, String publishedAt, List<Entry> artifacts) {
 
-    public static final String FORMAT = "shomei-live-manifest/v1";
+    public static final String FORMAT = "shomei-live-manifest/v2";
+    /** The format before the OCSP index: an entry per OCSP response. Read, and converted on the next publication. */
+    static final String FORMAT_V1 = "shomei-live-manifest/v1";
     public static final String PATH = "live-manifest.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One live artifact. crlNumber/crlIssuer only for CRLs; serial only for OCSP responses. */
+    /**
+     * One live artifact. crlNumber/crlIssuer only for CRLs. For a shard of the live OCSP index (kind
+     * {@value LiveOcspIndex#KIND}): count = its responses, serial and thisUpdate = its oldest response, nextUpdate =
+     * the earliest nextUpdate among them. serial/thisUpdate of a single OCSP response only in a v1 document.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(String path, String kind, String contentType, String sha256, long size, Long crlNumber,
-                        String crlIssuer, String serial, String thisUpdate, String nextUpdate, String bundleId) {
+                        String crlIssuer, String serial, String thisUpdate, String nextUpdate, String bundleId, Long count) {
+
+        public Entry(String path, String kind, String contentType, String sha256, long size, Long crlNumber,
+                     String crlIssuer, String serial, String thisUpdate, String nextUpdate, String bundleId) {
+            this(path, kind, contentType, sha256, size, crlNumber, crlIssuer, serial, thisUpdate, nextUpdate, bundleId, null);
+        }
     }
 
     public static LiveManifest empty() {
@@ -48,7 +61,7 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
 
     public static LiveManifest parse(byte[] json) throws IOException {
         LiveManifest m = JSON.readValue(json, LiveManifest.class);
-        if (!FORMAT.equals(m.format())) {
+        if (!FORMAT.equals(m.format()) && !FORMAT_V1.equals(m.format())) {
             throw new IOException(PATH + " on the origin has format '" + m.format() + "', expected '" + FORMAT
                     + "'; it was not written by this publisher version");
         }
@@ -81,19 +94,15 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
                 .mapToLong(Entry::crlNumber).max();
     }
 
-    /** thisUpdate of the live OCSP response at this path, if one is live. */
-    public Optional<Instant> ocspThisUpdate(String path) {
-        return ocspThisUpdate(entry(path));
+    /** The OCSP entries of a v1 document (one per response), which the first v2 publication moves into the index. */
+    public List<Entry> legacyOcspEntries() {
+        return artifacts.stream().filter(e -> "ocsp".equals(e.kind())).toList();
     }
 
-    public static Optional<Instant> ocspThisUpdate(Optional<Entry> entry) {
-        return entry.filter(e -> "ocsp".equals(e.kind()) && e.thisUpdate() != null).map(e -> Instant.parse(e.thisUpdate()));
-    }
-
-    /** This record with the given entries replacing those at the same paths. */
+    /** This record with the given entries replacing those at the same paths; a v1 document's OCSP entries dropped. */
     public LiveManifest merge(String newBundleId, Instant publishedAt, List<Entry> entries) {
         Map<String, Entry> byPath = new LinkedHashMap<>();
-        artifacts.forEach(e -> byPath.put(e.path(), e));
+        artifacts.stream().filter(e -> !"ocsp".equals(e.kind())).forEach(e -> byPath.put(e.path(), e));
         entries.forEach(e -> byPath.put(e.path(), e));
         List<Entry> merged = new ArrayList<>(byPath.values());
         merged.sort(Comparator.comparing(Entry::path));

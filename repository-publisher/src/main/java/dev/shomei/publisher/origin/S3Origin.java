@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -160,79 +162,129 @@ public final class S3Origin implements Origin {
     }
 
     @Override
-    public void publish(Release release) throws IOException {
-        String staging = prefix + STAGING + release.bundleId() + "/";
-        String previous = prefix + PREVIOUS + release.bundleId() + "/";
-        List<OriginObject> objects = release.inUploadOrder();
-        List<String> staged = new ArrayList<>();
+    public Optional<byte[]> readLive(String path) throws IOException {
         try {
-            // Step 1: upload everything to staging.
-            for (OriginObject o : objects) {
-                put(staging + o.path(), o);
-                staged.add(staging + o.path());
+            return Optional.of(get(prefix + path).asByteArray());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
             }
-            // Step 2: read every staged object back in full and compare bytes and metadata.
-            for (OriginObject o : objects) {
-                ResponseBytes<GetObjectResponse> back = get(staging + o.path());
-                String sha = FileSystemOrigin.sha256(back.asByteArray());
-                if (!sha.equals(o.headers().sha256()) || !o.headers().sha256().equals(back.response().metadata().get("sha256"))
-                        || !sameMediaType(o.headers().contentType(), back.response().contentType())) {
-                    throw new IOException("read-back of " + staging + o.path() + " differs from what was uploaded (SHA-256 "
-                            + sha + ", content type " + back.response().contentType() + ")");
-                }
-            }
-        } catch (IOException | SdkException e) {
-            deleteQuietly(staged);
-            throw new PublicationFailedException("publication of bundle " + release.bundleId() + " to " + describe()
-                    + " failed while staging; no live object was touched: " + e.getMessage(), e);
+            throw new IOException("cannot read " + describe() + path + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new IOException("cannot read " + describe() + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Staging stage(String bundleId) {
+        return new S3Staging(bundleId);
+    }
+
+    /** A staged object: what the switch copies, and what it checks the live key against afterwards. */
+    private record Staged(String path, String sha256, long size) { }
+
+    /**
+     * Steps 1-2 per object ({@link #put}): upload to staging and read back in full. Steps 3-4 in {@link #commit}.
+     * What it keeps in memory is each staged object's path and digest, for the switch.
+     */
+    private final class S3Staging implements Staging {
+        private final String bundleId;
+        private final String staging;
+        private final String previous;
+        private final List<Staged> staged = new ArrayList<>();
+        private boolean switching;
+
+        S3Staging(String bundleId) {
+            this.bundleId = bundleId;
+            this.staging = prefix + STAGING + bundleId + "/";
+            this.previous = prefix + PREVIOUS + bundleId + "/";
         }
 
-        // Step 3: switch staged → live key by key, the live manifest last, keeping each previous version.
-        record Switched(String liveKey, String backupKey) { }
-        List<Switched> switched = new ArrayList<>();
-        try {
-            for (OriginObject o : objects) {
-                String live = prefix + o.path();
-                String backup = exists(live) ? previous + o.path() : null;
-                if (backup != null) {
-                    copy(live, backup);
-                }
-                switched.add(new Switched(live, backup));
-                copy(staging + o.path(), live);
-                HeadObjectResponse head = s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(live).build());
-                if (!o.headers().sha256().equals(head.metadata().get("sha256")) || head.contentLength() != o.content().length) {
-                    throw new IOException("live " + live + " does not carry the staged object after the copy");
-                }
-            }
-        } catch (IOException | SdkException e) {
-            // Step 3b: roll back, newest first.
-            List<String> notRestored = new ArrayList<>();
-            for (int i = switched.size() - 1; i >= 0; i--) {
-                Switched s = switched.get(i);
-                try {
-                    if (s.backupKey() != null) {
-                        copy(s.backupKey(), s.liveKey());
-                    } else {
-                        s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(s.liveKey()).build());
+        @Override
+        public void put(OriginObject o) throws IOException {
+            String key = staging + o.path();
+            try {
+                // Step 1: upload to staging.
+                S3Origin.this.put(key, o);
+                staged.add(new Staged(o.path(), o.headers().sha256(), o.body().size()));
+                // Step 2: read it back in full and compare bytes (SHA-256) and metadata.
+                try (ResponseInputStream<GetObjectResponse> back = s3.getObject(
+                        GetObjectRequest.builder().bucket(bucket).key(key).build())) {
+                    String sha = FileSystemOrigin.sha256(back);
+                    if (!sha.equals(o.headers().sha256()) || !o.headers().sha256().equals(back.response().metadata().get("sha256"))
+                            || !sameMediaType(o.headers().contentType(), back.response().contentType())) {
+                        throw new IOException("read-back of " + key + " differs from what was uploaded (SHA-256 "
+                                + sha + ", content type " + back.response().contentType() + ")");
                     }
-                } catch (SdkException | IOException r) {
-                    notRestored.add(s.liveKey());
                 }
+            } catch (IOException | SdkException e) {
+                throw new PublicationFailedException("publication of bundle " + bundleId + " to " + describe()
+                        + " failed while staging; no live object was touched: " + e.getMessage(), e);
             }
-            deleteQuietly(staged);
-            if (notRestored.isEmpty()) {
-                deleteQuietly(switched.stream().map(Switched::backupKey).filter(k -> k != null).toList());
-            }
-            String state = notRestored.isEmpty()
-                    ? "every switched key was restored; the live repository is as it was"
-                    : "these live keys could not be restored and may hold the new version: " + notRestored
-                      + " (previous versions are under " + previous + "); re-run the same bundle to complete it";
-            throw new PublicationFailedException("switching bundle " + release.bundleId() + " live on " + describe()
-                    + " failed after " + switched.size() + " of " + objects.size() + " objects (" + e.getMessage() + "); " + state, e);
         }
-        // Step 4: clean up staging and the kept previous versions; the publication is complete.
-        deleteQuietly(staged);
-        deleteQuietly(switched.stream().map(Switched::backupKey).filter(k -> k != null).toList());
+
+        @Override
+        public void commit(OriginObject liveManifest) throws IOException {
+            put(liveManifest);
+            switching = true;
+            // Step 3: switch staged → live key by key, the live manifest last, keeping each previous version.
+            record Switched(String liveKey, String backupKey) { }
+            List<Switched> switched = new ArrayList<>();
+            try {
+                for (Staged o : staged) {
+                    String live = prefix + o.path();
+                    String backup = exists(live) ? previous + o.path() : null;
+                    if (backup != null) {
+                        copy(live, backup);
+                    }
+                    switched.add(new Switched(live, backup));
+                    copy(staging + o.path(), live);
+                    HeadObjectResponse head = s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(live).build());
+                    if (!o.sha256().equals(head.metadata().get("sha256")) || head.contentLength() != o.size()) {
+                        throw new IOException("live " + live + " does not carry the staged object after the copy");
+                    }
+                }
+            } catch (IOException | SdkException e) {
+                // Step 3b: roll back, newest first.
+                List<String> notRestored = new ArrayList<>();
+                for (int i = switched.size() - 1; i >= 0; i--) {
+                    Switched s = switched.get(i);
+                    try {
+                        if (s.backupKey() != null) {
+                            copy(s.backupKey(), s.liveKey());
+                        } else {
+                            s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(s.liveKey()).build());
+                        }
+                    } catch (SdkException | IOException r) {
+                        notRestored.add(s.liveKey());
+                    }
+                }
+                deleteStaged();
+                if (notRestored.isEmpty()) {
+                    deleteQuietly(switched.stream().map(Switched::backupKey).filter(k -> k != null).toList());
+                }
+                String state = notRestored.isEmpty()
+                        ? "every switched key was restored; the live repository is as it was"
+                        : "these live keys could not be restored and may hold the new version: " + notRestored
+                          + " (previous versions are under " + previous + "); re-run the same bundle to complete it";
+                throw new PublicationFailedException("switching bundle " + bundleId + " live on " + describe()
+                        + " failed after " + switched.size() + " of " + staged.size() + " objects (" + e.getMessage() + "); " + state, e);
+            }
+            // Step 4: clean up staging and the kept previous versions; the publication is complete.
+            deleteStaged();
+            deleteQuietly(switched.stream().map(Switched::backupKey).filter(k -> k != null).toList());
+        }
+
+        private void deleteStaged() {
+            deleteQuietly(staged.stream().map(o -> staging + o.path()).toList());
+        }
+
+        @Override
+        public void close() {
+            if (!switching) {
+                deleteStaged();
+            }
+        }
     }
 
     private void put(String key, OriginObject o) {
@@ -251,7 +303,14 @@ public final class S3Origin implements Origin {
         if (h.expires() != null) {
             req.expires(Instant.parse(h.expires()));
         }
-        s3.putObject(req.build(), RequestBody.fromBytes(o.content()));
+        OriginObject.Body body = o.body();
+        s3.putObject(req.build(), RequestBody.fromContentProvider(() -> {
+            try {
+                return body.open();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, body.size(), h.contentType()));
     }
 
     private ResponseBytes<GetObjectResponse> get(String key) {

@@ -105,10 +105,8 @@ public final class RelyingPartyProbe {
                     crls.add(e.path());
                 }
             }
-            // The oldest responses are the ones that lapse first.
-            live.artifacts().stream().filter(e -> "ocsp".equals(e.kind()))
-                    .sorted(Comparator.comparing((LiveManifest.Entry e) -> e.thisUpdate() == null ? "" : e.thisUpdate()))
-                    .limit(settings.ocspSample()).forEach(e -> ocsp.add(e.path()));
+            // The oldest responses are the ones that lapse first: the live OCSP index's shards say where they are.
+            ocsp.addAll(dev.shomei.publisher.origin.LiveOcspIndex.oldestResponses(live, source::fetch, settings.ocspSample()));
         }
         List<Finding> findings = new ArrayList<>();
         for (String p : crls) {

@@ -200,8 +200,15 @@ class ProbeTest {
         entries.add(new LiveManifest.Entry("crl/issuing.crl", "crl", "application/pkix-crl", "x", crl.length, 7L,
                 ca.getSubjectX500Principal().getName(), null, x509.getThisUpdate().toInstant().toString(),
                 x509.getNextUpdate().toInstant().toString(), "b1"));
-        entries.add(new LiveManifest.Entry(ocspPath, "ocsp", "application/ocsp-response", "x", ocsp.length, null, null,
-                "2a", single.getThisUpdate().toInstant().toString(), single.getNextUpdate().toInstant().toString(), "b1"));
+        // The live OCSP index: one shard, one line, as the publisher writes it.
+        String shard = dev.shomei.publisher.origin.LiveOcspIndex.shardPath(keyHash, "2a");
+        byte[] line = ("2a\t" + single.getThisUpdate().toInstant() + "\t" + single.getNextUpdate().toInstant() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.createDirectories(release.resolve(shard).getParent());
+        Files.write(release.resolve(shard), line);
+        entries.add(new LiveManifest.Entry(shard, dev.shomei.publisher.origin.LiveOcspIndex.KIND,
+                dev.shomei.publisher.origin.LiveOcspIndex.CONTENT_TYPE, "x", line.length, null, null,
+                "2a", single.getThisUpdate().toInstant().toString(), single.getNextUpdate().toInstant().toString(), "b1", 1L));
         Files.write(release.resolve(LiveManifest.PATH),
                 new LiveManifest(LiveManifest.FORMAT, "b1", now.toString(), entries).toJson());
         Files.createSymbolicLink(root.resolve("current"), Path.of("releases/r1"));
