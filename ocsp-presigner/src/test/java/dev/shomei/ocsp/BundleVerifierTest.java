@@ -18,6 +18,10 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -48,6 +52,10 @@ class BundleVerifierTest {
 
     @TempDir
     Path dir;
+
+    /** Where the tar forms of the bundle in {@link #dir} go. */
+    @TempDir
+    Path tars;
 
     KeyPair caKeys;
     X509Certificate ca;
@@ -310,5 +318,163 @@ class BundleVerifierTest {
         goodBundle();
         Files.write(dir.resolve("manifest.p7s"), new byte[] {0x30, 0x03, 0x02, 0x01});
         assertThat(verify()).singleElement().asString().startsWith("manifest.p7s");
+    }
+
+    // ---- path order (a bundle is checked as a stream: a merge-join of the manifest's list and the files) ----
+
+    @Test
+    void artifactsListedOutOfPathOrderAreRefusedNamingTheFirst() throws Exception {
+        writeManifest(manifest(FORMAT, file("crl/issuing.crl", "crl"), file("certs/issuing.cer", "issuing"),
+                file("audit/checkpoint.txt", "checkpoint")));
+        assertThat(verify()).containsExactly("certs/issuing.cer: listed out of path order (after crl/issuing.crl)");
+    }
+
+    @Test
+    void pathOrderIsStringOrderNotNumericOrder() throws Exception {
+        // "10.der" < "9.der" and "ab.der" < "abc.der" ('.' sorts before every hex digit): in order.
+        writeManifest(manifest(FORMAT, file("ocsp/00ff/10.der", "a"), file("ocsp/00ff/9.der", "b"),
+                file("ocsp/00ff/ab.der", "c"), file("ocsp/00ff/abc.der", "d")));
+        assertThat(verify()).isEmpty();
+        writeManifest(manifest(FORMAT, file("ocsp/00ff/9.der", "b"), file("ocsp/00ff/10.der", "a")));
+        assertThat(verify()).contains("ocsp/00ff/10.der: listed out of path order (after ocsp/00ff/9.der)");
+    }
+
+    @Test
+    void aSymbolicOrHardLinkInABundleDirectoryIsRefused() throws Exception {
+        goodBundle();
+        Files.createDirectories(dir.resolve("audit"));
+        Files.createSymbolicLink(dir.resolve("audit/link.txt"), Path.of("../certs/issuing.cer"));
+        assertThat(verify()).containsExactly("audit/link.txt: a symbolic link, not a regular file");
+        Files.delete(dir.resolve("audit/link.txt"));
+
+        Files.createLink(dir.resolve("audit/other-name.txt"), dir.resolve("crl/issuing.crl"));
+        assertThat(verify()).containsExactly("crl/issuing.crl: a hard link (2 names), not a file of its own",
+                "audit/other-name.txt: not listed in the manifest");
+        Files.delete(dir.resolve("audit/other-name.txt"));
+
+        Files.delete(dir.resolve("crl/issuing.crl"));
+        Files.createSymbolicLink(dir.resolve("crl/issuing.crl"), dir.resolve("certs/issuing.cer"));
+        assertThat(verify()).containsExactly("crl/issuing.crl: a symbolic link, not a regular file");
+    }
+
+    // ---- the tar form ----
+
+    /** The bundle directory as a tar (the presigner's layout: regular files, the artifacts, then the manifest). */
+    private Path tar(List<String> names, Consumer<TarArchiveOutputStream> extra) throws Exception {
+        Path tar = Files.createTempFile(tars, "bundle-", ".tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar), "UTF-8")) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String name : names) {
+                byte[] b = Files.readAllBytes(dir.resolve(name));
+                TarArchiveEntry e = new TarArchiveEntry(name);
+                e.setSize(b.length);
+                out.putArchiveEntry(e);
+                out.write(b);
+                out.closeArchiveEntry();
+            }
+            extra.accept(out);
+        }
+        return tar;
+    }
+
+    private Path tar(String... names) throws Exception {
+        return tar(List.of(names), o -> { });
+    }
+
+    private List<String> verify(Path tar) {
+        return new BundleVerifier(List.of(ca)).verify(tar, NOW);
+    }
+
+    private static Consumer<TarArchiveOutputStream> entry(String name, byte type, String linkTo) {
+        return out -> {
+            try {
+                TarArchiveEntry e = new TarArchiveEntry(name, type);
+                if (linkTo != null) {
+                    e.setLinkName(linkTo);
+                }
+                out.putArchiveEntry(e);
+                out.closeArchiveEntry();
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        };
+    }
+
+    @Test
+    void aTarBundleVerifiesAndEveryDifferenceFromItsManifestIsNamed() throws Exception {
+        goodBundle();
+        assertThat(verify(tar("certs/issuing.cer", "crl/issuing.crl", "manifest.json", "manifest.p7s"))).isEmpty();
+        // The manifest pair may stand anywhere; directory entries (as GNU tar writes them) are passed over.
+        assertThat(verify(tar(List.of("manifest.p7s", "manifest.json", "certs/issuing.cer", "crl/issuing.crl"),
+                entry("zzz/", TarConstants.LF_DIR, null)))).isEmpty();
+
+        assertThat(verify(tar("certs/issuing.cer", "manifest.json", "manifest.p7s")))
+                .containsExactly("crl/issuing.crl: listed in the manifest but missing");
+        Files.writeString(dir.resolve("audit.txt"), "extra");
+        Files.writeString(dir.resolve("zz.txt"), "extra");
+        assertThat(verify(tar("audit.txt", "certs/issuing.cer", "crl/issuing.crl", "zz.txt", "manifest.json",
+                "manifest.p7s"))).containsExactly("audit.txt: not listed in the manifest", "zz.txt: not listed in the manifest");
+        Files.writeString(dir.resolve("crl/issuing.crl"), "CRL");
+        assertThat(verify(tar("certs/issuing.cer", "crl/issuing.crl", "manifest.json", "manifest.p7s"))).containsExactly(
+                "crl/issuing.crl: SHA-256 " + sha256("CRL".getBytes(StandardCharsets.UTF_8)) + " but the manifest says "
+                        + sha256("crl".getBytes(StandardCharsets.UTF_8)));
+        Path unsigned = tar("certs/issuing.cer", "crl/issuing.crl", "manifest.json");
+        assertThat(verify(unsigned)).containsExactly("manifest.json or manifest.p7s is missing from " + unsigned);
+    }
+
+    @Test
+    void aTarWhoseEntriesOrManifestAreOutOfPathOrderIsRefused() throws Exception {
+        goodBundle();
+        assertThat(verify(tar("crl/issuing.crl", "certs/issuing.cer", "manifest.json", "manifest.p7s")))
+                .containsExactly("certs/issuing.cer: out of path order in the tar (after crl/issuing.crl)");
+        assertThat(verify(tar("certs/issuing.cer", "certs/issuing.cer", "crl/issuing.crl", "manifest.json",
+                "manifest.p7s"))).containsExactly("certs/issuing.cer: more than once in the tar");
+
+        writeManifest(manifest(FORMAT, file("crl/issuing.crl", "crl"), file("certs/issuing.cer", "issuing")));
+        assertThat(verify(tar("certs/issuing.cer", "crl/issuing.crl", "manifest.json", "manifest.p7s")))
+                .containsExactly("certs/issuing.cer: listed out of path order (after crl/issuing.crl)");
+        String e = file("certs/issuing.cer", "issuing");
+        writeManifest(manifest(FORMAT, e, e, file("crl/issuing.crl", "crl")));
+        assertThat(verify(tar("certs/issuing.cer", "crl/issuing.crl", "manifest.json", "manifest.p7s")))
+                .containsExactly("certs/issuing.cer: listed more than once");
+    }
+
+    @Test
+    void aTarWithALinkADeviceAnEscapingNameOrCutShortIsRefused() throws Exception {
+        goodBundle();
+        List<String> names = List.of("certs/issuing.cer", "crl/issuing.crl", "manifest.json", "manifest.p7s");
+        assertThat(verify(tar(names, entry("crl/link.crl", TarConstants.LF_SYMLINK, "/etc/passwd"))))
+                .contains("crl/link.crl: a symbolic link, not a regular file");
+        assertThat(verify(tar(names, entry("crl/hard.crl", TarConstants.LF_LINK, "crl/issuing.crl"))))
+                .contains("crl/hard.crl: a hard link, not a regular file");
+        assertThat(verify(tar(names, entry("dev/null", TarConstants.LF_CHR, null))))
+                .contains("dev/null: a device, not a regular file");
+        Files.writeString(dir.resolve("x.txt"), "x");
+        Path escaping = tar(names, out -> {
+            try {
+                TarArchiveEntry te = new TarArchiveEntry("../outside.txt", true);
+                te.setSize(1);
+                out.putArchiveEntry(te);
+                out.write('x');
+                out.closeArchiveEntry();
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        });
+        assertThat(verify(escaping)).anyMatch(p -> p.contains("entry '../outside.txt' is empty or leaves the bundle"));
+
+        // Cut short: at an entry boundary (no end-of-archive blocks), and inside an entry.
+        Path whole = tar(names.toArray(String[]::new));
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = Files.write(whole.resolveSibling("cut.tar"), java.util.Arrays.copyOf(bytes, 512 * 3));
+        assertThat(verify(cut)).isNotEmpty();
+        int last = bytes.length - 1;
+        while (bytes[last] == 0) {
+            last--;
+        }
+        int end = (last / 512 + 1) * 512;
+        Path noEnd = Files.write(whole.resolveSibling("no-end.tar"), java.util.Arrays.copyOf(bytes, end));
+        assertThat(verify(noEnd)).containsExactly("no-end.tar is truncated: it does not end with the tar end-of-archive"
+                + " blocks");
     }
 }

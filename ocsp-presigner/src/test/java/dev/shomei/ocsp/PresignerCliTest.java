@@ -101,6 +101,16 @@ class PresignerCliTest {
             Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
             Result verify = presigner("verify", "--dir", out2.toString(), "--ca", issuing.toString());
             assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+            // The tar form: --out FILE.tar; verify reads it as it is; an existing output is refused (exit 1).
+            Path tar = f.dir.resolve("cli-bundle-3.tar");
+            Result tarBundle = presigner("--config", cfg, "bundle", "--out", tar.toString(), "--full");
+            assertThat(tarBundle.exit()).as(tarBundle.err()).isZero();
+            assertThat(tarBundle.out()).contains("written to " + tar, total + " OCSP response(s) (full)");
+            Result tarVerify = presigner("verify", "--bundle", tar.toString(), "--ca", issuing.toString());
+            assertThat(tarVerify.exit()).as(tarVerify.out() + tarVerify.err()).isZero();
+            Result again = presigner("--config", cfg, "bundle", "--out", tar.toString());
+            assertThat(again.exit()).isEqualTo(1);
+            assertThat(again.err()).contains("already exists");
             Files.writeString(out2.resolve("audit/checkpoint.txt"), "rewritten history\n");
             Result tampered = presigner("verify", "--dir", out2.toString(), "--ca", issuing.toString());
             assertThat(tampered.exit()).isEqualTo(1);

@@ -98,6 +98,11 @@ final class PresignerFixture implements AutoCloseable {
     }
 
     static PresignerFixture create(String name) throws IOException {
+        return create(name, "");
+    }
+
+    /** @param caYamlExtra further top-level settings of ca.yaml (e.g. {@code crl:} with {@code shards}) */
+    static PresignerFixture create(String name, String caYamlExtra) throws IOException {
         SoftHsmToken token = SoftHsmToken.create("ocsp-" + name, "4321-test");
         TestDatabase.Database db = TestDatabase.create("ocsp_" + name);
         Path dir = token.directory();
@@ -144,7 +149,7 @@ final class PresignerFixture implements AutoCloseable {
                     extendedKeyUsage: [publicationSigning, emailProtection]
                     allowedKeys: [EC-P256]
                 """.formatted(token.module(), token.label(), pin, PARALLELISM, db.jdbcUrl(), db.serviceUser(), db.user(),
-                token.label(), ISSUING, ISSUING), StandardCharsets.UTF_8);
+                token.label(), ISSUING, ISSUING) + caYamlExtra, StandardCharsets.UTF_8);
         Path presignerYaml = writePresignerYaml(dir, 96);
         PresignerFixture f = new PresignerFixture(token, db, dir, caYaml, presignerYaml);
         f.ca.ceremony("Test Operator", List.of("Test Witness"), s -> { });

@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.bouncycastle.cms.CMSProcessableFile;
 
@@ -48,20 +47,22 @@ import org.bouncycastle.cms.CMSProcessableFile;
  * audit checkpoint, and a manifest signed in the HSM by the publication signer key.
  *
  * <p>Zone: secure. Reads the CA database (crl, root_crl, ca_key, revoked_ca_key, ocsp_response, audit checkpoints),
- * writes only the output directory, the publication_bundle table and the audit log; signs through the publication signer's
- * {@link Signer}. The manifest is streamed, so a full bundle of a million responses needs little heap.
+ * writes only the output (a directory, or a tar file and its {@code .partial} siblings: {@link BundleOutput}), the
+ * publication_bundle table and the audit log; signs through the publication signer's {@link Signer}. The artifacts
+ * and the manifest are streamed in path order, so a full bundle of ten million responses holds one in memory.
  *
- * <p>Step 1: refuse a non-empty output directory. Step 2: in one transaction, hold off presign writes
- * (SHARE lock) so that "since the last bundle" has no gaps. Step 3: write each artifact and its manifest
- * entry. Step 4: sign manifest.json (detached CMS). Step 5: record the bundle and its audit entry, commit.
- * A crash before step 5 records nothing: the next bundle holds the same responses again.
+ * <p>Step 1: refuse a non-empty output directory or an existing output tar. Step 2: in one transaction, hold off
+ * presign writes (SHARE lock) so that "since the last bundle" has no gaps. Step 3: write each artifact and its manifest
+ * entry, in path order. Step 4: sign manifest.json (detached CMS); a tar gets its name only now. Step 5: record the
+ * bundle and its audit entry, commit. A crash before step 5 records nothing: the next bundle holds the same responses
+ * again.
  */
 public final class PublicationBundle {
 
     public static final String FORMAT = "shomei-publication-bundle/v1";
 
-    /** What was written. */
-    public record Written(String bundleId, Path directory, int artifacts, int ocspResponses, String manifestSha256) {}
+    /** What was written; {@code path}: the bundle directory, or the tar file. */
+    public record Written(String bundleId, Path path, int artifacts, int ocspResponses, String manifestSha256) {}
 
     private final DataSource dataSource;
     private final String issuerLabel;
@@ -178,21 +179,13 @@ public final class PublicationBundle {
         }
     }
 
+    /**
+     * Writes one bundle to {@code out}: a new or empty directory, or, when its name ends in {@code .tar}, a new tar
+     * file (docs/publication-bundle.md, "Layout"). Artifacts are written, and listed in manifest.json, in increasing
+     * order of their paths ({@link String#compareTo}): the few non-OCSP artifacts first, sorted here, then the OCSP
+     * responses as the database hands them over, by issuer key hash and then serial, one at a time.
+     */
     public Written write(Path out, List<Path> cpsFiles, boolean fullOcsp) {
-        // Step 1
-        try {
-            if (Files.exists(out)) {
-                try (Stream<Path> s = Files.list(out)) {
-                    if (s.findAny().isPresent()) {
-                        throw new CaOperationException("output directory " + out + " is not empty; give a new"
-                                + " directory for each bundle");
-                    }
-                }
-            }
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the bundle directory " + out + ": " + e.getMessage(), e);
-        }
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Path p : cpsFiles) {
             if (!names.add(p.getFileName().toString())) {
@@ -206,141 +199,23 @@ public final class PublicationBundle {
         }
         String bundleId = UUID.randomUUID().toString();
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        try (Connection c = dataSource.getConnection()) {
+        // Step 1
+        BundleOutput output;
+        try {
+            output = BundleOutput.open(out, now);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the bundle " + out + ": " + e.getMessage(), e);
+        }
+        try (output; Connection c = dataSource.getConnection()) {
             try {
-                // Step 2
-                try (PreparedStatement ps = c.prepareStatement("LOCK TABLE ocsp_response IN SHARE MODE")) {
-                    ps.execute();
-                }
-                long since = fullOcsp ? 0 : lastSignedSeq(c);
-                CrlRow crl = latestCrl(c, issuerLabel).orElseThrow(() -> new CaOperationException("no CRL has been"
-                        + " issued by '" + issuerLabel + "' yet; run 'ca crl' first, then bundle"));
-                List<CaCert> caCerts = caCertificates(c);
-                // Every issuing generation (docs/key-ceremony.md, renewal): its latest CRL and its OCSP responses,
-                // under the key hash of its own certificate. A revoked generation's responses are no longer published
-                // (its CA certificate is on the root's CRL; nothing it vouches for is valid).
-                java.util.Set<String> revokedGenerations = dev.shomei.ca.store.CaKeyRevocations.revokedLabels(c);
-                java.util.Map<String, String> keyHashes = new java.util.LinkedHashMap<>();
-                java.util.Map<String, CrlRow> crls = new java.util.LinkedHashMap<>();
-                crls.put(issuerLabel, crl);
-                for (CaCert g : caCerts) {
-                    if (g.role().equals("ISSUING")) {
-                        if (!revokedGenerations.contains(g.label())) {
-                            keyHashes.put(g.label(), HexFormat.of().formatHex(OcspResponseSigner.keyHash(g.cert())));
-                        }
-                        if (!g.label().equals(issuerLabel) && !revokedGenerations.contains(g.label())) {
-                            latestCrl(c, g.label()).ifPresent(r -> crls.put(g.label(), r));
-                        }
-                    }
-                }
-                // The root's CRL (ARL, ca root-crl), which says whether each issuing CA certificate is revoked.
-                latestRootCrl(c).ifPresent(r -> crls.put(r.getKey(), r.getValue()));
-                Checkpoint checkpoint = auditLog.latestCheckpoint(c).orElseThrow(() -> new CaOperationException(
-                        "the CA's audit log has no signed checkpoint yet; run 'ca crl' (it signs one), then bundle"));
-
-                // Step 3
-                Path manifest = out.resolve("manifest.json");
-                int artifacts = 0;
-                int ocsp;
-                long lastSeq;
-                try (Manifest m = new Manifest(manifest, out)) {
-                    m.header(bundleId, now, issuingCert.getSubjectX500Principal().getName());
-                    for (var e : crls.entrySet()) {
-                        CrlRow r = e.getValue();
-                        m.artifact("crl/" + e.getKey() + ".crl", "crl", "application/pkix-crl", r.der(),
-                                g -> {
-                                    g.writeNumberField("crlNumber", r.number());
-                                    g.writeStringField("thisUpdate", r.thisUpdate().toString());
-                                    g.writeStringField("nextUpdate", r.nextUpdate().toString());
-                                });
-                        artifacts++;
-                        // A generation's partitioned CRL shards, beside it (the root's CRL has none).
-                        artifacts += crlShards(c, m, e.getKey(), r);
-                    }
-                    for (CaCert cc : caCerts) {
-                        m.artifact("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert",
-                                cc.cert().getEncoded(), null);
-                        artifacts++;
-                    }
-                    List<X509Certificate> certs = caCerts.stream().map(CaCert::cert).toList();
-                    m.artifact("ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8",
-                            CaHashValues.text(certs).getBytes(StandardCharsets.UTF_8), null);
-                    m.artifact("ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json",
-                            CaHashValues.json(certs).getBytes(StandardCharsets.UTF_8), null);
-                    m.artifact("ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
-                            CaHashValuesPage.html(certs).getBytes(StandardCharsets.UTF_8), null);
-                    artifacts += 3;
-                    PadesSigner pades = new PadesSigner(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer));
-                    for (Path p : cpsFiles) {
-                        m.artifact("cps/" + p.getFileName(), "cps", "application/pdf", pades.sign(p, now), null);
-                        artifacts++;
-                    }
-                    m.artifact("audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
-                            checkpoint.text().getBytes(StandardCharsets.UTF_8), null);
-                    // Its consistency proof from the previous checkpoint, for `audit monitor` (audit-log/README.md).
-                    m.artifact("audit/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8",
-                            auditLog.proofFromPrevious(c, checkpoint).bytes(), null);
-                    artifacts += 2;
-                    if (raAudit != null) {
-                        List<byte[]> ra = raAuditFiles();
-                        m.artifact("audit/ra/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8", ra.get(0), null);
-                        m.artifact("audit/ra/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8", ra.get(1), null);
-                        artifacts += 2;
-                    }
-                    long[] seq = {since};
-                    int[] published = {0};
-                    ocsp = streamResponses(c, since, now, (row) -> {
-                        seq[0] = Math.max(seq[0], row.seq());
-                        String issuerKeyHash = keyHashes.get(row.issuerLabel());
-                        if (issuerKeyHash == null) {
-                            return; // a revoked generation's response
-                        }
-                        m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
-                                "application/ocsp-response", row.der(), g -> {
-                                    g.writeStringField("serial", row.serial());
-                                    g.writeStringField("issuerKeyHash", issuerKeyHash);
-                                    g.writeStringField("thisUpdate", row.thisUpdate().toString());
-                                    g.writeStringField("nextUpdate", row.nextUpdate().toString());
-                                    g.writeStringField("status", row.status());
-                                });
-                        published[0]++;
-                    });
-                    ocsp = published[0];
-                    artifacts += ocsp;
-                    lastSeq = seq[0];
-                }
-
-                // Step 4
-                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_SIGNATURE,
-                        "bundle=" + bundleId);
-                byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer),
-                        new CMSProcessableFile(manifest.toFile()), true);
-                // Written last and atomically (docs/faults.md): a bundle directory has a whole signature or none, and
-                // the publisher refuses a bundle without one, or with an artifact that does not match it.
-                dev.shomei.ca.io.AtomicFiles.write(out.resolve("manifest.p7s"), p7s);
-                String manifestSha256 = sha256Hex(manifest);
-                dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_RECORD,
-                        "bundle=" + bundleId);
-
-                // Step 5
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO publication_bundle (bundle_id, created_at,"
-                        + " full_ocsp, last_signed_seq, artifacts, ocsp_responses, manifest_sha256) VALUES (?,?,?,?,?,?,?)")) {
-                    ps.setObject(1, UUID.fromString(bundleId));
-                    ps.setTimestamp(2, Timestamp.from(now));
-                    ps.setBoolean(3, fullOcsp);
-                    ps.setLong(4, lastSeq);
-                    ps.setInt(5, artifacts);
-                    ps.setInt(6, ocsp);
-                    ps.setString(7, manifestSha256);
-                    ps.executeUpdate();
-                }
-                audit.bundleWritten(c, bundleId, "bundle=" + bundleId + " manifest-sha256=" + manifestSha256
-                        + " artifacts=" + artifacts + " ocsp=" + ocsp + " full=" + fullOcsp + " crl=" + crl.number()
-                        + " checkpoint-size=" + checkpoint.treeSize() + " signer=" + publicationSigner.keyUri());
+                Written w = write(output, c, bundleId, now, cpsFiles, fullOcsp);
                 c.commit();
-                return new Written(bundleId, out, artifacts, ocsp, manifestSha256);
+                return w;
             } catch (SQLException | IOException | RuntimeException | CertificateException e) {
+                // An ordinary failure: nothing recorded, no unfinished tar left behind. A crash (here an Error, as the
+                // fault suite throws) passes by like a kill: a tar's .partial stays, for the next write to take over.
                 c.rollback();
+                output.abandon();
                 throw e;
             }
         } catch (SQLException e) {
@@ -351,6 +226,166 @@ public final class PublicationBundle {
         } catch (CertificateException e) {
             throw new IllegalStateException("cannot encode a CA certificate: " + e.getMessage(), e);
         }
+    }
+
+    private Written write(BundleOutput output, Connection c, String bundleId, Instant now, List<Path> cpsFiles,
+                          boolean fullOcsp) throws SQLException, IOException, CertificateException {
+        // Step 2
+        try (PreparedStatement ps = c.prepareStatement("LOCK TABLE ocsp_response IN SHARE MODE")) {
+            ps.execute();
+        }
+        // The responses' query is planned for its own parameters each time (a full bundle walks the
+        // (issuer_label, serial "C") index, an incremental one the signed_seq index), never by a cached generic plan.
+        try (PreparedStatement ps = c.prepareStatement("SET LOCAL plan_cache_mode = force_custom_plan")) {
+            ps.execute();
+        }
+        long since = fullOcsp ? 0 : lastSignedSeq(c);
+        CrlRow crl = latestCrl(c, issuerLabel).orElseThrow(() -> new CaOperationException("no CRL has been"
+                + " issued by '" + issuerLabel + "' yet; run 'ca crl' first, then bundle"));
+        List<CaCert> caCerts = caCertificates(c);
+        // Every issuing generation (docs/key-ceremony.md, renewal): its latest CRL and its OCSP responses,
+        // under the key hash of its own certificate. A revoked generation's responses are no longer published
+        // (its CA certificate is on the root's CRL; nothing it vouches for is valid).
+        java.util.Set<String> revokedGenerations = dev.shomei.ca.store.CaKeyRevocations.revokedLabels(c);
+        // issuerKeyHash (hex) -> the generations under it, in the order their responses are written (ascending hex).
+        java.util.SortedMap<String, List<String>> keyHashes = new java.util.TreeMap<>();
+        java.util.Map<String, CrlRow> crls = new java.util.LinkedHashMap<>();
+        crls.put(issuerLabel, crl);
+        for (CaCert g : caCerts) {
+            if (g.role().equals("ISSUING")) {
+                if (!revokedGenerations.contains(g.label())) {
+                    keyHashes.computeIfAbsent(HexFormat.of().formatHex(OcspResponseSigner.keyHash(g.cert())),
+                            k -> new ArrayList<>()).add(g.label());
+                }
+                if (!g.label().equals(issuerLabel) && !revokedGenerations.contains(g.label())) {
+                    latestCrl(c, g.label()).ifPresent(r -> crls.put(g.label(), r));
+                }
+            }
+        }
+        // The root's CRL (ARL, ca root-crl), which says whether each issuing CA certificate is revoked.
+        latestRootCrl(c).ifPresent(r -> crls.put(r.getKey(), r.getValue()));
+        Checkpoint checkpoint = auditLog.latestCheckpoint(c).orElseThrow(() -> new CaOperationException(
+                "the CA's audit log has no signed checkpoint yet; run 'ca crl' (it signs one), then bundle"));
+
+        // Step 3: the non-OCSP artifacts (a few dozen, or a few hundred CRL shards) are collected, sorted by path and
+        // written first; a shard's DER and a CP/CPS signature are fetched and made only when their turn comes.
+        List<Pending> small = new ArrayList<>();
+        for (var e : crls.entrySet()) {
+            CrlRow r = e.getValue();
+            Manifest.Extra crlFields = g -> {
+                g.writeNumberField("crlNumber", r.number());
+                g.writeStringField("thisUpdate", r.thisUpdate().toString());
+                g.writeStringField("nextUpdate", r.nextUpdate().toString());
+            };
+            small.add(new Pending("crl/" + e.getKey() + ".crl", "crl", "application/pkix-crl", r::der, crlFields));
+            // A generation's partitioned CRL shards, beside it (the root's CRL has none).
+            for (int shard : crlShards(c, e.getKey(), r)) {
+                String label = e.getKey();
+                small.add(new Pending("crl/" + label + "/" + shard + ".crl", "crl", "application/pkix-crl",
+                        () -> crlShard(c, label, r.number(), shard), crlFields));
+            }
+        }
+        for (CaCert cc : caCerts) {
+            byte[] der = cc.cert().getEncoded();
+            small.add(new Pending("certs/" + cc.label() + ".cer", "ca-certificate", "application/pkix-cert", () -> der,
+                    null));
+        }
+        List<X509Certificate> certs = caCerts.stream().map(CaCert::cert).toList();
+        byte[] hashText = CaHashValues.text(certs).getBytes(StandardCharsets.UTF_8);
+        byte[] hashJson = CaHashValues.json(certs).getBytes(StandardCharsets.UTF_8);
+        byte[] hashHtml = CaHashValuesPage.html(certs).getBytes(StandardCharsets.UTF_8);
+        small.add(new Pending("ca-hash-values/ca-hash-values.txt", "ca-hash-values", "text/plain; charset=utf-8",
+                () -> hashText, null));
+        small.add(new Pending("ca-hash-values/ca-hash-values.json", "ca-hash-values", "application/json",
+                () -> hashJson, null));
+        small.add(new Pending("ca-hash-values/index.html", "ca-hash-values", "text/html; charset=utf-8",
+                () -> hashHtml, null));
+        PadesSigner pades = new PadesSigner(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer));
+        for (Path p : cpsFiles) {
+            small.add(new Pending("cps/" + p.getFileName(), "cps", "application/pdf", () -> pades.sign(p, now), null));
+        }
+        byte[] checkpointText = checkpoint.text().getBytes(StandardCharsets.UTF_8);
+        small.add(new Pending("audit/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                () -> checkpointText, null));
+        // Its consistency proof from the previous checkpoint, for `audit monitor` (audit-log/README.md).
+        byte[] proof = auditLog.proofFromPrevious(c, checkpoint).bytes();
+        small.add(new Pending("audit/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8", () -> proof,
+                null));
+        if (raAudit != null) {
+            List<byte[]> ra = raAuditFiles();
+            small.add(new Pending("audit/ra/checkpoint.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                    () -> ra.get(0), null));
+            small.add(new Pending("audit/ra/consistency.txt", "audit-checkpoint", "text/plain; charset=utf-8",
+                    () -> ra.get(1), null));
+        }
+        small.sort(java.util.Comparator.comparing(Pending::path));
+
+        int artifacts = 0;
+        int ocsp = 0;
+        long lastSeq = since;
+        try (Manifest m = new Manifest(output)) {
+            m.header(bundleId, now, issuingCert.getSubjectX500Principal().getName());
+            for (Pending p : small) {
+                m.artifact(p.path(), p.kind(), p.contentType(), p.content().get(), p.extra());
+                artifacts++;
+            }
+            // Then the OCSP responses ("ocsp/" sorts after every other top-level name): by issuer key hash, then by
+            // serial text, which is path order ("ab.der" < "abc.der": '.' sorts before every hex digit).
+            for (var kh : keyHashes.entrySet()) {
+                String issuerKeyHash = kh.getKey();
+                long[] seq = {lastSeq};
+                ocsp += streamResponses(c, kh.getValue(), since, now, row -> {
+                    seq[0] = Math.max(seq[0], row.seq());
+                    m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
+                            "application/ocsp-response", row.der(), g -> {
+                                g.writeStringField("serial", row.serial());
+                                g.writeStringField("issuerKeyHash", issuerKeyHash);
+                                g.writeStringField("thisUpdate", row.thisUpdate().toString());
+                                g.writeStringField("nextUpdate", row.nextUpdate().toString());
+                                g.writeStringField("status", row.status());
+                            });
+                });
+                lastSeq = seq[0];
+            }
+            artifacts += ocsp;
+        }
+        output.manifestDone();
+
+        // Step 4
+        dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_SIGNATURE,
+                "bundle=" + bundleId);
+        Path manifest = output.manifestFile();
+        byte[] p7s = DetachedCms.sign(publicationSigner, List.of(publicationSigner.certificate(), signerIssuer),
+                new CMSProcessableFile(manifest.toFile()), true);
+        String manifestSha256 = sha256Hex(manifest);
+        // The last entry, or the last file: afterwards the bundle is whole under its name (a tar only now gets it).
+        output.signature(p7s);
+        dev.shomei.ca.fault.CrashPoints.reach(dev.shomei.ca.fault.CrashPoints.BUNDLE_BEFORE_RECORD,
+                "bundle=" + bundleId);
+
+        // Step 5
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO publication_bundle (bundle_id, created_at,"
+                + " full_ocsp, last_signed_seq, artifacts, ocsp_responses, manifest_sha256) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setObject(1, UUID.fromString(bundleId));
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setBoolean(3, fullOcsp);
+            ps.setLong(4, lastSeq);
+            ps.setInt(5, artifacts);
+            ps.setInt(6, ocsp);
+            ps.setString(7, manifestSha256);
+            ps.executeUpdate();
+        }
+        audit.bundleWritten(c, bundleId, "bundle=" + bundleId + " manifest-sha256=" + manifestSha256
+                + " artifacts=" + artifacts + " ocsp=" + ocsp + " full=" + fullOcsp + " crl=" + crl.number()
+                + " checkpoint-size=" + checkpoint.treeSize() + " signer=" + publicationSigner.keyUri());
+        return new Written(bundleId, output.path(), artifacts, ocsp, manifestSha256);
+    }
+
+    /** A non-OCSP artifact waiting for its turn in path order; its content is made when it is written. */
+    private record Pending(String path, String kind, String contentType, Content content, Manifest.Extra extra) {}
+
+    private interface Content {
+        byte[] get() throws IOException, SQLException;
     }
 
     private long lastSignedSeq(Connection c) throws SQLException {
@@ -390,30 +425,40 @@ public final class PublicationBundle {
     }
 
     /**
-     * The shards of that CRL, if it was partitioned (docs/crl.md, "Partitioned CRLs"): each at the repository path its
-     * certificates' CRL distribution point names ({@code crl/<issuer>/<shard>.crl}, one more segment under the full
-     * CRL's name), read one row at a time (hundreds of ~1 MB shards never sit in memory together).
+     * The shard numbers of that CRL, if it was partitioned (docs/crl.md, "Partitioned CRLs"): each is published at the
+     * repository path its certificates' CRL distribution point names ({@code crl/<issuer>/<shard>.crl}, one more
+     * segment under the full CRL's name). Only the numbers: each shard's DER is read when it is written
+     * ({@link #crlShard}), so hundreds of ~1 MB shards never sit in memory together.
      */
-    private static int crlShards(Connection c, Manifest m, String label, CrlRow crl) throws SQLException, IOException {
-        int n = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT shard, der FROM crl_shard WHERE issuer_label = ?"
+    private static List<Integer> crlShards(Connection c, String label, CrlRow crl) throws SQLException {
+        List<Integer> shards = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT shard FROM crl_shard WHERE issuer_label = ?"
                 + " AND crl_number = ? ORDER BY shard")) {
-            ps.setFetchSize(4);
             ps.setString(1, label);
             ps.setLong(2, crl.number());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    m.artifact("crl/" + label + "/" + rs.getInt(1) + ".crl", "crl", "application/pkix-crl",
-                            rs.getBytes(2), g -> {
-                                g.writeNumberField("crlNumber", crl.number());
-                                g.writeStringField("thisUpdate", crl.thisUpdate().toString());
-                                g.writeStringField("nextUpdate", crl.nextUpdate().toString());
-                            });
-                    n++;
+                    shards.add(rs.getInt(1));
                 }
             }
         }
-        return n;
+        return shards;
+    }
+
+    private static byte[] crlShard(Connection c, String label, long crlNumber, int shard) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT der FROM crl_shard WHERE issuer_label = ?"
+                + " AND crl_number = ? AND shard = ?")) {
+            ps.setString(1, label);
+            ps.setLong(2, crlNumber);
+            ps.setInt(3, shard);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("CRL shard " + shard + " of " + label + " number " + crlNumber
+                            + " disappeared while the bundle was written");
+                }
+                return rs.getBytes(1);
+            }
+        }
     }
 
     private record CaCert(String label, String role, X509Certificate cert) {}
@@ -439,14 +484,37 @@ public final class PublicationBundle {
         void accept(ResponseRow row) throws IOException;
     }
 
-    /** Responses of every generation signed after {@code since} and still valid, oldest first, through a cursor. */
-    private int streamResponses(Connection c, long since, Instant now, RowSink sink) throws SQLException, IOException {
+    /**
+     * The query for one issuer key hash's responses, in path order: {@code serial} is lowercase hex without leading
+     * zeros, and {@code COLLATE "C"} makes PostgreSQL compare it bytewise, as {@link String#compareTo} compares the
+     * paths, whatever the database's collation. A full bundle walks the index {@code ocsp_response_issuer_serial}
+     * ({@code (issuer_label, serial COLLATE "C")}, db/ocsp V2) and sorts nothing; an incremental one takes its few rows
+     * by the {@code signed_seq} index and sorts them. Parameters: the issuer labels (one, unless two generations
+     * share a key), signed_seq after, next_update after.
+     */
+    public static final String RESPONSES_IN_PATH_ORDER = "SELECT issuer_label, serial, status, this_update, next_update,"
+            + " der, signed_seq FROM ocsp_response WHERE issuer_label = ? AND signed_seq > ? AND next_update > ?"
+            + " ORDER BY serial COLLATE \"C\"";
+    private static final String RESPONSES_OF_LABELS_IN_PATH_ORDER = RESPONSES_IN_PATH_ORDER.replace(
+            "issuer_label = ?", "issuer_label = ANY (?)");
+
+    /**
+     * The responses of the generations under one issuer key hash signed after {@code since} and still valid, in
+     * ascending serial text order, through a cursor (one row in memory at a time); how many.
+     */
+    private static int streamResponses(Connection c, List<String> labels, long since, Instant now, RowSink sink)
+            throws SQLException, IOException {
         int n = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_label, serial, status, this_update, next_update,"
-                + " der, signed_seq FROM ocsp_response WHERE signed_seq > ? AND next_update > ? ORDER BY signed_seq")) {
+        try (PreparedStatement ps = c.prepareStatement(labels.size() == 1 ? RESPONSES_IN_PATH_ORDER
+                : RESPONSES_OF_LABELS_IN_PATH_ORDER)) {
             ps.setFetchSize(1_000);
-            ps.setLong(1, since);
-            ps.setTimestamp(2, Timestamp.from(now));
+            if (labels.size() == 1) {
+                ps.setString(1, labels.get(0));
+            } else {
+                ps.setArray(1, c.createArrayOf("text", labels.toArray()));
+            }
+            ps.setLong(2, since);
+            ps.setTimestamp(3, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     sink.accept(new ResponseRow(rs.getString(1), rs.getString(2), rs.getString(3),
@@ -458,19 +526,24 @@ public final class PublicationBundle {
         return n;
     }
 
-    /** manifest.json, written as the artifacts are: path, kind, content type, SHA-256 and size of each. */
+    /**
+     * manifest.json, written as the artifacts are: path, kind, content type, SHA-256 and size of each. Each artifact
+     * goes to the output first; the paths must come in strictly increasing order (a merge-join verifier relies on
+     * it), which is checked here, so that a bundle out of order is never signed.
+     */
     private static final class Manifest implements AutoCloseable {
         interface Extra {
             void write(JsonGenerator g) throws IOException;
         }
 
-        private final Path root;
+        private final BundleOutput output;
         private final OutputStream file;
         private final JsonGenerator g;
+        private String previous;
 
-        Manifest(Path manifest, Path root) throws IOException {
-            this.root = root;
-            this.file = Files.newOutputStream(manifest);
+        Manifest(BundleOutput output) throws IOException {
+            this.output = output;
+            this.file = new java.io.BufferedOutputStream(Files.newOutputStream(output.manifestFile()), 1 << 16);
             this.g = new JsonFactory().createGenerator(file, JsonEncoding.UTF8).useDefaultPrettyPrinter();
         }
 
@@ -484,9 +557,12 @@ public final class PublicationBundle {
         }
 
         void artifact(String path, String kind, String contentType, byte[] content, Extra extra) throws IOException {
-            Path file = root.resolve(path);
-            Files.createDirectories(file.getParent());
-            Files.write(file, content);
+            if (previous != null && path.compareTo(previous) <= 0) {
+                throw new IllegalStateException("bundle artifact " + path + " would come after " + previous
+                        + ", out of path order; nothing was signed");
+            }
+            previous = path;
+            output.artifact(path, content);
             g.writeStartObject();
             g.writeStringField("path", path);
             g.writeStringField("kind", kind);
@@ -501,11 +577,14 @@ public final class PublicationBundle {
 
         @Override
         public void close() throws IOException {
-            g.writeEndArray();
-            g.writeEndObject();
-            g.writeRaw('\n');
-            g.close();
-            file.close();
+            try {
+                g.writeEndArray();
+                g.writeEndObject();
+                g.writeRaw('\n');
+                g.close();
+            } finally {
+                file.close();
+            }
         }
     }
 

@@ -136,7 +136,9 @@ public final class PresignerCli {
     @Command(name = "bundle", description = "Write a signed publication bundle (docs/publication-bundle.md).")
     static final class BundleCommand implements Callable<Integer> {
         @ParentCommand PresignerCli parent;
-        @Option(names = "--out", required = true, description = "new or empty directory for the bundle") Path out;
+        @Option(names = "--out", required = true, paramLabel = "DIR|FILE.tar", description = "a new or empty directory"
+                + " for the bundle, or a new file whose name ends in .tar for the bundle as one tar file")
+        Path out;
         @Option(names = "--cps", description = "a CP/CPS PDF to sign into the bundle (repeatable; adds to 'cps')")
         List<Path> cps = new ArrayList<>();
         @Option(names = "--full", description = "every valid OCSP response, not only those signed since the last bundle")
@@ -164,7 +166,10 @@ public final class PresignerCli {
             return 0;
         }
 
-        /** Writes one bundle into {@code out} (also one step of {@code presigner loop}'s cycle). */
+        /**
+         * Writes one bundle into {@code out}, a directory or a {@code .tar} file (also one step of
+         * {@code presigner loop}'s cycle, which writes directories).
+         */
         static PublicationBundle.Written write(CertificateAuthority ca, PresignerConfig cfg, Path out, List<Path> pdfs,
                                                boolean full, Path raAudit) {
             PublicationBundle bundle = PublicationBundle.forCa(ca, cfg.publicationSignerKeyOrFail(),
@@ -173,7 +178,7 @@ public final class PresignerCli {
                 bundle.carryingRaAudit(raAudit);
             }
             PublicationBundle.Written w = bundle.write(out, pdfs, full);
-            System.out.println("bundle " + w.bundleId() + " written to " + w.directory() + ": " + w.artifacts()
+            System.out.println("bundle " + w.bundleId() + " written to " + w.path() + ": " + w.artifacts()
                     + " artifact(s), " + w.ocspResponses() + " OCSP response(s)" + (full ? " (full)" : " (since the last bundle)"));
             System.out.println("manifest.json SHA-256: " + w.manifestSha256());
             return w;
@@ -219,10 +224,13 @@ public final class PresignerCli {
         }
     }
 
-    @Command(name = "verify", description = "Verify a bundle: manifest signature chains to the given CA, every file"
-            + " listed with the right size and SHA-256, nothing extra. Needs no HSM or database.")
+    @Command(name = "verify", description = "Verify a bundle (a directory or a .tar file): manifest signature chains to"
+            + " the given CA, artifacts listed in path order, every file listed with the right size and SHA-256, nothing"
+            + " extra, no link. Needs no HSM or database.")
     static final class VerifyCommand implements Callable<Integer> {
-        @Option(names = "--dir", required = true) Path dir;
+        @Option(names = {"--dir", "--bundle"}, required = true, paramLabel = "DIR|FILE.tar",
+                description = "the bundle: its directory, or its tar file")
+        Path dir;
         @Option(names = "--ca", required = true, description = "trusted issuing CA certificate (PEM or DER; repeatable)")
         List<Path> cas;
 
@@ -241,7 +249,8 @@ public final class PresignerCli {
             if (!problems.isEmpty()) {
                 throw new CaOperationException("bundle " + dir + " does not verify (" + problems.size() + " problem(s))");
             }
-            System.out.println("bundle " + dir + " verifies: manifest signature, chain, every file's size and SHA-256");
+            System.out.println("bundle " + dir + " verifies: manifest signature, chain, path order, every file's size and"
+                    + " SHA-256");
             return 0;
         }
     }
