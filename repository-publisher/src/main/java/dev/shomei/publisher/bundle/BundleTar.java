@@ -127,6 +127,11 @@ final class BundleTar implements AutoCloseable {
         position += pad;
     }
 
+    /** Bytes of the tar read or skipped so far. */
+    long position() {
+        return position;
+    }
+
     @Override
     public void close() throws IOException {
         in.close();

@@ -108,6 +108,21 @@ public final class BundleVerifier {
         LiveOcspIndex open(Manifest header) throws IOException;
     }
 
+    /** Told, every few seconds of a long verification, how far it has got. */
+    public interface Progress {
+        void report(long artifacts, double fraction, double seconds);
+    }
+
+    private Progress progress = (n, f, t) -> { };
+
+    /** Reports progress while verifying (every {@value #PROGRESS_SECONDS} s). */
+    public BundleVerifier withProgress(Progress p) {
+        this.progress = p;
+        return this;
+    }
+
+    private static final int PROGRESS_SECONDS = 5;
+
     /** At most this many reasons are listed; the rest are counted. */
     static final int MAX_REFUSALS = 1000;
 
@@ -167,6 +182,8 @@ public final class BundleVerifier {
         });
         java.util.ArrayDeque<java.util.concurrent.Future<Checked>> window = new java.util.ArrayDeque<>();
         Taker taker = new Taker(refusals, index, sink, kept, ocsp);
+        long started = System.nanoTime();
+        long[] nextReport = {started + PROGRESS_SECONDS * 1_000_000_000L};
         try (ManifestReader.Artifacts listed = ManifestReader.artifacts(bundle);
              PublicationBundle.Entries files = bundle.entries()) {
             Manifest.Artifact a = nextListed(listed, refusals);
@@ -236,6 +253,11 @@ public final class BundleVerifier {
                 while (window.size() > 32 * threads) {
                     taker.take(await(window.removeFirst()));
                 }
+                long t = System.nanoTime();
+                if (t >= nextReport[0]) {
+                    nextReport[0] = t + PROGRESS_SECONDS * 1_000_000_000L;
+                    progress.report(taker.taken, files.fraction(), (t - started) / 1e9);
+                }
             }
             while (!window.isEmpty()) {
                 taker.take(await(window.removeFirst()));
@@ -274,7 +296,10 @@ public final class BundleVerifier {
             this.ocsp = ocsp;
         }
 
+        long taken;
+
         void take(Checked c) throws IOException {
+            taken++;
             c.refusals().forEach(refusals::add);
             VerifiedArtifact v = c.artifact();
             if (v == null || !c.refusals().isEmpty()) {
@@ -780,13 +805,35 @@ public final class BundleVerifier {
      */
     private static final class ResponderChecks {
         private final Map<ByteBuffer, Optional<String>> delegateProblems = new java.util.concurrent.ConcurrentHashMap<>();
-        /** Building a verifier converts the certificate each time; thousands of responses share one responder. */
-        private final Map<ByteBuffer, ContentVerifierProvider> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
+        /**
+         * One verifier per signing key: millions of responses share one responder key, so an EC key gets comb tables
+         * for it and the generator, built once ({@link dev.shomei.pkcs11.SignatureCheck#forFixedKey}: several times
+         * the JDK's SunEC rate); other keys and algorithms go through the JDK's providers.
+         */
+        private final Map<ByteBuffer, KeyVerifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
 
-        private static ContentVerifierProvider holderVerifier(X509CertificateHolder holder) {
+        private interface KeyVerifier {
+            boolean verify(BasicOCSPResp basic) throws Exception;
+        }
+
+        private static KeyVerifier keyVerifier(X509Certificate cert) {
+            ContentVerifierProvider jca;
             try {
-                return new JcaContentVerifierProviderBuilder().build(holder);
-            } catch (OperatorCreationException | CertificateException e) {
+                jca = BundleVerifier.verifierFor(cert);
+            } catch (OperatorCreationException e) {
+                throw new IllegalArgumentException("certificate '" + cert.getSubjectX500Principal().getName()
+                        + "' has an unusable key: " + e.getMessage(), e);
+            }
+            dev.shomei.pkcs11.SignatureCheck fixed = dev.shomei.pkcs11.SignatureCheck.forFixedKey(cert.getPublicKey());
+            return basic -> fixed != null && fixed.handles(basic.getSignatureAlgorithmID())
+                    ? fixed.verify(basic.getSignatureAlgorithmID(), basic.getTBSResponseData(), basic.getSignature())
+                    : basic.isSignatureValid(jca);
+        }
+
+        private static KeyVerifier holderVerifier(X509CertificateHolder holder) {
+            try {
+                return keyVerifier(new JcaX509CertificateConverter().getCertificate(holder));
+            } catch (CertificateException e) {
                 throw new IllegalArgumentException("responder certificate '" + holder.getSubject() + "' has an unusable key: " + e.getMessage(), e);
             }
         }
@@ -802,19 +849,13 @@ public final class BundleVerifier {
                     if (problem.isPresent()) {
                         return problem;
                     }
-                    return basic.isSignatureValid(verifiers.computeIfAbsent(ByteBuffer.wrap(holder.getEncoded()), k -> holderVerifier(holder)))
+                    return verifiers.computeIfAbsent(ByteBuffer.wrap(holder.getEncoded()), k -> holderVerifier(holder)).verify(basic)
                             ? Optional.empty()
                             : Optional.of("signature does not verify with the responder certificate '" + holder.getSubject() + "'");
                 }
                 // No delegated certificate named by the ResponderID: it must be the CA's own signature.
-                ContentVerifierProvider caVerifier = verifiers.computeIfAbsent(ByteBuffer.wrap(ca.encoded()), k -> {
-                    try {
-                        return BundleVerifier.verifierFor(ca.certificate());
-                    } catch (OperatorCreationException e) {
-                        throw new IllegalArgumentException("CA key unusable: " + e.getMessage(), e);
-                    }
-                });
-                return basic.isSignatureValid(caVerifier)
+                KeyVerifier caVerifier = verifiers.computeIfAbsent(ByteBuffer.wrap(ca.encoded()), k -> keyVerifier(ca.certificate()));
+                return caVerifier.verify(basic)
                         ? Optional.empty()
                         : Optional.of("signature does not verify with the CA '" + ca.certificate().getSubjectX500Principal().getName()
                         + "' and no responder certificate issued by it is included");

@@ -47,6 +47,9 @@ public final class PublicationBundle {
     public interface Entries extends Iterator<Entry>, AutoCloseable {
         @Override
         void close();
+
+        /** How much of the bundle has been read, 0 to 1 (for progress reports). */
+        double fraction();
     }
 
     private final Path directory;
@@ -275,7 +278,15 @@ public final class PublicationBundle {
     private Entries indexedTarEntries() throws IOException {
         FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ);
         Iterator<Stored> it = sortedIndex.iterator();
+        int total = sortedIndex.size();
         return new Entries() {
+            private int read;
+
+            @Override
+            public double fraction() {
+                return total == 0 ? 1 : (double) read / total;
+            }
+
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -284,6 +295,7 @@ public final class PublicationBundle {
             @Override
             public Entry next() {
                 Stored s = it.next();
+                read++;
                 if (!s.regular()) {
                     return new Entry(s.path(), null);
                 }
@@ -314,7 +326,15 @@ public final class PublicationBundle {
 
     private Entries directoryEntries() {
         Iterator<String> it = paths.iterator();
+        int total = paths.size();
         return new Entries() {
+            private int read;
+
+            @Override
+            public double fraction() {
+                return total == 0 ? 1 : (double) read / total;
+            }
+
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -323,6 +343,7 @@ public final class PublicationBundle {
             @Override
             public Entry next() {
                 String rel = it.next();
+                read++;
                 Path p = directory.resolve(rel);
                 try {
                     return new Entry(rel, Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : null);
@@ -339,9 +360,15 @@ public final class PublicationBundle {
 
     private Entries tarEntries() throws IOException {
         BundleTar t = new BundleTar(directory);
+        long size = Files.size(directory);
         return new Entries() {
             private Entry next;
             private boolean done;
+
+            @Override
+            public double fraction() {
+                return size == 0 ? 1 : Math.min(1, (double) t.position() / size);
+            }
 
             @Override
             public boolean hasNext() {

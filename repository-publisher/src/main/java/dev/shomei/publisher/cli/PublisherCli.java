@@ -201,9 +201,11 @@ public final class PublisherCli {
             PublicationBundle b = PublicationBundle.read(bundle);
             Verification v;
             if (origin != null && origin.given()) {
-                v = new Publisher(cas, signers, origin.open(), clock, ca.maxAgeCap).check(b);
+                v = new Publisher(cas, signers, origin.open(), clock, ca.maxAgeCap).withProgress(spec.commandLine().getErr()).check(b);
             } else {
-                v = new dev.shomei.publisher.bundle.BundleVerifier(cas, signers, clock).verify(b, LiveManifest.empty());
+                v = new dev.shomei.publisher.bundle.BundleVerifier(cas, signers, clock)
+                        .withProgress(Publisher.progress(spec.commandLine().getErr(), "verify", "verified"))
+                        .verify(b, LiveManifest.empty());
             }
             report(v, bundle, spec.commandLine().getOut(), spec.commandLine().getErr());
             return v.accepted() ? OK : REFUSED;
@@ -222,7 +224,8 @@ public final class PublisherCli {
             CaCertificates cas = ca.cas();
             PublicationSigners signers = signer.signers();
             Origin o = origin.open();
-            Verification v = new Publisher(cas, signers, o, clock, ca.maxAgeCap).publish(PublicationBundle.read(bundle));
+            Verification v = new Publisher(cas, signers, o, clock, ca.maxAgeCap).withProgress(spec.commandLine().getErr())
+                    .publish(PublicationBundle.read(bundle));
             PrintWriter out = spec.commandLine().getOut();
             report(v, bundle, out, spec.commandLine().getErr());
             if (v.accepted()) {
