@@ -73,6 +73,9 @@ class NationalScaleBenchmarkTest {
     private static final long CERTIFICATES = Long.getLong("bench.certificates", 10_000_000L);
     /** Whether to write a full publication bundle and publish it (needs disk and inodes: see docs/benchmarks.md). */
     private static final boolean PUBLISH = Boolean.parseBoolean(System.getProperty("bench.publish", "false"));
+    /** Whether to drop the CA database before publishing, for the disk it holds (default: at 5M certificates and more). */
+    private static final boolean DROP_DATABASE = Boolean.parseBoolean(System.getProperty("bench.drop-database",
+            String.valueOf(CERTIFICATES >= 5_000_000)));
     private static final long CHUNK = Long.getLong("bench.chunk", 500_000L);
     private static final int REVOKED_EVERY = 20;
     private static final int REAL = 100;
@@ -113,6 +116,8 @@ class NationalScaleBenchmarkTest {
                 + "\nvalidityHours: 96\nchunkSize: 1000\nprogressPercent: 5\n");
         CaConfig cfg = PresignerConfig.load(presignerYaml).caConfig();
         Map<String, String> figures = new LinkedHashMap<>();
+        Path bundle = null;
+        try {
         try (CertificateAuthority ca = CertificateAuthority.open(cfg, new AuditedCaEvents(AuditedPresignerEvents.caLog(cfg),
                 AuditedCaEvents.operator(OPERATOR, cfg.hsmConfig().tokenLabel())), Clock.systemUTC())) {
             ca.ceremony(OPERATOR, List.of("Bench Witness"), s -> { });
@@ -236,46 +241,53 @@ class NationalScaleBenchmarkTest {
                     tableSize(db, "ocsp_response"), loadAfterPresign));
             System.out.println("presign: " + figures.get("presign"));
 
-            // Step 5 (optional): a full bundle of the whole set, published to a filesystem origin.
+            // Step 5 (optional): a full bundle of the whole set, as one tar.
             if (PUBLISH) {
                 // A tar in path order: one file for the whole set, read by the publisher as a stream.
-                Path bundle = dir.resolve("bundle.tar");
+                bundle = dir.resolve("bundle.tar");
                 heap.reset();
                 t0 = System.nanoTime();
                 assertThat(PresignerCli.run("--config", presignerYaml.toString(), "bundle", "--out", bundle.toString(),
                         "--full")).isZero();
                 double bundleSeconds = seconds(t0);
-                long bundleHeap = heap.peak();
-                long[] bundleSize = {1, Files.size(bundle)};
-                assertThat(dev.shomei.publisher.bundle.PublicationBundle.read(bundle).streamed())
-                        .as("the presigner's tar is in path order: published with nothing of it in memory").isTrue();
-                Path origin = dir.resolve("origin");
-                heap.reset();
-                t0 = System.nanoTime();
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                int published = PublisherCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(err, true),
-                        "publish", "--bundle", bundle.toString(), "--ca-cert", dir.resolve("ceremony/issuing-ca.pem").toString(),
-                        "--ca-cert", dir.resolve("ceremony/root-ca.pem").toString(), "--publication-signer-cert",
-                        dir.resolve("publication.pem").toString(), "--origin-dir", origin.toString());
-                double publishSeconds = seconds(t0);
-                long publishHeap = heap.peak();
-                assertThat(published).as(out + "\n" + err).isZero();
-                long[] originSize = du(origin);
-                // Every response is live and in the live OCSP index (the rollback check of the next publication).
-                dev.shomei.publisher.origin.LiveManifest live = new dev.shomei.publisher.origin.FileSystemOrigin(origin).liveManifest();
-                long indexed = live.artifacts().stream().filter(e -> dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind()))
-                        .mapToLong(dev.shomei.publisher.origin.LiveManifest.Entry::count).sum();
-                assertThat(indexed).isEqualTo(expectedResponses);
                 figures.put("bundle", String.format("bundle --full as one tar: %.2f GB in %.0f s, peak heap %d MB",
-                        bundleSize[1] / 1e9, bundleSeconds, bundleHeap >> 20));
-                figures.put("publish", String.format("publish (verify + stage + switch, streamed) to a filesystem origin:"
-                        + " %,d responses (%,.0f/s), %,d files, %.2f GB in %.0f s, peak heap %d MB; load average %.1f",
-                        indexed, indexed / publishSeconds, originSize[0], originSize[1] / 1e9, publishSeconds,
-                        publishHeap >> 20, loadAverage()));
+                        Files.size(bundle) / 1e9, bundleSeconds, heap.peak() >> 20));
                 System.out.println(figures.get("bundle"));
-                System.out.println(figures.get("publish"));
             }
+        }
+        if (PUBLISH) {
+            long expectedResponses = CERTIFICATES + REAL + 2;
+            if (DROP_DATABASE) {
+                // The publication needs the disk the database holds (10M: ~25 GB): the CA is closed, its database goes.
+                TestDatabase.drop(db);
+                System.out.println("database dropped before the publication, to free its disk");
+            }
+            assertThat(dev.shomei.publisher.bundle.PublicationBundle.read(bundle).streamed())
+                    .as("the presigner's tar is in path order: published with nothing of it in memory").isTrue();
+            Path origin = dir.resolve("origin");
+            heap.reset();
+            long t0 = System.nanoTime();
+            StringWriter out = new StringWriter();
+            PrintWriter err = new PrintWriter(System.err, true);
+            int published = PublisherCli.run(Clock.systemUTC(), new PrintWriter(out, true), err,
+                    "publish", "--bundle", bundle.toString(), "--ca-cert", dir.resolve("ceremony/issuing-ca.pem").toString(),
+                    "--ca-cert", dir.resolve("ceremony/root-ca.pem").toString(), "--publication-signer-cert",
+                    dir.resolve("publication.pem").toString(), "--origin-dir", origin.toString());
+            double publishSeconds = seconds(t0);
+            long publishHeap = heap.peak();
+            assertThat(published).as(out.toString()).isZero();
+            long[] originSize = du(origin);
+            // Every response is live and in the live OCSP index (the rollback check of the next publication).
+            dev.shomei.publisher.origin.LiveManifest live = new dev.shomei.publisher.origin.FileSystemOrigin(origin).liveManifest();
+            long indexed = live.artifacts().stream().filter(e -> dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind()))
+                    .mapToLong(dev.shomei.publisher.origin.LiveManifest.Entry::count).sum();
+            assertThat(indexed).isEqualTo(expectedResponses);
+            figures.put("publish", String.format("publish (verify + stage + switch, streamed) to a filesystem origin:"
+                    + " %,d responses (%,.0f/s), %,d files, %.2f GB in %.0f s, peak heap %d MB; load average %.1f",
+                    indexed, indexed / publishSeconds, originSize[0], originSize[1] / 1e9, publishSeconds,
+                    publishHeap >> 20, loadAverage()));
+            System.out.println(figures.get("publish"));
+        }
         } finally {
             heap.stop();
         }
