@@ -417,6 +417,32 @@ class HostileBundleTest {
         assertThat(tmp.getParent().resolve("outside.txt")).doesNotExist();
     }
 
+    @Test
+    void aTarGivingItsSizesInPaxHeadersIsReadByThem() throws Exception {
+        // The manifest of a bundle of ~25M artifacts passes 8 GiB: its size is then in a pax header only.
+        Path dir = next().write(tmp.resolve("bundle"));
+        List<String> names = new ArrayList<>();
+        try (var walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).map(f -> dir.relativize(f).toString()).sorted().forEach(names::add);
+        }
+        names.remove("manifest.json");
+        names.remove("manifest.p7s");
+        names.add("manifest.json");
+        names.add("manifest.p7s");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String n : names) {
+            paxSized(out, n, Files.readAllBytes(dir.resolve(n)));
+        }
+        out.write(new byte[1024]);
+        Path tar = Files.write(tmp.resolve("pax-sizes.tar"), out.toByteArray());
+        // GNU tar reads it as the same files (an independent reader of the same format).
+        BundleVerifierTest.tar("-tf", tar.toString());
+        PublicationBundle b = PublicationBundle.read(tar);
+        assertThat(b.streamed()).isTrue();
+        assertThat(b.manifestSize()).isEqualTo(Files.size(dir.resolve("manifest.json")));
+        assertThat(publish(tar, PKI.signers()).refusals()).isEmpty();
+    }
+
     // ---- helpers ----
 
     String ocspPath(BigInteger serial) {
@@ -482,17 +508,35 @@ class HostileBundleTest {
     }
 
     /** One POSIX ustar entry (regular file), name as given: the tar an attacker writes by hand. */
+    /**
+     * An entry whose size is given only by a pax extended header (as POSIX tar writes an entry of 8 GiB or more,
+     * whose size does not fit the ustar field): the ustar header says 0.
+     */
+    static void paxSized(ByteArrayOutputStream out, String name, byte[] data) {
+        String body = " size=" + data.length + "\n";
+        String record = (body.length() + String.valueOf(body.length()).length()) + body;
+        if (record.length() != Integer.parseInt(record.substring(0, record.indexOf(' ')))) {
+            record = (body.length() + String.valueOf(body.length()).length() + 1) + body;
+        }
+        header(out, "PaxHeaders/" + name, record.getBytes(StandardCharsets.US_ASCII), 'x', record.length());
+        header(out, name, data, '0', 0);
+    }
+
     static void ustar(ByteArrayOutputStream out, String name, byte[] data) {
+        header(out, name, data, '0', data.length);
+    }
+
+    private static void header(ByteArrayOutputStream out, String name, byte[] data, char type, long sizeField) {
         byte[] h = new byte[512];
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(n, 0, h, 0, Math.min(n.length, 100));
         put(h, 100, "0000644\0");
         put(h, 108, "0000000\0");
         put(h, 116, "0000000\0");
-        put(h, 124, String.format("%011o\0", data.length));
+        put(h, 124, String.format("%011o\0", sizeField));
         put(h, 136, String.format("%011o\0", Instant.now().getEpochSecond()));
         put(h, 148, "        ");
-        h[156] = '0';
+        h[156] = (byte) type;
         put(h, 257, "ustar\0");
         put(h, 263, "00");
         int sum = 0;

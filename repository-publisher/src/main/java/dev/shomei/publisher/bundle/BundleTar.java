@@ -43,6 +43,7 @@ final class BundleTar implements AutoCloseable {
         finishCurrent();
         byte[] header = new byte[BLOCK];
         String pendingName = null;
+        long pendingSize = -1;
         while (true) {
             if (in.readNBytes(header, 0, BLOCK) < BLOCK) {
                 throw new IOException(tar + " is truncated (a tar header is cut short)");
@@ -66,12 +67,24 @@ final class BundleTar implements AutoCloseable {
                 if (type == 'L') {
                     pendingName = new String(data, StandardCharsets.UTF_8).replace("\0", "");
                 } else if (type == 'x') {
-                    pendingName = paxPath(data, pendingName);
+                    pendingName = pax(data, "path", pendingName);
+                    // An entry of 8 GiB or more (the manifest of ~25M artifacts) has its size here (POSIX pax).
+                    String paxSize = pax(data, "size", null);
+                    if (paxSize != null) {
+                        try {
+                            pendingSize = Long.parseLong(paxSize);
+                        } catch (NumberFormatException e) {
+                            throw new IOException(tar + ": a pax header gives the size '" + paxSize + "'", e);
+                        }
+                    }
                 }
                 continue;
             }
             if (pendingName != null) {
                 name = pendingName;
+            }
+            if (pendingSize >= 0) {
+                size = pendingSize;
             }
             name = name.startsWith("./") ? name.substring(2) : name;
             if (size < 0) {
@@ -137,12 +150,12 @@ final class BundleTar implements AutoCloseable {
         in.close();
     }
 
-    /** pax extended header records: "<len> path=<value>\n". */
-    private static String paxPath(byte[] data, String current) {
+    /** A pax extended header record "<len> <key>=<value>\n", or {@code current} if there is none. */
+    private static String pax(byte[] data, String key, String current) {
         for (String record : new String(data, StandardCharsets.UTF_8).split("\n")) {
             int sp = record.indexOf(' ');
-            if (sp > 0 && record.startsWith("path=", sp + 1)) {
-                return record.substring(sp + 1 + "path=".length());
+            if (sp > 0 && record.startsWith(key + "=", sp + 1)) {
+                return record.substring(sp + 1 + key.length() + 1);
             }
         }
         return current;

@@ -165,7 +165,10 @@ public final class BundleVerifier {
             return refusals.verification(manifest, List.of(), 0);
         }
         manifest = new Manifest(manifest.format(), manifest.bundleId(), manifest.createdAt(), manifest.issuer(), null);
-        LiveOcspIndex index = indexSource.open(manifest);
+        // A bundle already refused by its header is still checked whole (every reason in one round), but nothing of it
+        // is staged: the index reads nothing live and writes nowhere.
+        LiveOcspIndex index = refusals.isEmpty() ? indexSource.open(manifest)
+                : new LiveOcspIndex(live, null, null, now, manifest.bundleId());
 
         // Step 2: the listing and the files side by side, both in path order: every listed file present, nothing
         // unlisted, each path once. Steps 3-5 per artifact, in parallel, results taken in listed order.

@@ -360,7 +360,8 @@ public final class PublicationBundle {
 
     private Entries tarEntries() throws IOException {
         BundleTar t = new BundleTar(directory);
-        long size = Files.size(directory);
+        // manifest.json is in the tar too (at the end, as the presigner writes it) but read apart: not counted.
+        long size = Files.size(directory) - Math.max(0, manifestSize);
         return new Entries() {
             private Entry next;
             private boolean done;

@@ -148,9 +148,17 @@ public class FileSystemOrigin implements Origin {
     }
 
     private PublicationFailedException failedBeforeSwitch(String bundleId, Optional<Path> previous, Exception e) {
+        String hint = "";
+        if (String.valueOf(e.getMessage()).contains("No space left on device") && root.toFile().getUsableSpace() > (1L << 30)) {
+            // ext4 without the large_dir feature refuses new names in a directory of ~9M entries (its hash index is
+            // full), and says ENOSPC: every response of an issuer key is in one directory.
+            hint = " (the disk has " + (root.toFile().getUsableSpace() >> 30) + " GB free: a directory's index may be"
+                    + " full; ext4 needs the large_dir feature for more than ~9 million responses of one issuer key,"
+                    + " see the repository-publisher README)";
+        }
         return new PublicationFailedException("publication of bundle " + bundleId + " to " + root
                 + " failed before the switch; the live release is unchanged ("
-                + previous.map(Path::toString).orElse("nothing published yet") + "): " + e.getMessage(), e);
+                + previous.map(Path::toString).orElse("nothing published yet") + "): " + e.getMessage() + hint, e);
     }
 
     /**
@@ -420,14 +428,29 @@ public class FileSystemOrigin implements Origin {
         }
     }
 
+    /**
+     * Deletes a tree depth-first as it walks it (a staging directory of millions of files must not be listed into
+     * memory first: a failed 10M publication ran out of heap here).
+     */
     static void deleteTree(Path dir) {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                        throws IOException {
+                    Files.deleteIfExists(file);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
         } catch (IOException | RuntimeException e) {
             // Best effort: a leftover staging directory is never served and is named as such.
         }
