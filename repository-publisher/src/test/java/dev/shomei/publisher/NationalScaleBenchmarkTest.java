@@ -118,176 +118,176 @@ class NationalScaleBenchmarkTest {
         Map<String, String> figures = new LinkedHashMap<>();
         Path bundle = null;
         try {
-        try (CertificateAuthority ca = CertificateAuthority.open(cfg, new AuditedCaEvents(AuditedPresignerEvents.caLog(cfg),
-                AuditedCaEvents.operator(OPERATOR, cfg.hsmConfig().tokenLabel())), Clock.systemUTC())) {
-            ca.ceremony(OPERATOR, List.of("Bench Witness"), s -> { });
-            ca.delegate(RESPONDER, KeyAlgorithm.EC_P256, new X500Name("CN=Scale OCSP,O=Shomei Test,C=JP"), "ocsp-responder");
-            X509Certificate publication = ca.delegate(PUBLISHER, KeyAlgorithm.EC_P256,
-                    new X500Name("CN=Scale Publication,O=Shomei Test,C=JP"), "publication-signer");
-            Files.writeString(dir.resolve("publication.pem"), TestPki.pem(publication));
-            System.out.printf("national scale: %,d certificates, %d CRL shards, load average %.1f%n", CERTIFICATES, shards,
-                    loadAverage());
+            try (CertificateAuthority ca = CertificateAuthority.open(cfg, new AuditedCaEvents(AuditedPresignerEvents.caLog(cfg),
+                    AuditedCaEvents.operator(OPERATOR, cfg.hsmConfig().tokenLabel())), Clock.systemUTC())) {
+                ca.ceremony(OPERATOR, List.of("Bench Witness"), s -> { });
+                ca.delegate(RESPONDER, KeyAlgorithm.EC_P256, new X500Name("CN=Scale OCSP,O=Shomei Test,C=JP"), "ocsp-responder");
+                X509Certificate publication = ca.delegate(PUBLISHER, KeyAlgorithm.EC_P256,
+                        new X500Name("CN=Scale Publication,O=Shomei Test,C=JP"), "publication-signer");
+                Files.writeString(dir.resolve("publication.pem"), TestPki.pem(publication));
+                System.out.printf("national scale: %,d certificates, %d CRL shards, load average %.1f%n", CERTIFICATES, shards,
+                        loadAverage());
 
-            // Step 1: real certificates (CDP names their shard), every 20th revoked; one's DER fills the bulk rows.
-            List<X509Certificate> real = new ArrayList<>();
-            List<X509Certificate> realRevoked = new ArrayList<>();
-            for (int i = 0; i < REAL; i++) {
-                X509Certificate c = ca.issuer().issue(null, TestPki.csr("CN=Scale Subscriber " + i + ",C=JP"),
-                        "subscriber-signature").certificate();
-                real.add(c);
-                if (i % 10 == 0) {
-                    ca.issuer().revoke(c.getSerialNumber().toString(16), RevocationReason.KEY_COMPROMISE, OPERATOR);
-                    realRevoked.add(c);
+                // Step 1: real certificates (CDP names their shard), every 20th revoked; one's DER fills the bulk rows.
+                List<X509Certificate> real = new ArrayList<>();
+                List<X509Certificate> realRevoked = new ArrayList<>();
+                for (int i = 0; i < REAL; i++) {
+                    X509Certificate c = ca.issuer().issue(null, TestPki.csr("CN=Scale Subscriber " + i + ",C=JP"),
+                            "subscriber-signature").certificate();
+                    real.add(c);
+                    if (i % 10 == 0) {
+                        ca.issuer().revoke(c.getSerialNumber().toString(16), RevocationReason.KEY_COMPROMISE, OPERATOR);
+                        realRevoked.add(c);
+                    }
                 }
-            }
-            byte[] der = real.getFirst().getEncoded();
+                byte[] der = real.getFirst().getEncoded();
 
-            // Step 2: the bulk rows.
-            long t0 = System.nanoTime();
-            try (Connection c = db.connect()) {
-                BulkCertificates.load(c, CERTIFICATES, REVOKED_EVERY, CHUNK, ISSUING, der);
-            }
-            double loadSeconds = seconds(t0);
-            figures.put("load", String.format("%,d rows (%,d revoked) in %.0f s (%,.0f rows/s), database %s",
-                    CERTIFICATES, revoked, loadSeconds, CERTIFICATES / loadSeconds, databaseSize(db)));
-            System.out.println("loaded: " + figures.get("load") + String.format(", load average %.1f", loadAverage()));
+                // Step 2: the bulk rows.
+                long t0 = System.nanoTime();
+                try (Connection c = db.connect()) {
+                    BulkCertificates.load(c, CERTIFICATES, REVOKED_EVERY, CHUNK, ISSUING, der);
+                }
+                double loadSeconds = seconds(t0);
+                figures.put("load", String.format("%,d rows (%,d revoked) in %.0f s (%,.0f rows/s), database %s",
+                        CERTIFICATES, revoked, loadSeconds, CERTIFICATES / loadSeconds, databaseSize(db)));
+                System.out.println("loaded: " + figures.get("load") + String.format(", load average %.1f", loadAverage()));
 
-            // Step 3: one CRL run, the full CRL and every shard; then the audit checkpoint as `ca crl` signs it.
-            heap.reset();
-            t0 = System.nanoTime();
-            CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
-            double crlSeconds = seconds(t0);
-            long crlHeap = heap.peak();
-            try (Connection c = ca.database().dataSource().getConnection()) {
-                AuditedPresignerEvents.caLog(cfg).checkpoint(c, new SignerCheckpointSigner(ca.issuingSigner()));
-                c.commit();
-            }
-            long expectedRevoked = revoked + realRevoked.size();
-            assertThat(crl.record().entries()).isEqualTo(expectedRevoked);
-            assertThat(crl.shards()).hasSize(shards);
-            assertThat(crl.shards().stream().mapToLong(CrlIssuer.ShardCrl::entries).sum()).isEqualTo(expectedRevoked);
-            long fullBytes = Files.size(crl.file());
-            t0 = System.nanoTime();
-            Files.copy(crl.file(), dir.resolve("full.crl"));
-            assertThat(openssl(dir, "crl", "-inform", "DER", "-in", "full.crl", "-CAfile", "ceremony/issuing-ca.pem",
-                    "-noout")).contains("verify OK");
-            long largest = 0;
-            long smallest = Long.MAX_VALUE;
-            Map<String, String> shardText = new LinkedHashMap<>();
-            for (CrlIssuer.ShardCrl s : crl.shards()) {
-                Path f = dir.resolve("shard-" + s.shard() + ".crl");
-                Files.copy(s.file(), f);
-                long size = Files.size(f);
-                largest = Math.max(largest, size);
-                smallest = Math.min(smallest, size);
-                assertThat(size).as("shard %d size", s.shard()).isLessThanOrEqualTo(1L << 20);
-                String text = openssl(dir, "crl", "-inform", "DER", "-in", f.getFileName().toString(), "-CAfile",
-                        "ceremony/issuing-ca.pem", "-noout", "-text");
-                assertThat(text).contains("verify OK", "Issuing Distribution Point", s.url());
-                shardText.put(s.url(), text);
-            }
-            // Each really issued, revoked certificate is listed in the shard its CRL distribution point names.
-            for (X509Certificate c : realRevoked) {
-                String text = shardText.get(distributionPoint(c));
-                String hex = c.getSerialNumber().toString(16).toUpperCase();
-                // openssl prints whole octets: an odd number of hex digits gets a leading zero.
-                assertThat(text).as("shard named by %s", c.getSubjectX500Principal())
-                        .contains("Serial Number: " + (hex.length() % 2 == 1 ? "0" + hex : hex));
-            }
-            shardText.clear();
-            double opensslSeconds = seconds(t0);
-            figures.put("crl", String.format("%,d entries, full CRL %.1f MB + %d shards (%,d–%,d bytes, all <= 1 MiB) in"
-                    + " %.1f s; peak heap %d MB; openssl crl verified the full CRL and all %d shards (%.0f s)",
-                    expectedRevoked, fullBytes / 1e6, shards, smallest, largest, crlSeconds, crlHeap >> 20, shards,
-                    opensslSeconds));
-            System.out.println("CRL run: " + figures.get("crl") + String.format(", load average %.1f", loadAverage()));
-
-            // Step 4: raw signing of the responder key, a full presign pass, raw again.
-            Pkcs11Signer signer = ca.signer(RESPONDER);
-            int threads = ca.token().config().parallelism();
-            byte[] tbs = new byte[200];
-            OcspResponseSigner responses = new OcspResponseSigner(signer, ca.token().certificateChain(ISSUING)[0]);
-            Instant now = Instant.now();
-            Throughput.Op build = i -> responses.sign(BigInteger.ONE.shiftLeft(100).add(BigInteger.valueOf(i)), null, 0,
-                    now, now.plus(Duration.ofHours(96)));
-            Throughput.rate("warm-up", threads, 5_000, i -> signer.sign(tbs));
-            Throughput.rate("warm-up", threads, 5_000, build);
-            double rawBefore = 0;
-            double builtBefore = 0;
-            for (int round = 0; round < 2; round++) {
-                rawBefore = Math.max(rawBefore, Throughput.rate("raw PKCS#11 sign, " + threads + " threads", threads,
-                        20_000, i -> signer.sign(tbs)));
-                builtBefore = Math.max(builtBefore, Throughput.rate("OCSP build + sign, " + threads + " threads",
-                        threads, 20_000, build));
-            }
-            System.out.printf("load average before presign: %.1f%n", loadAverage());
-            heap.reset();
-            OcspPresigner presigner = OcspPresigner.forCa(ca, RESPONDER, new OcspPresigner.Settings(Duration.ofHours(96),
-                    1000, 2, System.out), new AuditedPresignerEvents(AuditedPresignerEvents.caLog(cfg),
-                    AuditedPresignerEvents.system()), Clock.systemUTC());
-            OcspPresigner.Result r = presigner.run();
-            long presignHeap = heap.peak();
-            double loadAfterPresign = loadAverage();
-            double rawAfter = Throughput.rate("raw PKCS#11 sign, " + threads + " threads (after)", threads, 20_000,
-                    i -> signer.sign(tbs));
-            long expectedResponses = CERTIFICATES + REAL + 2;
-            assertThat(r.signed()).isEqualTo(expectedResponses);
-            double raw = (rawBefore + rawAfter) / 2;
-            figures.put("presign", String.format("%,d responses in %.0f s = %,.0f/s (%d threads); raw PKCS#11 sign same run"
-                    + " %,.0f/s before, %,.0f/s after: ratio %.2f (target >= 0.9); build + sign alone %,.0f/s (%.2f of raw);"
-                    + " thread-time signing %.0f s, recording %.0f s; peak heap %d MB; ocsp_response %s; load average %.1f",
-                    r.signed(), r.seconds(), r.perSecond(), threads, rawBefore, rawAfter, r.perSecond() / raw, builtBefore,
-                    builtBefore / rawBefore, r.signingSeconds(), r.recordingSeconds(), presignHeap >> 20,
-                    tableSize(db, "ocsp_response"), loadAfterPresign));
-            System.out.println("presign: " + figures.get("presign"));
-
-            // Step 5 (optional): a full bundle of the whole set, as one tar.
-            if (PUBLISH) {
-                // A tar in path order: one file for the whole set, read by the publisher as a stream.
-                bundle = dir.resolve("bundle.tar");
+                // Step 3: one CRL run, the full CRL and every shard; then the audit checkpoint as `ca crl` signs it.
                 heap.reset();
                 t0 = System.nanoTime();
-                assertThat(PresignerCli.run("--config", presignerYaml.toString(), "bundle", "--out", bundle.toString(),
-                        "--full")).isZero();
-                double bundleSeconds = seconds(t0);
-                figures.put("bundle", String.format("bundle --full as one tar: %.2f GB in %.0f s, peak heap %d MB",
-                        Files.size(bundle) / 1e9, bundleSeconds, heap.peak() >> 20));
-                System.out.println(figures.get("bundle"));
+                CrlIssuer.IssuedCrl crl = ca.crlIssuer().issue();
+                double crlSeconds = seconds(t0);
+                long crlHeap = heap.peak();
+                try (Connection c = ca.database().dataSource().getConnection()) {
+                    AuditedPresignerEvents.caLog(cfg).checkpoint(c, new SignerCheckpointSigner(ca.issuingSigner()));
+                    c.commit();
+                }
+                long expectedRevoked = revoked + realRevoked.size();
+                assertThat(crl.record().entries()).isEqualTo(expectedRevoked);
+                assertThat(crl.shards()).hasSize(shards);
+                assertThat(crl.shards().stream().mapToLong(CrlIssuer.ShardCrl::entries).sum()).isEqualTo(expectedRevoked);
+                long fullBytes = Files.size(crl.file());
+                t0 = System.nanoTime();
+                Files.copy(crl.file(), dir.resolve("full.crl"));
+                assertThat(openssl(dir, "crl", "-inform", "DER", "-in", "full.crl", "-CAfile", "ceremony/issuing-ca.pem",
+                        "-noout")).contains("verify OK");
+                long largest = 0;
+                long smallest = Long.MAX_VALUE;
+                Map<String, String> shardText = new LinkedHashMap<>();
+                for (CrlIssuer.ShardCrl s : crl.shards()) {
+                    Path f = dir.resolve("shard-" + s.shard() + ".crl");
+                    Files.copy(s.file(), f);
+                    long size = Files.size(f);
+                    largest = Math.max(largest, size);
+                    smallest = Math.min(smallest, size);
+                    assertThat(size).as("shard %d size", s.shard()).isLessThanOrEqualTo(1L << 20);
+                    String text = openssl(dir, "crl", "-inform", "DER", "-in", f.getFileName().toString(), "-CAfile",
+                            "ceremony/issuing-ca.pem", "-noout", "-text");
+                    assertThat(text).contains("verify OK", "Issuing Distribution Point", s.url());
+                    shardText.put(s.url(), text);
+                }
+                // Each really issued, revoked certificate is listed in the shard its CRL distribution point names.
+                for (X509Certificate c : realRevoked) {
+                    String text = shardText.get(distributionPoint(c));
+                    String hex = c.getSerialNumber().toString(16).toUpperCase();
+                    // openssl prints whole octets: an odd number of hex digits gets a leading zero.
+                    assertThat(text).as("shard named by %s", c.getSubjectX500Principal())
+                            .contains("Serial Number: " + (hex.length() % 2 == 1 ? "0" + hex : hex));
+                }
+                shardText.clear();
+                double opensslSeconds = seconds(t0);
+                figures.put("crl", String.format("%,d entries, full CRL %.1f MB + %d shards (%,d–%,d bytes, all <= 1 MiB) in"
+                        + " %.1f s; peak heap %d MB; openssl crl verified the full CRL and all %d shards (%.0f s)",
+                        expectedRevoked, fullBytes / 1e6, shards, smallest, largest, crlSeconds, crlHeap >> 20, shards,
+                        opensslSeconds));
+                System.out.println("CRL run: " + figures.get("crl") + String.format(", load average %.1f", loadAverage()));
+
+                // Step 4: raw signing of the responder key, a full presign pass, raw again.
+                Pkcs11Signer signer = ca.signer(RESPONDER);
+                int threads = ca.token().config().parallelism();
+                byte[] tbs = new byte[200];
+                OcspResponseSigner responses = new OcspResponseSigner(signer, ca.token().certificateChain(ISSUING)[0]);
+                Instant now = Instant.now();
+                Throughput.Op build = i -> responses.sign(BigInteger.ONE.shiftLeft(100).add(BigInteger.valueOf(i)), null, 0,
+                        now, now.plus(Duration.ofHours(96)));
+                Throughput.rate("warm-up", threads, 5_000, i -> signer.sign(tbs));
+                Throughput.rate("warm-up", threads, 5_000, build);
+                double rawBefore = 0;
+                double builtBefore = 0;
+                for (int round = 0; round < 2; round++) {
+                    rawBefore = Math.max(rawBefore, Throughput.rate("raw PKCS#11 sign, " + threads + " threads", threads,
+                            20_000, i -> signer.sign(tbs)));
+                    builtBefore = Math.max(builtBefore, Throughput.rate("OCSP build + sign, " + threads + " threads",
+                            threads, 20_000, build));
+                }
+                System.out.printf("load average before presign: %.1f%n", loadAverage());
+                heap.reset();
+                OcspPresigner presigner = OcspPresigner.forCa(ca, RESPONDER, new OcspPresigner.Settings(Duration.ofHours(96),
+                        1000, 2, System.out), new AuditedPresignerEvents(AuditedPresignerEvents.caLog(cfg),
+                        AuditedPresignerEvents.system()), Clock.systemUTC());
+                OcspPresigner.Result r = presigner.run();
+                long presignHeap = heap.peak();
+                double loadAfterPresign = loadAverage();
+                double rawAfter = Throughput.rate("raw PKCS#11 sign, " + threads + " threads (after)", threads, 20_000,
+                        i -> signer.sign(tbs));
+                long expectedResponses = CERTIFICATES + REAL + 2;
+                assertThat(r.signed()).isEqualTo(expectedResponses);
+                double raw = (rawBefore + rawAfter) / 2;
+                figures.put("presign", String.format("%,d responses in %.0f s = %,.0f/s (%d threads); raw PKCS#11 sign same run"
+                        + " %,.0f/s before, %,.0f/s after: ratio %.2f (target >= 0.9); build + sign alone %,.0f/s (%.2f of raw);"
+                        + " thread-time signing %.0f s, recording %.0f s; peak heap %d MB; ocsp_response %s; load average %.1f",
+                        r.signed(), r.seconds(), r.perSecond(), threads, rawBefore, rawAfter, r.perSecond() / raw, builtBefore,
+                        builtBefore / rawBefore, r.signingSeconds(), r.recordingSeconds(), presignHeap >> 20,
+                        tableSize(db, "ocsp_response"), loadAfterPresign));
+                System.out.println("presign: " + figures.get("presign"));
+
+                // Step 5 (optional): a full bundle of the whole set, as one tar.
+                if (PUBLISH) {
+                    // A tar in path order: one file for the whole set, read by the publisher as a stream.
+                    bundle = dir.resolve("bundle.tar");
+                    heap.reset();
+                    t0 = System.nanoTime();
+                    assertThat(PresignerCli.run("--config", presignerYaml.toString(), "bundle", "--out", bundle.toString(),
+                            "--full")).isZero();
+                    double bundleSeconds = seconds(t0);
+                    figures.put("bundle", String.format("bundle --full as one tar: %.2f GB in %.0f s, peak heap %d MB",
+                            Files.size(bundle) / 1e9, bundleSeconds, heap.peak() >> 20));
+                    System.out.println(figures.get("bundle"));
+                }
             }
-        }
-        if (PUBLISH) {
-            long expectedResponses = CERTIFICATES + REAL + 2;
-            if (DROP_DATABASE) {
-                // The publication needs the disk the database holds (10M: ~25 GB): the CA is closed, its database goes.
-                TestDatabase.drop(db);
-                System.out.println("database dropped before the publication, to free its disk");
+            if (PUBLISH) {
+                long expectedResponses = CERTIFICATES + REAL + 2;
+                if (DROP_DATABASE) {
+                    // The publication needs the disk the database holds (10M: ~25 GB): the CA is closed, its database goes.
+                    TestDatabase.drop(db);
+                    System.out.println("database dropped before the publication, to free its disk");
+                }
+                assertThat(dev.shomei.publisher.bundle.PublicationBundle.read(bundle).streamed())
+                        .as("the presigner's tar is in path order: published with nothing of it in memory").isTrue();
+                Path origin = dir.resolve("origin");
+                heap.reset();
+                long t0 = System.nanoTime();
+                StringWriter out = new StringWriter();
+                PrintWriter err = new PrintWriter(System.err, true);
+                int published = PublisherCli.run(Clock.systemUTC(), new PrintWriter(out, true), err,
+                        "publish", "--bundle", bundle.toString(), "--ca-cert", dir.resolve("ceremony/issuing-ca.pem").toString(),
+                        "--ca-cert", dir.resolve("ceremony/root-ca.pem").toString(), "--publication-signer-cert",
+                        dir.resolve("publication.pem").toString(), "--origin-dir", origin.toString());
+                double publishSeconds = seconds(t0);
+                long publishHeap = heap.peak();
+                assertThat(published).as(out.toString()).isZero();
+                long[] originSize = du(origin);
+                // Every response is live and in the live OCSP index (the rollback check of the next publication).
+                dev.shomei.publisher.origin.LiveManifest live = new dev.shomei.publisher.origin.FileSystemOrigin(origin).liveManifest();
+                long indexed = live.artifacts().stream().filter(e -> dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind()))
+                        .mapToLong(dev.shomei.publisher.origin.LiveManifest.Entry::count).sum();
+                assertThat(indexed).isEqualTo(expectedResponses);
+                figures.put("publish", String.format("publish (verify + stage + switch, streamed) to a filesystem origin:"
+                        + " %,d responses (%,.0f/s), %,d files, %.2f GB in %.0f s, peak heap %d MB; load average %.1f",
+                        indexed, indexed / publishSeconds, originSize[0], originSize[1] / 1e9, publishSeconds,
+                        publishHeap >> 20, loadAverage()));
+                System.out.println(figures.get("publish"));
             }
-            assertThat(dev.shomei.publisher.bundle.PublicationBundle.read(bundle).streamed())
-                    .as("the presigner's tar is in path order: published with nothing of it in memory").isTrue();
-            Path origin = dir.resolve("origin");
-            heap.reset();
-            long t0 = System.nanoTime();
-            StringWriter out = new StringWriter();
-            PrintWriter err = new PrintWriter(System.err, true);
-            int published = PublisherCli.run(Clock.systemUTC(), new PrintWriter(out, true), err,
-                    "publish", "--bundle", bundle.toString(), "--ca-cert", dir.resolve("ceremony/issuing-ca.pem").toString(),
-                    "--ca-cert", dir.resolve("ceremony/root-ca.pem").toString(), "--publication-signer-cert",
-                    dir.resolve("publication.pem").toString(), "--origin-dir", origin.toString());
-            double publishSeconds = seconds(t0);
-            long publishHeap = heap.peak();
-            assertThat(published).as(out.toString()).isZero();
-            long[] originSize = du(origin);
-            // Every response is live and in the live OCSP index (the rollback check of the next publication).
-            dev.shomei.publisher.origin.LiveManifest live = new dev.shomei.publisher.origin.FileSystemOrigin(origin).liveManifest();
-            long indexed = live.artifacts().stream().filter(e -> dev.shomei.publisher.origin.LiveOcspIndex.KIND.equals(e.kind()))
-                    .mapToLong(dev.shomei.publisher.origin.LiveManifest.Entry::count).sum();
-            assertThat(indexed).isEqualTo(expectedResponses);
-            figures.put("publish", String.format("publish (verify + stage + switch, streamed) to a filesystem origin:"
-                    + " %,d responses (%,.0f/s), %,d files, %.2f GB in %.0f s, peak heap %d MB; load average %.1f",
-                    indexed, indexed / publishSeconds, originSize[0], originSize[1] / 1e9, publishSeconds,
-                    publishHeap >> 20, loadAverage()));
-            System.out.println(figures.get("publish"));
-        }
         } finally {
             heap.stop();
         }
