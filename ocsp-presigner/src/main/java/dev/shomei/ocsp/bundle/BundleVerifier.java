@@ -83,25 +83,13 @@ public final class BundleVerifier {
         }
         Set<String> listed = new HashSet<>();
         Order order = new Order(problems);
-        try (JsonParser p = new ObjectMapper().createParser(manifest.toFile())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                problems.add("manifest.json is not a JSON object");
+        try {
+            if (!eachArtifact(manifest, problems, a -> {
+                order.next(a.path("path").asText(""));
+                checkArtifact(dir, a, listed, problems);
+                return true;
+            })) {
                 return problems;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
-                if (field.equals("format") && !PublicationBundle.FORMAT.equals(p.getText())) {
-                    problems.add("manifest.json: format '" + p.getText() + "' is not " + PublicationBundle.FORMAT);
-                } else if (field.equals("artifacts")) {
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        JsonNode a = p.readValueAsTree();
-                        order.next(a.path("path").asText(""));
-                        checkArtifact(dir, a, listed, problems);
-                    }
-                } else {
-                    p.skipChildren();
-                }
             }
         } catch (IOException e) {
             problems.add("manifest.json cannot be read: " + e.getMessage());
@@ -412,13 +400,31 @@ public final class BundleVerifier {
 
     /** Pass 2: manifest.json's artifacts against the tar's artifact entries, both in path order. */
     private static void mergeTar(Path tar, Path manifest, List<String> problems) throws IOException {
-        try (JsonParser p = new ObjectMapper().createParser(manifest.toFile());
-             TarArchiveInputStream in = openTar(tar)) {
+        try (TarArchiveInputStream in = openTar(tar)) {
+            TarMerge merge = new TarMerge(in, problems);
+            if (eachArtifact(manifest, problems, merge::artifact)) {
+                merge.rest();
+            }
+        } catch (JsonProcessingException e) {
+            problems.add("manifest.json cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Takes one artifact entry of manifest.json; false stops the walk. */
+    private interface ArtifactStep {
+        boolean take(JsonNode artifact) throws IOException;
+    }
+
+    /**
+     * Streams manifest.json: checks its format and hands each artifact entry to {@code step}, in listed order.
+     * False when it is not a JSON object (reported) or the step stopped the walk.
+     */
+    private static boolean eachArtifact(Path manifest, List<String> problems, ArtifactStep step) throws IOException {
+        try (JsonParser p = new ObjectMapper().createParser(manifest.toFile())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 problems.add("manifest.json is not a JSON object");
-                return;
+                return false;
             }
-            TarMerge merge = new TarMerge(in, problems);
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
@@ -426,17 +432,15 @@ public final class BundleVerifier {
                     problems.add("manifest.json: format '" + p.getText() + "' is not " + PublicationBundle.FORMAT);
                 } else if (field.equals("artifacts")) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
-                        if (!merge.artifact(p.readValueAsTree())) {
-                            return;
+                        if (!step.take(p.readValueAsTree())) {
+                            return false;
                         }
                     }
                 } else {
                     p.skipChildren();
                 }
             }
-            merge.rest();
-        } catch (JsonProcessingException e) {
-            problems.add("manifest.json cannot be read: " + e.getMessage());
+            return true;
         }
     }
 

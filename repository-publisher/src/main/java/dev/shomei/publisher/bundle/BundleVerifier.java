@@ -176,7 +176,7 @@ public final class BundleVerifier {
         List<VerifiedArtifact> kept = new ArrayList<>();
         long[] ocsp = {0};
         List<X509Certificate> bundledCas = new ArrayList<>();
-        List<Runnable> deferred = new ArrayList<>();
+        List<Deferred> deferred = new ArrayList<>();
         int threads = Runtime.getRuntime().availableProcessors();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "bundle-check");
@@ -190,7 +190,7 @@ public final class BundleVerifier {
         try (ManifestReader.Artifacts listed = ManifestReader.artifacts(bundle);
              PublicationBundle.Entries files = bundle.entries()) {
             Manifest.Artifact a = nextListed(listed, refusals);
-            PublicationBundle.Entry e = nextFile(files, refusals);
+            PublicationBundle.Entry e = nextFile(files);
             String lastListed = null;
             String lastFile = null;
             while (a != null || e != null) {
@@ -206,7 +206,7 @@ public final class BundleVerifier {
                     refusals.add(new Refusal(e.path(), e.path().equals(lastFile)
                             ? "is in the bundle more than once"
                             : "is out of path order in the bundle (after " + lastFile + "); a tar bundle stores the artifacts in the manifest's order"));
-                    e = nextFile(files, refusals);
+                    e = nextFile(files);
                     continue;
                 }
                 if (a != null && (!RepositoryPath.isPlain(a.path()) || !a.path().contains("/"))) {
@@ -229,7 +229,7 @@ public final class BundleVerifier {
                             ? "is in the bundle but not listed in manifest.json; remove it or re-sign a manifest that lists it"
                             : "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
                     lastFile = e.path();
-                    e = nextFile(files, refusals);
+                    e = nextFile(files);
                     continue;
                 }
                 Manifest.Artifact artifact = a;
@@ -237,7 +237,7 @@ public final class BundleVerifier {
                 lastListed = a.path();
                 lastFile = e.path();
                 a = nextListed(listed, refusals);
-                e = nextFile(files, refusals);
+                e = nextFile(files);
                 if (content == null) {
                     refusals.add(new Refusal(artifact.path(), "is not a regular file (symbolic link or special file); a bundle holds plain files only"));
                     refusals.add(new Refusal(artifact.path(), "is listed in manifest.json but missing from the bundle"));
@@ -248,8 +248,7 @@ public final class BundleVerifier {
                 }
                 if (ArtifactKind.CA_HASH_VALUES.label().equals(artifact.kind())) {
                     // The pages describe the bundle's CA certificates, which come later in path order (certs/).
-                    deferred.add(() -> window.add(java.util.concurrent.CompletableFuture.completedFuture(
-                            checkArtifact(artifact, content, live, now, responders, bundledCas))));
+                    deferred.add(new Deferred(artifact, content));
                     continue;
                 }
                 window.add(pool.submit(() -> checkArtifact(artifact, content, live, now, responders, bundledCas)));
@@ -265,9 +264,8 @@ public final class BundleVerifier {
             while (!window.isEmpty()) {
                 taker.take(await(window.removeFirst()));
             }
-            deferred.forEach(Runnable::run);
-            while (!window.isEmpty()) {
-                taker.take(await(window.removeFirst()));
+            for (Deferred d : deferred) {
+                taker.take(checkArtifact(d.artifact(), d.content(), live, now, responders, bundledCas));
             }
             index.finish();
             String listedSha256 = listed.drainedSha256();
@@ -350,7 +348,7 @@ public final class BundleVerifier {
         return null;
     }
 
-    private static PublicationBundle.Entry nextFile(PublicationBundle.Entries files, Refusals refusals) {
+    private static PublicationBundle.Entry nextFile(PublicationBundle.Entries files) {
         return files.hasNext() ? files.next() : null;
     }
 
@@ -387,6 +385,9 @@ public final class BundleVerifier {
     }
 
     private record Checked(VerifiedArtifact artifact, List<Refusal> refusals) { }
+
+    /** An artifact checked after the others (a CA hash values page needs the bundle's CA certificates). */
+    private record Deferred(Manifest.Artifact artifact, byte[] content) { }
 
     private static Optional<X509Certificate> caCertificate(byte[] der) {
         try {
@@ -796,7 +797,7 @@ public final class BundleVerifier {
         }
     }
 
-    /** The JDK's providers verify (SunEC is several times faster than BC's ECDSA); BC parses. */
+    /** The JDK's providers verify; BC parses. OCSP responses go through {@code SignatureCheck} where it applies. */
     static ContentVerifierProvider verifierFor(X509Certificate cert) throws OperatorCreationException {
         return new JcaContentVerifierProviderBuilder().build(cert);
     }

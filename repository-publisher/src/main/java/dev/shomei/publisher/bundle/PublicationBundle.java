@@ -275,10 +275,15 @@ public final class PublicationBundle {
         return !tar ? directoryEntries() : sortedIndex == null ? tarEntries() : indexedTarEntries();
     }
 
-    private Entries indexedTarEntries() throws IOException {
-        FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ);
-        Iterator<Stored> it = sortedIndex.iterator();
-        int total = sortedIndex.size();
+    /** Reads one listed item as an entry. */
+    private interface Reader<T> {
+        Entry read(T item) throws IOException;
+    }
+
+    /** Entries from a sorted list (a directory's names, or an unsorted tar's index), read one at a time. */
+    private static <T> Entries listed(java.util.Collection<T> items, Reader<T> reader, AutoCloseable resource) {
+        Iterator<T> it = items.iterator();
+        int total = items.size();
         return new Entries() {
             private int read;
 
@@ -294,20 +299,10 @@ public final class PublicationBundle {
 
             @Override
             public Entry next() {
-                Stored s = it.next();
+                T item = it.next();
                 read++;
-                if (!s.regular()) {
-                    return new Entry(s.path(), null);
-                }
                 try {
-                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) s.size());
-                    while (buf.hasRemaining() && ch.read(buf, s.offset() + buf.position()) > 0) {
-                        // read the entry's data
-                    }
-                    if (buf.hasRemaining()) {
-                        throw new IOException(directory + " is truncated inside '" + s.path() + "'");
-                    }
-                    return new Entry(s.path(), buf.array());
+                    return reader.read(item);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e.getMessage(), e);
                 }
@@ -316,46 +311,40 @@ public final class PublicationBundle {
             @Override
             public void close() {
                 try {
-                    ch.close();
-                } catch (IOException e) {
+                    resource.close();
+                } catch (Exception e) {
                     // read-only
                 }
             }
         };
     }
 
+    private Entries indexedTarEntries() throws IOException {
+        FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ);
+        return listed(sortedIndex, s -> {
+            if (!s.regular()) {
+                return new Entry(s.path(), null);
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) s.size());
+            while (buf.hasRemaining() && ch.read(buf, s.offset() + buf.position()) > 0) {
+                // read the entry's data
+            }
+            if (buf.hasRemaining()) {
+                throw new IOException(directory + " is truncated inside '" + s.path() + "'");
+            }
+            return new Entry(s.path(), buf.array());
+        }, ch);
+    }
+
     private Entries directoryEntries() {
-        Iterator<String> it = paths.iterator();
-        int total = paths.size();
-        return new Entries() {
-            private int read;
-
-            @Override
-            public double fraction() {
-                return total == 0 ? 1 : (double) read / total;
+        return listed(paths, rel -> {
+            Path p = directory.resolve(rel);
+            try {
+                return new Entry(rel, Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : null);
+            } catch (IOException e) {
+                throw new IOException("cannot read " + p + ": " + e.getMessage(), e);
             }
-
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public Entry next() {
-                String rel = it.next();
-                read++;
-                Path p = directory.resolve(rel);
-                try {
-                    return new Entry(rel, Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : null);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
-                }
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        }, () -> { });
     }
 
     private Entries tarEntries() throws IOException {

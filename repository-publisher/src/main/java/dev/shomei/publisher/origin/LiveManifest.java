@@ -80,13 +80,6 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
         return artifacts.stream().filter(e -> e.path().equals(path)).findFirst();
     }
 
-    /** Every entry by path, for callers that look up thousands (a linear {@link #entry} each would be quadratic). */
-    public Map<String, Entry> byPath() {
-        Map<String, Entry> map = new java.util.HashMap<>();
-        artifacts.forEach(e -> map.put(e.path(), e));
-        return map;
-    }
-
     /** The highest live CRL number of this CRL issuer (RFC 5280 §5.2.3: monotonically increasing per issuer). */
     public OptionalLong crlNumber(String crlIssuer) {
         return artifacts.stream()
