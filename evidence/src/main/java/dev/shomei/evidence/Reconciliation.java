@@ -343,7 +343,7 @@ public final class Reconciliation {
 
     private static boolean ocspSaysRevoked(Path tree, X509Certificate issuer, String serial) {
         try {
-            Path p = tree.resolve(ocspPath(issuer, serial));
+            Path p = ocspFile(tree, ocspPath(issuer, serial));
             BasicOCSPResp b = (BasicOCSPResp) new OCSPResp(Files.readAllBytes(p)).getResponseObject();
             return signedByOrFor(b, issuer) && b.getResponses()[0].getCertStatus() instanceof RevokedStatus;
         } catch (Exception e) {
@@ -354,7 +354,22 @@ public final class Reconciliation {
     private static String ocspPath(X509Certificate issuer, String serial) {
         String keyHash = Digests.hex(sha1(SubjectPublicKeyInfo.getInstance(issuer.getPublicKey().getEncoded())
                 .getPublicKeyData().getBytes()));
-        return "ocsp/" + keyHash + "/" + new BigInteger(serial, 16).toString(16) + ".der";
+        return ocspPath(keyHash, new BigInteger(serial, 16).toString(16));
+    }
+
+    /** A response's repository path: ocsp/&lt;issuerKeyHash&gt;/&lt;first 2 hex of the serial&gt;/&lt;serial&gt;.der (docs/publication-bundle.md). */
+    static String ocspPath(String keyHash, String serialHex) {
+        return "ocsp/" + keyHash + "/" + serialHex.substring(0, Math.min(2, serialHex.length())) + "/" + serialHex + ".der";
+    }
+
+    /** The file of a response in a repository tree; a tree published before the fan-out has it at ocsp/&lt;ikh&gt;/&lt;serial&gt;.der. */
+    private static Path ocspFile(Path tree, String path) {
+        Path p = tree.resolve(path);
+        if (Files.isRegularFile(p)) {
+            return p;
+        }
+        String[] parts = path.split("/");
+        return tree.resolve(parts[0] + "/" + parts[1] + "/" + parts[3]);
     }
 
     private void crl(Path live, String label, X509Certificate issuer, Map<String, Cert> certs, Map<String, Instant> revoked,
@@ -421,8 +436,8 @@ public final class Reconciliation {
             String keyHash = Digests.hex(sha1(SubjectPublicKeyInfo.getInstance(issuer.getPublicKey().getEncoded())
                     .getPublicKeyData().getBytes()));
             String serial = new BigInteger(c.serial(), 16).toString(16);
-            String path = "ocsp/" + keyHash + "/" + serial + ".der";
-            Path p = live.resolve(path);
+            String path = ocspPath(keyHash, serial);
+            Path p = ocspFile(live, path);
             if (!Files.isRegularFile(p)) {
                 out.add(new Discrepancy("ocsp-missing", path, "no OCSP response for serial " + c.serial()));
                 continue;

@@ -111,7 +111,7 @@ class BundleTest {
 
         byte[] manifestBytes = Files.readAllBytes(out.resolve("manifest.json"));
         JsonNode manifest = new ObjectMapper().readTree(manifestBytes);
-        assertThat(manifest.path("format").asText()).isEqualTo("shomei-publication-bundle/v1");
+        assertThat(manifest.path("format").asText()).isEqualTo("shomei-publication-bundle/v2");
         assertThat(manifest.path("bundleId").asText()).isEqualTo(w.bundleId());
         assertThat(manifest.path("issuer").asText()).isEqualTo(f.issuingCert().getSubjectX500Principal().getName());
 
@@ -137,7 +137,8 @@ class BundleTest {
                 "ca-hash-values/ca-hash-values.txt", "ca-hash-values/ca-hash-values.json", "ca-hash-values/index.html",
                 "cps/cps-v1.pdf", "audit/checkpoint.txt");
         for (X509Certificate c : certs) {
-            String path = "ocsp/" + keyHash + "/" + c.getSerialNumber().toString(16) + ".der";
+            String serial = c.getSerialNumber().toString(16);
+            String path = "ocsp/" + keyHash + "/" + serial.substring(0, 2) + "/" + serial + ".der";
             assertThat(listed).containsKey(path);
             assertThat(listed.get(path).path("status").asText()).isEqualTo(c == certs.get(2) ? "revoked" : "good");
             assertThat(Files.readAllBytes(out.resolve(path))).isEqualTo(f.storedResponse(c.getSerialNumber()));

@@ -48,7 +48,7 @@ class BundleVerifierTest {
      * signer certificate's validity, so the certificates are valid around the wall clock.
      */
     private static final Instant NOW = Instant.now();
-    private static final String FORMAT = "shomei-publication-bundle/v1";
+    private static final String FORMAT = "shomei-publication-bundle/v2";
 
     @TempDir
     Path dir;

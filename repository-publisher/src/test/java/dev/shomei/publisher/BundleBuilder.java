@@ -43,6 +43,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 
 import dev.shomei.publisher.bundle.Manifest;
+import dev.shomei.publisher.bundle.OcspPath;
 
 /**
  * Writes a publication bundle exactly as docs/publication-bundle.md describes, signed with TestPki's software
@@ -180,7 +181,7 @@ public final class BundleBuilder {
         String ikh = keyHashHex(issuingCert);
         for (OcspEntry e : ocsp) {
             byte[] der = ocspResponse(e);
-            artifacts.add(put(dir, "ocsp/" + ikh + "/" + e.serial().toString(16) + ".der", "ocsp", "application/ocsp-response",
+            artifacts.add(put(dir, OcspPath.of(ikh, e.serial().toString(16)), "ocsp", "application/ocsp-response",
                     der, null, e.thisUpdate(), e.nextUpdate(), e.serial().toString(16), ikh, e.revokedAt() == null ? "good" : "revoked"));
         }
         artifacts.add(put(dir, "certs/root.cer", "ca-certificate", "application/pkix-cert", pki.root.certificate().getEncoded()));

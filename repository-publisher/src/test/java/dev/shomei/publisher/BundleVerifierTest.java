@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.shomei.publisher.bundle.BundleVerifier;
 import dev.shomei.publisher.bundle.CaCertificates;
 import dev.shomei.publisher.bundle.Manifest;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Refusal;
 import dev.shomei.publisher.bundle.Verification;
@@ -157,8 +158,31 @@ class BundleVerifierTest {
     void anOcspResponseUnderAnotherSerialsPathIsRefused() throws Exception {
         Path dir = builder.write(tmp.resolve("b"));
         String ikh = BundleBuilder.keyHashHex(PKI.issuing.certificate());
-        rewrite(dir, "ocsp/" + ikh + "/4002.der", Files.readAllBytes(dir.resolve("ocsp/" + ikh + "/4001.der")), a -> a);
-        assertRefused(verify(dir), "ocsp/" + ikh + "/4002.der", "CertID serial is 4001, but the path says 4002");
+        rewrite(dir, OcspPath.of(ikh, "4002"), Files.readAllBytes(dir.resolve(OcspPath.of(ikh, "4001"))), a -> a);
+        assertRefused(verify(dir), OcspPath.of(ikh, "4002"), "CertID serial is 4001, but the path says 4002");
+    }
+
+    @Test
+    void anOcspResponseInAnotherSerialsFanOutDirectoryIsRefused() throws Exception {
+        // The right bytes at ocsp/<ikh>/ff/4001.der: the edge would never find them there (it looks in 40/).
+        Path dir = builder.write(tmp.resolve("b"));
+        String ikh = BundleBuilder.keyHashHex(PKI.issuing.certificate());
+        String wrong = "ocsp/" + ikh + "/ff/4001.der";
+        Files.createDirectories(dir.resolve(wrong).getParent());
+        Files.move(dir.resolve(OcspPath.of(ikh, "4001")), dir.resolve(wrong));
+        rewrite(dir, OcspPath.of(ikh, "4001"), null, a -> new Manifest.Artifact(wrong, a.kind(), a.contentType(), a.sha256(),
+                a.size(), a.crlNumber(), a.thisUpdate(), a.nextUpdate(), a.serial(), a.issuerKeyHash(), a.status()));
+        assertRefused(verify(dir), wrong, "is not " + OcspPath.FORM);
+    }
+
+    @Test
+    void aBundleOfTheFormatBeforeTheFanOutIsRefusedSayingWhy() throws Exception {
+        Path dir = builder.write(tmp.resolve("b"));
+        Manifest m = Manifest.parse(Files.readAllBytes(dir.resolve("manifest.json")));
+        Files.write(dir.resolve("manifest.json"), new Manifest("shomei-publication-bundle/v1", m.bundleId(), m.createdAt(),
+                m.issuer(), m.artifacts()).toJson());
+        builder.resign(dir);
+        assertRefused(verify(dir), "manifest.json", "make the bundle again with this release's presigner");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.shomei.publisher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.edge.RepositoryEdge;
 import dev.shomei.publisher.origin.FileSystemOrigin;
@@ -89,7 +90,7 @@ class EdgeAgainstNginxBenchmarkTest {
         for (BigInteger s : serials) {
             byte[] der = new OCSPReqBuilder().addRequest(new CertificateID(calc, issuer, s)).build().getEncoded();
             edgePaths.add("/ocsp/" + URLEncoder.encode(Base64.getEncoder().encodeToString(der), StandardCharsets.UTF_8));
-            filePaths.add("/ocsp/" + ikh + "/" + s.toString(16) + ".der");
+            filePaths.add("/" + OcspPath.of(ikh, s.toString(16)));
         }
         Path edgeList = Files.write(tmp.resolve("edge-paths.txt"), edgePaths);
         Path fileList = Files.write(tmp.resolve("file-paths.txt"), filePaths);

@@ -36,6 +36,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.SimpleFileServer;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.edge.RepositoryEdge;
 import dev.shomei.publisher.origin.FileSystemOrigin;
@@ -97,7 +98,7 @@ class EdgeBenchmarkTest {
         for (int i = 0; i < RESPONSES; i++) {
             ders[i] = new OCSPReqBuilder().addRequest(new CertificateID(calc, issuer, serials.get(i))).build().getEncoded();
             getPaths[i] = "ocsp/" + URLEncoder.encode(Base64.getEncoder().encodeToString(ders[i]), StandardCharsets.UTF_8);
-            filePaths[i] = "ocsp/" + ikh + "/" + serials.get(i).toString(16) + ".der";
+            filePaths[i] = OcspPath.of(ikh, serials.get(i).toString(16));
         }
         byte[] sample = Files.readAllBytes(origin.resolve("current").resolve(filePaths[0]));
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Refusal;
 import dev.shomei.publisher.bundle.Verification;
@@ -68,7 +69,7 @@ class FileSystemPublicationTest {
         Path current = origin.resolve("current");
         assertThat(Files.isSymbolicLink(current)).isTrue();
         assertThat(Files.readSymbolicLink(current).toString()).isEqualTo("releases/" + b.bundleId());
-        String ocspPath = "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/1001.der";
+        String ocspPath = OcspPath.of(BundleBuilder.keyHashHex(PKI.issuing.certificate()), "1001");
         assertThat(current.resolve(ocspPath)).hasSameBinaryContentAs(tmp.resolve("b1").resolve(ocspPath));
         assertThat(current.resolve("manifest.json")).hasSameBinaryContentAs(tmp.resolve("b1/manifest.json"));
         assertThat(current.resolve("manifest.p7s")).exists();
@@ -117,19 +118,18 @@ class FileSystemPublicationTest {
         publish(second.ocsp(added), "b2");
 
         Path current = origin.resolve("current");
-        String dir = "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/";
-        assertThat(current.resolve(dir + "1001.der")).exists();
-        assertThat(current.resolve(dir + "1001.der.headers")).doesNotExist();
-        assertThat(current.resolve(dir + "1003.der")).exists();
-        LiveManifest live = new FileSystemOrigin(origin).liveManifest();
         String ikh = BundleBuilder.keyHashHex(PKI.issuing.certificate());
+        assertThat(current.resolve(OcspPath.of(ikh, "1001"))).exists();
+        assertThat(current.resolve(OcspPath.of(ikh, "1001") + ".headers")).doesNotExist();
+        assertThat(current.resolve(OcspPath.of(ikh, "1003"))).exists();
+        LiveManifest live = new FileSystemOrigin(origin).liveManifest();
         assertThat(LiveOcspIndex.lookup(new FileSystemOrigin(origin), ikh, "1001")).isPresent();
         assertThat(LiveOcspIndex.lookup(new FileSystemOrigin(origin), ikh, "1003")).isPresent();
         assertThat(live.crlNumber(PKI.issuing.certificate().getSubjectX500Principal().getName())).hasValue(6);
         // The previous release stays on disk, untouched, so an operator can switch back.
         assertThat(new FileSystemOrigin(origin).liveRelease()).hasValue(origin.resolve("releases/" + second.bundleId()));
-        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + dir + "1001.der")).exists();
-        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + dir + "1003.der")).doesNotExist();
+        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + OcspPath.of(ikh, "1001"))).exists();
+        assertThat(origin.resolve("releases/" + firstBundle.bundleId() + "/" + OcspPath.of(ikh, "1003"))).doesNotExist();
     }
 
     @Test
@@ -300,7 +300,7 @@ class FileSystemPublicationTest {
     }
 
     private String ocspPath(String serialHex) throws Exception {
-        return "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/" + serialHex + ".der";
+        return OcspPath.of(BundleBuilder.keyHashHex(PKI.issuing.certificate()), serialHex);
     }
 
     private void assertRefusedAndUnchanged(BundleBuilder b, String path, String reason) throws Exception {

@@ -46,6 +46,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.shomei.publisher.bundle.CaCertificates;
 import dev.shomei.publisher.bundle.Manifest;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.PublicationSigners;
 import dev.shomei.publisher.bundle.Verification;
@@ -446,7 +447,7 @@ class HostileBundleTest {
     // ---- helpers ----
 
     String ocspPath(BigInteger serial) {
-        return "ocsp/" + ikh + "/" + serial.toString(16) + ".der";
+        return OcspPath.of(ikh, serial.toString(16));
     }
 
     byte[] signedCps(TestPki.Identity signer) throws Exception {

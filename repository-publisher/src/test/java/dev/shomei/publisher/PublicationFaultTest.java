@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.origin.FileSystemOrigin;
 import dev.shomei.publisher.origin.LiveManifest;
@@ -228,7 +229,7 @@ class PublicationFaultTest {
                 var lines = dev.shomei.publisher.origin.LiveOcspIndex.parse(e.path(), content);
                 assertThat(lines).hasSize(e.count().intValue());
                 for (var l : lines.entrySet()) {
-                    byte[] der = Files.readAllBytes(release.resolve("ocsp/" + ikh + "/" + l.getKey() + ".der"));
+                    byte[] der = Files.readAllBytes(release.resolve(OcspPath.of(ikh, l.getKey())));
                     var single = ((org.bouncycastle.cert.ocsp.BasicOCSPResp) new org.bouncycastle.cert.ocsp.OCSPResp(der)
                             .getResponseObject()).getResponses()[0];
                     assertThat(single.getThisUpdate().toInstant()).isEqualTo(l.getValue().thisUpdate());

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.edge.RepositoryEdge;
@@ -58,7 +59,7 @@ final class PublishedRepository implements AutoCloseable {
     }
 
     String ocspPath(BigInteger serial) throws Exception {
-        return "ocsp/" + BundleBuilder.keyHashHex(pki.issuing.certificate()) + "/" + serial.toString(16) + ".der";
+        return OcspPath.of(BundleBuilder.keyHashHex(pki.issuing.certificate()), serial.toString(16));
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.origin.LiveManifest;
@@ -84,7 +85,7 @@ class S3PublicationTest {
         BundleBuilder b = bundle(3, 0x2001, 0x2002);
         assertThat(publish(s3, b).refusals()).isEmpty();
 
-        String ocsp = "ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/2001.der";
+        String ocsp = OcspPath.of(BundleBuilder.keyHashHex(PKI.issuing.certificate()), "2001");
         var r = s3.getObject(GetObjectRequest.builder().bucket(bucket).key("repo/" + ocsp).build(), ResponseTransformer.toBytes());
         assertThat(r.asByteArray()).isEqualTo(Files.readAllBytes(tmp.resolve(b.bundleId()).resolve(ocsp)));
         assertThat(r.response().contentType()).isEqualTo("application/ocsp-response");
@@ -111,9 +112,9 @@ class S3PublicationTest {
     void aSecondBundleKeepsEarlierResponsesAndALowerCrlNumberIsRefused() throws Exception {
         publish(s3, bundle(3, 0x2001));
         assertThat(publish(s3, bundle(4, 0x2002)).refusals()).isEmpty();
-        String dir = "repo/ocsp/" + BundleBuilder.keyHashHex(PKI.issuing.certificate()) + "/";
-        assertThat(object(dir + "2001.der")).isNotEmpty();
-        assertThat(object(dir + "2002.der")).isNotEmpty();
+        String ikh = BundleBuilder.keyHashHex(PKI.issuing.certificate());
+        assertThat(object("repo/" + OcspPath.of(ikh, "2001"))).isNotEmpty();
+        assertThat(object("repo/" + OcspPath.of(ikh, "2002"))).isNotEmpty();
 
         SortedMap<String, String> before = S3ProxyServer.snapshot(s3, bucket);
         Verification v = publish(s3, bundle(4, 0x2003));

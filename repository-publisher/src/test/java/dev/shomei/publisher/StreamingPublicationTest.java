@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.PublicationBundle;
 import dev.shomei.publisher.bundle.Verification;
 import dev.shomei.publisher.origin.FileSystemOrigin;
@@ -98,7 +99,7 @@ class StreamingPublicationTest {
             assertThat(OriginSnapshot.sha256(text)).isEqualTo(shard.sha256());
             SortedMap<String, LiveOcspIndex.Times> lines = LiveOcspIndex.parse(shard.path(), text);
             assertThat(lines).hasSize(shard.count().intValue());
-            lines.keySet().forEach(serial -> assertThat(current.resolve("ocsp/" + ikh + "/" + serial + ".der")).isRegularFile());
+            lines.keySet().forEach(serial -> assertThat(current.resolve(OcspPath.of(ikh, serial))).isRegularFile());
             // Served with its headers, like every artifact but the responses themselves.
             assertThat(ObjectHeaders.parse(Files.readAllBytes(current.resolve(shard.path() + ObjectHeaders.SIDECAR_SUFFIX)))
                     .contentType()).isEqualTo(LiveOcspIndex.CONTENT_TYPE);
@@ -134,7 +135,7 @@ class StreamingPublicationTest {
         SortedMap<String, String> snapshot = OriginSnapshot.of(origin);
         Verification v = publisher().publish(PublicationBundle.read(sortedTar(b3.write(tmp.resolve("b3")))));
         assertThat(v.refusals()).anySatisfy(r -> assertThat(r.toString())
-                .isEqualTo("ocsp/" + ikh + "/" + b.toString(16) + ".der: thisUpdate " + t1 + " is older than the live response's "
+                .isEqualTo(OcspPath.of(ikh, b.toString(16)) + ": thisUpdate " + t1 + " is older than the live response's "
                         + t2 + " for serial " + b.toString(16) + "; a newer response must not be replaced by an older one"));
         assertThat(OriginSnapshot.of(origin)).isEqualTo(snapshot);
     }
@@ -163,9 +164,17 @@ class StreamingPublicationTest {
 
     @Test
     void anOriginWithAVersionOneLiveManifestIsCheckedAgainstItAndConverted() throws Exception {
-        // An origin published before the index: the live manifest has an entry per response.
+        // An origin published before the index and the fan-out: the live manifest has an entry per response, and the
+        // responses (with a header sidecar each) are in one directory per issuer key.
         Instant t1 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).minusSeconds(600);
         assertThat(publisher().publish(PublicationBundle.read(withResponses(1, 3, t1).write(tmp.resolve("b1")))).refusals()).isEmpty();
+        Path live = origin.resolve("current").toRealPath();
+        for (String serial : List.of("10", "35", "a4")) {
+            Path flat = live.resolve("ocsp/" + ikh + "/" + serial + ".der");
+            Files.move(live.resolve(OcspPath.of(ikh, serial)), flat);
+            Files.writeString(flat.resolveSibling(serial + ".der" + ObjectHeaders.SIDECAR_SUFFIX), "{}");
+            Files.delete(flat.resolveSibling(OcspPath.fanOut(serial)));
+        }
         Path liveFile = origin.resolve("current").resolve(LiveManifest.PATH);
         LiveManifest v2 = LiveManifest.parse(Files.readAllBytes(liveFile));
         List<LiveManifest.Entry> v1Entries = new ArrayList<>(v2.artifacts().stream()
@@ -198,6 +207,16 @@ class StreamingPublicationTest {
         assertThat(LiveOcspIndex.lookup(o, ikh, "10")).map(LiveOcspIndex.Times::thisUpdate).hasValue(t1);
         assertThat(LiveOcspIndex.lookup(o, ikh, "35")).map(LiveOcspIndex.Times::thisUpdate).hasValue(t1.plusSeconds(60));
         assertThat(LiveOcspIndex.lookup(o, ikh, "a4")).map(LiveOcspIndex.Times::thisUpdate).hasValue(t1);
+        // The responses moved to the fan-out layout, the ones not in this bundle by a hard link to the same file;
+        // the old sidecars and flat names are gone.
+        Path now = origin.resolve("current");
+        for (String serial : List.of("10", "35", "a4")) {
+            assertThat(now.resolve(OcspPath.of(ikh, serial))).isRegularFile();
+        }
+        assertThat(Files.isSameFile(now.resolve(OcspPath.of(ikh, "a4")), live.resolve("ocsp/" + ikh + "/a4.der"))).isTrue();
+        try (var names = Files.list(now.resolve("ocsp/" + ikh))) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("10", "35", "a4");
+        }
     }
 
     private Map<String, String> shardDigests() throws Exception {

@@ -59,7 +59,17 @@ import org.bouncycastle.cms.CMSProcessableFile;
  */
 public final class PublicationBundle {
 
-    public static final String FORMAT = "shomei-publication-bundle/v1";
+    public static final String FORMAT = "shomei-publication-bundle/v2";
+
+    /**
+     * Where a response goes: {@code ocsp/<issuerKeyHash>/<first two hex digits of the serial>/<serial>.der}. The
+     * directory keeps each one small (ext4 without large_dir refuses new names past ~9 million in one), and path
+     * order stays serial order as text: the directory is a prefix of the name, and '/' like '.' sorts before every
+     * hex digit ("ab/ab.der" < "ab/abc.der" < "ac/ac.der").
+     */
+    public static String ocspPath(String issuerKeyHash, String serialHex) {
+        return "ocsp/" + issuerKeyHash + "/" + serialHex.substring(0, Math.min(2, serialHex.length())) + "/" + serialHex + ".der";
+    }
 
     /** What was written; {@code path}: the bundle directory, or the tar file. */
     public record Written(String bundleId, Path path, int artifacts, int ocspResponses, String manifestSha256) {}
@@ -330,13 +340,13 @@ public final class PublicationBundle {
                 artifacts++;
             }
             // Then the OCSP responses ("ocsp/" sorts after every other top-level name): by issuer key hash, then by
-            // serial text, which is path order ("ab.der" < "abc.der": '.' sorts before every hex digit).
+            // serial text, which is path order (ocspPath).
             for (var kh : keyHashes.entrySet()) {
                 String issuerKeyHash = kh.getKey();
                 long[] seq = {lastSeq};
                 ocsp += streamResponses(c, kh.getValue(), since, now, row -> {
                     seq[0] = Math.max(seq[0], row.seq());
-                    m.artifact("ocsp/" + issuerKeyHash + "/" + row.serial() + ".der", "ocsp",
+                    m.artifact(ocspPath(issuerKeyHash, row.serial()), "ocsp",
                             "application/ocsp-response", row.der(), g -> {
                                 g.writeStringField("serial", row.serial());
                                 g.writeStringField("issuerKeyHash", issuerKeyHash);

@@ -633,7 +633,8 @@ class EvidenceEndToEndTest {
     private static Path ocspFile(Path repository, X509Certificate issuing, String serial) throws Exception {
         String keyHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(
                 SubjectPublicKeyInfo.getInstance(issuing.getPublicKey().getEncoded()).getPublicKeyData().getBytes()));
-        return repository.resolve("ocsp/" + keyHash + "/" + new BigInteger(serial, 16).toString(16) + ".der");
+        String hex = new BigInteger(serial, 16).toString(16);
+        return repository.resolve("ocsp/" + keyHash + "/" + hex.substring(0, Math.min(2, hex.length())) + "/" + hex + ".der");
     }
 
     // ---- packages and tampering ----

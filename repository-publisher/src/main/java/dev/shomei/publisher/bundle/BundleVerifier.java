@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 import javax.security.auth.x500.X500Principal;
 
@@ -70,7 +69,6 @@ public final class BundleVerifier {
         }
     }
 
-    private static final Pattern OCSP_PATH = Pattern.compile("ocsp/([0-9a-f]{40})/([0-9a-f]+)\\.der");
     private static final HexFormat HEX = HexFormat.of();
 
     private final CaCertificates cas;
@@ -307,7 +305,7 @@ public final class BundleVerifier {
                 return;
             }
             if (v.kind() == ArtifactKind.OCSP) {
-                String ikh = v.path().substring("ocsp/".length(), v.path().lastIndexOf('/'));
+                String ikh = OcspPath.parse(v.path()).orElseThrow().issuerKeyHash();
                 Optional<LiveOcspIndex.Times> live = index.live(ikh, v.serial());
                 if (live.isPresent() && v.thisUpdate().isBefore(live.get().thisUpdate())) {
                     refusals.add(new Refusal(v.path(), "thisUpdate " + v.thisUpdate() + " is older than the live response's "
@@ -555,7 +553,9 @@ public final class BundleVerifier {
     private void checkManifestHeader(Manifest m, Refusals refusals) {
         String path = PublicationBundle.MANIFEST;
         if (!Manifest.FORMAT.equals(m.format())) {
-            refusals.add(new Refusal(path, "format is '" + m.format() + "'; this publisher reads '" + Manifest.FORMAT + "'"));
+            refusals.add(new Refusal(path, "format is '" + m.format() + "'; this publisher reads '" + Manifest.FORMAT + "'"
+                    + ("shomei-publication-bundle/v1".equals(m.format()) ? " (v1 put every OCSP response of an issuer key"
+                    + " in one directory; make the bundle again with this release's presigner)" : "")));
         }
         try {
             UUID.fromString(String.valueOf(m.bundleId()));
@@ -672,9 +672,9 @@ public final class BundleVerifier {
 
     private VerifiedArtifact checkOcsp(Manifest.Artifact a, byte[] content, String sha256, Instant now,
                                        ResponderChecks responders, List<Refusal> refusals) {
-        var m = OCSP_PATH.matcher(a.path());
-        if (!m.matches()) {
-            refusals.add(new Refusal(a.path(), "is not ocsp/<40 hex issuerKeyHash>/<lowercase hex serial>.der"));
+        Optional<OcspPath.Id> named = OcspPath.parse(a.path());
+        if (named.isEmpty()) {
+            refusals.add(new Refusal(a.path(), "is not " + OcspPath.FORM));
             return null;
         }
         BasicOCSPResp basic;
@@ -704,11 +704,11 @@ public final class BundleVerifier {
             refusals.add(new Refusal(a.path(), "CertID hash algorithm is " + id.getHashAlgOID() + "; pre-signed responses use SHA-1 CertIDs"));
             return null;
         }
-        if (!serial.equals(m.group(2)) || !serial.equals(a.serial())) {
-            refusals.add(new Refusal(a.path(), "CertID serial is " + serial + ", but the path says " + m.group(2) + " and the manifest " + a.serial()));
+        if (!serial.equals(named.get().serial()) || !serial.equals(a.serial())) {
+            refusals.add(new Refusal(a.path(), "CertID serial is " + serial + ", but the path says " + named.get().serial() + " and the manifest " + a.serial()));
         }
-        if (!keyHash.equals(m.group(1)) || !keyHash.equals(a.issuerKeyHash())) {
-            refusals.add(new Refusal(a.path(), "CertID issuerKeyHash is " + keyHash + ", but the path says " + m.group(1) + " and the manifest " + a.issuerKeyHash()));
+        if (!keyHash.equals(named.get().issuerKeyHash()) || !keyHash.equals(a.issuerKeyHash())) {
+            refusals.add(new Refusal(a.path(), "CertID issuerKeyHash is " + keyHash + ", but the path says " + named.get().issuerKeyHash() + " and the manifest " + a.issuerKeyHash()));
         }
         Optional<CaCertificate> ca = cas.bySha1KeyHash(id.getIssuerKeyHash());
         if (ca.isEmpty()) {

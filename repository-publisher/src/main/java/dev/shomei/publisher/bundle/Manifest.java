@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(String format, String bundleId, String createdAt, String issuer, List<Artifact> artifacts) {
 
-    public static final String FORMAT = "shomei-publication-bundle/v1";
+    public static final String FORMAT = "shomei-publication-bundle/v2";
 
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);

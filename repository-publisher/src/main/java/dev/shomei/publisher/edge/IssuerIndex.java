@@ -12,6 +12,7 @@ import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 import dev.shomei.publisher.bundle.CaCertificates;
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.CaCertificates.CaCertificate;
 
 /**
@@ -42,8 +43,8 @@ final class IssuerIndex {
         if (e == null || !Arrays.equals(e.nameHash(), id.getIssuerNameHash())) {
             return Optional.empty();
         }
-        // Bundle layout: ocsp/<SHA-1 issuerKeyHash>/<lowercase hex serial, no leading zeros>.der
-        return Optional.of("ocsp/" + e.keyHashHex() + "/" + id.getSerialNumber().toString(16) + ".der");
+        // Bundle layout: ocsp/<SHA-1 issuerKeyHash>/<first 2 hex of the serial>/<lowercase hex serial, no leading zeros>.der
+        return Optional.of(OcspPath.of(e.keyHashHex(), id.getSerialNumber().toString(16)));
     }
 
     private static Key key(ASN1ObjectIdentifier algorithm, byte[] keyHash) {

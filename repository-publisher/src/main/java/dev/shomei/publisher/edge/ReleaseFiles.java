@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.bundle.RepositoryPath;
 import dev.shomei.publisher.origin.FileSystemOrigin;
 import dev.shomei.publisher.origin.ObjectHeaders;
@@ -166,6 +167,11 @@ final class ReleaseFiles {
 
     private static Optional<Served> read(Path release, String path) throws IOException {
         Path file = release.resolve(path);
+        Optional<OcspPath.Id> response = OcspPath.parse(path);
+        if (response.isPresent() && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            // A release published before the fan-out (one directory per issuer key); the next publication moves it.
+            file = release.resolve(OcspPath.beforeFanOut(response.get()));
+        }
         Path sidecar = file.resolveSibling(file.getFileName() + ObjectHeaders.SIDECAR_SUFFIX);
         boolean needsSidecar = FileSystemOrigin.hasSidecar(path);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)

@@ -1,5 +1,6 @@
 package dev.shomei.publisher.origin;
 
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.fault.CrashPoints;
 
 import java.io.IOException;
@@ -121,10 +122,8 @@ public class FileSystemOrigin implements Origin {
      * the edge serves it, and a sidecar each would double the files (and inodes) of a repository of millions.
      */
     public static boolean hasSidecar(String path) {
-        return !OCSP_RESPONSE.matcher(path).matches();
+        return OcspPath.parse(path).isEmpty() && OcspPath.fromFlat(path).isEmpty();
     }
-
-    private static final java.util.regex.Pattern OCSP_RESPONSE = java.util.regex.Pattern.compile("ocsp/[0-9a-f]{40}/[0-9a-f]+\\.der");
 
     /** Callers hold {@link #lock()} (the publisher does, around reading what is live and publishing). */
     @Override
@@ -392,17 +391,31 @@ public class FileSystemOrigin implements Origin {
     }
 
     private static void linkTree(Path from, Path to) throws IOException {
+        Path fannedOut = null;
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
+                String relative = from.relativize(p).toString();
+                Path target = to.resolve(relative);
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(target);
-                } else {
-                    try {
-                        Files.createLink(target, p);
-                    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
-                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    continue;
+                }
+                if (relative.endsWith(ObjectHeaders.SIDECAR_SUFFIX) && OcspPath.fromFlat(relative.substring(0,
+                        relative.length() - ObjectHeaders.SIDECAR_SUFFIX.length())).isPresent()) {
+                    continue; // an older release's sidecar of a response: the edge derives those headers now
+                }
+                Optional<String> moved = OcspPath.fromFlat(relative);
+                if (moved.isPresent()) {
+                    // A release published before the fan-out: its responses move to ocsp/<ikh>/<2 hex>/ here, once.
+                    target = to.resolve(moved.get());
+                    if (!target.getParent().equals(fannedOut)) {
+                        fannedOut = Files.createDirectories(target.getParent());
                     }
+                }
+                try {
+                    Files.createLink(target, p);
+                } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.shomei.publisher.origin;
 
+import dev.shomei.publisher.bundle.OcspPath;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -75,7 +77,7 @@ public final class LiveOcspIndex {
     }
 
     public static String shardPath(String issuerKeyHash, String serial) {
-        return DIRECTORY + issuerKeyHash + "/" + serial.substring(0, Math.min(2, serial.length())) + ".tsv";
+        return DIRECTORY + issuerKeyHash + "/" + OcspPath.fanOut(serial) + ".tsv";
     }
 
     /** The live response's times for this serial, if one is live. Calls come in path order. */
@@ -186,7 +188,7 @@ public final class LiveOcspIndex {
             }
             String ikh = shard.path().substring(DIRECTORY.length(), shard.path().lastIndexOf('/'));
             parse(shard.path(), fetch.fetch(shard.path())).forEach((serial, t) ->
-                    found.add(new Candidate("ocsp/" + ikh + "/" + serial + ".der", t.thisUpdate())));
+                    found.add(new Candidate(OcspPath.of(ikh, serial), t.thisUpdate())));
         }
         found.sort(byAge);
         return found.stream().limit(k).map(Candidate::path).toList();

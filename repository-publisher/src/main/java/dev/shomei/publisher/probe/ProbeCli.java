@@ -235,7 +235,7 @@ public final class ProbeCli implements Callable<Integer> {
 
     /** A repository path of a pre-signed response: ocsp/<SHA-1 issuerKeyHash>/<serial>.der (the bundle layout). */
     private static final java.util.regex.Pattern OCSP_PATH =
-            java.util.regex.Pattern.compile("ocsp/([0-9a-f]{40})/([0-9a-f]+)\\.der");
+            java.util.regex.Pattern.compile("ocsp/([0-9a-f]{40})/(?:[0-9a-f]{1,2}/)?([0-9a-f]+)\\.der");
 
     /**
      * The CDN over HTTP(S), as a relying party fetches it: CRLs by their path; an OCSP response by asking the

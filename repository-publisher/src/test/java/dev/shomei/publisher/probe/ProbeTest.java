@@ -2,6 +2,7 @@ package dev.shomei.publisher.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shomei.publisher.bundle.OcspPath;
 import dev.shomei.publisher.origin.LiveManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -187,7 +188,7 @@ class ProbeTest {
         String keyHash = org.bouncycastle.util.encoders.Hex.toHexString(java.security.MessageDigest.getInstance("SHA-1")
                 .digest(org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(ca.getPublicKey().getEncoded())
                         .getPublicKeyData().getBytes()));
-        String ocspPath = "ocsp/" + keyHash + "/2a.der";
+        String ocspPath = OcspPath.of(keyHash, "2a");
         Files.createDirectories(release.resolve("crl"));
         Files.createDirectories(release.resolve(ocspPath).getParent());
         Files.write(release.resolve("crl/issuing.crl"), crl);
