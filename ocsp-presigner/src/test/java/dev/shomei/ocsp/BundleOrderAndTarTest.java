@@ -366,6 +366,15 @@ class BundleOrderAndTarTest {
         BundleVerifier verifier = new BundleVerifier(List.of(f.issuingCert()));
         assertThat(verifier.verify(tar, Clock.systemUTC().instant())).isEmpty();
         assertThat(verifier.verify(x, Clock.systemUTC().instant())).isEmpty();
+        // Packed again by GNU tar in the same order with "./" names (as `tar -C DIR -cf X.tar .` names entries): the same
+        // bundle to both verifiers (the publisher strips "./" too).
+        Path list = f.dir.resolve("list-" + UUID.randomUUID());
+        Files.write(list, expectedNames.stream().map(n -> "./" + n).toList());
+        Path repacked = f.dir.resolve("repacked-" + UUID.randomUUID() + ".tar");
+        PresignerFixture.Run pack = PresignerFixture.run(x, "tar", "-cf", repacked.toString(), "--no-recursion", "-T", list.toString());
+        assertThat(pack.exit()).as(pack.output()).isZero();
+        assertThat(tarList(f.dir, repacked)).allSatisfy(e -> assertThat(e.name()).startsWith("./"));
+        assertThat(verifier.verify(repacked, Clock.systemUTC().instant())).isEmpty();
 
         // An existing output is refused, and left as it was; nothing is recorded.
         byte[] before = Files.readAllBytes(tar);

@@ -275,9 +275,18 @@ public final class BundleVerifier {
         return "tar type '" + (char) e.getLinkFlag() + "'" + (e.isSparse() ? ", sparse" : "");
     }
 
+    /**
+     * An entry's bundle path: its name without a leading "./", which GNU tar writes for {@code tar -C DIR -cf X.tar .}
+     * (the publisher reads such names the same way).
+     */
+    private static String name(TarArchiveEntry e) {
+        String name = e.getName();
+        return name.startsWith("./") ? name.substring(2) : name;
+    }
+
     /** Whether an entry is a bundle artifact (not manifest.json, manifest.p7s, a directory or anything refused). */
     private static boolean isArtifact(TarArchiveEntry e) {
-        String name = e.getName();
+        String name = name(e);
         return !e.isDirectory() && regular(e) && insideBundle(name) && !name.equals("manifest.json")
                 && !name.equals("manifest.p7s");
     }
@@ -294,7 +303,7 @@ public final class BundleVerifier {
         try (TarArchiveInputStream in = openTar(tar)) {
             TarArchiveEntry e;
             while ((e = in.getNextEntry()) != null) {
-                String name = e.getName();
+                String name = name(e);
                 if (e.isDirectory()) {
                     continue;
                 }
@@ -489,11 +498,11 @@ public final class BundleVerifier {
                 problems.add("manifest.json: artifact path '" + path + "' is empty or leaves the bundle");
                 return true;
             }
-            while (entry() != null && entry.getName().compareTo(path) < 0) {
-                problems.add(entry.getName() + ": not listed in the manifest");
+            while (entry() != null && name(entry).compareTo(path) < 0) {
+                problems.add(name(entry) + ": not listed in the manifest");
                 entry = nextArtifact();
             }
-            if (entry == null || !entry.getName().equals(path)) {
+            if (entry == null || !name(entry).equals(path)) {
                 problems.add(path + ": listed in the manifest but missing");
                 return true;
             }
@@ -519,7 +528,7 @@ public final class BundleVerifier {
         /** The entries after the manifest's last artifact: none is listed. */
         void rest() throws IOException {
             while (entry() != null) {
-                problems.add(entry.getName() + ": not listed in the manifest");
+                problems.add(name(entry) + ": not listed in the manifest");
                 entry = nextArtifact();
             }
         }

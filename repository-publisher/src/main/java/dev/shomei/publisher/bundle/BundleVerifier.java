@@ -31,7 +31,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
@@ -614,9 +613,9 @@ public final class BundleVerifier {
 
     private VerifiedArtifact checkCrl(Manifest.Artifact a, byte[] content, String sha256, LiveManifest live, Instant now,
                                       List<Refusal> refusals) {
-        X509CRLHolder crl;
+        CrlHeader crl;
         try {
-            crl = new X509CRLHolder(content);
+            crl = CrlHeader.parse(content);
         } catch (IOException | RuntimeException e) {
             refusals.add(new Refusal(a.path(), "is not a DER X.509 CRL: " + e.getMessage()));
             return null;
@@ -624,14 +623,14 @@ public final class BundleVerifier {
         String issuer;
         try {
             // RFC 4514 form, as X500Principal writes it: the key of "live CRL number per issuer".
-            issuer = new X500Principal(crl.getIssuer().getEncoded()).getName();
+            issuer = new X500Principal(crl.issuer.getEncoded()).getName();
         } catch (IOException e) {
             refusals.add(new Refusal(a.path(), "issuer name cannot be encoded: " + e.getMessage()));
             return null;
         }
         boolean signed = false;
         for (CaCertificate ca : cas.all()) {
-            if (X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()).equals(crl.getIssuer())
+            if (X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()).equals(crl.issuer)
                     && verifies(crl, ca.certificate())) {
                 signed = true;
                 break;
@@ -641,10 +640,10 @@ public final class BundleVerifier {
             refusals.add(new Refusal(a.path(), "signature by '" + issuer + "' does not verify with any configured CA certificate"));
             return null;
         }
-        if (crl.getExtension(Extension.deltaCRLIndicator) != null) {
+        if (crl.extension(Extension.deltaCRLIndicator) != null) {
             refusals.add(new Refusal(a.path(), "is a delta CRL; the bundle carries full CRLs only"));
         }
-        Extension numberExt = crl.getExtension(Extension.cRLNumber);
+        Extension numberExt = crl.extension(Extension.cRLNumber);
         if (numberExt == null) {
             // RFC 5280 §5.2.3: conforming CRL issuers MUST include the CRL number.
             refusals.add(new Refusal(a.path(), "has no cRLNumber extension (RFC 5280 §5.2.3)"));
@@ -654,8 +653,8 @@ public final class BundleVerifier {
         if (a.crlNumber() == null || !BigInteger.valueOf(a.crlNumber()).equals(number)) {
             refusals.add(new Refusal(a.path(), "cRLNumber is " + number + ", manifest says " + a.crlNumber()));
         }
-        Instant thisUpdate = crl.getThisUpdate().toInstant();
-        Instant nextUpdate = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
+        Instant thisUpdate = crl.thisUpdate;
+        Instant nextUpdate = crl.nextUpdate;
         checkTimes(a, thisUpdate, nextUpdate, now, refusals);
         OptionalLong liveNumber = live.crlNumber(issuer);
         Optional<LiveManifest.Entry> liveEntry = live.entry(a.path());
@@ -789,10 +788,10 @@ public final class BundleVerifier {
         return Optional.empty();
     }
 
-    private static boolean verifies(X509CRLHolder crl, X509Certificate ca) {
+    private static boolean verifies(CrlHeader crl, X509Certificate ca) {
         try {
-            return crl.isSignatureValid(verifierFor(ca));
-        } catch (Exception e) {
+            return crl.verifies(verifierFor(ca));
+        } catch (OperatorCreationException e) {
             return false;
         }
     }

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
  * without leading zeros (docs/publication-bundle.md).
  *
  * <p>The two-digit directory keeps every directory small: one directory per issuer key held ~9 million names before
- * ext4 (without {@code large_dir}) refused more, and 100 million certificates spread over the serial's first two
- * digits are under 800,000 a directory. The order of these paths is the order of the serials as text (the
+ * ext4 (without {@code large_dir}) refused more, and spread over the serial's first two digits (serials of
+ * 125–127 bits begin with 1–7: ~112 directories in use) 10 million were at most 117,706 a directory, 100 million about
+ * 1.2 million. The order of these paths is the order of the serials as text (the
  * directory is a prefix of the file name, and {@code /} sorts before every hex digit as {@code .} does), so a
  * bundle in path order is still in serial order and the live OCSP index's shards (by the same two digits) are
  * visited once each.
