@@ -26,7 +26,8 @@ class BatchIssuanceTest {
                     "subscriber-signature"));
             batch.add(new IssueRequest("order-3", batch.get(3).csr(), "subscriber-signature"));
 
-            List<Outcome> first = f.ca.issuer().issueAll(batch);
+            var issuer = f.ca.issuer();
+            List<Outcome> first = issuer.issueAll(batch);
             assertThat(first).hasSize(22);
             assertThat(first.get(5).refusal()).isInstanceOf(CsrException.class).hasMessageContaining("1024 bits");
             assertThat(first.get(21).refusal()).isInstanceOf(CaOperationException.class)
@@ -36,6 +37,11 @@ class BatchIssuanceTest {
                     .hasSize(20);
             assertThat(first.get(0).requestId()).isEqualTo("order-0");
             assertThat(f.count("certificate")).isEqualTo(20);
+            // The issuer's timings (what the issuance benchmark prints): the 20 new certificates, and for each parallel
+            // phase the process's CPU over it beside its wall time.
+            assertThat(issuer.timings().certificates()).isEqualTo(20);
+            assertThat(issuer.timings().report()).contains("cores CSR checks (parallel)",
+                    "cores build + lint + parse-back (parallel)", "cores HSM sign + post-signature check (parallel)");
 
             // The same bundle again (say the CA restarted before it reported): the same certificates, none new.
             List<Outcome> again = f.ca.issuer().issueAll(batch.subList(0, 21));

@@ -168,6 +168,7 @@ public final class CertificateIssuer {
         // are independent of each other and, one after another, took longer than the HSM's signing of the batch.
         Object[] parsed = new Object[requests.size()];
         long t0 = System.nanoTime();
+        long p0 = IssuanceTimings.processCpuNow();
         java.util.stream.IntStream.range(0, requests.size()).parallel().forEach(i -> {
             IssueRequest r = requests.get(i);
             try {
@@ -178,7 +179,7 @@ public final class CertificateIssuer {
                 parsed[i] = e;
             }
         });
-        timings.add(IssuanceTimings.Phase.CSR_CHECKS, System.nanoTime() - t0);
+        timings.add(IssuanceTimings.Phase.CSR_CHECKS, System.nanoTime() - t0, IssuanceTimings.processCpuNow() - p0);
         for (int i = 0; i < requests.size(); i++) {
             IssueRequest r = requests.get(i);
             try {
@@ -297,9 +298,10 @@ public final class CertificateIssuer {
                 long t1 = System.nanoTime();
                 timings.add(IssuanceTimings.Phase.LOOKUPS, t1 - t0);
                 // Step 3: build and lint (in parallel), then commit the intents before the HSM signs anything.
+                long p1 = IssuanceTimings.processCpuNow();
                 List<Object> prepared = parallel(fresh, this::prepareOne);
                 long t2 = System.nanoTime();
-                timings.add(IssuanceTimings.Phase.PREPARE, t2 - t1);
+                timings.add(IssuanceTimings.Phase.PREPARE, t2 - t1, IssuanceTimings.processCpuNow() - p1);
                 List<SigningIntents.CertificateIntent> toSign = new ArrayList<>();
                 List<Checked> signing = new ArrayList<>();
                 for (int i = 0; i < fresh.size(); i++) {
@@ -328,13 +330,14 @@ public final class CertificateIssuer {
                 // Step 3, continued: sign the recorded bytes in the HSM (in parallel), verify each.
                 PublicKey issuerKey = signer.certificate().getPublicKey();
                 SignatureCheck check = issuerCheck(issuerKey);
+                long p3 = IssuanceTimings.processCpuNow();
                 List<Object> signed = parallel(toSign, i -> {
                     CrashPoints.reach(CrashPoints.DURING_HSM_SIGN, i.serial());
                     return TbsSigning.signPrepared(i.tbs(), signer, issuerKey, check, timings);
                 });
                 CrashPoints.reach(CrashPoints.AFTER_HSM_SIGN, serials);
                 long t4 = System.nanoTime();
-                timings.add(IssuanceTimings.Phase.SIGN_AND_CHECK, t4 - t3);
+                timings.add(IssuanceTimings.Phase.SIGN_AND_CHECK, t4 - t3, IssuanceTimings.processCpuNow() - p3);
                 // Step 4: record every certificate with its audit entry and its intent's resolution, and commit once.
                 List<CertificateStore.NewCertificate> rows = new ArrayList<>();
                 for (int i = 0; i < signing.size(); i++) {

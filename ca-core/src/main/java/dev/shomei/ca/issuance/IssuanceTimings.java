@@ -65,12 +65,15 @@ public final class IssuanceTimings {
     }
 
     private final Map<Phase, LongAdder> phases = new EnumMap<>(Phase.class);
+    /** The whole process's CPU time during a parallel phase (its threads, the collector's, the compiler's). */
+    private final Map<Phase, LongAdder> processCpu = new EnumMap<>(Phase.class);
     private final Map<Work, LongAdder> work = new EnumMap<>(Work.class);
     private final LongAdder certificates = new LongAdder();
 
     public IssuanceTimings() {
         for (Phase p : Phase.values()) {
             phases.put(p, new LongAdder());
+            processCpu.put(p, new LongAdder());
         }
         for (Work w : Work.values()) {
             work.put(w, new LongAdder());
@@ -93,6 +96,22 @@ public final class IssuanceTimings {
         phases.get(p).add(nanos);
     }
 
+    private static final java.lang.management.OperatingSystemMXBean OS =
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** The process's CPU time in nanoseconds, all threads; -1 where the JVM cannot tell. */
+    static long processCpuNow() {
+        return OS instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
+    /** A parallel phase: its wall time, and the process's CPU time over it (how many cores it kept busy). */
+    void add(Phase p, long nanos, long processCpuNanos) {
+        add(p, nanos);
+        if (processCpuNanos >= 0) {
+            processCpu.get(p).add(processCpuNanos);
+        }
+    }
+
     void add(Work w, long nanos) {
         work.get(w).add(nanos);
     }
@@ -103,6 +122,7 @@ public final class IssuanceTimings {
 
     public void reset() {
         phases.values().forEach(LongAdder::reset);
+        processCpu.values().forEach(LongAdder::reset);
         work.values().forEach(LongAdder::reset);
         certificates.reset();
         CSR.work.values().forEach(LongAdder::reset);
@@ -136,6 +156,14 @@ public final class IssuanceTimings {
                     wall == 0 ? 0 : 100.0 * nanos(p) / wall));
         }
         sb.append(String.format("  wall  %-46s %7.3f ms%n", "total", wall / 1e6 / n));
+        for (Phase p : Phase.values()) {
+            long cpu = processCpu.get(p).sum();
+            if (cpu > 0 && nanos(p) > 0) {
+                // With one caller, the cores the whole process kept busy during the phase (2.0 = both of two).
+                sb.append(String.format("  cores %-46s %7.2f (process CPU %.3f ms per certificate)%n", p.label(),
+                        (double) cpu / nanos(p), cpu / 1e6 / n));
+            }
+        }
         for (Work w : Work.values()) {
             sb.append(String.format("  cpu   %-46s %7.3f ms%n", w.label(), nanos(w) / 1e6 / n));
         }
