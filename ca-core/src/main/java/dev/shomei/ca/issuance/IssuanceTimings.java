@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Where an issuer's time goes, per phase of the issuing flow (docs/issuance.md): what the issuance benchmark prints
  * beside the raw signing rate, and what an operator reads to see which phase bounds the rate.
  *
- * <p>Two kinds of figures: the batch's <em>wall</em> phases, one after another in {@code issueAll} (their sum is the
- * batch's elapsed time), and the per-certificate <em>work</em> inside the parallel phases: the CPU time of the
- * threads that did it ({@link #cpuNow()}), which the machine's load does not inflate as it does wall time. Counting
+ * <p>Three kinds of figures: the batch's <em>wall</em> phases, one after another in {@code issueAll} (their sum is the
+ * batch's elapsed time); the per-certificate <em>work</em> inside the parallel phases: the CPU time of the threads
+ * that did it ({@link #cpuNow()}), which the machine's load does not inflate as it does wall time; and the whole
+ * process's CPU over each parallel phase ({@link #processCpuNow()}), which says how many cores the phase kept busy and
+ * how much CPU it cost beyond the steps timed inside it. Counting
  * costs two clock readings per phase and per certificate step (well under a microsecond each); it is always on.
  *
  * <p>Zone: secure. Touches nothing but its counters.
