@@ -355,34 +355,28 @@ class NationalScaleBenchmarkTest {
     }
 
     /**
-     * The heap in use, sampled every 50 ms by a daemon thread (MemoryMXBean): the peak since the last reset and
+     * The heap in use, sampled every 50 ms on a scheduled daemon thread (MemoryMXBean): the peak since the last reset and
      * over the whole run. The JVM's -Xmx is the hard cap; this says how close each phase came to it.
      */
     static final class HeapWatch {
         private final AtomicLong phase = new AtomicLong();
         private final AtomicLong overall = new AtomicLong();
-        private final Thread thread;
+        private final java.util.concurrent.ScheduledExecutorService sampler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "heap-watch");
+                    t.setDaemon(true);
+                    return t;
+                });
 
-        private HeapWatch() {
-            thread = new Thread(() -> {
-                var memory = ManagementFactory.getMemoryMXBean();
-                while (!Thread.currentThread().isInterrupted()) {
-                    long used = memory.getHeapMemoryUsage().getUsed();
-                    phase.accumulateAndGet(used, Math::max);
-                    overall.accumulateAndGet(used, Math::max);
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "heap-watch");
-            thread.setDaemon(true);
+        private void sample() {
+            long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            phase.accumulateAndGet(used, Math::max);
+            overall.accumulateAndGet(used, Math::max);
         }
 
         static HeapWatch start() {
             HeapWatch w = new HeapWatch();
-            w.thread.start();
+            w.sampler.scheduleAtFixedRate(w::sample, 0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
             return w;
         }
 
@@ -399,7 +393,7 @@ class NationalScaleBenchmarkTest {
         }
 
         void stop() {
-            thread.interrupt();
+            sampler.shutdownNow();
         }
     }
 }

@@ -167,9 +167,13 @@ final class ReleaseFiles {
 
     private static Optional<Served> read(Path release, String path) throws IOException {
         Path file = release.resolve(path);
-        Optional<OcspPath.Id> response = OcspPath.parse(path);
-        if (response.isPresent() && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            // A release published before the fan-out (one directory per issuer key); the next publication moves it.
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            // Only on a miss: a release published before the fan-out has the response at its flat name (one
+            // directory per issuer key); the next publication moves it.
+            Optional<OcspPath.Id> response = OcspPath.parse(path);
+            if (response.isEmpty()) {
+                return Optional.empty();
+            }
             file = release.resolve(OcspPath.beforeFanOut(response.get()));
         }
         Path sidecar = file.resolveSibling(file.getFileName() + ObjectHeaders.SIDECAR_SUFFIX);

@@ -105,7 +105,7 @@ class CrlHeaderTest {
                 .hasMessageContaining("CertificateList claims");
         // An entry's INTEGER retagged as an OCTET STRING: the entry is named.
         byte[] retagged = der.clone();
-        int entry = firstEntry(der);
+        int entry = entryAt(der, 0);
         retagged[entry + 2] = 0x04;
         assertThatThrownBy(() -> CrlHeader.parse(retagged)).isInstanceOf(IOException.class)
                 .hasMessageContaining("revokedCertificates entry 0 (at byte " + entry + "): userCertificate is not an INTEGER");
@@ -134,10 +134,6 @@ class CrlHeaderTest {
         assertThat(ours).as("allocated checking %d bytes of DER; Bouncy Castle's decoding and verification allocated %d",
                 der.length, decoded).isLessThan(der.length / 10);
         assertThat(decoded).isGreaterThan(5L * der.length);
-    }
-
-    private static int firstEntry(byte[] der) throws Exception {
-        return entryAt(der, 0);
     }
 
     /** Where revokedCertificates entry k starts (its SEQUENCE tag), found from Bouncy Castle's encoding of it. */
