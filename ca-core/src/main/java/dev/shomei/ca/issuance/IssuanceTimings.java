@@ -69,6 +69,8 @@ public final class IssuanceTimings {
     private final Map<Phase, LongAdder> phases = new EnumMap<>(Phase.class);
     /** The whole process's CPU time during a parallel phase (its threads, the collector's, the compiler's). */
     private final Map<Phase, LongAdder> processCpu = new EnumMap<>(Phase.class);
+    /** How many times each phase's process CPU was read (zero where the JVM cannot tell). */
+    private final Map<Phase, LongAdder> processCpuSamples = new EnumMap<>(Phase.class);
     private final Map<Work, LongAdder> work = new EnumMap<>(Work.class);
     private final LongAdder certificates = new LongAdder();
 
@@ -76,6 +78,7 @@ public final class IssuanceTimings {
         for (Phase p : Phase.values()) {
             phases.put(p, new LongAdder());
             processCpu.put(p, new LongAdder());
+            processCpuSamples.put(p, new LongAdder());
         }
         for (Work w : Work.values()) {
             work.put(w, new LongAdder());
@@ -111,6 +114,7 @@ public final class IssuanceTimings {
         add(p, nanos);
         if (processCpuNanos >= 0) {
             processCpu.get(p).add(processCpuNanos);
+            processCpuSamples.get(p).increment();
         }
     }
 
@@ -125,6 +129,7 @@ public final class IssuanceTimings {
     public void reset() {
         phases.values().forEach(LongAdder::reset);
         processCpu.values().forEach(LongAdder::reset);
+        processCpuSamples.values().forEach(LongAdder::reset);
         work.values().forEach(LongAdder::reset);
         certificates.reset();
         CSR.work.values().forEach(LongAdder::reset);
@@ -160,10 +165,17 @@ public final class IssuanceTimings {
         sb.append(String.format("  wall  %-46s %7.3f ms%n", "total", wall / 1e6 / n));
         for (Phase p : Phase.values()) {
             long cpu = processCpu.get(p).sum();
-            if (cpu > 0 && nanos(p) > 0) {
+            if (processCpuSamples.get(p).sum() == 0 || nanos(p) == 0) {
+                continue;
+            }
+            if (cpu > 0) {
                 // With one caller, the cores the whole process kept busy during the phase (2.0 = both of two).
                 sb.append(String.format("  cores %-46s %7.2f (process CPU %.3f ms per certificate)%n", p.label(),
                         (double) cpu / nanos(p), cpu / 1e6 / n));
+            } else {
+                // Linux counts a process's CPU in clock ticks (10 ms): a short phase can end before the next tick.
+                sb.append(String.format("  cores %-46s     n/a (%.1f ms in all, under the process CPU clock's tick)%n",
+                        p.label(), nanos(p) / 1e6));
             }
         }
         for (Work w : Work.values()) {
