@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AccessDescription;
@@ -27,9 +28,9 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.Time;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * Checks a to-be-signed certificate before the CA key signs it: RFC 5280 structure, serial number,
@@ -103,7 +104,7 @@ public final class PreIssuanceLint {
 
         PublicKey key = null;
         try {
-            key = new JcaPEMKeyConverter().getPublicKey(tbs.getSubjectPublicKeyInfo());
+            key = subjectKey(tbs.getSubjectPublicKeyInfo());
             KeyAlgorithm ka = KeyAlgorithm.of(key);
             if (!expected.allowedKeys().contains(ka)) {
                 f.add("subject key " + ka.label() + " is not allowed by the profile (allowed: "
@@ -278,5 +279,25 @@ public final class PreIssuanceLint {
     /** For callers that build expectations from OIDs in configuration. */
     public static KeyPurposeId purpose(ASN1ObjectIdentifier oid) {
         return KeyPurposeId.getInstance(oid);
+    }
+
+    /**
+     * The subject key through the JDK's key factory of its family. (Bouncy Castle's PEM converter first asks every
+     * installed provider for an "ECDSA" key factory, which none of the JDK's has: a provider scan and a thrown
+     * exception per certificate.) A family other than EC or RSA is refused here, as {@link KeyAlgorithm#of} would.
+     */
+    private static PublicKey subjectKey(SubjectPublicKeyInfo spki) throws IOException {
+        String oid = spki.getAlgorithm().getAlgorithm().getId();
+        String family = switch (oid) {
+            case "1.2.840.10045.2.1" -> "EC"; // id-ecPublicKey (RFC 5480)
+            case "1.2.840.113549.1.1.1" -> "RSA"; // rsaEncryption (RFC 8017)
+            default -> throw new IllegalArgumentException("key algorithm " + oid + " is not allowed (RSA or EC only)");
+        };
+        try {
+            return java.security.KeyFactory.getInstance(family)
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(spki.getEncoded(ASN1Encoding.DER)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(family + " key: " + e.getMessage(), e);
+        }
     }
 }

@@ -157,6 +157,14 @@ class PreIssuanceLintTest {
         }
     }
 
+    static KeyPair ed25519() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static KeyPair rsa(int bits, int exponent) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -212,6 +220,10 @@ class PreIssuanceLintTest {
                         SubjectPublicKeyInfo.getInstance(ec("secp384r1").getPublic().getEncoded())),
                 rule("subject key refused: RSA key of 1024 bits", t -> t.key =
                         SubjectPublicKeyInfo.getInstance(rsa(1024, 65_537).getPublic().getEncoded())),
+                rule("subject key refused: key algorithm 1.3.101.112 is not allowed (RSA or EC only)", t -> t.key =
+                        SubjectPublicKeyInfo.getInstance(ed25519().getPublic().getEncoded())),
+                rule("subject public key cannot be parsed: EC key", t -> t.key = new SubjectPublicKeyInfo(
+                        t.key.getAlgorithm(), new byte[] {4, 1, 2, 3})),
                 rule("subject key: RSA public exponent is 3", t -> t.key =
                         SubjectPublicKeyInfo.getInstance(rsa(2048, 3).getPublic().getEncoded())),
                 rule("no extensions", t -> t.extensions.clear()),

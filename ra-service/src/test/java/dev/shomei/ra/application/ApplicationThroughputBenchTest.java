@@ -2,11 +2,11 @@ package dev.shomei.ra.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shomei.ra.testkit.CpuAccount;
 import dev.shomei.ra.testkit.RaTestEnvironment;
 import dev.shomei.ra.testkit.SignedApplications;
 import dev.shomei.ra.testkit.StatementAccount;
 import dev.shomei.ra.testkit.WrkApplications;
+import dev.shomei.testsupport.CpuAccount;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -114,9 +114,11 @@ class ApplicationThroughputBenchTest {
         long start = System.nanoTime();
         Process wrk = WrkApplications.start(base, dir.resolve("timed"), APPLICATIONS, 2, CONNECTIONS, CAP);
         int postgres = postgresPort();
-        Map<String, Long> cpuBefore = CpuAccount.snapshot(postgres, List.of(wrk));
+        CpuAccount account = new CpuAccount(RA_THREAD_ROLES, ApplicationThroughputBenchTest::roleOf, postgres, "wrk",
+                () -> List.of(wrk));
+        Map<String, Long> cpuBefore = account.snapshot();
         WrkApplications.Rate rate = WrkApplications.measure(List.of(wrk), start, db, before, APPLICATIONS, CAP,
-                () -> CpuAccount.snapshot(postgres, List.of(wrk)));
+                account::snapshot);
         Instant to = Instant.now();
         WrkApplications.Answers answers = rate.answers().get(0);
 
@@ -128,7 +130,7 @@ class ApplicationThroughputBenchTest {
                 + " target 1,000/s; %,d decisions in %.1f s, by the database; answer latency p50 %.0f ms, p99 %.0f"
                 + " ms)%n%n", rate.perSecond(), 100 * rate.perSecond() / baseline, rate.decisions(), rate.seconds(),
                 answers.p50Millis(), answers.p99Millis());
-        CpuAccount.print(CpuAccount.perApplication(cpuBefore, rate.cpuAtEnd(), rate.decisions()));
+        CpuAccount.print("BENCH ", "application decided", CpuAccount.perUnit(cpuBefore, rate.cpuAtEnd(), rate.decisions()));
         if (statements != null) {
             statements.print(rate.decisions(), 25);
         }
@@ -192,5 +194,15 @@ class ApplicationThroughputBenchTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** The RA's Java threads by role, for {@link CpuAccount}. */
+    private static final List<String> RA_THREAD_ROLES = List.of("RA request threads", "RA HTTP event loops",
+            "RA group commit", "other Java threads (test, J-LIS simulator)");
+
+    private static String roleOf(String thread) {
+        return thread.startsWith("executor-thread") ? RA_THREAD_ROLES.get(0)
+                : thread.startsWith("vert.x-eventloop") || thread.startsWith("vert.x-acceptor") ? RA_THREAD_ROLES.get(1)
+                : thread.startsWith("ra-group-commit") ? RA_THREAD_ROLES.get(2) : RA_THREAD_ROLES.get(3);
     }
 }

@@ -76,7 +76,7 @@ public final class WrkApplications {
     }
 
     /**
-     * {@link #measure}, taking {@code account} (a {@link CpuAccount#snapshot}) as the last decision commits, while wrk
+     * {@link #measure}, taking {@code account} (a {@link dev.shomei.testsupport.CpuAccount#snapshot}) as the last decision commits, while wrk
      * still runs.
      */
     public static Rate measure(List<Process> runs, long startNanos, Supplier<Connection> database, long decisionsBefore,
