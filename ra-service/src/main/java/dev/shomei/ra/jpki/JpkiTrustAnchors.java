@@ -12,10 +12,16 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,6 +50,8 @@ public class JpkiTrustAnchors {
                                     LocalDate issuedUntil) {}
 
     private final List<Generation> generations = new ArrayList<>();
+    /** Each generation's key identifier, at the same index as {@link #generations} (null if it has none). */
+    private final List<byte[]> keyIds = new ArrayList<>();
     private final List<MissingGeneration> missing = new ArrayList<>();
 
     @Inject
@@ -83,6 +91,7 @@ public class JpkiTrustAnchors {
                         + " whichever is wrong (never just copy the file's hash into the configuration)");
             }
             generations.add(new Generation(cert, actual));
+            keyIds.add(keyId(cert));
             LOG.infof("pinned J-LIS signing CA generation serial %s sha256 %s", cert.getSerialNumber().toString(16),
                     actual);
         }
@@ -105,18 +114,55 @@ public class JpkiTrustAnchors {
      * verifies the certificate's signature. Empty if none does (an unknown CA, or a look-alike with the same DN).
      */
     public Optional<Generation> issuerOf(X509Certificate certificate) {
-        for (Generation g : generations) {
-            if (!g.certificate().getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-                continue;
-            }
-            try {
-                certificate.verify(g.certificate().getPublicKey());
-                return Optional.of(g);
-            } catch (Exception e) {
-                // Same DN, another generation's key: try the next one.
+        // The generation the certificate names (its authorityKeyIdentifier is the generation's key identifier) is
+        // tried first, then the others: the identifier only orders the attempts, the signature decides. Every card
+        // under the newest generation otherwise cost a failed RSA verification and an exception per application.
+        byte[] named = authorityKeyId(certificate);
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < generations.size(); i++) {
+                Generation g = generations.get(i);
+                boolean isNamed = named != null && Arrays.equals(named, keyIds.get(i));
+                if (isNamed != (pass == 0)
+                        || !g.certificate().getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+                    continue;
+                }
+                try {
+                    certificate.verify(g.certificate().getPublicKey());
+                    return Optional.of(g);
+                } catch (Exception e) {
+                    // Same DN, another generation's key: try the next one.
+                }
             }
         }
         return Optional.empty();
+    }
+
+    /** The keyIdentifier of the certificate's authorityKeyIdentifier, or null (absent or not decodable). */
+    private static byte[] authorityKeyId(X509Certificate certificate) {
+        byte[] ext = certificate.getExtensionValue(Extension.authorityKeyIdentifier.getId());
+        try {
+            return ext == null ? null
+                    : AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A generation's key identifier: its subjectKeyIdentifier, or where it has none the SHA-1 of its subjectPublicKey
+     * (RFC 5280 §4.2.1.2, method 1), which is how an issuer without the extension is usually named.
+     */
+    private static byte[] keyId(X509Certificate ca) {
+        byte[] ext = ca.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        try {
+            if (ext != null) {
+                return SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+            }
+            byte[] key = SubjectPublicKeyInfo.getInstance(ca.getPublicKey().getEncoded()).getPublicKeyData().getBytes();
+            return java.security.MessageDigest.getInstance("SHA-1").digest(key);
+        } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
+            return null;
+        }
     }
 
     /**

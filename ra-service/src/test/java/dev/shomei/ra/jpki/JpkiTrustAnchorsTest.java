@@ -4,10 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shomei.ra.RaConfig;
+import dev.shomei.ra.testkit.JpkiPerson;
+import dev.shomei.ra.testkit.JpkiTestCa;
+import dev.shomei.ra.testkit.SimulatedCard;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -93,5 +101,46 @@ class JpkiTrustAnchorsTest {
         assertThatThrownBy(() -> new JpkiTrustAnchors(List.of(
                 Anchor.shipped(dir.resolve("absent.pem").toString(), PIN_2015))))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot read it");
+    }
+
+    @Test
+    void theGenerationACardNamesIsTriedFirstButOnlyItsSignatureDecides() throws Exception {
+        JpkiTrustAnchors anchors = new JpkiTrustAnchors(List.of(
+                Anchor.shipped("classpath:jpki-test/sign-ca-2019.pem", pin(JpkiTestCa.GEN_2019)),
+                Anchor.shipped("classpath:jpki-test/sign-ca-2024.pem", pin(JpkiTestCa.GEN_2024))));
+        KeyPair card = SimulatedCard.rsaKey();
+        JpkiPerson person = JpkiPerson.hanako();
+
+        // Each generation's cards, whichever is listed first.
+        assertThat(anchors.issuerOf(JpkiTestCa.signing(JpkiTestCa.GEN_2024, card.getPublic(), person)))
+                .map(JpkiTrustAnchors.Generation::certificate).contains(JpkiTestCa.GEN_2024.certificate());
+        assertThat(anchors.issuerOf(JpkiTestCa.signing(JpkiTestCa.GEN_2019, card.getPublic(), person)))
+                .map(JpkiTrustAnchors.Generation::certificate).contains(JpkiTestCa.GEN_2019.certificate());
+
+        // A certificate signed by the 2024 key that names the 2019 key: the signature decides, not the name.
+        X509Certificate misnamed = signedBy(JpkiTestCa.GEN_2024, JpkiTestCa.GEN_2019, card.getPublic());
+        assertThat(anchors.issuerOf(misnamed)).map(JpkiTrustAnchors.Generation::certificate)
+                .contains(JpkiTestCa.GEN_2024.certificate());
+        // The same DN and the 2024 key's identifier, another key's signature: no generation.
+        X509Certificate lookAlike = signedBy(JpkiTestCa.lookAlike(), JpkiTestCa.GEN_2024, card.getPublic());
+        assertThat(anchors.issuerOf(lookAlike)).isEmpty();
+    }
+
+    private static String pin(JpkiTestCa.Generation g) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(g.certificate().getEncoded()));
+    }
+
+    /** A certificate signed with {@code signer}'s key under its DN, whose authorityKeyIdentifier names {@code named}. */
+    private static X509Certificate signedBy(JpkiTestCa.Generation signer, JpkiTestCa.Generation named, PublicKey key)
+            throws Exception {
+        var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(signer.subject(), BigInteger.valueOf(4711),
+                new Date(System.currentTimeMillis() - 86_400_000L), new Date(System.currentTimeMillis() + 86_400_000L),
+                new org.bouncycastle.asn1.x500.X500Name("CN=0000000000000000000000001,C=JP"), key);
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.authorityKeyIdentifier, false,
+                new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils()
+                        .createAuthorityKeyIdentifier(named.certificate().getPublicKey()));
+        var signerAlg = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(signer.key());
+        return new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(b.build(signerAlg));
     }
 }
