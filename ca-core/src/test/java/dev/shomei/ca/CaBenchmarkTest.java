@@ -369,14 +369,15 @@ class CaBenchmarkTest {
 
     /**
      * The Java threads of the issuance benchmark by role, for {@link CpuAccount}. The caller ({@link Throughput}'s
-     * pool) and the issuer's per-phase pools end inside the timed window: their CPU is in the account's "ended" line.
+     * pool) and the issuer's per-phase pools mostly end inside the timed window: their CPU is then in the account's
+     * "ended" line, and in the pools' line only for those still alive at the window's end.
      */
-    private static final List<String> ISSUANCE_THREAD_ROLES = List.of("CSR checks' common-pool workers");
+    private static final List<String> ISSUANCE_THREAD_ROLES = List.of("CSR checks' common-pool workers",
+            "issuer's per-phase pools and the caller (alive at the end)", "other Java threads");
 
-    /** The common pool's workers, or any other thread alive through the window by its name (numbers as #). */
     private static String roleOf(String thread) {
         return thread.startsWith("ForkJoinPool.commonPool") ? ISSUANCE_THREAD_ROLES.get(0)
-                : "thread " + thread.replaceAll("[0-9]+", "#");
+                : thread.matches("pool-\\d+-thread-\\d+") ? ISSUANCE_THREAD_ROLES.get(1) : ISSUANCE_THREAD_ROLES.get(2);
     }
 
     /** A JFR recording ({@code profile} settings, Java samples every millisecond) when -Dbench.jfr names a file. */

@@ -77,11 +77,6 @@ public final class CpuAccount {
         }
     }
 
-    /** The parts, in print order (without the kernel line). */
-    public List<String> parts() {
-        return List.copyOf(parts);
-    }
-
     /** CPU nanoseconds so far, per part, and the kernel's share of the JVM's. */
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
