@@ -118,14 +118,15 @@ class CaBenchmarkTest {
 
     /**
      * Batches until the JIT compilers have settled: rounds of 10 batches until they take under 5% of the process's CPU
-     * in a round, at most {@code maxBatches} (-Dbench.warmup certificates). A CA's pull loop runs for months; a
-     * timed window in which the compilers still work measures the JVM's start, not issuance (at 6,000 certificates
-     * after a 200-certificate warm-up they took 0.46 ms per certificate, a third of the process's CPU).
+     * in two rounds in a row, at most {@code maxBatches} (-Dbench.warmup certificates). A CA's pull loop runs for
+     * months; a timed window in which the compilers still work measures the JVM's start, not issuance (at 6,000
+     * certificates after a 200-certificate warm-up they took 0.46 ms per certificate, a third of the process's CPU).
      */
     private static void warmUp(CertificateIssuer issuer, List<byte[]> csrs, AtomicInteger next, int batch,
                                int maxBatches) {
         CpuAccount account = new CpuAccount(List.of(), t -> "Java threads", 0, null, List::of);
         int done = 0;
+        int quiet = 0;
         long started = System.nanoTime();
         while (done < maxBatches) {
             Map<String, Long> before = account.snapshot();
@@ -138,7 +139,9 @@ class CaBenchmarkTest {
             double share = jit / Math.max(1, CpuAccount.processNanos() - cpuBefore);
             System.out.printf("warm-up: %,d certificates in batches, %.1f s; JIT compilers %.0f%% of the process's CPU"
                     + " in the last %d batches%n", done * batch, (System.nanoTime() - started) / 1e9, 100 * share, round);
-            if (share < 0.05) {
+            // Two quiet rounds in a row: the compilers work in bursts, one quiet round was followed by a busy window.
+            quiet = share < 0.05 ? quiet + 1 : 0;
+            if (quiet == 2) {
                 return;
             }
         }

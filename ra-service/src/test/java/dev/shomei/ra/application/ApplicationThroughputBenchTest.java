@@ -42,9 +42,10 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * verification measured in the same run on the same applications. The load generator is wrk, a process of its own
  * ({@link WrkApplications}), posting applications made before the timing starts; the rate is counted from the
  * decisions committed to the database. Warm-up rounds of their own applications come first, until the JIT compilers
- * have settled (under 5% of the JVM's CPU in a round). Run with {@code bin/bench -pl ra-service -am -Dtest=ApplicationThroughputBenchTest};
- * not part of the normal test run. Options: {@code -Dbench.applications} (timed, default 6,000),
- * {@code -Dbench.warm-up} (the most applications to warm up with, default 60,000), {@code -Dbench.connections} (default 64), {@code -Dbench.jlis} (CRL or
+ * have settled (under 5% of the JVM's CPU in two rounds in a row). Run with
+ * {@code bin/bench -pl ra-service -am -Dtest=ApplicationThroughputBenchTest}; not part of the normal test run. Options:
+ * {@code -Dbench.applications} (timed, default 6,000), {@code -Dbench.warm-up} (the most applications to warm up
+ * with, default 60,000), {@code -Dbench.connections} (default 64), {@code -Dbench.jlis} (CRL or
  * OCSP, see {@link JlisSource}), {@code -Dshomei.test.pg-statement-statistics=true} (the server's time per SQL statement,
  * {@link StatementAccount}).
  */
@@ -142,8 +143,9 @@ class ApplicationThroughputBenchTest {
 
     /**
      * Rounds of {@link #WARM_UP_ROUND} applications of their own until the JIT compilers take under 5% of this JVM's
-     * CPU in a round, at most {@link #WARM_UP} applications (returns how many): the timed window is to measure the RA, not the JVM's
-     * start (after a fixed 3,000 the compilers still took 0.64 ms per application, 14% of all the CPU).
+     * CPU in two rounds in a row, at most {@link #WARM_UP} applications (returns how many): the timed window is to
+     * measure the RA, not the JVM's start (after a fixed 3,000 the compilers still took 0.64 ms per application, 14%
+     * of all the CPU).
      */
     private int warmUp(URI base, Path dir, Supplier<Connection> db, int threads) throws Exception {
         // All rounds' applications first: making them compiles code too, which must not count as the RA's warm-up.
@@ -155,6 +157,7 @@ class ApplicationThroughputBenchTest {
         }
         CpuAccount jvm = new CpuAccount(List.of(), t -> "Java threads", 0, null, List::of);
         int done = 0;
+        int quiet = 0;
         for (int round = 0; round < sizes.size(); round++) {
             int n = sizes.get(round);
             Path roundDir = dir.resolve("warm-up-" + round);
@@ -166,7 +169,9 @@ class ApplicationThroughputBenchTest {
                     / Math.max(1, CpuAccount.processNanos() - cpu);
             System.out.printf("BENCH warm-up: %,d decisions, the last %,d at %,.0f /s; JIT compilers %.0f%% of the"
                     + " JVM's CPU in that round%n", done, r.decisions(), r.perSecond(), 100 * share);
-            if (share < 0.05) {
+            // Two quiet rounds in a row: the compilers work in bursts.
+            quiet = share < 0.05 ? quiet + 1 : 0;
+            if (quiet == 2) {
                 return done;
             }
         }
