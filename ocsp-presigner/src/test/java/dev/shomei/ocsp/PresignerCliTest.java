@@ -67,6 +67,43 @@ class PresignerCliTest {
     }
 
     @Test
+    void loopOnceWithTarWritesOneTarPerBundleAndRecoversWhatAStoppedTarCycleLeft() throws Exception {
+        try (PresignerFixture f = PresignerFixture.create("looptar")) {
+            f.issue(1);
+            f.crlAndCheckpoint();
+            String cfg = f.presignerYaml.toString();
+            Path outbox = Files.createDirectories(f.dir.resolve("outbox"));
+            // A cycle stopped after its tar was whole and named, before the move into place; and one stopped while
+            // the tar writer was at work (its .partial files only).
+            Path whole = outbox.resolve(".bundle-20260101T000000.000Z.tar");
+            assertThat(presigner("--config", cfg, "bundle", "--out", whole.toString(), "--full").exit()).isZero();
+            Files.writeString(outbox.resolve(".bundle-20260101T000000.001Z.tar.partial"), "not a whole tar");
+            Files.writeString(outbox.resolve(".bundle-20260101T000000.001Z.tar.manifest.json.partial"), "{\"format\":");
+
+            Result loop = presigner("--config", cfg, "loop", "--once", "--tar", "--outbox", outbox.toString());
+            assertThat(loop.exit()).as(loop.out() + loop.err()).isZero();
+            assertThat(loop.out()).contains("a whole bundle left by a stopped cycle is now ready: bundle-20260101T000000.000Z",
+                    "deleted the unfinished tar .bundle-20260101T000000.001Z.tar.partial", "cycle done: ");
+            List<String> names;
+            try (var list = Files.list(outbox)) {
+                names = list.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            // Each bundle a NAME.tar with its empty marker NAME.ready, as the publisher's inbox takes them.
+            assertThat(names).noneMatch(n -> n.startsWith(".")).hasSize(4);
+            assertThat(names.get(0)).isEqualTo("bundle-20260101T000000.000Z.ready");
+            assertThat(names.get(1)).isEqualTo("bundle-20260101T000000.000Z.tar");
+            assertThat(names.get(3)).isEqualTo(names.get(2).replace(".ready", ".tar"));
+            assertThat(outbox.resolve(names.get(2))).isEmptyFile();
+            Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
+            for (String bundle : List.of(names.get(1), names.get(3))) {
+                assertThat(outbox.resolve(bundle)).isRegularFile();
+                Result verify = presigner("verify", "--dir", outbox.resolve(bundle).toString(), "--ca", issuing.toString());
+                assertThat(verify.exit()).as(bundle + ": " + verify.out() + verify.err()).isZero();
+            }
+        }
+    }
+
+    @Test
     void presignStatusBundleVerifyWithExitCodes() throws Exception {
         try (PresignerFixture f = PresignerFixture.create("cli")) {
             List<X509Certificate> certs = f.issue(2);

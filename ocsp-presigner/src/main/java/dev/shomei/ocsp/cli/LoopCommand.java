@@ -70,6 +70,9 @@ final class LoopCommand implements Callable<Integer> {
     @Option(names = "--once", description = "one cycle (after making ready or deleting what a stopped cycle left), then"
             + " exit: the same bundle and marker from a timer")
     boolean once;
+    @Option(names = "--tar", description = "each bundle as one tar file (DIR/NAME.tar, marker DIR/NAME.ready) instead of"
+            + " a directory of one file per artifact: what a transfer to the publisher's inbox carries most easily")
+    boolean tar;
     @Option(names = "--push-status", description = "after each cycle, post the presigner's signed status to the RA, as"
             + " 'presigner status --push' (an unreachable RA fails nothing)")
     boolean pushStatus;
@@ -124,7 +127,10 @@ final class LoopCommand implements Callable<Integer> {
         long signed = PresignerCli.PresignCommand.presignAll(ca, cfg, responderLabel);
         long t1 = System.nanoTime();
         String name = NAME.format(Instant.now());
-        Path partial = outbox.resolve("." + name + ".partial");
+        // A directory is written as .NAME.partial; a tar as .NAME.tar (the tar writer itself goes through
+        // .NAME.tar.partial and names .NAME.tar only once it is whole and signed). Both hidden until moved into place.
+        String target = tar ? name + ".tar" : name;
+        Path partial = outbox.resolve("." + (tar ? target : name + ".partial"));
         List<Path> pdfs = new ArrayList<>(cfg.cpsFiles());
         Path generated = CpsCommand.generateForBundle(cfg, parent.configFile());
         if (generated != null) {
@@ -135,7 +141,7 @@ final class LoopCommand implements Callable<Integer> {
         } finally {
             CpsCommand.deleteGenerated(generated);
         }
-        ready(partial, name);
+        ready(partial, target, name);
         long t2 = System.nanoTime();
         System.out.printf("cycle done: %d response(s) signed in %d ms, bundle %s ready in %d ms (total %d ms)%n", signed,
                 (t1 - t0) / 1_000_000, name, (t2 - t1) / 1_000_000, (t2 - t0) / 1_000_000);
@@ -144,10 +150,13 @@ final class LoopCommand implements Callable<Integer> {
         }
     }
 
-    /** Step 3 of the bundle's way out: rename into place, then the marker (created last, empty). */
-    private void ready(Path partial, String name) {
+    /**
+     * Step 3 of the bundle's way out: rename into place ({@code target}: NAME, or NAME.tar), then the marker
+     * NAME.ready (created last, empty).
+     */
+    private void ready(Path partial, String target, String name) {
         try {
-            Files.move(partial, outbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(partial, outbox.resolve(target), StandardCopyOption.ATOMIC_MOVE);
             try {
                 Files.createFile(outbox.resolve(name + ".ready"));
             } catch (FileAlreadyExistsException e) {
@@ -159,16 +168,28 @@ final class LoopCommand implements Callable<Integer> {
         }
     }
 
-    /** A {@code .partial} bundle a crash left: whole (it verifies) goes out, anything else is deleted. */
+    /**
+     * What a crash left: a {@code .NAME.partial} directory or a {@code .NAME.tar} file that is whole (it verifies) goes
+     * out, anything else is deleted. The tar writer's own {@code .partial} files are never a whole bundle (its whole
+     * file is named {@code .NAME.tar} before they are removed): deleted.
+     */
     private void recoverPartial(CertificateAuthority ca) throws IOException {
         BundleVerifier verifier = new BundleVerifier(List.of(ca.issuingSigner().certificate()));
-        try (DirectoryStream<Path> left = Files.newDirectoryStream(outbox, ".bundle-*.partial")) {
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(outbox, ".bundle-*.tar*.partial")) {
             for (Path p : left) {
-                String name = p.getFileName().toString();
-                name = name.substring(1, name.length() - ".partial".length());
+                Files.delete(p);
+                System.out.println("presigner loop: deleted the unfinished tar " + p.getFileName()
+                        + " left by a stopped cycle; the next bundle carries its responses");
+            }
+        }
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(outbox, "{.bundle-*.partial,.bundle-*.tar}")) {
+            for (Path p : left) {
+                String file = p.getFileName().toString();
+                boolean isTar = file.endsWith(".tar");
+                String name = file.substring(1, file.length() - (isTar ? ".tar" : ".partial").length());
                 List<String> problems = verifier.verify(p, Clock.systemUTC().instant());
                 if (problems.isEmpty()) {
-                    ready(p, name);
+                    ready(p, isTar ? name + ".tar" : name, name);
                     System.out.println("presigner loop: a whole bundle left by a stopped cycle is now ready: " + name);
                 } else {
                     deleteTree(p);
