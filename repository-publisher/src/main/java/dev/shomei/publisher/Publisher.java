@@ -115,7 +115,7 @@ public final class Publisher {
                             a.crlNumber(), a.crlIssuer(), a.serial(), str(a.thisUpdate()), str(a.nextUpdate()), v.manifest().bundleId()));
                 }
                 entries.addAll(v.index().finish());
-                byte[] liveJson = live.merge(v.manifest().bundleId(), now, entries).toJson();
+                byte[] liveJson = live.merge(v.manifest().bundleId(), now, entries, v.index().dropped()).toJson();
                 staging[0].commit(new OriginObject(LiveManifest.PATH, liveJson,
                         ObjectHeaders.uncached("application/json", sha256(liveJson), now)));
                 return v;

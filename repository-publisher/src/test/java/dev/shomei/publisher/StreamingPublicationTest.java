@@ -219,6 +219,78 @@ class StreamingPublicationTest {
         }
     }
 
+    @Test
+    void anOriginIndexedByTwoDigitShardsIsSpreadOverThreeDigitShardsWhereABundleTouchesIt() throws Exception {
+        // An origin published while the index's shards were named by two hex digits of the serial.
+        Instant t1 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).minusSeconds(600);
+        List<String> serials = List.of("ab", "ab0", "ab1f", "abc12", "c50", "c5a1", "3f0");
+        BundleBuilder b1 = new BundleBuilder(PKI).crlNumber(1);
+        serials.forEach(s -> b1.ocsp(new BigInteger(s, 16), t1, t1.plus(Duration.ofDays(4))));
+        assertThat(publisher().publish(PublicationBundle.read(b1.write(tmp.resolve("b1")))).refusals()).isEmpty();
+        Path liveFile = origin.resolve("current").resolve(LiveManifest.PATH);
+        LiveManifest three = LiveManifest.parse(Files.readAllBytes(liveFile));
+        Map<String, StringBuilder> twoDigit = new TreeMap<>();
+        List<LiveManifest.Entry> entries = new ArrayList<>(three.artifacts().stream()
+                .filter(e -> !LiveOcspIndex.KIND.equals(e.kind())).toList());
+        for (LiveManifest.Entry e : three.artifacts()) {
+            if (LiveOcspIndex.KIND.equals(e.kind())) {
+                Path file = origin.resolve("current").resolve(e.path());
+                for (String line : Files.readAllLines(file)) {
+                    twoDigit.computeIfAbsent(line.substring(0, 2), k -> new StringBuilder()).append(line).append('\n');
+                }
+                Files.delete(file);
+            }
+        }
+        for (var g : twoDigit.entrySet()) {
+            String path = "live-ocsp/" + ikh + "/" + g.getKey() + ".tsv";
+            byte[] text = g.getValue().toString().getBytes(StandardCharsets.UTF_8);
+            Files.write(origin.resolve("current").resolve(path), text);
+            String first = g.getValue().substring(0, g.getValue().indexOf("\t"));
+            entries.add(new LiveManifest.Entry(path, LiveOcspIndex.KIND, LiveOcspIndex.CONTENT_TYPE, sha256(text),
+                    text.length, null, null, first, t1.toString(), t1.plus(Duration.ofDays(4)).toString(), three.bundleId(),
+                    g.getValue().chars().filter(c -> c == '\n').count()));
+        }
+        Files.delete(liveFile);
+        Files.write(liveFile, new LiveManifest(LiveManifest.FORMAT, three.bundleId(), three.publishedAt(), entries).toJson());
+        assertThat(shardDigests().keySet()).containsExactly("live-ocsp/" + ikh + "/3f.tsv", "live-ocsp/" + ikh + "/ab.tsv",
+                "live-ocsp/" + ikh + "/c5.tsv");
+
+        // The two-digit shards still guard against rollback...
+        BundleBuilder old = new BundleBuilder(PKI).crlNumber(2);
+        old.ocsp(new BigInteger("ab1f", 16), t1.minusSeconds(60), t1.plus(Duration.ofDays(3)));
+        assertThat(publisher().publish(PublicationBundle.read(old.write(tmp.resolve("old")))).refusals())
+                .anySatisfy(r -> assertThat(r.reason()).contains("is older than the live response's " + t1));
+
+        // ...and a bundle that touches "ab" and "c5" spreads those two over three-digit shards; "3f" stays as it is.
+        Instant t2 = t1.plusSeconds(60);
+        BundleBuilder next = new BundleBuilder(PKI).crlNumber(2);
+        next.ocsp(new BigInteger("ab1f", 16), t2, t2.plus(Duration.ofDays(4)));
+        next.ocsp(new BigInteger("c5a1", 16), t2, t2.plus(Duration.ofDays(4)));
+        assertThat(publisher().publish(PublicationBundle.read(next.write(tmp.resolve("next")))).refusals()).isEmpty();
+        String dir = "live-ocsp/" + ikh + "/";
+        assertThat(shardDigests().keySet()).containsExactly(dir + "3f.tsv", dir + "ab.tsv", dir + "ab0.tsv",
+                dir + "ab1.tsv", dir + "abc.tsv", dir + "c50.tsv", dir + "c5a.tsv");
+        // The two-digit shard "ab" keeps only the serial of two digits; "c5" had none and is gone from the index.
+        assertThat(LiveOcspIndex.parse(dir + "ab.tsv", Files.readAllBytes(origin.resolve("current").resolve(dir + "ab.tsv"))))
+                .containsOnlyKeys("ab");
+        FileSystemOrigin o = new FileSystemOrigin(origin);
+        for (String serial : serials) {
+            Instant expected = serial.equals("ab1f") || serial.equals("c5a1") ? t2 : t1;
+            assertThat(LiveOcspIndex.lookup(o, ikh, serial)).as(serial).map(LiveOcspIndex.Times::thisUpdate).hasValue(expected);
+        }
+        // Each shard's count in the live manifest is its lines.
+        for (LiveManifest.Entry e : o.liveManifest().artifacts()) {
+            if (LiveOcspIndex.KIND.equals(e.kind())) {
+                assertThat(LiveOcspIndex.parse(e.path(), Files.readAllBytes(origin.resolve("current").resolve(e.path()))))
+                        .as(e.path()).hasSize(e.count().intValue());
+            }
+        }
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
     private Map<String, String> shardDigests() throws Exception {
         Map<String, String> m = new TreeMap<>();
         for (LiveManifest.Entry e : new FileSystemOrigin(origin).liveManifest().artifacts()) {

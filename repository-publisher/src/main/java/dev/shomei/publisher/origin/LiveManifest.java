@@ -92,10 +92,14 @@ public record LiveManifest(String format, String bundleId, String publishedAt, L
         return artifacts.stream().filter(e -> "ocsp".equals(e.kind())).toList();
     }
 
-    /** This record with the given entries replacing those at the same paths; a v1 document's OCSP entries dropped. */
-    public LiveManifest merge(String newBundleId, Instant publishedAt, List<Entry> entries) {
+    /**
+     * This record with the given entries replacing those at the same paths, the entries at {@code dropped} paths
+     * removed (index shards a publication emptied), and a v1 document's OCSP entries dropped.
+     */
+    public LiveManifest merge(String newBundleId, Instant publishedAt, List<Entry> entries, java.util.Set<String> dropped) {
         Map<String, Entry> byPath = new LinkedHashMap<>();
-        artifacts.stream().filter(e -> !"ocsp".equals(e.kind())).forEach(e -> byPath.put(e.path(), e));
+        artifacts.stream().filter(e -> !"ocsp".equals(e.kind()) && !dropped.contains(e.path()))
+                .forEach(e -> byPath.put(e.path(), e));
         entries.forEach(e -> byPath.put(e.path(), e));
         List<Entry> merged = new ArrayList<>(byPath.values());
         merged.sort(Comparator.comparing(Entry::path));

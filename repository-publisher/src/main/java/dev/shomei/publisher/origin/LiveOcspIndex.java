@@ -17,14 +17,16 @@ import java.util.TreeMap;
 /**
  * What OCSP responses are live, for the rollback check (a response must not be replaced by an older one): the
  * live OCSP index, kept on the origin beside the responses as shards
- * {@code live-ocsp/<issuerKeyHash>/<first two hex digits of the serial>.tsv}, each a sorted list of lines
+ * {@code live-ocsp/<issuerKeyHash>/<first three hex digits of the serial>.tsv}, each a sorted list of lines
  * {@code serial TAB thisUpdate TAB nextUpdate} (RFC 3339 times). The live manifest lists each shard with its
  * SHA-256, its count, its oldest response and its earliest nextUpdate.
  *
  * <p>A bundle lists its responses in path order, which is shard order, so a publication visits each shard once:
  * the shard is read from the origin (and checked against the live manifest's SHA-256) when the first response of
- * it comes by, updated, and written to the staging area when the stream leaves it. The heap holds one shard: at
- * 10M responses up to ~118,000 lines (serials of 125–127 bits use ~112 of the 256 shards), at 100M ~1.2M. Shards the bundle does not touch stay as they are.
+ * it comes by, updated, and written to the staging area when the stream leaves it. The heap holds one shard: serials
+ * of 125–127 bits use ~1,800 of the 4,096 shards, about 5,500 lines each at 10M responses and 55,000 at 100M. Shards
+ * the bundle does not touch stay as they are; two-digit shards of the earlier naming are spread when touched
+ * ({@link #spreadTwoDigitShard}).
  *
  * <p>Online zone. Reads the live origin; writes only through the given sink (the publication's staging).
  */
@@ -50,6 +52,12 @@ public final class LiveOcspIndex {
     /** A v1 live manifest's per-response entries, by shard path: moved into the shards by this publication. */
     private final Map<String, Map<String, Times>> legacy = new HashMap<>();
     private final Set<String> done = new HashSet<>();
+    /** Two-digit shards of the earlier naming already read and spread over their three-digit shards. */
+    private final Set<String> spread = new HashSet<>();
+    /** Shards to write even if nothing of this publication lands in them (a spread two-digit shard). */
+    private final Set<String> mustWrite = new HashSet<>();
+    /** Shards left with no line (a spread two-digit shard whose serials all moved): dropped from the live manifest. */
+    private final Set<String> dropped = new HashSet<>();
     private final List<LiveManifest.Entry> written = new ArrayList<>();
     private String shard;
     private TreeMap<String, Times> lines;
@@ -76,21 +84,30 @@ public final class LiveOcspIndex {
         }
     }
 
+    /** Hex digits of the serial that name its shard: at most 4,096 shards per issuer key. */
+    public static final int SHARD_DIGITS = 3;
+
+    /** The shard of this serial: {@code live-ocsp/<issuerKeyHash>/<first three hex digits of the serial>.tsv}. */
     public static String shardPath(String issuerKeyHash, String serial) {
-        return DIRECTORY + issuerKeyHash + "/" + OcspPath.fanOut(serial) + ".tsv";
+        return DIRECTORY + issuerKeyHash + "/" + serial.substring(0, Math.min(SHARD_DIGITS, serial.length())) + ".tsv";
     }
 
     /** The live response's times for this serial, if one is live. Calls come in path order. */
     public Optional<Times> live(String issuerKeyHash, String serial) throws IOException {
-        enter(shardPath(issuerKeyHash, serial));
+        enter(issuerKeyHash, serial);
         return Optional.ofNullable(lines.get(serial));
     }
 
     /** Records a verified response of this publication. */
     public void put(String issuerKeyHash, String serial, Instant thisUpdate, Instant nextUpdate) throws IOException {
-        enter(shardPath(issuerKeyHash, serial));
+        enter(issuerKeyHash, serial);
         lines.put(serial, new Times(thisUpdate, nextUpdate));
         changed = true;
+    }
+
+    /** Shards this publication emptied: the live manifest drops them. */
+    public Set<String> dropped() {
+        return Set.copyOf(dropped);
     }
 
     /** Writes the last shard (and any a v1 manifest still held) and returns the live-manifest entries of every shard written. */
@@ -100,29 +117,59 @@ public final class LiveOcspIndex {
         }
         finished = true;
         leave();
-        for (String path : new ArrayList<>(legacy.keySet())) {
-            enter(path);
+        Set<String> rest = new java.util.TreeSet<>(legacy.keySet());
+        rest.addAll(mustWrite);
+        for (String path : rest) {
+            enterPath(path);
             changed = true;
             leave();
         }
         return written;
     }
 
-    private void enter(String path) throws IOException {
+    private void enter(String issuerKeyHash, String serial) throws IOException {
+        String path = shardPath(issuerKeyHash, serial);
         if (path.equals(shard)) {
             return;
         }
         leave();
+        if (serial.length() >= 2) {
+            spreadTwoDigitShard(issuerKeyHash, serial.substring(0, 2));
+        }
+        enterPath(path);
+    }
+
+    /**
+     * Shards were once named by two hex digits; at 100M responses such a shard holds ~1.2M lines. Before any shard
+     * under a live two-digit shard is read, that shard's lines are spread over their three-digit shards (this
+     * publication writes them all), and the two-digit shard keeps only serials of two digits or is dropped.
+     */
+    private void spreadTwoDigitShard(String issuerKeyHash, String twoDigits) throws IOException {
+        String path = DIRECTORY + issuerKeyHash + "/" + twoDigits + ".tsv";
+        if (!spread.add(path) || live.entry(path).isEmpty() || done.contains(path)) {
+            return;
+        }
+        TreeMap<String, Times> old = read(path);
+        for (Map.Entry<String, Times> e : old.entrySet()) {
+            String target = shardPath(issuerKeyHash, e.getKey());
+            legacy.computeIfAbsent(target, k -> new TreeMap<>()).putIfAbsent(e.getKey(), e.getValue());
+            mustWrite.add(target);
+        }
+        mustWrite.add(path);
+    }
+
+    private void enterPath(String path) throws IOException {
         if (!done.add(path)) {
             throw new IllegalStateException("OCSP responses out of path order: shard " + path + " was already written");
         }
         shard = path;
-        lines = read(path);
+        // A spread two-digit shard's lines are all in legacy now, its own among them.
+        lines = spread.contains(path) && mustWrite.contains(path) ? new TreeMap<>() : read(path);
         Map<String, Times> old = legacy.remove(path);
         if (old != null) {
             old.forEach(lines::putIfAbsent);
         }
-        changed = false;
+        changed = mustWrite.remove(path);
     }
 
     private TreeMap<String, Times> read(String path) throws IOException {
@@ -197,6 +244,12 @@ public final class LiveOcspIndex {
     private void leave() throws IOException {
         if (shard == null || !changed) {
             shard = null;
+            return;
+        }
+        if (lines.isEmpty()) {
+            dropped.add(shard);
+            shard = null;
+            lines = null;
             return;
         }
         StringBuilder text = new StringBuilder(lines.size() * 64);
