@@ -49,20 +49,12 @@ class PresignerCliTest {
             assertThat(loop.exit()).as(loop.out() + loop.err()).isZero();
             assertThat(loop.out()).contains("a whole bundle left by a stopped cycle is now ready: bundle-20260101T000000.000Z",
                     "deleted an unfinished bundle left by a stopped cycle (bundle-20260101T000000.001Z", "cycle done: ");
-            List<String> names;
-            try (var list = Files.list(outbox)) {
-                names = list.map(p -> p.getFileName().toString()).sorted().toList();
-            }
-            assertThat(names).noneMatch(n -> n.startsWith(".")).hasSize(4);
+            List<String> names = visibleNames(outbox);
             assertThat(names.get(0)).isEqualTo("bundle-20260101T000000.000Z");
             assertThat(names.get(1)).isEqualTo("bundle-20260101T000000.000Z.ready");
             assertThat(names.get(3)).isEqualTo(names.get(2) + ".ready");
             assertThat(outbox.resolve(names.get(3))).isEmptyFile();
-            Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
-            for (String bundle : List.of(names.get(0), names.get(2))) {
-                Result verify = presigner("verify", "--dir", outbox.resolve(bundle).toString(), "--ca", issuing.toString());
-                assertThat(verify.exit()).as(bundle + ": " + verify.out() + verify.err()).isZero();
-            }
+            assertVerifies(f, outbox, names.get(0), names.get(2));
         }
     }
 
@@ -84,22 +76,33 @@ class PresignerCliTest {
             assertThat(loop.exit()).as(loop.out() + loop.err()).isZero();
             assertThat(loop.out()).contains("a whole bundle left by a stopped cycle is now ready: bundle-20260101T000000.000Z",
                     "deleted the unfinished tar .bundle-20260101T000000.001Z.tar.partial", "cycle done: ");
-            List<String> names;
-            try (var list = Files.list(outbox)) {
-                names = list.map(p -> p.getFileName().toString()).sorted().toList();
-            }
             // Each bundle a NAME.tar with its empty marker NAME.ready, as the publisher's inbox takes them.
-            assertThat(names).noneMatch(n -> n.startsWith(".")).hasSize(4);
+            List<String> names = visibleNames(outbox);
             assertThat(names.get(0)).isEqualTo("bundle-20260101T000000.000Z.ready");
             assertThat(names.get(1)).isEqualTo("bundle-20260101T000000.000Z.tar");
             assertThat(names.get(3)).isEqualTo(names.get(2).replace(".ready", ".tar"));
             assertThat(outbox.resolve(names.get(2))).isEmptyFile();
-            Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
-            for (String bundle : List.of(names.get(1), names.get(3))) {
-                assertThat(outbox.resolve(bundle)).isRegularFile();
-                Result verify = presigner("verify", "--dir", outbox.resolve(bundle).toString(), "--ca", issuing.toString());
-                assertThat(verify.exit()).as(bundle + ": " + verify.out() + verify.err()).isZero();
-            }
+            assertThat(outbox.resolve(names.get(3))).isRegularFile();
+            assertVerifies(f, outbox, names.get(1), names.get(3));
+        }
+    }
+
+    /** The outbox's names, sorted: two bundles and their markers, nothing hidden left. */
+    private static List<String> visibleNames(Path outbox) throws Exception {
+        List<String> names;
+        try (var list = Files.list(outbox)) {
+            names = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(names).noneMatch(n -> n.startsWith(".")).hasSize(4);
+        return names;
+    }
+
+    /** Each bundle passes {@code presigner verify} against the issuing CA. */
+    private static void assertVerifies(PresignerFixture f, Path outbox, String... bundles) throws Exception {
+        Path issuing = PresignerFixture.writePem(f.dir.resolve("issuing-ca.pem"), f.issuingCert());
+        for (String bundle : bundles) {
+            Result verify = presigner("verify", "--dir", outbox.resolve(bundle).toString(), "--ca", issuing.toString());
+            assertThat(verify.exit()).as(bundle + ": " + verify.out() + verify.err()).isZero();
         }
     }
 
