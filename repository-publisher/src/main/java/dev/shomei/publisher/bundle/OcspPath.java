@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * 125–127 bits begin with 1–7: ~112 directories in use) 10 million were at most 117,706 a directory, 100 million about
  * 1.2 million. The order of these paths is the order of the serials as text (the
  * directory is a prefix of the file name, and {@code /} sorts before every hex digit as {@code .} does), so a
- * bundle in path order is still in serial order and the live OCSP index's shards (by the same two digits) are
- * visited once each.
+ * bundle in path order is still in serial order and the live OCSP index's shards (by the serial's first three digits,
+ * a finer cut of the same order) are visited once each.
  */
 public final class OcspPath {
 

@@ -49,11 +49,16 @@ public final class LiveOcspIndex {
     private final Sink sink;
     private final Instant now;
     private final String bundleId;
-    /** A v1 live manifest's per-response entries, by shard path: moved into the shards by this publication. */
+    /**
+     * Lines that must move into their shard, by shard path: a v1 live manifest's per-response entries, and the lines of
+     * a spread two-digit shard. This publication writes every shard named here.
+     */
     private final Map<String, Map<String, Times>> legacy = new HashMap<>();
     private final Set<String> done = new HashSet<>();
-    /** Two-digit shards of the earlier naming already read and spread over their three-digit shards. */
+    /** Two-digit shard paths already looked at for spreading (whether or not one was live). */
     private final Set<String> spread = new HashSet<>();
+    /** The live two-digit shards this publication read and spread: their lines are all in {@link #legacy} now. */
+    private final Set<String> spreadFromLive = new HashSet<>();
     /** Shards to write even if nothing of this publication lands in them (a spread two-digit shard). */
     private final Set<String> mustWrite = new HashSet<>();
     /** Shards left with no line (a spread two-digit shard whose serials all moved): dropped from the live manifest. */
@@ -155,6 +160,7 @@ public final class LiveOcspIndex {
             legacy.computeIfAbsent(target, k -> new TreeMap<>()).putIfAbsent(e.getKey(), e.getValue());
             mustWrite.add(target);
         }
+        spreadFromLive.add(path);
         mustWrite.add(path);
     }
 
@@ -163,8 +169,7 @@ public final class LiveOcspIndex {
             throw new IllegalStateException("OCSP responses out of path order: shard " + path + " was already written");
         }
         shard = path;
-        // A spread two-digit shard's lines are all in legacy now, its own among them.
-        lines = spread.contains(path) && mustWrite.contains(path) ? new TreeMap<>() : read(path);
+        lines = spreadFromLive.contains(path) ? new TreeMap<>() : read(path);
         Map<String, Times> old = legacy.remove(path);
         if (old != null) {
             old.forEach(lines::putIfAbsent);
