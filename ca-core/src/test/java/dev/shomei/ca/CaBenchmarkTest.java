@@ -96,6 +96,7 @@ class CaBenchmarkTest {
             Map<String, Long> cpuAfter = account.snapshot();
             stopRecording(jfr);
             System.out.print(issuer.timings().report());
+            System.out.println("CSR proof of possession verified by " + dev.shomei.pkcs11.NativeVerification.engine());
             CpuAccount.print("", "certificate issued in batches", CpuAccount.perUnit(cpuBefore, cpuAfter,
                     (long) batches * batch));
             // Two callers with a batch each: one batch's database phases overlap the other's CPU phases (the pull loop

@@ -33,6 +33,9 @@ import org.bouncycastle.util.BigIntegers;
  * decides, the CA before it issues) and the post-signature check of every certificate the HSM signed (the CA's own
  * key, always the same).
  *
+ * <p>A key verified against once (a CSR's) on P-256, P-384 or P-521 is verified by AWS-LC in native code where it
+ * loads ({@link NativeVerification}: a quarter of Bouncy Castle's cost), after the checks of the signature's form here.
+ *
  * <p>Why not the JDK's {@code java.security.Signature}: on this project's machines (JDK 25, docs/benchmarks.md,
  * "ca-core") an ECDSA P-256 verification through SunEC is the slowest of the verifiers measured, a fraction of the
  * rate of Bouncy Castle's lightweight ECDSA on its custom P-256 arithmetic; and for the issuing key, which verifies
@@ -55,10 +58,12 @@ public final class SignatureCheck {
 
     private final ECPublicKeyParameters ec;
     private final FixedBaseComb comb; // null: a key verified against once (a CSR's)
+    private final byte[] nativeKey; // the key's DER SubjectPublicKeyInfo when AWS-LC verifies with it, else null
 
-    private SignatureCheck(ECPublicKeyParameters ec, FixedBaseComb comb) {
+    private SignatureCheck(ECPublicKeyParameters ec, FixedBaseComb comb, byte[] nativeKey) {
         this.ec = ec;
         this.comb = comb;
+        this.nativeKey = nativeKey;
     }
 
     /**
@@ -69,7 +74,7 @@ public final class SignatureCheck {
     public static SignatureCheck forFixedKey(PublicKey key) {
         ECPublicKeyParameters ec = ecParameters(SubjectPublicKeyInfo.getInstance(key.getEncoded()));
         return ec == null ? null : new SignatureCheck(ec, new FixedBaseComb(ec.getParameters().getG(), ec.getQ(),
-                ec.getParameters().getN().bitLength()));
+                ec.getParameters().getN().bitLength()), null);
     }
 
     /**
@@ -80,10 +85,30 @@ public final class SignatureCheck {
         return forKey(SubjectPublicKeyInfo.getInstance(key.getEncoded()));
     }
 
-    /** As {@link #forKey(PublicKey)}, from the encoded key. */
+    /**
+     * As {@link #forKey(PublicKey)}, from the encoded key. Where {@link NativeVerification} has the curve (P-256,
+     * P-384, P-521), the signature is verified there once its form is checked here; the key is decoded and validated
+     * here either way.
+     */
     public static SignatureCheck forKey(SubjectPublicKeyInfo spki) {
+        return forKey(spki, true);
+    }
+
+    /** As {@link #forKey(SubjectPublicKeyInfo)}; with {@code nativeAllowed} false, Bouncy Castle verifies (tests). */
+    static SignatureCheck forKey(SubjectPublicKeyInfo spki, boolean nativeAllowed) {
         ECPublicKeyParameters ec = ecParameters(spki);
-        return ec == null ? null : new SignatureCheck(ec, null);
+        if (ec == null) {
+            return null;
+        }
+        byte[] nativeKey = null;
+        if (nativeAllowed && NativeVerification.handlesCurve(ASN1ObjectIdentifier.getInstance(spki.getAlgorithm().getParameters()))) {
+            try {
+                nativeKey = spki.getEncoded(ASN1Encoding.DER);
+            } catch (IOException e) {
+                nativeKey = null; // cannot happen for a key just decoded; Bouncy Castle verifies then
+            }
+        }
+        return new SignatureCheck(ec, null, nativeKey);
     }
 
     /**
@@ -106,6 +131,11 @@ public final class SignatureCheck {
                     req.getSignature());
         }
         return req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()));
+    }
+
+    /** Whether AWS-LC verifies this check's signatures ({@link NativeVerification}). */
+    boolean isNative() {
+        return nativeKey != null;
     }
 
     /** Whether this check verifies signatures of {@code alg} (ecdsa-with-SHA256/384/512). */
@@ -133,6 +163,13 @@ public final class SignatureCheck {
             rs = StandardDSAEncoding.INSTANCE.decode(ec.getParameters().getN(), signature); // canonical DER only
         } catch (IOException | RuntimeException e) {
             return false; // not a DER SEQUENCE of two INTEGERs in range, or not in canonical form
+        }
+        if (nativeKey != null) {
+            try {
+                return NativeVerification.verifyEcdsa(nativeKey, digest, data, signature);
+            } catch (java.security.GeneralSecurityException e) {
+                // The engine did not take a key Bouncy Castle decoded and validated: Bouncy Castle decides.
+            }
         }
         Digest d = switch (digest) {
             case "SHA-256" -> new SHA256Digest();

@@ -82,6 +82,7 @@ final class OrdersCommand {
                 }
                 Integer seconds = cfg.orders().pull().intervalSeconds();
                 System.out.println("pulling from " + cfg.orders().pull().url() + " every " + (seconds == null ? 60 : seconds) + " s");
+                System.out.println("CSR proof of possession verified by " + dev.shomei.pkcs11.NativeVerification.engine());
                 java.time.Duration interval = java.time.Duration.ofSeconds(seconds == null ? 60 : seconds);
                 boolean first = true;
                 while (!Thread.currentThread().isInterrupted()) {

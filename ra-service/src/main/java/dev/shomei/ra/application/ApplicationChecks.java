@@ -37,6 +37,12 @@ public class ApplicationChecks {
         this.consentDocuments = config.consentDocuments();
     }
 
+    /** Names the engine of the CSR check at start-up, and loads it then rather than on the first application. */
+    void start(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        org.jboss.logging.Logger.getLogger(ApplicationChecks.class).infof("CSR proof of possession verified by %s",
+                dev.shomei.pkcs11.NativeVerification.engine());
+    }
+
     /** The 47 prefectures: a JPKI address of a resident in Japan starts with one of them (JPKI.md). */
     static final List<String> PREFECTURES = List.of("北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
             "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
@@ -100,8 +106,8 @@ public class ApplicationChecks {
         List<Finding> out = new ArrayList<>();
         SubjectPublicKeyInfo spki = csr.getSubjectPublicKeyInfo();
         try {
-            // ECDSA through Bouncy Castle's custom-curve arithmetic (the CA's own check): the JDK's SunEC took 44% of the
-            // request threads' samples (docs/benchmarks.md, the RA section).
+            // The CA's own check: ECDSA in AWS-LC where it loads, else Bouncy Castle's custom-curve arithmetic; the
+            // JDK's SunEC took 44% of the request threads' samples (docs/benchmarks.md, the RA section).
             if (!dev.shomei.pkcs11.SignatureCheck.proofOfPossession(csr)) {
                 out.add(new Finding("csr-signature-invalid", "the CSR's signature does not verify with the public"
                         + " key it contains, so it does not prove possession of the private key; generate the CSR"

@@ -126,6 +126,7 @@ class ApplicationThroughputBenchTest {
                 + " J-LIS %s first; load average %s; timed window %s .. %s):%n", threads, CONNECTIONS, warmedUp,
                 APPLICATIONS, JlisSource.prefer(), loadAverage(), from, to);
         System.out.printf("BENCH   baseline  raw CMS verify (BC, %d threads):       %,10.0f /s%n", threads, baseline);
+        System.out.printf("BENCH   CSR proof of possession verified by %s%n", dev.shomei.pkcs11.NativeVerification.engine());
         System.out.printf("BENCH   end to end applications decided (APPROVED):   %,10.0f /s  (%.1f%% of baseline;"
                 + " target 1,000/s; %,d decisions in %.1f s, by the database; answer latency p50 %.0f ms, p99 %.0f"
                 + " ms)%n%n", rate.perSecond(), 100 * rate.perSecond() / baseline, rate.decisions(), rate.seconds(),
