@@ -29,10 +29,10 @@ import org.jboss.logging.Logger;
 /**
  * Takes a signed application from the wire to a recorded decision, in numbered steps (see README, "Applications"):
  * <ol>
- * <li>size limit and idempotency (SHA-256 of the CMS bytes: the same bytes are the same application);</li>
- * <li>the JPKI signature, certificate kind and chain ({@link JpkiSignatureVerifier}); then replays: the same
- * signature value is the same application, the signingTime lies within the configured window, and a subscriber
- * key is in one live application only;</li>
+ * <li>size limit;</li>
+ * <li>the JPKI signature, certificate kind and chain ({@link JpkiSignatureVerifier}); then replays and idempotency:
+ * the same bytes (SHA-256 of the CMS) or the same signature value are the same application, the signingTime lies
+ * within the configured window, and a subscriber key is in one live application only;</li>
  * <li>the content: claimed identity, CSR, consent document ({@link ApplicationChecks});</li>
  * <li>revocation status of the JPKI certificate at J-LIS ({@link JlisRevocationCheck});</li>
  * <li>the policy's decision, recorded with its evidence ({@link ApplicationService}).</li>
@@ -93,21 +93,32 @@ public class ApplicationIntake {
                     + " that only the application is sent");
         }
         String sha256 = ConfiguredFile.sha256Hex(cms);
-        Optional<UUID> existing = service.idOfCms(sha256);
-        if (existing.isPresent()) {
-            return new Submission(existing.get(), true);
-        }
         // PostgreSQL keeps microseconds: the answer built from the rows in memory shows what a later read shows.
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        VerifiedSignature signature = verifier.verify(cms, "application", now);
-        // Step 1b: replays. The same signature in another encoding (an unsigned attribute added, another certificate
-        // order) is the same application; the signing time must be recent; a key is in one live application only.
-        // The content and its CSR are parsed once here, for these checks and the assessment.
+        VerifiedSignature signature;
+        ApplicationContent content;
+        PKCS10CertificationRequest csr;
+        try {
+            signature = verifier.verify(cms, "application", now);
+            // The content and its CSR are parsed once here, for the replay checks and the assessment.
+            content = ApplicationContent.parse(signature.content());
+            csr = csr(content.csrDer());
+        } catch (RaProblem refused) {
+            // Bytes recorded before are that application, whatever verifying them now says (a J-LIS generation
+            // uninstalled since): the look-up by digest is made here, on the refusal path only, so that a new
+            // application costs one query for all of step 1b.
+            Optional<UUID> existing = service.idOfCms(sha256);
+            if (existing.isPresent()) {
+                return new Submission(existing.get(), true);
+            }
+            throw refused;
+        }
+        // Step 1b: replays, in one query. The same bytes, or the same signature in another encoding (an unsigned
+        // attribute added, another certificate order), are the same application; the signing time must be recent; a
+        // key is in one live application only.
         String signatureSha256 = signature.signatureSha256();
-        ApplicationContent content = ApplicationContent.parse(signature.content());
-        PKCS10CertificationRequest csr = csr(content.csrDer());
         String keySha256 = keySha256(csr);
-        ApplicationService.Replay replay = service.replay(signatureSha256, keySha256);
+        ApplicationService.Replay replay = service.replay(sha256, signatureSha256, keySha256);
         if (replay.sameSignature().isPresent()) {
             return new Submission(replay.sameSignature().get(), true);
         }

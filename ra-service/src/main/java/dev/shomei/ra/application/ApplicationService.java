@@ -79,25 +79,31 @@ public class ApplicationService {
         return Application.bySignatureSha256(signatureSha256).map(a -> a.id);
     }
 
-    /** What the replay checks of a verified application found: the same signature, and whether its key is taken. */
+    /**
+     * What the replay checks of a verified application found: the application with the same bytes or signature, and
+     * whether its key is taken.
+     */
     record Replay(Optional<UUID> sameSignature, boolean keyInLiveApplication) {}
 
     /**
-     * The two replay checks of step 1b in one query on one pooled connection: the application with this signature
+     * The checks of step 1b in one query on one pooled connection: the application with these bytes or this signature
      * value, if any, and whether a live application already certifies this key. Plain JDBC and no transaction of its
      * own (a read of committed rows, like {@link #idOf}): on the submission path, a JTA transaction, a Hibernate
      * session and two entity loads (with their CMS and OCSP bytes) per application cost more than the CMS check.
      */
-    Replay replay(String signatureSha256, String csrKeySha256) {
+    Replay replay(String cmsSha256, String signatureSha256, String csrKeySha256) {
         try (java.sql.Connection c = dataSource.getConnection();
-             java.sql.PreparedStatement ps = c.prepareStatement("SELECT id, signature_sha256 = ?::char(64)"
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT id, (cms_sha256 = ?::char(64) OR"
                      // char(64) parameters: compared as text, the columns' unique indexes would not be used.
-                     + " FROM application WHERE signature_sha256 = ?::char(64) OR (csr_key_sha256 = ?::char(64)"
+                     + " signature_sha256 = ?::char(64)) FROM application WHERE cms_sha256 = ?::char(64)"
+                     + " OR signature_sha256 = ?::char(64) OR (csr_key_sha256 = ?::char(64)"
                      + " AND status IN ('WAITING_FOR_JLIS',"
                      + " 'REFERRED', 'APPROVED', 'ISSUED')) ORDER BY 2 DESC LIMIT 1")) {
-            ps.setString(1, signatureSha256);
+            ps.setString(1, cmsSha256);
             ps.setString(2, signatureSha256);
-            ps.setString(3, csrKeySha256);
+            ps.setString(3, cmsSha256);
+            ps.setString(4, signatureSha256);
+            ps.setString(5, csrKeySha256);
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return new Replay(Optional.empty(), false);
@@ -110,7 +116,7 @@ public class ApplicationService {
         }
     }
 
-    /** {@link #idOf} for the submission path: one indexed read by plain JDBC (see {@link #replay}). */
+    /** {@link #idOf} for the submission path's refusals: one indexed read by plain JDBC (see {@link #replay}). */
     Optional<UUID> idOfCms(String cmsSha256) {
         try (java.sql.Connection c = dataSource.getConnection();
              java.sql.PreparedStatement ps = c.prepareStatement("SELECT id FROM application WHERE cms_sha256 = ?::char(64)")) {

@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(RaTestEnvironment.class)
 class ReplayTest {
 
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource dataSource;
+
     static final JpkiPerson PERSON = JpkiPerson.of("再送", "試験", "1", java.time.LocalDate.of(1980, 2, 29),
             "広島県広島市中区基町10番52号");
     static SimulatedCard card;
@@ -57,6 +60,59 @@ class ReplayTest {
         again.then().statusCode(200);
         assertThat(again.jsonPath().getString("applicationId")).isEqualTo(first.jsonPath().getString("applicationId"));
         assertThat(again.jsonPath().getList("decisions")).hasSize(1);
+    }
+
+    @Test
+    void theSameBytesAgainAreTheSameApplication() {
+        byte[] signed = ApplicantClient.application(card, Claim.of(PERSON), ApplicantClient.csr(ApplicantClient.ecKey()));
+        Response first = Ra.submit(signed);
+        first.then().statusCode(201);
+
+        Response again = Ra.submit(signed);
+
+        again.then().statusCode(200);
+        assertThat(again.jsonPath().getString("applicationId")).isEqualTo(first.jsonPath().getString("applicationId"));
+        assertThat(again.jsonPath().getList("decisions")).hasSize(1);
+    }
+
+    /**
+     * Bytes recorded once stay that application even when verifying them now refuses them (a J-LIS generation
+     * uninstalled since, a policy changed): the answer names the recorded application, not the refusal. Modelled by a
+     * row whose CMS does not verify at all, copied from a recorded one; the same bytes never recorded are refused.
+     */
+    @Test
+    void bytesRecordedBeforeAreTheirApplicationEvenWhenTheyNoLongerVerify() throws Exception {
+        Response first = Ra.submit(ApplicantClient.application(card, Claim.of(PERSON),
+                ApplicantClient.csr(ApplicantClient.ecKey())));
+        first.then().statusCode(201);
+        byte[] recorded = ("no longer verifiable " + java.util.UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        byte[] neverRecorded = ("never recorded " + java.util.UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        java.util.UUID copy = java.util.UUID.randomUUID();
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE replay_copy AS SELECT * FROM application WHERE id = '"
+                    + first.jsonPath().getString("applicationId") + "'");
+            try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE replay_copy SET id = ?, cms = ?,"
+                    + " cms_sha256 = ?, signature_sha256 = ?, csr_key_sha256 = ?, decision_id = NULL,"
+                    // Waiting for J-LIS, not due before the test ends: no decision to show, none made meanwhile.
+                    + " status = 'WAITING_FOR_JLIS', next_attempt_at = now() + interval '1 day'")) {
+                ps.setObject(1, copy);
+                ps.setBytes(2, recorded);
+                ps.setString(3, dev.shomei.ra.ConfiguredFile.sha256Hex(recorded));
+                ps.setString(4, dev.shomei.ra.ConfiguredFile.sha256Hex(copy.toString().getBytes(StandardCharsets.UTF_8)));
+                ps.setString(5, dev.shomei.ra.ConfiguredFile.sha256Hex(recorded));
+                ps.executeUpdate();
+            }
+            st.execute("INSERT INTO application SELECT * FROM replay_copy");
+            st.execute("DROP TABLE replay_copy");
+        }
+
+        Response again = Ra.submit(recorded);
+        again.then().statusCode(202); // the recorded application, still waiting for J-LIS
+        assertThat(again.jsonPath().getString("applicationId")).isEqualTo(copy.toString());
+
+        Response refused = Ra.submit(neverRecorded);
+        refused.then().statusCode(400).contentType("application/problem+json");
+        assertThat(refused.jsonPath().getString("code")).isEqualTo("cms-malformed");
     }
 
     @Test
