@@ -34,7 +34,6 @@ import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 import org.bouncycastle.cms.SignerInformation;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 
 /**
@@ -48,6 +47,24 @@ import org.bouncycastle.operator.OperatorCreationException;
 public class JpkiSignatureVerifier {
 
     private static final String TITLE_SIGNATURE = "Signature not acceptable";
+    /*
+     * The parts of a CMS signer verifier that do not depend on the key, made once: Bouncy Castle's builder makes its
+     * algorithm-name and identifier tables anew for every signature (a tenth of the verification's cost here). Each
+     * is read-only after construction, and the digest provider makes a new MessageDigest per use.
+     */
+    private static final org.bouncycastle.cms.CMSSignatureAlgorithmNameGenerator SIGNATURE_NAMES =
+            new org.bouncycastle.cms.DefaultCMSSignatureAlgorithmNameGenerator();
+    private static final org.bouncycastle.operator.SignatureAlgorithmIdentifierFinder SIGNATURE_IDENTIFIERS =
+            new org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder();
+    private static final org.bouncycastle.operator.DigestCalculatorProvider DIGESTS;
+
+    static {
+        try {
+            DIGESTS = new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build();
+        } catch (OperatorCreationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final JpkiTrustAnchors anchors;
     private final Set<String> signingPolicies;
@@ -139,7 +156,9 @@ public class JpkiSignatureVerifier {
         try {
             // Built from the public key, not the certificate: BC would otherwise refuse a certificate that is not
             // valid at the claimed signingTime, and validity is a finding for the policy (step 7), not a refusal.
-            valid = signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert.getPublicKey()));
+            valid = signer.verify(new org.bouncycastle.cms.SignerInformationVerifier(SIGNATURE_NAMES,
+                    SIGNATURE_IDENTIFIERS, new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
+                            .build(cert.getPublicKey()), DIGESTS));
         } catch (CMSException | OperatorCreationException | RuntimeException e) {
             // A malformed signerInfo (Bouncy Castle reads its parts lazily) cannot verify either.
             valid = false;
