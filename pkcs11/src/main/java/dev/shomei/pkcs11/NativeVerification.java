@@ -16,11 +16,12 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 /**
  * ECDSA verification in native code: AWS-LC through the Amazon Corretto Crypto Provider (ACCP), a JCA provider. A
  * P-256 verification there costs about a quarter of Bouncy Castle's on its custom curve arithmetic and an eighth of
- * the JDK's SunEC (docs/benchmarks.md, "Proof of possession"): the RA verifies one CSR per application and the CA one
- * per certificate, each with a key it sees once.
+ * the JDK's SunEC (docs/benchmarks.md, the RA section, "Native ECDSA"): the RA verifies one CSR per application and
+ * the CA one per certificate, each with a key it sees once.
  *
- * <p>Used for verification only, with public inputs (a CSR's key and signature); nothing private ever reaches it, and it
- * is never installed as a JCA provider of the process (TLS, the HSM and every other use of the JCA stay as they were).
+ * <p>Used for verification only, with public inputs (a CSR's key and signature); nothing private ever reaches it,
+ * and it is never installed as a JCA provider of the process (TLS, the HSM and every other use of the JCA stay as
+ * they were).
  * {@link SignatureCheck} decides the result's form first (canonical DER, the algorithm without parameters), so the
  * engine only answers whether the signature verifies.
  *

@@ -101,7 +101,8 @@ public final class SignatureCheck {
             return null;
         }
         byte[] nativeKey = null;
-        if (nativeAllowed && NativeVerification.handlesCurve(ASN1ObjectIdentifier.getInstance(spki.getAlgorithm().getParameters()))) {
+        ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(spki.getAlgorithm().getParameters());
+        if (nativeAllowed && NativeVerification.handlesCurve(curve)) {
             try {
                 nativeKey = spki.getEncoded(ASN1Encoding.DER);
             } catch (IOException e) {

@@ -82,7 +82,8 @@ class SignatureCheckTest {
             altered[random.nextInt(altered.length)] ^= 1;
             List<Case> cases = new ArrayList<>(List.of(
                     new Case("valid", data, sig),
-                    new Case("the same signature with s replaced by n − s (also valid ECDSA)", data, der(rs[0], n.subtract(rs[1]))),
+                    new Case("the same signature with s replaced by n − s (also valid ECDSA)", data,
+                            der(rs[0], n.subtract(rs[1]))),
                     new Case("a bit of s flipped", data, der(rs[0], rs[1].flipBit(random.nextInt(64)))),
                     new Case("a bit of r flipped", data, der(rs[0].flipBit(random.nextInt(64)), rs[1])),
                     new Case("r and s swapped", data, der(rs[1], rs[0])),
