@@ -35,13 +35,9 @@ class PresignerCliTest {
     @Test
     void loopOnceMakesAWholeLeftoverReadyDeletesAnUnfinishedOneAndMarksItsOwnBundleLast() throws Exception {
         try (PresignerFixture f = PresignerFixture.create("loop")) {
-            f.issue(1);
-            f.crlAndCheckpoint();
             String cfg = f.presignerYaml.toString();
-            Path outbox = Files.createDirectories(f.dir.resolve("outbox"));
             // What a cycle stopped after writing its bundle (whole) and one stopped while writing (a manifest only).
-            Path whole = outbox.resolve(".bundle-20260101T000000.000Z.partial");
-            assertThat(presigner("--config", cfg, "bundle", "--out", whole.toString(), "--full").exit()).isZero();
+            Path outbox = outboxWithWholeLeftover(f, ".bundle-20260101T000000.000Z.partial");
             Path unfinished = Files.createDirectories(outbox.resolve(".bundle-20260101T000000.001Z.partial"));
             Files.writeString(unfinished.resolve("manifest.json"), "{\"format\":");
 
@@ -61,14 +57,10 @@ class PresignerCliTest {
     @Test
     void loopOnceWithTarWritesOneTarPerBundleAndRecoversWhatAStoppedTarCycleLeft() throws Exception {
         try (PresignerFixture f = PresignerFixture.create("looptar")) {
-            f.issue(1);
-            f.crlAndCheckpoint();
             String cfg = f.presignerYaml.toString();
-            Path outbox = Files.createDirectories(f.dir.resolve("outbox"));
             // A cycle stopped after its tar was whole and named, before the move into place; and one stopped while
             // the tar writer was at work (its .partial files only).
-            Path whole = outbox.resolve(".bundle-20260101T000000.000Z.tar");
-            assertThat(presigner("--config", cfg, "bundle", "--out", whole.toString(), "--full").exit()).isZero();
+            Path outbox = outboxWithWholeLeftover(f, ".bundle-20260101T000000.000Z.tar");
             Files.writeString(outbox.resolve(".bundle-20260101T000000.001Z.tar.partial"), "not a whole tar");
             Files.writeString(outbox.resolve(".bundle-20260101T000000.001Z.tar.manifest.json.partial"), "{\"format\":");
 
@@ -85,6 +77,19 @@ class PresignerCliTest {
             assertThat(outbox.resolve(names.get(3))).isRegularFile();
             assertVerifies(f, outbox, names.get(1), names.get(3));
         }
+    }
+
+    /**
+     * One certificate issued with its CRL and checkpoint, and an outbox holding, under the hidden name
+     * {@code leftover}, the whole full bundle a stopped cycle left there.
+     */
+    private static Path outboxWithWholeLeftover(PresignerFixture f, String leftover) throws Exception {
+        f.issue(1);
+        f.crlAndCheckpoint();
+        Path outbox = Files.createDirectories(f.dir.resolve("outbox"));
+        assertThat(presigner("--config", f.presignerYaml.toString(), "bundle", "--out",
+                outbox.resolve(leftover).toString(), "--full").exit()).isZero();
+        return outbox;
     }
 
     /** The outbox's names, sorted: two bundles and their markers, nothing hidden left. */
